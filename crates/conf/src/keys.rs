@@ -1,0 +1,130 @@
+//! Property names, as Alluxio 1.x spells them. Use these constants instead of string literals.
+
+/// Install directory of the distribution.
+pub const HOME: &str = "alluxio.home";
+/// Version of this build.
+pub const VERSION: &str = "alluxio.version";
+/// Working directory: journal, logs and the default UFS live below it.
+pub const WORK_DIR: &str = "alluxio.work.dir";
+/// Where `alluxio-site.properties` is looked for first.
+pub const CONF_DIR: &str = "alluxio.conf.dir";
+/// Comma-separated directories searched for `alluxio-site.properties`.
+pub const SITE_CONF_DIR: &str = "alluxio.site.conf.dir";
+/// Log directory.
+pub const LOGS_DIR: &str = "alluxio.logs.dir";
+
+/// Host name clients and workers use to reach the master.
+pub const MASTER_HOSTNAME: &str = "alluxio.master.hostname";
+/// Address the master's RPC server binds to.
+pub const MASTER_BIND_HOST: &str = "alluxio.master.bind.host";
+/// Master RPC port.
+pub const MASTER_PORT: &str = "alluxio.master.port";
+/// Address the master's web server binds to.
+pub const MASTER_WEB_BIND_HOST: &str = "alluxio.master.web.bind.host";
+/// Master web port.
+pub const MASTER_WEB_PORT: &str = "alluxio.master.web.port";
+/// Journal location: a local path (or, later, a UFS URI).
+pub const MASTER_JOURNAL_FOLDER: &str = "alluxio.master.journal.folder";
+/// Journal type (only UFS, a folder-based journal, is supported).
+pub const MASTER_JOURNAL_TYPE: &str = "alluxio.master.journal.type";
+/// Entries written between two checkpoints.
+pub const MASTER_JOURNAL_CHECKPOINT_PERIOD_ENTRIES: &str = "alluxio.master.journal.checkpoint.period.entries";
+/// UFS mounted at `/`.
+pub const MASTER_MOUNT_TABLE_ROOT_UFS: &str = "alluxio.master.mount.table.root.ufs";
+/// Older name of the root UFS (the default of the key above refers to it).
+pub const UNDERFS_ADDRESS: &str = "alluxio.underfs.address";
+/// A worker silent this long is lost.
+pub const MASTER_WORKER_TIMEOUT: &str = "alluxio.master.worker.timeout";
+/// How often the master checks for lost workers.
+pub const MASTER_WORKER_HEARTBEAT_INTERVAL: &str = "alluxio.master.worker.heartbeat.interval";
+/// How often the master checks TTLs.
+pub const MASTER_TTL_CHECKER_INTERVAL: &str = "alluxio.master.ttl.checker.interval";
+
+/// Host name the worker advertises.
+pub const WORKER_HOSTNAME: &str = "alluxio.worker.hostname";
+/// Address the worker's servers bind to.
+pub const WORKER_BIND_HOST: &str = "alluxio.worker.bind.host";
+/// Worker RPC port.
+pub const WORKER_PORT: &str = "alluxio.worker.port";
+/// Worker data port.
+pub const WORKER_DATA_PORT: &str = "alluxio.worker.data.port";
+/// Worker web port.
+pub const WORKER_WEB_PORT: &str = "alluxio.worker.web.port";
+/// Size of the worker's memory tier.
+pub const WORKER_MEMORY_SIZE: &str = "alluxio.worker.memory.size";
+/// Number of storage tiers.
+pub const WORKER_TIERED_STORE_LEVELS: &str = "alluxio.worker.tieredstore.levels";
+/// Whether the space reserver evicts between the watermarks in the background.
+pub const WORKER_TIERED_STORE_RESERVER_ENABLED: &str = "alluxio.worker.tieredstore.reserver.enabled";
+/// How often the space reserver runs.
+pub const WORKER_TIERED_STORE_RESERVER_INTERVAL: &str = "alluxio.worker.tieredstore.reserver.interval";
+/// Allocator class (MaxFreeAllocator, GreedyAllocator, RoundRobinAllocator).
+pub const WORKER_ALLOCATOR_CLASS: &str = "alluxio.worker.allocator.class";
+/// Evictor class (LRUEvictor, GreedyEvictor).
+pub const WORKER_EVICTOR_CLASS: &str = "alluxio.worker.evictor.class";
+/// Interval between worker heartbeats to the master.
+pub const WORKER_BLOCK_HEARTBEAT_INTERVAL: &str = "alluxio.worker.block.heartbeat.interval";
+/// How long a worker keeps retrying the master before giving up.
+pub const WORKER_BLOCK_HEARTBEAT_TIMEOUT: &str = "alluxio.worker.block.heartbeat.timeout";
+
+/// Alias of tier `level` (MEM, SSD, HDD).
+pub fn tier_alias(level: usize) -> String {
+    format!("alluxio.worker.tieredstore.level{level}.alias")
+}
+/// Comma-separated directories of tier `level`.
+pub fn tier_dirs_path(level: usize) -> String {
+    format!("alluxio.worker.tieredstore.level{level}.dirs.path")
+}
+/// Comma-separated quotas of the directories of tier `level`.
+pub fn tier_dirs_quota(level: usize) -> String {
+    format!("alluxio.worker.tieredstore.level{level}.dirs.quota")
+}
+/// Usage ratio above which tier `level` evicts.
+pub fn tier_watermark_high(level: usize) -> String {
+    format!("alluxio.worker.tieredstore.level{level}.watermark.high.ratio")
+}
+/// Usage ratio tier `level` evicts down to.
+pub fn tier_watermark_low(level: usize) -> String {
+    format!("alluxio.worker.tieredstore.level{level}.watermark.low.ratio")
+}
+
+/// Block size of new files.
+pub const USER_BLOCK_SIZE_BYTES_DEFAULT: &str = "alluxio.user.block.size.bytes.default";
+/// Client buffer size for streams.
+pub const USER_FILE_BUFFER_BYTES: &str = "alluxio.user.file.buffer.bytes";
+/// Default read type.
+pub const USER_FILE_READ_TYPE_DEFAULT: &str = "alluxio.user.file.readtype.default";
+/// Default write type.
+pub const USER_FILE_WRITE_TYPE_DEFAULT: &str = "alluxio.user.file.writetype.default";
+/// Tier new blocks are written to.
+pub const USER_FILE_WRITE_TIER_DEFAULT: &str = "alluxio.user.file.write.tier.default";
+/// When listing loads UFS metadata: Once, Always or Never.
+pub const USER_FILE_METADATA_LOAD_TYPE: &str = "alluxio.user.file.metadata.load.type";
+/// Cache a whole block even when only part of it is read.
+pub const USER_FILE_CACHE_PARTIALLY_READ_BLOCK: &str = "alluxio.user.file.cache.partially.read.block";
+/// Copy blocks read from a remote worker to the local one.
+pub const USER_FILE_PASSIVE_CACHE_ENABLED: &str = "alluxio.user.file.passive.cache.enabled";
+/// Read block files directly when the worker is on this host.
+pub const USER_SHORT_CIRCUIT_ENABLED: &str = "alluxio.user.short.circuit.enabled";
+/// Policy choosing the worker for writes.
+pub const USER_FILE_WRITE_LOCATION_POLICY: &str = "alluxio.user.file.write.location.policy.class";
+/// Policy choosing the worker that reads a block from the UFS.
+pub const USER_UFS_BLOCK_READ_LOCATION_POLICY: &str = "alluxio.user.ufs.block.read.location.policy";
+/// How long a client keeps retrying an unreachable master.
+pub const USER_RPC_RETRY_MAX_DURATION: &str = "alluxio.user.rpc.retry.max.duration";
+
+/// Authentication type (NOSASL or SIMPLE).
+pub const SECURITY_AUTHENTICATION_TYPE: &str = "alluxio.security.authentication.type";
+/// Whether permissions are checked.
+pub const SECURITY_AUTHORIZATION_PERMISSION_ENABLED: &str =
+    "alluxio.security.authorization.permission.enabled";
+/// Umask of new files and directories.
+pub const SECURITY_AUTHORIZATION_PERMISSION_UMASK: &str = "alluxio.security.authorization.permission.umask";
+/// Super group.
+pub const SECURITY_AUTHORIZATION_PERMISSION_SUPERGROUP: &str =
+    "alluxio.security.authorization.permission.supergroup";
+/// User name to log in as (default: the OS user).
+pub const SECURITY_LOGIN_USERNAME: &str = "alluxio.security.login.username";
+
+/// Proxy (REST and S3) web port.
+pub const PROXY_WEB_PORT: &str = "alluxio.proxy.web.port";

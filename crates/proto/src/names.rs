@@ -1,0 +1,95 @@
+//! The names users type for wire enums (`MUST_CACHE`, `CACHE_PROMOTE`, `delete`, ...), parsed
+//! case-insensitively, and printed the way Alluxio prints them.
+
+use crate::grpc::{LoadMetadataType, ReadType, TtlAction, WriteType};
+
+/// A name that is not one of the accepted values of an enum.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{value}' is not a valid {kind}; expected one of {expected}")]
+pub struct UnknownName {
+    /// What was being parsed ("write type", ...).
+    pub kind: &'static str,
+    /// The rejected input.
+    pub value: String,
+    /// The accepted names, comma separated.
+    pub expected: &'static str,
+}
+
+macro_rules! alluxio_names {
+    ($ty:ty, $kind:literal, $( $name:literal => $variant:expr ),+ $(,)?) => {
+        impl $ty {
+            /// Parses the Alluxio name of this value, ignoring case.
+            pub fn from_alluxio_name(value: &str) -> Result<Self, UnknownName> {
+                $( if value.eq_ignore_ascii_case($name) { return Ok($variant); } )+
+                Err(UnknownName {
+                    kind: $kind,
+                    value: value.to_string(),
+                    expected: concat!($( $name, " " ),+),
+                })
+            }
+
+            /// The Alluxio name of this value.
+            pub fn alluxio_name(self) -> &'static str {
+                $( if self == $variant { return $name; } )+
+                "UNSPECIFIED"
+            }
+        }
+    };
+}
+
+alluxio_names!(WriteType, "write type",
+    "MUST_CACHE" => WriteType::MustCache,
+    "CACHE_THROUGH" => WriteType::CacheThrough,
+    "THROUGH" => WriteType::Through,
+    "ASYNC_THROUGH" => WriteType::AsyncThrough,
+);
+
+alluxio_names!(ReadType, "read type",
+    "NO_CACHE" => ReadType::NoCache,
+    "CACHE" => ReadType::Cache,
+    "CACHE_PROMOTE" => ReadType::CachePromote,
+);
+
+alluxio_names!(TtlAction, "TTL action",
+    "DELETE" => TtlAction::Delete,
+    "FREE" => TtlAction::Free,
+);
+
+alluxio_names!(LoadMetadataType, "metadata load type",
+    "ONCE" => LoadMetadataType::Once,
+    "NEVER" => LoadMetadataType::Never,
+    "ALWAYS" => LoadMetadataType::Always,
+);
+
+impl WriteType {
+    /// Whether blocks are kept in Alluxio storage.
+    pub fn caches(self) -> bool {
+        matches!(
+            self,
+            WriteType::MustCache | WriteType::CacheThrough | WriteType::AsyncThrough
+        )
+    }
+
+    /// Whether bytes go to the UFS synchronously, before the file completes.
+    pub fn writes_through(self) -> bool {
+        matches!(self, WriteType::CacheThrough | WriteType::Through)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_case_insensitively_and_print_back() {
+        assert_eq!(
+            WriteType::from_alluxio_name("cache_through"),
+            Ok(WriteType::CacheThrough)
+        );
+        assert_eq!(ReadType::CachePromote.alluxio_name(), "CACHE_PROMOTE");
+        assert_eq!(TtlAction::from_alluxio_name("free"), Ok(TtlAction::Free));
+        let err = WriteType::from_alluxio_name("FAST").unwrap_err();
+        assert!(err.to_string().contains("'FAST' is not a valid write type"));
+        assert!(err.to_string().contains("MUST_CACHE"));
+    }
+}

@@ -88,6 +88,8 @@ pub fn tier_watermark_low(level: usize) -> String {
     format!("alluxio.worker.tieredstore.level{level}.watermark.low.ratio")
 }
 
+/// Host name clients consider local (unset: this machine's host name).
+pub const USER_HOSTNAME: &str = "alluxio.user.hostname";
 /// Block size of new files.
 pub const USER_BLOCK_SIZE_BYTES_DEFAULT: &str = "alluxio.user.block.size.bytes.default";
 /// Client buffer size for streams.

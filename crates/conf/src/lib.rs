@@ -6,15 +6,17 @@
 //! differently configured servers can live in one process (as they do in tests).
 
 pub mod keys;
+mod kinds;
 pub mod properties;
 mod site_file;
+mod typed;
 mod values;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-pub use properties::{PROPERTIES, PropertyDef};
+pub use kinds::ValueKind;
+pub use properties::{PROPERTIES, PropertyDef, describe};
 pub use values::{format_bytes, parse_bytes, parse_duration};
 
 /// Name of the site properties file.
@@ -139,8 +141,24 @@ impl Configuration {
             values: BTreeMap::new(),
             home_dir: options.home_dir,
         };
+        // As in alluxio-config.sh, an empty variable counts as unset.
+        let env = |var: &str| {
+            options
+                .env
+                .iter()
+                .find(|(name, value)| name == var && !value.trim().is_empty())
+                .map(|(_, value)| value)
+        };
         for (var, key) in properties::ENV_VARS {
-            if let Some((_, value)) = options.env.iter().find(|(name, _)| name == var) {
+            if let Some(value) = env(var) {
+                if *var == "ALLUXIO_MASTER_ADDRESS" {
+                    tracing::warn!("ALLUXIO_MASTER_ADDRESS is deprecated; use ALLUXIO_MASTER_HOSTNAME");
+                }
+                conf.insert(key, value, Source::Environment(var.to_string()));
+            }
+        }
+        for (var, key, value) in properties::ENV_IMPLIED {
+            if env(var).is_some() {
                 conf.insert(key, value, Source::Environment(var.to_string()));
             }
         }
@@ -273,96 +291,8 @@ impl Configuration {
         Ok(out)
     }
 
-    fn parse<T>(&self, key: &str, expected: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T, ConfError> {
-        let value = self.get(key)?;
-        parse(&value).ok_or_else(|| ConfError::Invalid {
-            key: key.to_string(),
-            value,
-            expected: expected.to_string(),
-            origin: self.source(key),
-        })
-    }
-
-    /// A byte size (`512MB`, `1.5GB`, `1048576`).
-    pub fn get_bytes(&self, key: &str) -> Result<u64, ConfError> {
-        let value = self.get(key)?;
-        parse_bytes(&value).map_err(|expected| ConfError::Invalid {
-            key: key.to_string(),
-            value,
-            expected,
-            origin: self.source(key),
-        })
-    }
-
-    /// A duration (`5min`, `300sec`, plain milliseconds).
-    pub fn get_duration(&self, key: &str) -> Result<Duration, ConfError> {
-        let value = self.get(key)?;
-        parse_duration(&value).map_err(|expected| ConfError::Invalid {
-            key: key.to_string(),
-            value,
-            expected,
-            origin: self.source(key),
-        })
-    }
-
-    /// A TCP port (0 lets the OS choose).
-    pub fn get_port(&self, key: &str) -> Result<u16, ConfError> {
-        self.parse(key, "a port number from 0 to 65535", |v| v.parse().ok())
-    }
-
-    /// A non-negative integer.
-    pub fn get_u64(&self, key: &str) -> Result<u64, ConfError> {
-        self.parse(key, "a non-negative integer", |v| v.parse().ok())
-    }
-
-    /// A non-negative integer that fits in memory sizes and counts.
-    pub fn get_usize(&self, key: &str) -> Result<usize, ConfError> {
-        self.parse(key, "a non-negative integer", |v| v.parse().ok())
-    }
-
-    /// `true` or `false`, any case.
-    pub fn get_bool(&self, key: &str) -> Result<bool, ConfError> {
-        self.parse(key, "true or false", |v| match v.to_ascii_lowercase().as_str() {
-            "true" => Some(true),
-            "false" => Some(false),
-            _ => None,
-        })
-    }
-
-    /// A ratio between 0 and 1.
-    pub fn get_ratio(&self, key: &str) -> Result<f64, ConfError> {
-        self.parse(key, "a number between 0 and 1", |v| {
-            v.parse::<f64>().ok().filter(|r| (0.0..=1.0).contains(r))
-        })
-    }
-
-    /// A comma-separated list, items trimmed, empty items dropped.
-    pub fn get_list(&self, key: &str) -> Result<Vec<String>, ConfError> {
-        Ok(self
-            .get(key)?
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect())
-    }
-
-    /// A value checked by `parse`, whose error text says what is expected.
-    pub fn get_parsed<T, E: std::fmt::Display>(
-        &self,
-        key: &str,
-        parse: impl Fn(&str) -> Result<T, E>,
-    ) -> Result<T, ConfError> {
-        let value = self.get(key)?;
-        parse(&value).map_err(|e| ConfError::Invalid {
-            key: key.to_string(),
-            value: value.clone(),
-            expected: e.to_string(),
-            origin: self.source(key),
-        })
-    }
-
-    /// Every known or set key, sorted, with its resolved value (`None` if unset) and source.
+    /// Every known or set key, sorted, with its resolved value (`None` if unset) and source: what
+    /// `alluxio getConf [--source]` prints. A value whose references cannot be resolved is raw.
     pub fn entries(&self) -> Vec<(String, Option<String>, Source)> {
         let mut keys: Vec<&str> = PROPERTIES.iter().map(|p| p.name).collect();
         keys.extend(self.values.keys().map(String::as_str));
@@ -378,7 +308,9 @@ impl Configuration {
             .collect()
     }
 
-    /// Values set by any source other than the defaults, as `(key, raw value)`.
+    /// Values set by any source other than the defaults, as `(key, raw value)` with current key
+    /// names and `${}` references kept: what to ship to another process (as `-D` arguments or a
+    /// site file) so it resolves every key as this one does.
     pub fn explicit_entries(&self) -> Vec<(String, String)> {
         self.values
             .iter()

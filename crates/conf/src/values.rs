@@ -68,6 +68,43 @@ pub fn parse_duration(value: &str) -> Result<Duration, String> {
     Ok(Duration::from_millis(millis.round() as u64))
 }
 
+/// What a port value must be.
+pub(crate) const EXPECTED_PORT: &str = "a port number from 0 to 65535";
+/// What a non-negative integer value must be.
+pub(crate) const EXPECTED_INTEGER: &str = "a non-negative integer";
+/// What a boolean value must be.
+pub(crate) const EXPECTED_BOOL: &str = "true or false";
+/// What a ratio value must be.
+pub(crate) const EXPECTED_RATIO: &str = "a number between 0 and 1";
+
+/// Parses a TCP port (0 lets the OS choose).
+pub(crate) fn parse_port(value: &str) -> Option<u16> {
+    value.trim().parse().ok()
+}
+
+/// Parses `true` or `false` in any case.
+pub(crate) fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
+/// Parses a ratio between 0 and 1.
+pub(crate) fn parse_ratio(value: &str) -> Option<f64> {
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|r| (0.0..=1.0).contains(r))
+}
+
+/// The items of a comma-separated list, trimmed, empty items dropped.
+pub(crate) fn split_list(value: &str) -> impl Iterator<Item = &str> {
+    value.split(',').map(str::trim).filter(|s| !s.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

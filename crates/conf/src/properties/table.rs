@@ -1,453 +1,509 @@
-//! The table of known properties: name, default and a one-line description.
+//! The table of known properties.
 
-/// One known property.
-#[derive(Debug, Clone, Copy)]
-pub struct PropertyDef {
-    /// Full key, e.g. `alluxio.master.port`.
-    pub name: &'static str,
-    /// Default value (may contain `${key}` references); `None` = unset unless configured.
-    pub default: Option<&'static str>,
-    /// What it controls.
-    pub description: &'static str,
-}
+use super::{K, PropertyDef};
 
-const fn p(name: &'static str, default: &'static str, description: &'static str) -> PropertyDef {
+const fn def(name: &'static str, kind: K, default: &'static str, description: &'static str) -> PropertyDef {
     PropertyDef {
         name,
+        kind,
         default: Some(default),
         description,
     }
 }
 
-const fn unset(name: &'static str, description: &'static str) -> PropertyDef {
+const fn unset(name: &'static str, kind: K, description: &'static str) -> PropertyDef {
     PropertyDef {
         name,
+        kind,
         default: None,
         description,
     }
 }
 
+/// Accepted write types (`alluxio.user.file.writetype.default`).
+pub const WRITE_TYPES: &[&str] = &["MUST_CACHE", "CACHE_THROUGH", "THROUGH", "ASYNC_THROUGH"];
+/// Accepted read types (`alluxio.user.file.readtype.default`).
+pub const READ_TYPES: &[&str] = &["NO_CACHE", "CACHE", "CACHE_PROMOTE"];
+
 /// Every property this build knows, with its default.
 pub const PROPERTIES: &[PropertyDef] = &[
-    p(
+    def(
         "alluxio.home",
+        K::String,
         "/opt/alluxio",
         "Install directory of the distribution.",
     ),
-    p(
+    def(
         "alluxio.version",
+        K::String,
         env!("CARGO_PKG_VERSION"),
         "Version of this build.",
     ),
-    p(
+    def(
         "alluxio.work.dir",
+        K::String,
         "${alluxio.home}",
         "Working directory for the journal, logs and the default UFS.",
     ),
-    p(
+    def(
         "alluxio.conf.dir",
+        K::String,
         "${alluxio.home}/conf",
         "Directory of alluxio-site.properties.",
     ),
-    p(
+    def(
         "alluxio.site.conf.dir",
+        K::List,
         "${alluxio.conf.dir}/,${user.home}/.alluxio/,/etc/alluxio/",
         "Directories searched, in order, for alluxio-site.properties.",
     ),
-    p(
+    def(
         "alluxio.logs.dir",
+        K::String,
         "${alluxio.work.dir}/logs",
         "Directory of log files.",
     ),
-    p(
+    def(
         "alluxio.master.hostname",
+        K::String,
         "localhost",
         "Host name clients and workers use to reach the master.",
     ),
-    p(
+    def(
         "alluxio.master.bind.host",
+        K::String,
         "0.0.0.0",
         "Address the master RPC server binds to.",
     ),
-    p("alluxio.master.port", "19998", "Master RPC port."),
-    p(
+    def("alluxio.master.port", K::Port, "19998", "Master RPC port."),
+    def(
         "alluxio.master.web.bind.host",
+        K::String,
         "0.0.0.0",
         "Address the master web server binds to.",
     ),
-    p("alluxio.master.web.port", "19999", "Master web port."),
-    p(
+    def("alluxio.master.web.port", K::Port, "19999", "Master web port."),
+    def(
         "alluxio.master.journal.folder",
+        K::String,
         "${alluxio.work.dir}/journal",
         "Where the master journal is kept.",
     ),
-    p(
+    def(
         "alluxio.master.journal.type",
+        K::OneOf(&["UFS"]),
         "UFS",
         "Journal type; UFS is a folder-based journal.",
     ),
-    p(
+    def(
         "alluxio.master.journal.checkpoint.period.entries",
+        K::Integer,
         "2000000",
         "Journal entries written between two checkpoints.",
     ),
-    p(
+    def(
         "alluxio.master.mount.table.root.ufs",
+        K::String,
         "${alluxio.underfs.address}",
         "Under file system mounted at the root of the namespace.",
     ),
-    p(
+    def(
         "alluxio.underfs.address",
+        K::String,
         "${alluxio.work.dir}/underFSStorage",
         "Older name of the root UFS.",
     ),
-    p(
+    def(
         "alluxio.master.worker.timeout",
+        K::Duration,
         "5min",
         "A worker silent this long is declared lost.",
     ),
-    p(
+    def(
         "alluxio.master.worker.heartbeat.interval",
+        K::Duration,
         "10sec",
         "How often the master looks for lost workers.",
     ),
-    p(
+    def(
         "alluxio.master.ttl.checker.interval",
+        K::Duration,
         "1hour",
         "How often expired files are deleted or freed.",
     ),
     unset(
+        "alluxio.user.hostname",
+        K::String,
+        "Host name clients consider local (default: this machine's host name).",
+    ),
+    unset(
         "alluxio.worker.hostname",
+        K::String,
         "Host name the worker advertises (default: the master's view of localhost).",
     ),
-    p(
+    def(
         "alluxio.worker.bind.host",
+        K::String,
         "0.0.0.0",
         "Address the worker servers bind to.",
     ),
-    p("alluxio.worker.port", "29998", "Worker RPC port."),
-    p("alluxio.worker.data.port", "29999", "Worker data port."),
-    p("alluxio.worker.web.port", "30000", "Worker web port."),
-    p(
+    def("alluxio.worker.port", K::Port, "29998", "Worker RPC port."),
+    def("alluxio.worker.data.port", K::Port, "29999", "Worker data port."),
+    def("alluxio.worker.web.port", K::Port, "30000", "Worker web port."),
+    def(
         "alluxio.worker.memory.size",
+        K::Bytes,
         "1GB",
         "Size of the worker's memory tier.",
     ),
-    p(
+    def(
         "alluxio.worker.tieredstore.levels",
+        K::Integer,
         "1",
         "Number of storage tiers.",
     ),
-    p(
+    def(
         "alluxio.worker.tieredstore.level0.alias",
+        K::String,
         "MEM",
         "Alias of the top tier.",
     ),
-    p(
+    def(
         "alluxio.worker.tieredstore.level0.dirs.path",
+        K::List,
         "/mnt/ramdisk",
         "Directories of the top tier.",
     ),
-    p(
+    def(
         "alluxio.worker.tieredstore.level0.dirs.quota",
+        K::BytesList,
         "${alluxio.worker.memory.size}",
         "Quotas of the top tier.",
     ),
-    p(
+    def(
         "alluxio.worker.tieredstore.level0.watermark.high.ratio",
+        K::Ratio,
         "0.95",
         "Top tier usage that starts eviction.",
     ),
-    p(
+    def(
         "alluxio.worker.tieredstore.level0.watermark.low.ratio",
+        K::Ratio,
         "0.7",
         "Top tier usage eviction stops at.",
     ),
-    p(
+    def(
         "alluxio.worker.tieredstore.level1.alias",
+        K::String,
         "SSD",
         "Alias of the second tier.",
     ),
-    p(
+    def(
         "alluxio.worker.tieredstore.level1.dirs.path",
+        K::List,
         "/mnt/ssd",
         "Directories of the second tier.",
     ),
     unset(
         "alluxio.worker.tieredstore.level1.dirs.quota",
+        K::BytesList,
         "Quotas of the second tier.",
     ),
-    p(
+    def(
         "alluxio.worker.tieredstore.level1.watermark.high.ratio",
+        K::Ratio,
         "0.95",
         "Second tier usage that starts eviction.",
     ),
-    p(
+    def(
         "alluxio.worker.tieredstore.level1.watermark.low.ratio",
+        K::Ratio,
         "0.7",
         "Second tier usage eviction stops at.",
     ),
-    p(
+    def(
         "alluxio.worker.tieredstore.level2.alias",
+        K::String,
         "HDD",
         "Alias of the third tier.",
     ),
-    p(
+    def(
         "alluxio.worker.tieredstore.level2.dirs.path",
+        K::List,
         "/mnt/hdd",
         "Directories of the third tier.",
     ),
     unset(
         "alluxio.worker.tieredstore.level2.dirs.quota",
+        K::BytesList,
         "Quotas of the third tier.",
     ),
-    p(
+    def(
         "alluxio.worker.tieredstore.level2.watermark.high.ratio",
+        K::Ratio,
         "0.95",
         "Third tier usage that starts eviction.",
     ),
-    p(
+    def(
         "alluxio.worker.tieredstore.level2.watermark.low.ratio",
+        K::Ratio,
         "0.7",
         "Third tier usage eviction stops at.",
     ),
-    p(
+    def(
         "alluxio.worker.tieredstore.reserver.enabled",
+        K::Bool,
         "true",
         "Evict between the watermarks in the background.",
     ),
-    p(
+    def(
         "alluxio.worker.tieredstore.reserver.interval",
+        K::Duration,
         "1sec",
         "How often the space reserver runs.",
     ),
-    p(
+    def(
         "alluxio.worker.allocator.class",
+        K::String,
         "alluxio.worker.block.allocator.MaxFreeAllocator",
         "Chooses the directory of a new block.",
     ),
-    p(
+    def(
         "alluxio.worker.evictor.class",
+        K::String,
         "alluxio.worker.block.evictor.LRUEvictor",
         "Chooses blocks to evict.",
     ),
-    p(
+    def(
         "alluxio.worker.block.heartbeat.interval",
+        K::Duration,
         "1sec",
         "Interval between worker heartbeats.",
     ),
-    p(
+    def(
         "alluxio.worker.block.heartbeat.timeout",
+        K::Duration,
         "${alluxio.master.worker.timeout}",
         "How long a worker retries an unreachable master before exiting.",
     ),
-    p(
+    def(
         "alluxio.user.block.size.bytes.default",
+        K::Bytes,
         "512MB",
         "Block size of new files.",
     ),
-    p(
+    def(
         "alluxio.user.file.buffer.bytes",
+        K::Bytes,
         "8MB",
         "Client stream buffer size.",
     ),
-    p(
+    def(
         "alluxio.user.file.readtype.default",
+        K::OneOf(READ_TYPES),
         "CACHE_PROMOTE",
         "Default read type.",
     ),
-    p(
+    def(
         "alluxio.user.file.writetype.default",
+        K::OneOf(WRITE_TYPES),
         "MUST_CACHE",
         "Default write type.",
     ),
-    p(
+    def(
         "alluxio.user.file.write.tier.default",
+        K::SignedInteger,
         "0",
         "Tier new blocks are written to.",
     ),
-    p(
+    def(
         "alluxio.user.file.metadata.load.type",
+        K::OneOf(&["Once", "Always", "Never"]),
         "Once",
         "When listing loads UFS metadata: Once, Always, Never.",
     ),
-    p(
+    def(
         "alluxio.user.file.cache.partially.read.block",
+        K::Bool,
         "true",
         "Cache whole blocks even when read partially.",
     ),
-    p(
+    def(
         "alluxio.user.file.passive.cache.enabled",
+        K::Bool,
         "true",
         "Copy blocks read from remote workers locally.",
     ),
-    p(
+    def(
         "alluxio.user.short.circuit.enabled",
+        K::Bool,
         "true",
         "Read local block files directly.",
     ),
-    p(
+    def(
         "alluxio.user.file.write.location.policy.class",
+        K::String,
         "alluxio.client.file.policy.LocalFirstPolicy",
         "Chooses the worker for writes.",
     ),
-    p(
+    def(
         "alluxio.user.ufs.block.read.location.policy",
+        K::String,
         "alluxio.client.block.policy.LocalFirstPolicy",
         "Chooses the worker that reads a block from the UFS.",
     ),
-    p(
+    def(
         "alluxio.user.rpc.retry.max.duration",
+        K::Duration,
         "2min",
         "How long a client retries an unreachable master.",
     ),
-    p(
+    def(
         "alluxio.security.authentication.type",
+        K::OneOf(&["NOSASL", "SIMPLE"]),
         "SIMPLE",
         "Authentication type: NOSASL or SIMPLE.",
     ),
-    p(
+    def(
         "alluxio.security.authorization.permission.enabled",
+        K::Bool,
         "true",
         "Whether permissions are checked.",
     ),
-    p(
+    def(
         "alluxio.security.authorization.permission.umask",
+        K::Octal,
         "022",
         "Umask of new files and directories.",
     ),
-    p(
+    def(
         "alluxio.security.authorization.permission.supergroup",
+        K::String,
         "supergroup",
         "Super group.",
     ),
     unset(
         "alluxio.security.login.username",
+        K::String,
         "User to log in as (default: the OS user).",
     ),
-    p("alluxio.proxy.web.port", "39999", "Proxy (REST and S3) port."),
-    p(
+    def(
+        "alluxio.proxy.web.port",
+        K::Port,
+        "39999",
+        "Proxy (REST and S3) port.",
+    ),
+    def(
         "alluxio.integration.master.resource.cpu",
+        K::Integer,
         "1",
         "CPUs of the master task.",
     ),
-    p(
+    def(
         "alluxio.integration.master.resource.mem",
+        K::Bytes,
         "1024MB",
         "Memory of the master task.",
     ),
-    p(
+    def(
         "alluxio.integration.worker.resource.cpu",
+        K::Integer,
         "1",
         "CPUs of a worker task.",
     ),
-    p(
+    def(
         "alluxio.integration.worker.resource.mem",
+        K::Bytes,
         "1024MB",
         "Memory of a worker task, besides its ramdisk.",
     ),
-    p(
+    def(
         "alluxio.integration.mesos.master.name",
+        K::String,
         "AlluxioMaster",
         "Mesos task name of the master.",
     ),
-    p(
+    def(
         "alluxio.integration.mesos.worker.name",
+        K::String,
         "AlluxioWorker",
         "Mesos task name of a worker.",
     ),
-    p(
+    def(
         "alluxio.integration.mesos.master.node.count",
+        K::Integer,
         "1",
         "Masters to launch on Mesos.",
     ),
-    p(
+    def(
         "alluxio.integration.mesos.alluxio.jar.url",
+        K::String,
         "http://downloads.alluxio.org/downloads/files/${alluxio.version}/alluxio-${alluxio.version}-bin.tar.gz",
         "Distribution tarball fetched into each sandbox, or LOCAL for alluxio.home on the agent.",
     ),
-    p(
+    def(
         "alluxio.integration.mesos.jdk.url",
+        K::String,
         "LOCAL",
         "Ignored: there is no JVM.",
     ),
-    p(
+    def(
         "alluxio.integration.mesos.jdk.path",
+        K::String,
         "jdk1.8.0_151",
         "Ignored: there is no JVM.",
     ),
-    p(
+    def(
         "alluxio.integration.mesos.principal",
+        K::String,
         "alluxio",
         "Mesos principal of the framework.",
     ),
     unset(
         "alluxio.integration.mesos.secret",
+        K::String,
         "Mesos secret; with the principal, authenticates the framework.",
     ),
-    p(
+    def(
         "alluxio.integration.mesos.role",
+        K::String,
         "*",
         "Mesos role of the framework.",
     ),
     unset(
         "alluxio.integration.mesos.user",
+        K::String,
         "User the tasks run as (default: Mesos chooses).",
     ),
 ];
 
-/// Old names still accepted, with the key they stand for. Values of `.ms` aliases are plain
-/// milliseconds, which the duration parser accepts as-is.
-pub const ALIASES: &[(&str, &str)] = &[
-    (
-        "alluxio.master.worker.timeout.ms",
-        "alluxio.master.worker.timeout",
+/// Per-tier keys of levels without an entry of their own in [`PROPERTIES`] (any `N`).
+pub const TIER_TEMPLATES: &[PropertyDef] = &[
+    unset(
+        "alluxio.worker.tieredstore.level{N}.alias",
+        K::String,
+        "Alias of tier N (MEM, SSD, HDD).",
     ),
-    (
-        "alluxio.master.ttl.checker.interval.ms",
-        "alluxio.master.ttl.checker.interval",
+    unset(
+        "alluxio.worker.tieredstore.level{N}.dirs.path",
+        K::List,
+        "Directories of tier N.",
     ),
-    (
-        "alluxio.worker.block.heartbeat.interval.ms",
-        "alluxio.worker.block.heartbeat.interval",
+    unset(
+        "alluxio.worker.tieredstore.level{N}.dirs.quota",
+        K::BytesList,
+        "Quotas of the directories of tier N.",
     ),
-    (
-        "alluxio.worker.block.heartbeat.timeout.ms",
-        "alluxio.worker.block.heartbeat.timeout",
+    def(
+        "alluxio.worker.tieredstore.level{N}.watermark.high.ratio",
+        K::Ratio,
+        "0.95",
+        "Tier N usage that starts eviction.",
     ),
-    (
-        "alluxio.worker.tieredstore.reserver.interval.ms",
-        "alluxio.worker.tieredstore.reserver.interval",
-    ),
-    ("alluxio.master.rpc.port", "alluxio.master.port"),
-    ("alluxio.worker.rpc.port", "alluxio.worker.port"),
-];
-
-/// Environment variables that set properties, as `libexec/alluxio-config.sh` maps them.
-pub const ENV_VARS: &[(&str, &str)] = &[
-    ("ALLUXIO_HOME", "alluxio.home"),
-    ("ALLUXIO_CONF_DIR", "alluxio.conf.dir"),
-    ("ALLUXIO_LOGS_DIR", "alluxio.logs.dir"),
-    ("ALLUXIO_MASTER_ADDRESS", "alluxio.master.hostname"),
-    ("ALLUXIO_MASTER_HOSTNAME", "alluxio.master.hostname"),
-    ("ALLUXIO_UNDERFS_ADDRESS", "alluxio.underfs.address"),
-    ("ALLUXIO_WORKER_MEMORY_SIZE", "alluxio.worker.memory.size"),
-    (
-        "ALLUXIO_RAM_FOLDER",
-        "alluxio.worker.tieredstore.level0.dirs.path",
+    def(
+        "alluxio.worker.tieredstore.level{N}.watermark.low.ratio",
+        K::Ratio,
+        "0.7",
+        "Tier N usage eviction stops at.",
     ),
 ];
-
-/// The definition of `name`, if it is a known property.
-pub fn find(name: &str) -> Option<&'static PropertyDef> {
-    PROPERTIES.iter().find(|p| p.name == name)
-}
-
-/// The current name of `name` if it is a deprecated alias, else `name` itself.
-pub fn canonical(name: &str) -> &str {
-    ALIASES
-        .iter()
-        .find(|(old, _)| *old == name)
-        .map(|(_, new)| *new)
-        .unwrap_or(name)
-}

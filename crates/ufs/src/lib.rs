@@ -2,10 +2,22 @@
 //! Apache OpenDAL. Paths are full UFS URIs (`/data/x`, `file:///data/x`, later `s3://b/k`); a
 //! [`UfsManager`] hands out the [`UnderFileSystem`] serving a URI's scheme and authority.
 
+mod backends;
+mod error;
+mod opendal_ufs;
+mod uri;
+mod writer;
+
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::stream::BoxStream;
+use parking_lot::Mutex;
+
+pub use backends::SUPPORTED;
+pub use error::UfsError;
+pub use uri::UfsUri;
 
 /// Metadata of a UFS file or directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,54 +32,44 @@ pub struct UfsStatus {
     pub last_modified_ms: i64,
 }
 
-/// A UFS failure, naming the URI and operation involved.
-#[derive(Debug, thiserror::Error)]
-pub enum UfsError {
-    /// The path does not exist.
-    #[error("{uri} does not exist in the under file system")]
-    NotFound {
-        /// The URI.
-        uri: String,
-    },
-    /// The URI cannot be served (unknown scheme, malformed).
-    #[error("unsupported or malformed UFS URI '{uri}': {reason}")]
-    BadUri {
-        /// The URI.
-        uri: String,
-        /// Why.
-        reason: String,
-    },
-    /// Any other failure of an operation.
-    #[error("UFS {operation} of {uri} failed: {cause}")]
-    Operation {
-        /// What was attempted (read, write, list, ...).
-        operation: &'static str,
-        /// The URI.
-        uri: String,
-        /// The backend's error text.
-        cause: String,
-        /// Whether retrying may help.
-        temporary: bool,
-    },
-}
-
 /// Bytes being written to a UFS file; nothing is visible under the final name until `close`.
+///
+/// Dropping a writer without `close` abandons the file like `abort` (the temporary is removed in
+/// the background).
 #[async_trait::async_trait]
 pub trait UfsWriter: Send {
     /// Appends bytes.
     async fn write(&mut self, data: Bytes) -> Result<(), UfsError>;
-    /// Makes the file visible with everything written.
+    /// Makes the file visible with everything written, replacing any file of that name.
     async fn close(self: Box<Self>) -> Result<(), UfsError>;
-    /// Abandons the file.
+    /// Abandons the file: nothing appears and the temporary is removed.
     async fn abort(self: Box<Self>) -> Result<(), UfsError>;
 }
 
-/// One under file system. Every method takes a full URI served by this instance.
+/// One under file system. Every method takes a full URI served by this instance (same scheme
+/// and authority as the URI it was obtained for); URIs are literal, not percent-decoded.
+///
+/// Contracts every backend keeps (checked by `tests/behavior.rs`):
+/// - `status` of a missing path is `Ok(None)`.
+/// - `list` of a missing path or of a file is `Ok(None)`, of an empty directory
+///   `Ok(Some(vec![]))`; entries are direct children, named without a trailing `/`, sorted by
+///   name, and temporary files of writes in progress are left out.
+/// - `mkdirs` creates missing parents and succeeds if the directory exists; it fails with
+///   `NotADirectory` where a file is.
+/// - `create` writes to a temporary name in the same directory (or relies on the backend's
+///   atomic publication) so a half-written file is never visible under its final name.
+/// - `read` streams exactly the bytes of `[offset, offset + length)`, clipped to the file's
+///   end (an empty stream from the end on); a missing file is `NotFound`.
+/// - `delete_file` and `delete_directory` succeed if nothing is there;
+///   `delete_directory(non-empty, recursive = false)` fails with `DirectoryNotEmpty`; the wrong
+///   kind of entry gives `IsADirectory` / `NotADirectory`.
+/// - `rename` fails with `NotFound` if the source is missing and `AlreadyExists` if the
+///   destination exists.
 #[async_trait::async_trait]
 pub trait UnderFileSystem: Send + Sync {
     /// Status of a path, `None` if it does not exist.
     async fn status(&self, uri: &str) -> Result<Option<UfsStatus>, UfsError>;
-    /// Direct children of a directory, `None` if it does not exist or is a file.
+    /// Direct children of a directory, sorted by name; `None` if it does not exist or is a file.
     async fn list(&self, uri: &str) -> Result<Option<Vec<UfsStatus>>, UfsError>;
     /// Creates a directory and its parents; succeeds if it exists.
     async fn mkdirs(&self, uri: &str) -> Result<(), UfsError>;
@@ -84,24 +86,38 @@ pub trait UnderFileSystem: Send + Sync {
     async fn delete_file(&self, uri: &str) -> Result<(), UfsError>;
     /// Deletes a directory (with its contents if `recursive`); succeeds if it does not exist.
     async fn delete_directory(&self, uri: &str, recursive: bool) -> Result<(), UfsError>;
-    /// Renames a file or directory.
+    /// Renames a file or directory; the destination must not exist.
     async fn rename(&self, src: &str, dst: &str) -> Result<(), UfsError>;
 }
 
-/// Hands out (and caches) the under file system serving a URI.
+/// Hands out (and caches) the under file system serving a URI: one instance per scheme and
+/// authority.
 pub struct UfsManager {
-    _conf: alluxio_conf::Configuration,
+    conf: alluxio_conf::Configuration,
+    cache: Mutex<HashMap<String, Arc<dyn UnderFileSystem>>>,
 }
 
 impl UfsManager {
     /// A manager creating backends from `conf` (credentials, endpoints).
     pub fn new(conf: &alluxio_conf::Configuration) -> Self {
-        Self { _conf: conf.clone() }
+        Self {
+            conf: conf.clone(),
+            cache: Mutex::new(HashMap::new()),
+        }
     }
 
-    /// The under file system serving `uri`.
-    pub fn get(&self, _uri: &str) -> Result<Arc<dyn UnderFileSystem>, UfsError> {
-        unimplemented!("being written")
+    /// The under file system serving `uri`; `BadUri` names the schemes this build supports.
+    pub fn get(&self, uri: &str) -> Result<Arc<dyn UnderFileSystem>, UfsError> {
+        let parsed = UfsUri::parse(uri)?;
+        let key = parsed.root();
+        let mut cache = self.cache.lock();
+        if let Some(ufs) = cache.get(&key) {
+            return Ok(ufs.clone());
+        }
+        let ufs = backends::create(&parsed, uri, &self.conf)?;
+        tracing::debug!(root = %key, "under file system opened");
+        cache.insert(key, ufs.clone());
+        Ok(ufs)
     }
 }
 

@@ -1,0 +1,150 @@
+//! The UFS error type, and the one place OpenDAL errors are turned into it.
+
+/// A UFS failure, naming the URI and operation involved.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UfsError {
+    /// The path does not exist.
+    #[error("{uri} does not exist in the under file system")]
+    NotFound {
+        /// The URI.
+        uri: String,
+    },
+    /// The URI cannot be served (unknown scheme, malformed).
+    #[error("unsupported or malformed UFS URI '{uri}': {reason}")]
+    BadUri {
+        /// The URI.
+        uri: String,
+        /// Why.
+        reason: String,
+    },
+    /// The target of a rename (or a directory to create) is already taken.
+    #[error("{uri} already exists in the under file system")]
+    AlreadyExists {
+        /// The URI.
+        uri: String,
+    },
+    /// A file operation was given a directory.
+    #[error("{uri} is a directory in the under file system; use a directory operation")]
+    IsADirectory {
+        /// The URI.
+        uri: String,
+    },
+    /// A directory operation was given a file (or a path below one).
+    #[error("{uri} is not a directory in the under file system")]
+    NotADirectory {
+        /// The URI.
+        uri: String,
+    },
+    /// A non-recursive delete of a directory that still has children.
+    #[error("{uri} is a non-empty directory; delete it recursively or empty it first")]
+    DirectoryNotEmpty {
+        /// The URI.
+        uri: String,
+    },
+    /// Any other failure of an operation.
+    #[error("UFS {operation} of {uri} failed: {cause}")]
+    Operation {
+        /// What was attempted (read, write, list, ...).
+        operation: &'static str,
+        /// The URI.
+        uri: String,
+        /// The backend's error text.
+        cause: String,
+        /// Whether retrying may help.
+        temporary: bool,
+    },
+}
+
+impl UfsError {
+    /// Whether retrying the operation may succeed.
+    pub fn is_temporary(&self) -> bool {
+        matches!(self, UfsError::Operation { temporary: true, .. })
+    }
+
+    /// Maps an OpenDAL error of `operation` on `uri`; kinds callers act on get their own
+    /// variant, everything else keeps OpenDAL's text and temporary flag.
+    /// File system backends report some of these kinds only through the `std::io` cause.
+    pub(crate) fn from_opendal(operation: &'static str, uri: &str, err: opendal::Error) -> Self {
+        use opendal::ErrorKind as Dal;
+        use std::io::ErrorKind as Io;
+        let uri = uri.to_string();
+        let io_kind = std::error::Error::source(&err)
+            .and_then(|source| source.downcast_ref::<std::io::Error>())
+            .map(std::io::Error::kind);
+        match (err.kind(), io_kind) {
+            (Dal::NotFound, _) | (_, Some(Io::NotFound)) => UfsError::NotFound { uri },
+            (Dal::AlreadyExists, _) | (_, Some(Io::AlreadyExists)) => UfsError::AlreadyExists { uri },
+            (Dal::IsADirectory, _) | (_, Some(Io::IsADirectory)) => UfsError::IsADirectory { uri },
+            (Dal::NotADirectory, _) | (_, Some(Io::NotADirectory)) => UfsError::NotADirectory { uri },
+            (_, Some(Io::DirectoryNotEmpty)) => UfsError::DirectoryNotEmpty { uri },
+            // OpenDAL calls every unclassified I/O error temporary; only a few really are.
+            (_, io) => UfsError::Operation {
+                operation,
+                uri,
+                temporary: err.is_temporary()
+                    && io.is_none_or(|kind| matches!(kind, Io::Interrupted | Io::TimedOut | Io::WouldBlock)),
+                cause: err.to_string(),
+            },
+        }
+    }
+
+    /// Maps an I/O error from an OpenDAL byte stream, recovering the OpenDAL error inside.
+    pub(crate) fn from_stream(operation: &'static str, uri: &str, err: std::io::Error) -> Self {
+        match err.into_inner().map(|inner| inner.downcast::<opendal::Error>()) {
+            Some(Ok(err)) => Self::from_opendal(operation, uri, *err),
+            Some(Err(other)) => UfsError::Operation {
+                operation,
+                uri: uri.to_string(),
+                cause: other.to_string(),
+                temporary: false,
+            },
+            None => UfsError::Operation {
+                operation,
+                uri: uri.to_string(),
+                cause: "I/O error".to_string(),
+                temporary: false,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opendal_kinds_map_to_variants_and_keep_the_temporary_flag() {
+        let err = UfsError::from_opendal(
+            "read",
+            "/data/x",
+            opendal::Error::new(opendal::ErrorKind::NotFound, "gone"),
+        );
+        assert_eq!(err.to_string(), "/data/x does not exist in the under file system");
+        let err = UfsError::from_opendal(
+            "list",
+            "/data/y",
+            opendal::Error::new(opendal::ErrorKind::RateLimited, "slow down").set_temporary(),
+        );
+        assert!(err.is_temporary());
+        assert!(
+            err.to_string().starts_with("UFS list of /data/y failed: "),
+            "{err}"
+        );
+        let below_file = opendal::Error::new(opendal::ErrorKind::Unexpected, "not a directory")
+            .set_source(std::io::Error::from(std::io::ErrorKind::NotADirectory));
+        assert!(matches!(
+            UfsError::from_opendal("mkdirs", "/f/x", below_file),
+            UfsError::NotADirectory { .. }
+        ));
+        let disk_full = opendal::Error::new(opendal::ErrorKind::Unexpected, "no space")
+            .set_source(std::io::Error::from(std::io::ErrorKind::StorageFull))
+            .set_temporary();
+        assert!(!UfsError::from_opendal("write", "/f", disk_full).is_temporary());
+        let io = std::io::Error::other(opendal::Error::new(opendal::ErrorKind::IsADirectory, "dir"));
+        assert!(matches!(
+            UfsError::from_stream("read", "/d", io),
+            UfsError::IsADirectory { .. }
+        ));
+    }
+}

@@ -1,9 +1,23 @@
 //! The master's journal: every namespace change as a framed, checksummed entry, appended and made
 //! durable with group commit; periodic checkpoints; recovery = latest checkpoint + replay.
 
-use std::path::Path;
+mod checkpoint;
+mod layout;
+mod record;
+mod recovery;
+mod writer;
+
+use std::fs::{self, File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use alluxio_proto::grpc::JournalEntry;
+
+use crate::layout::{LOCK, delete_covered_segments, is_journal_file, sync_dir};
+use crate::writer::Writer;
+
+/// A segment at least this large is closed and a new one started.
+const SEGMENT_LIMIT: u64 = 64 << 20;
 
 /// Journal failures, naming the file and offset involved.
 #[derive(Debug, thiserror::Error)]
@@ -30,46 +44,212 @@ pub enum JournalError {
     /// The journal was closed.
     #[error("the journal is closed")]
     Closed,
+    /// Another process (or another `Journal` in this one) holds the folder.
+    #[error(
+        "journal folder {folder} is locked by another process; stop the other master using it \
+         or point alluxio.master.journal.folder elsewhere"
+    )]
+    Locked {
+        /// The folder.
+        folder: PathBuf,
+    },
+    /// An entry too large for one record (64 MiB); nothing of its append was written.
+    #[error("journal entry {sequence} encodes to {size} bytes, above the 64 MiB record limit")]
+    EntryTooLarge {
+        /// The sequence it would have had.
+        sequence: u64,
+        /// Its encoded size.
+        size: usize,
+    },
+    /// A checkpoint through a sequence not yet appended, or older than the current checkpoint.
+    #[error(
+        "cannot checkpoint through sequence {through_sequence}: it must lie between the current \
+         checkpoint ({checkpointed}) and the last appended entry ({last_sequence})"
+    )]
+    CheckpointOutOfRange {
+        /// The requested sequence.
+        through_sequence: u64,
+        /// The sequence the current checkpoint covers.
+        checkpointed: u64,
+        /// The last appended sequence.
+        last_sequence: u64,
+    },
 }
 
-/// A local, folder-based journal.
-pub struct Journal {}
+/// A local, folder-based journal. Dropping it waits until every queued entry is written.
+pub struct Journal {
+    folder: PathBuf,
+    writer: Writer,
+    /// The sequence the latest checkpoint covers.
+    checkpointed: AtomicU64,
+    /// Checkpoints run one at a time, so they finish in the order of their sequences.
+    checkpoint_turn: tokio::sync::Mutex<()>,
+    /// Holds the folder's `flock`; declared last so it is released after the writer stops.
+    _lock: File,
+}
 
 impl Journal {
     /// Opens (creating if needed) the journal in `folder` and returns it with the entries to
     /// replay, in order: those of the latest checkpoint, then every later log entry.
-    pub fn open(_folder: &Path) -> Result<(Journal, Vec<JournalEntry>), JournalError> {
-        unimplemented!("being written")
+    pub fn open(folder: &Path) -> Result<(Journal, Vec<JournalEntry>), JournalError> {
+        Self::open_with_segment_limit(folder, SEGMENT_LIMIT)
+    }
+
+    fn open_with_segment_limit(
+        folder: &Path,
+        segment_limit: u64,
+    ) -> Result<(Journal, Vec<JournalEntry>), JournalError> {
+        fs::create_dir_all(folder).map_err(|source| JournalError::Io {
+            path: folder.to_path_buf(),
+            source,
+        })?;
+        let lock = lock_folder(folder)?;
+        let recovered = recovery::recover(folder)?;
+        tracing::info!(
+            folder = %folder.display(),
+            entries = recovered.entries.len(),
+            checkpoint = recovered.through_sequence,
+            last_sequence = recovered.last_sequence,
+            "journal recovered"
+        );
+        let writer = Writer::start(
+            folder.to_path_buf(),
+            recovered.active,
+            recovered.last_sequence + 1,
+            segment_limit,
+        )?;
+        let journal = Journal {
+            folder: folder.to_path_buf(),
+            writer,
+            checkpointed: AtomicU64::new(recovered.through_sequence),
+            checkpoint_turn: tokio::sync::Mutex::new(()),
+            _lock: lock,
+        };
+        Ok((journal, recovered.entries))
     }
 
     /// Appends entries (their sequence numbers are assigned here, in order) and returns the last
     /// sequence once they are durable. Concurrent appends share one flush (group commit).
-    pub async fn append(&self, _entries: Vec<JournalEntry>) -> Result<u64, JournalError> {
-        unimplemented!("being written")
+    ///
+    /// Once called, the entries are written even if the returned future is dropped. An empty
+    /// append waits until everything appended before it is durable.
+    pub async fn append(&self, entries: Vec<JournalEntry>) -> Result<u64, JournalError> {
+        let durable = self.writer.enqueue(entries)?;
+        durable.await.map_err(|_| JournalError::Closed)?
     }
 
     /// Sequence number of the last appended entry (0 if none).
     pub fn last_sequence(&self) -> u64 {
-        unimplemented!("being written")
+        self.writer.last_sequence()
     }
 
     /// Entries appended since the last checkpoint.
     pub fn entries_since_checkpoint(&self) -> u64 {
-        unimplemented!("being written")
+        self.last_sequence()
+            .saturating_sub(self.checkpointed.load(Ordering::Acquire))
+    }
+
+    /// How many times a batch of appends was synced to disk (group commit makes this far
+    /// smaller than the number of appends under concurrency).
+    pub fn flush_count(&self) -> u64 {
+        self.writer.flush_count()
     }
 
     /// Writes a checkpoint: `snapshot` re-expresses the whole state as of `through_sequence`.
     /// Once durable, log entries up to `through_sequence` are no longer needed and are removed.
     pub async fn checkpoint(
         &self,
-        _snapshot: Vec<JournalEntry>,
-        _through_sequence: u64,
+        snapshot: Vec<JournalEntry>,
+        through_sequence: u64,
     ) -> Result<(), JournalError> {
-        unimplemented!("being written")
+        let _turn = self.checkpoint_turn.lock().await;
+        let checkpointed = self.checkpointed.load(Ordering::Acquire);
+        let last_sequence = self.last_sequence();
+        if through_sequence > last_sequence || through_sequence < checkpointed {
+            return Err(JournalError::CheckpointOutOfRange {
+                through_sequence,
+                checkpointed,
+                last_sequence,
+            });
+        }
+        // Makes `through_sequence` durable and closes the segment holding it, so the segments
+        // the checkpoint covers can go as soon as it is written.
+        self.writer.rotate()?.await.map_err(|_| JournalError::Closed)??;
+        let folder = self.folder.clone();
+        let entries = snapshot.len();
+        let written = tokio::task::spawn_blocking(move || {
+            checkpoint::write(&folder, through_sequence, &snapshot)?;
+            delete_covered_segments(&folder, through_sequence)
+        })
+        .await;
+        match written {
+            Ok(result) => result?,
+            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+            Err(_) => return Err(JournalError::Closed),
+        }
+        self.checkpointed.store(through_sequence, Ordering::Release);
+        tracing::debug!(
+            folder = %self.folder.display(),
+            through_sequence,
+            entries,
+            "journal checkpoint written"
+        );
+        Ok(())
     }
 
-    /// Deletes every journal file in `folder` (for `alluxio format`).
-    pub fn format(_folder: &Path) -> Result<(), JournalError> {
-        unimplemented!("being written")
+    /// Deletes every journal file in `folder` (for `alluxio format`). Other files stay; a
+    /// missing folder is already formatted; a folder in use by a running journal is refused.
+    pub fn format(folder: &Path) -> Result<(), JournalError> {
+        if !folder.exists() {
+            return Ok(());
+        }
+        let _lock = lock_folder(folder)?;
+        let io_err = |source| JournalError::Io {
+            path: folder.to_path_buf(),
+            source,
+        };
+        for dirent in fs::read_dir(folder).map_err(io_err)? {
+            let dirent = dirent.map_err(io_err)?;
+            if dirent.file_name().to_str().is_some_and(is_journal_file) {
+                let path = dirent.path();
+                fs::remove_file(&path).map_err(|source| JournalError::Io { path, source })?;
+            }
+        }
+        let lock_path = folder.join(LOCK);
+        fs::remove_file(&lock_path).map_err(|source| JournalError::Io {
+            path: lock_path,
+            source,
+        })?;
+        sync_dir(folder)?;
+        tracing::info!(folder = %folder.display(), "journal formatted");
+        Ok(())
     }
 }
+
+/// Takes the exclusive lock on `folder`, so two masters never write one journal.
+fn lock_folder(folder: &Path) -> Result<File, JournalError> {
+    let path = folder.join(LOCK);
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|source| JournalError::Io {
+            path: path.clone(),
+            source,
+        })?;
+    match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(file),
+        Err(rustix::io::Errno::WOULDBLOCK) => Err(JournalError::Locked {
+            folder: folder.to_path_buf(),
+        }),
+        Err(errno) => Err(JournalError::Io {
+            path,
+            source: errno.into(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests;

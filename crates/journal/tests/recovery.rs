@@ -1,0 +1,289 @@
+//! Recovery: torn tails are cut, other damage is refused, checkpoints replace the log they cover.
+
+mod common;
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use alluxio_journal::{Journal, JournalError};
+use common::{entry, segments, stored};
+
+/// Bytes of a segment header (magic, version).
+const SEGMENT_HEADER_LEN: u64 = 12;
+
+/// A journal holding entries 1..=count, each appended alone; returns its only segment.
+async fn journal_with(dir: &Path, count: u64) -> PathBuf {
+    let (journal, _) = Journal::open(dir).unwrap();
+    for n in 1..=count {
+        journal.append(vec![entry(n)]).await.unwrap();
+    }
+    drop(journal);
+    let segments = segments(dir);
+    assert_eq!(segments.len(), 1);
+    segments[0].clone()
+}
+
+/// Byte offsets where each record of `segment` starts.
+fn record_offsets(segment: &Path) -> Vec<u64> {
+    let bytes = fs::read(segment).unwrap();
+    let mut offsets = Vec::new();
+    let mut at = SEGMENT_HEADER_LEN as usize;
+    while at < bytes.len() {
+        offsets.push(at as u64);
+        let len = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        at += 8 + len;
+    }
+    offsets
+}
+
+fn flip_byte(path: &Path, offset: u64) {
+    let mut bytes = fs::read(path).unwrap();
+    bytes[offset as usize] ^= 0x20;
+    fs::write(path, bytes).unwrap();
+}
+
+fn expect_corrupt(dir: &Path, file: &Path, offset: u64) -> String {
+    match Journal::open(dir) {
+        Err(err @ JournalError::Corrupt { .. }) => {
+            let JournalError::Corrupt { path, offset: at, .. } = &err else {
+                unreachable!()
+            };
+            assert_eq!((path.as_path(), *at), (file, offset), "{err}");
+            let message = err.to_string();
+            assert!(message.contains(&file.display().to_string()), "{message}");
+            assert!(message.contains(&format!("byte {offset}")), "{message}");
+            message
+        }
+        Err(other) => panic!("expected corruption, got {other}"),
+        Ok(_) => panic!("a damaged journal opened"),
+    }
+}
+
+#[tokio::test]
+async fn a_partial_last_record_is_cut_and_appends_continue() {
+    let dir = tempfile::tempdir().unwrap();
+    let segment = journal_with(dir.path(), 3).await;
+    let good_len = fs::metadata(&segment).unwrap().len();
+    let first_record = fs::read(&segment).unwrap()[SEGMENT_HEADER_LEN as usize..][..14].to_vec();
+    OpenOptions::new()
+        .append(true)
+        .open(&segment)
+        .unwrap()
+        .write_all(&first_record)
+        .unwrap();
+
+    let (journal, replay) = Journal::open(dir.path()).unwrap();
+    assert_eq!(replay, [stored(1, 1), stored(2, 2), stored(3, 3)]);
+    assert_eq!(fs::metadata(&segment).unwrap().len(), good_len);
+    assert_eq!(journal.append(vec![entry(4)]).await.unwrap(), 4);
+    drop(journal);
+    let (_journal, replay) = Journal::open(dir.path()).unwrap();
+    assert_eq!(replay.last(), Some(&stored(4, 4)));
+    assert_eq!(replay.len(), 4);
+}
+
+#[tokio::test]
+async fn a_zero_filled_tail_is_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let segment = journal_with(dir.path(), 2).await;
+    let good_len = fs::metadata(&segment).unwrap().len();
+    OpenOptions::new()
+        .append(true)
+        .open(&segment)
+        .unwrap()
+        .write_all(&[0; 4096])
+        .unwrap();
+    let (_journal, replay) = Journal::open(dir.path()).unwrap();
+    assert_eq!(replay.len(), 2);
+    assert_eq!(fs::metadata(&segment).unwrap().len(), good_len);
+}
+
+#[tokio::test]
+async fn a_damaged_last_record_is_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let segment = journal_with(dir.path(), 3).await;
+    let last = *record_offsets(&segment).last().unwrap();
+    flip_byte(&segment, fs::metadata(&segment).unwrap().len() - 1);
+
+    let (journal, replay) = Journal::open(dir.path()).unwrap();
+    assert_eq!(replay, [stored(1, 1), stored(2, 2)]);
+    assert_eq!(fs::metadata(&segment).unwrap().len(), last);
+    assert_eq!(journal.last_sequence(), 2);
+    assert_eq!(journal.append(vec![entry(30)]).await.unwrap(), 3);
+    drop(journal);
+    let (_journal, replay) = Journal::open(dir.path()).unwrap();
+    assert_eq!(replay[2], stored(30, 3));
+}
+
+#[tokio::test]
+async fn damage_before_valid_records_is_corruption_at_its_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let segment = journal_with(dir.path(), 3).await;
+    let offsets = record_offsets(&segment);
+    flip_byte(&segment, offsets[1] + 10);
+    let before = fs::read(&segment).unwrap();
+    let message = expect_corrupt(dir.path(), &segment, offsets[1]);
+    assert!(message.contains("checksum"), "{message}");
+    assert_eq!(
+        fs::read(&segment).unwrap(),
+        before,
+        "a refused journal must not be modified"
+    );
+}
+
+#[tokio::test]
+async fn a_damaged_length_in_the_middle_is_corruption() {
+    let dir = tempfile::tempdir().unwrap();
+    let segment = journal_with(dir.path(), 3).await;
+    let offsets = record_offsets(&segment);
+    flip_byte(&segment, offsets[0] + 3);
+    expect_corrupt(dir.path(), &segment, offsets[0]);
+}
+
+#[tokio::test]
+async fn checkpoint_replaces_the_log_it_covers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (journal, _) = Journal::open(dir.path()).unwrap();
+    for n in 1..=5 {
+        journal.append(vec![entry(n)]).await.unwrap();
+    }
+    let old_segments = segments(dir.path());
+    journal.checkpoint(vec![entry(100), entry(101)], 5).await.unwrap();
+    assert_eq!(journal.entries_since_checkpoint(), 0);
+    for n in 6..=8 {
+        journal.append(vec![entry(n)]).await.unwrap();
+    }
+    assert_eq!(journal.entries_since_checkpoint(), 3);
+    drop(journal);
+    assert!(
+        old_segments.iter().all(|s| !s.exists()),
+        "covered segments must be deleted"
+    );
+
+    let (journal, replay) = Journal::open(dir.path()).unwrap();
+    assert_eq!(
+        replay,
+        [entry(100), entry(101), stored(6, 6), stored(7, 7), stored(8, 8)]
+    );
+    assert_eq!(journal.last_sequence(), 8);
+    assert_eq!(journal.entries_since_checkpoint(), 3);
+    assert_eq!(journal.append(vec![entry(9)]).await.unwrap(), 9);
+}
+
+#[tokio::test]
+async fn log_entries_up_to_the_checkpoint_are_skipped_on_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let (journal, _) = Journal::open(dir.path()).unwrap();
+    journal
+        .append(vec![entry(1), entry(2), entry(3), entry(4)])
+        .await
+        .unwrap();
+    journal.checkpoint(vec![entry(100)], 2).await.unwrap();
+    journal.append(vec![entry(5)]).await.unwrap();
+    drop(journal);
+    // The first segment still holds 3 and 4, so it stays.
+    assert_eq!(segments(dir.path()).len(), 2);
+    let (_journal, replay) = Journal::open(dir.path()).unwrap();
+    assert_eq!(replay, [entry(100), stored(3, 3), stored(4, 4), stored(5, 5)]);
+}
+
+#[tokio::test]
+async fn a_checkpoint_outside_the_appended_range_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (journal, _) = Journal::open(dir.path()).unwrap();
+    journal.append(vec![entry(1), entry(2), entry(3)]).await.unwrap();
+    let ahead = journal.checkpoint(Vec::new(), 4).await.unwrap_err();
+    assert!(matches!(
+        ahead,
+        JournalError::CheckpointOutOfRange {
+            through_sequence: 4,
+            ..
+        }
+    ));
+    journal.checkpoint(Vec::new(), 2).await.unwrap();
+    let behind = journal.checkpoint(Vec::new(), 1).await.unwrap_err();
+    assert!(matches!(
+        behind,
+        JournalError::CheckpointOutOfRange { checkpointed: 2, .. }
+    ));
+}
+
+#[tokio::test]
+async fn a_leftover_checkpoint_tmp_is_ignored_and_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (journal, _) = Journal::open(dir.path()).unwrap();
+    journal.append(vec![entry(1), entry(2)]).await.unwrap();
+    journal.checkpoint(vec![entry(100)], 2).await.unwrap();
+    journal.append(vec![entry(3)]).await.unwrap();
+    drop(journal);
+    let tmp = dir.path().join("checkpoint.tmp");
+    fs::write(&tmp, b"half a checkpoint from a crash").unwrap();
+
+    let (_journal, replay) = Journal::open(dir.path()).unwrap();
+    assert_eq!(replay, [entry(100), stored(3, 3)]);
+    assert!(!tmp.exists());
+}
+
+#[tokio::test]
+async fn a_damaged_checkpoint_stops_the_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let (journal, _) = Journal::open(dir.path()).unwrap();
+    journal.append(vec![entry(1)]).await.unwrap();
+    journal.checkpoint(vec![entry(100), entry(101)], 1).await.unwrap();
+    drop(journal);
+    let checkpoint = dir.path().join("checkpoint");
+    let len = fs::metadata(&checkpoint).unwrap().len();
+    flip_byte(&checkpoint, len - 2);
+    match Journal::open(dir.path()) {
+        Err(JournalError::Corrupt { path, .. }) => assert_eq!(path, checkpoint),
+        Err(other) => panic!("expected corruption, got {other}"),
+        Ok(_) => panic!("a damaged checkpoint was accepted"),
+    }
+}
+
+/// Two segments: the first holds 1..=3 (the checkpoint covers only 1), the second 4..=5.
+async fn two_segments(dir: &Path) -> Vec<PathBuf> {
+    let (journal, _) = Journal::open(dir).unwrap();
+    journal.append(vec![entry(1), entry(2), entry(3)]).await.unwrap();
+    journal.checkpoint(vec![entry(100)], 1).await.unwrap();
+    journal.append(vec![entry(4), entry(5)]).await.unwrap();
+    drop(journal);
+    let segments = segments(dir);
+    assert_eq!(segments.len(), 2);
+    segments
+}
+
+#[tokio::test]
+async fn a_missing_segment_is_a_gap_named_at_the_next_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let segments = two_segments(dir.path()).await;
+    fs::remove_file(&segments[0]).unwrap();
+    let message = expect_corrupt(dir.path(), &segments[1], 0);
+    assert!(message.contains("entries 2 to 3 are missing"), "{message}");
+}
+
+#[tokio::test]
+async fn a_torn_end_of_an_older_segment_is_corruption() {
+    let dir = tempfile::tempdir().unwrap();
+    let segments = two_segments(dir.path()).await;
+    let last = *record_offsets(&segments[0]).last().unwrap();
+    flip_byte(&segments[0], fs::metadata(&segments[0]).unwrap().len() - 1);
+    expect_corrupt(dir.path(), &segments[0], last);
+}
+
+#[tokio::test]
+async fn a_newest_segment_torn_while_being_created_is_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    journal_with(dir.path(), 3).await;
+    let torn = dir.path().join(format!("log.{:020}", 4));
+    fs::write(&torn, b"ALXJ").unwrap();
+
+    let (journal, replay) = Journal::open(dir.path()).unwrap();
+    assert_eq!(replay.len(), 3);
+    assert_eq!(journal.append(vec![entry(4)]).await.unwrap(), 4);
+    drop(journal);
+    let (_journal, replay) = Journal::open(dir.path()).unwrap();
+    assert_eq!(replay.last(), Some(&stored(4, 4)));
+    assert!(fs::metadata(&torn).unwrap().len() > SEGMENT_HEADER_LEN);
+}

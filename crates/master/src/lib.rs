@@ -1,40 +1,54 @@
 //! The Alluxio master: the namespace (inode tree), the block map, the worker registry and the
 //! journal that makes every change durable, served over gRPC (RPC port) and HTTP (web port).
 
+mod block_map;
 mod error;
+mod journal_apply;
+mod journal_writer;
+mod namespace;
+mod persist;
+mod server;
+mod service;
+mod ttl;
+mod web;
+mod workers;
 
 pub use error::MasterError;
+pub use server::{RunningMaster, format, start};
 
-use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
 
-use alluxio_conf::Configuration;
+use alluxio_proto::grpc::MasterInfo;
 
-/// A master serving on its ports.
-pub struct RunningMaster {}
+use namespace::FileSystemMaster;
 
-impl RunningMaster {
-    /// Where the RPC server listens (the actual port when 0 was configured).
-    pub fn rpc_addr(&self) -> SocketAddr {
-        unimplemented!("being written")
-    }
-
-    /// Where the web server listens.
-    pub fn web_addr(&self) -> SocketAddr {
-        unimplemented!("being written")
-    }
-
-    /// Stops serving, flushes the journal and returns once every task has ended.
-    pub async fn shutdown(self) -> Result<(), MasterError> {
-        unimplemented!("being written")
-    }
+/// Milliseconds since the epoch.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
-/// Recovers the namespace from the journal and starts serving.
-pub async fn start(_conf: Configuration) -> Result<RunningMaster, MasterError> {
-    unimplemented!("being written")
+/// What the info endpoints (gRPC and web) report about this master.
+pub(crate) struct MasterInfoSource {
+    fs: Arc<FileSystemMaster>,
+    /// `host:port` clients use (the configured host name when bound to all interfaces).
+    rpc_address: String,
+    web_address: String,
+    start_time_ms: i64,
+    started: Instant,
 }
 
-/// Deletes the journal (for `alluxio format`).
-pub fn format(_conf: &Configuration) -> Result<(), MasterError> {
-    unimplemented!("being written")
+impl MasterInfoSource {
+    fn master_info(&self) -> MasterInfo {
+        MasterInfo {
+            rpc_address: self.rpc_address.clone(),
+            web_address: self.web_address.clone(),
+            start_time_ms: self.start_time_ms,
+            uptime_ms: self.started.elapsed().as_millis() as u64,
+            version: alluxio_proto::VERSION.to_string(),
+            root_ufs: self.fs.settings.root_ufs.clone(),
+        }
+    }
 }

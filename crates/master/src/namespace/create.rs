@@ -1,0 +1,288 @@
+//! Creating directories and files, allocating blocks, completing files.
+
+use alluxio_proto::AlluxioPath;
+use alluxio_proto::grpc::journal_entry::Entry;
+use alluxio_proto::grpc::{
+    FileInfo, JournalAddBlock, JournalCompleteFile, JournalCreateFile, JournalMkdir, PersistenceState,
+    TtlAction, WriteType,
+};
+use alluxio_proto::ids;
+
+use super::tree::{InodeKind, Tree};
+use super::{FileSystemMaster, IdAlloc, derived_block_ids, persist_ancestors};
+use crate::{MasterError, now_ms};
+
+/// How to create a file.
+#[derive(Debug, Clone)]
+pub struct CreateFileOptions {
+    /// Create missing parent directories.
+    pub recursive: bool,
+    /// Block size; 0 takes the master's default.
+    pub block_size: u64,
+    /// How the client will write it.
+    pub write_type: WriteType,
+    /// Time to live in ms after creation; 0 or less means none.
+    pub ttl: i64,
+    /// What happens when the TTL expires.
+    pub ttl_action: TtlAction,
+}
+
+impl FileSystemMaster {
+    /// Creates a directory; THROUGH and CACHE_THROUGH also create it in the UFS.
+    pub async fn create_directory(
+        &self,
+        path: &AlluxioPath,
+        recursive: bool,
+        allow_exists: bool,
+        write_type: WriteType,
+    ) -> Result<(), MasterError> {
+        let through = write_type.writes_through();
+        if let Some(inode) = self.tree.read().lookup(path) {
+            if inode.is_dir() && allow_exists {
+                return Ok(());
+            }
+            return Err(MasterError::AlreadyExists(path.to_string()));
+        }
+        if through {
+            self.ufs()?.mkdirs(&self.ufs_path(path)).await?;
+        }
+        let settings = &self.settings;
+        self.commit(|tree, alloc| {
+            if let Some(inode) = tree.lookup(path) {
+                if inode.is_dir() && allow_exists {
+                    return Ok((Vec::new(), ()));
+                }
+                return Err(MasterError::AlreadyExists(path.to_string()));
+            }
+            let now = now_ms();
+            let (mut entries, parent) =
+                missing_parents(tree, path, recursive, through, now, alloc, settings)?;
+            if through {
+                // The UFS mkdirs created the existing ancestors too.
+                entries.extend(persist_ancestors(tree, parent, now));
+            }
+            entries.push(mkdir(alloc.next(), parent, path.name(), through, now, settings));
+            Ok((entries, ()))
+        })
+        .await
+    }
+
+    /// Creates an empty, incomplete file and returns its status.
+    pub async fn create_file(
+        &self,
+        path: &AlluxioPath,
+        options: CreateFileOptions,
+    ) -> Result<FileInfo, MasterError> {
+        let settings = &self.settings;
+        let block_size = match options.block_size {
+            0 => settings.default_block_size,
+            size => size,
+        };
+        let id = self
+            .commit(|tree, alloc| {
+                if tree.lookup(path).is_some() {
+                    return Err(MasterError::AlreadyExists(path.to_string()));
+                }
+                let now = now_ms();
+                let (mut entries, parent) =
+                    missing_parents(tree, path, options.recursive, false, now, alloc, settings)?;
+                let id = alloc.next();
+                entries.push(Entry::CreateFile(JournalCreateFile {
+                    id,
+                    parent_id: parent,
+                    name: path.name().to_string(),
+                    creation_time_ms: now,
+                    block_size_bytes: block_size,
+                    ttl: if options.ttl > 0 { options.ttl } else { -1 },
+                    ttl_action: options.ttl_action.into(),
+                    cacheable: options.write_type != WriteType::Through,
+                    mode: 0o666 & !settings.umask,
+                    owner: settings.owner.clone(),
+                    group: settings.group.clone(),
+                    persistence_state: PersistenceState::NotPersisted.into(),
+                    write_type: options.write_type.into(),
+                }));
+                Ok((entries, id))
+            })
+            .await?;
+        self.file_info_of(id, path)
+    }
+
+    /// Allocates the next block of an incomplete file.
+    pub async fn new_block_id(&self, path: &AlluxioPath) -> Result<u64, MasterError> {
+        self.commit(|tree, _| {
+            let inode = tree.resolve(path)?;
+            let InodeKind::File {
+                completed, block_ids, ..
+            } = &inode.kind
+            else {
+                return Err(MasterError::IsADirectory(path.to_string()));
+            };
+            if *completed {
+                return Err(MasterError::FileAlreadyCompleted(path.to_string()));
+            }
+            let block_id = ids::block_id(ids::container_id(inode.id), block_ids.len() as u64);
+            let entry = Entry::AddBlock(JournalAddBlock {
+                file_id: inode.id,
+                block_id,
+            });
+            Ok((vec![entry], block_id))
+        })
+        .await
+    }
+
+    /// Completes a file of `length` bytes and returns its status.
+    pub async fn complete_file(&self, path: &AlluxioPath, length: u64) -> Result<FileInfo, MasterError> {
+        let (id, write_type, block_size, allocated) = {
+            let tree = self.tree.read();
+            let inode = tree.resolve(path)?;
+            match &inode.kind {
+                InodeKind::File { completed: true, .. } => {
+                    return Err(MasterError::FileAlreadyCompleted(path.to_string()));
+                }
+                InodeKind::File {
+                    write_type,
+                    block_size,
+                    block_ids,
+                    ..
+                } => (inode.id, *write_type, *block_size, block_ids.clone()),
+                InodeKind::Dir { .. } => return Err(MasterError::IsADirectory(path.to_string())),
+            }
+        };
+        let block_ids = self.completed_blocks(path, id, write_type, block_size, length, &allocated)?;
+        let mut state = match write_type {
+            WriteType::CacheThrough | WriteType::Through => PersistenceState::Persisted,
+            WriteType::AsyncThrough => PersistenceState::ToBePersisted,
+            WriteType::MustCache | WriteType::Unspecified => PersistenceState::NotPersisted,
+        };
+        if state == PersistenceState::ToBePersisted && length == 0 {
+            // No block for a worker to persist from: the master writes the empty file itself.
+            self.ufs()?.create(&self.ufs_path(path)).await?.close().await?;
+            state = PersistenceState::Persisted;
+        }
+        if state == PersistenceState::Persisted
+            && let Some(parent) = path.parent()
+        {
+            self.ufs()?.mkdirs(&self.ufs_path(&parent)).await?;
+        }
+        self.commit(|tree, _| {
+            let inode = tree.resolve(path)?;
+            if inode.id != id {
+                return Err(MasterError::NotFound(path.to_string()));
+            }
+            if let InodeKind::File { completed: true, .. } = inode.kind {
+                return Err(MasterError::FileAlreadyCompleted(path.to_string()));
+            }
+            let now = now_ms();
+            let mut entries = vec![Entry::CompleteFile(JournalCompleteFile {
+                file_id: id,
+                length,
+                block_ids,
+                op_time_ms: now,
+                persistence_state: state.into(),
+            })];
+            if state == PersistenceState::Persisted {
+                entries.extend(persist_ancestors(tree, inode.parent, now));
+            }
+            Ok((entries, ()))
+        })
+        .await?;
+        if state == PersistenceState::ToBePersisted {
+            self.persist.lock().schedule(id);
+        }
+        self.file_info_of(id, path)
+    }
+
+    /// The final block list of a file being completed, checked against `length`.
+    fn completed_blocks(
+        &self,
+        path: &AlluxioPath,
+        id: u64,
+        write_type: WriteType,
+        block_size: u64,
+        length: u64,
+        allocated: &[u64],
+    ) -> Result<Vec<u64>, MasterError> {
+        if write_type == WriteType::Through {
+            return Ok(derived_block_ids(id, length, block_size));
+        }
+        let mut committed = Vec::new();
+        let mut total = 0;
+        for block in allocated {
+            if let Some(info) = self.blocks.block_info(*block) {
+                committed.push(*block);
+                total += info.length;
+            }
+        }
+        if total == length {
+            return Ok(committed);
+        }
+        if write_type == WriteType::CacheThrough && committed.is_empty() {
+            // The UFS copy is complete even if no worker kept a block.
+            return Ok(derived_block_ids(id, length, block_size));
+        }
+        Err(MasterError::FileIncomplete {
+            path: path.to_string(),
+            reason: format!("the length given is {length} bytes but its committed blocks hold {total} bytes"),
+        })
+    }
+}
+
+fn mkdir(id: u64, parent: u64, name: &str, persisted: bool, now: i64, settings: &super::FsSettings) -> Entry {
+    Entry::Mkdir(JournalMkdir {
+        id,
+        parent_id: parent,
+        name: name.to_string(),
+        creation_time_ms: now,
+        persisted,
+        mode: 0o777 & !settings.umask,
+        owner: settings.owner.clone(),
+        group: settings.group.clone(),
+    })
+}
+
+/// Mkdir entries for the missing ancestors of `path` (only if `recursive`), and the id of the
+/// directory that will hold `path`.
+fn missing_parents(
+    tree: &Tree,
+    path: &AlluxioPath,
+    recursive: bool,
+    persisted: bool,
+    now: i64,
+    alloc: &mut IdAlloc,
+    settings: &super::FsSettings,
+) -> Result<(Vec<Entry>, u64), MasterError> {
+    let parent_path = path
+        .parent()
+        .ok_or_else(|| MasterError::AlreadyExists(path.to_string()))?;
+    let mut entries = Vec::new();
+    let mut current = tree.root();
+    let mut current_id = current.id;
+    let mut walked = AlluxioPath::root();
+    let mut creating = false;
+    for name in parent_path.components() {
+        walked = walked.join(name)?;
+        if !creating {
+            let InodeKind::Dir { children, .. } = &current.kind else {
+                let parent = walked.parent().map(|p| p.to_string()).unwrap_or_default();
+                return Err(MasterError::NotADirectory(parent));
+            };
+            if let Some(child) = children.get(name).and_then(|id| tree.get(*id)) {
+                current = child;
+                current_id = child.id;
+                continue;
+            }
+            if !recursive {
+                return Err(MasterError::NotFound(parent_path.to_string()));
+            }
+            creating = true;
+        }
+        let id = alloc.next();
+        entries.push(mkdir(id, current_id, name, persisted, now, settings));
+        current_id = id;
+    }
+    if !creating && !current.is_dir() {
+        return Err(MasterError::NotADirectory(parent_path.to_string()));
+    }
+    Ok((entries, current_id))
+}

@@ -1,0 +1,196 @@
+//! Status and listing, with metadata loading from the root UFS (LoadMetadataType Once, Always,
+//! Never): UFS calls happen unlocked, the results are applied (and journaled) afterwards.
+
+use std::collections::{HashSet, VecDeque};
+
+use alluxio_proto::AlluxioPath;
+use alluxio_proto::grpc::journal_entry::Entry;
+use alluxio_proto::grpc::{
+    FileInfo, JournalDelete, JournalLoadMetadata, JournalSetChildrenLoaded, LoadMetadataType,
+};
+use alluxio_ufs::UfsStatus;
+
+use super::tree::{InodeKind, Tree};
+use super::{FileSystemMaster, derived_block_ids};
+use crate::{MasterError, now_ms};
+
+impl FileSystemMaster {
+    /// The status of `path`, loading it from the UFS if Alluxio lacks it (unless `Never`).
+    pub async fn get_status(
+        &self,
+        path: &AlluxioPath,
+        load: LoadMetadataType,
+    ) -> Result<FileInfo, MasterError> {
+        self.load_path(path, load).await?;
+        let tree = self.tree.read();
+        let inode = tree.resolve(path)?;
+        Ok(self.file_info(inode, path))
+    }
+
+    /// The children of a directory (all descendants if `recursive`), or the file itself.
+    pub async fn list_status(
+        &self,
+        path: &AlluxioPath,
+        recursive: bool,
+        load: LoadMetadataType,
+    ) -> Result<Vec<FileInfo>, MasterError> {
+        self.load_path(path, load).await?;
+        let mut out = Vec::new();
+        let mut queue = VecDeque::from([path.clone()]);
+        while let Some(dir) = queue.pop_front() {
+            self.sync_directory(&dir, load).await?;
+            let tree = self.tree.read();
+            let inode = match tree.resolve(&dir) {
+                Ok(inode) => inode,
+                // A subdirectory deleted while listing is simply gone from the result.
+                Err(MasterError::NotFound(_)) if dir != *path => continue,
+                Err(err) => return Err(err),
+            };
+            if !inode.is_dir() {
+                out.push(self.file_info(inode, &dir));
+                continue;
+            }
+            for (name, child_id) in inode.children() {
+                let Some(child) = tree.get(*child_id) else {
+                    continue;
+                };
+                let child_path = dir.join(name)?;
+                out.push(self.file_info(child, &child_path));
+                if recursive && child.is_dir() {
+                    queue.push_back(child_path);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Loads `path` and its missing ancestors from the UFS if Alluxio lacks them.
+    async fn load_path(&self, path: &AlluxioPath, load: LoadMetadataType) -> Result<(), MasterError> {
+        if load == LoadMetadataType::Never || self.tree.read().lookup(path).is_some() {
+            return Ok(());
+        }
+        let ufs = self.ufs()?;
+        let mut found = Vec::new();
+        let mut prefix = AlluxioPath::root();
+        for name in path.components() {
+            prefix = prefix.join(name)?;
+            if self.tree.read().lookup(&prefix).is_some() {
+                continue;
+            }
+            match ufs.status(&self.ufs_path(&prefix)).await? {
+                Some(status) => found.push((prefix.clone(), status)),
+                None => return Ok(()),
+            }
+        }
+        let block_size = self.settings.default_block_size;
+        self.commit(|tree, alloc| {
+            let mut entries = Vec::new();
+            let mut parents: Vec<(AlluxioPath, u64)> = Vec::new();
+            for (prefix, status) in &found {
+                if tree.lookup(prefix).is_some() {
+                    continue;
+                }
+                let parent_path = prefix.parent().unwrap_or_else(AlluxioPath::root);
+                let parent = match parents.iter().find(|(p, _)| *p == parent_path) {
+                    Some((_, id)) => *id,
+                    None => match tree.lookup(&parent_path) {
+                        Some(inode) if inode.is_dir() => inode.id,
+                        // Parent missing or a file: nothing to load under it.
+                        _ => break,
+                    },
+                };
+                let id = alloc.next();
+                entries.push(load_entry(id, parent, status, block_size));
+                parents.push((prefix.clone(), id));
+            }
+            Ok((entries, ()))
+        })
+        .await
+    }
+
+    /// Brings a directory's children in line with the UFS as `load` asks.
+    async fn sync_directory(&self, dir: &AlluxioPath, load: LoadMetadataType) -> Result<(), MasterError> {
+        if load == LoadMetadataType::Never {
+            return Ok(());
+        }
+        {
+            let tree = self.tree.read();
+            match tree.lookup(dir).map(|inode| &inode.kind) {
+                Some(InodeKind::Dir { children_loaded, .. })
+                    if !(*children_loaded && load == LoadMetadataType::Once) => {}
+                _ => return Ok(()),
+            }
+        }
+        let listing = self.ufs()?.list(&self.ufs_path(dir)).await?.unwrap_or_default();
+        let block_size = self.settings.default_block_size;
+        self.commit(|tree, alloc| {
+            let Some(inode) = tree.lookup(dir) else {
+                return Ok((Vec::new(), ()));
+            };
+            let InodeKind::Dir {
+                children,
+                children_loaded,
+            } = &inode.kind
+            else {
+                return Ok((Vec::new(), ()));
+            };
+            let mut entries = Vec::new();
+            for status in &listing {
+                if !children.contains_key(&status.name) && dir.join(&status.name).is_ok() {
+                    entries.push(load_entry(alloc.next(), inode.id, status, block_size));
+                }
+            }
+            if load == LoadMetadataType::Always {
+                let in_ufs: HashSet<&str> = listing.iter().map(|s| s.name.as_str()).collect();
+                for (name, child) in children {
+                    if !in_ufs.contains(name.as_str()) && self.vanished_from_ufs(tree, *child) {
+                        entries.push(Entry::Delete(JournalDelete {
+                            id: *child,
+                            op_time_ms: now_ms(),
+                        }));
+                    }
+                }
+            }
+            if !children_loaded {
+                entries.push(Entry::SetChildrenLoaded(JournalSetChildrenLoaded {
+                    id: inode.id,
+                }));
+            }
+            Ok((entries, ()))
+        })
+        .await
+    }
+
+    /// Whether a child missing from the UFS listing should leave Alluxio too: a complete,
+    /// persisted file none of whose blocks is cached (a cached copy is still readable).
+    fn vanished_from_ufs(&self, tree: &Tree, id: u64) -> bool {
+        let Some(inode) = tree.get(id) else { return false };
+        match &inode.kind {
+            InodeKind::File {
+                completed: true,
+                block_ids,
+                ..
+            } => inode.is_persisted() && block_ids.iter().all(|b| self.blocks.block_info(*b).is_none()),
+            _ => false,
+        }
+    }
+}
+
+fn load_entry(id: u64, parent: u64, status: &UfsStatus, block_size: u64) -> Entry {
+    let (length, block_ids) = if status.is_dir {
+        (0, Vec::new())
+    } else {
+        (status.length, derived_block_ids(id, status.length, block_size))
+    };
+    Entry::LoadMetadata(JournalLoadMetadata {
+        id,
+        parent_id: parent,
+        name: status.name.clone(),
+        folder: status.is_dir,
+        length,
+        block_size_bytes: if status.is_dir { 0 } else { block_size },
+        modification_time_ms: status.last_modified_ms,
+        block_ids,
+        children_loaded: false,
+    })
+}

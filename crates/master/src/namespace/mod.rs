@@ -1,0 +1,176 @@
+//! The file system master: namespace operations, callable without gRPC.
+//!
+//! Locking: the inode tree sits behind one `parking_lot::RwLock` that is only ever held for
+//! in-memory work (validate, build journal entries, apply them: microseconds), never across an
+//! await. An operation validates and applies under the write lock and, still under it, queues its
+//! entries to the journal writer, so the journal order is exactly the apply order for every pair
+//! of operations, conflicting or not; it then releases the lock and awaits durability before
+//! answering. Slow work (UFS calls, journal flushes) therefore never blocks unrelated paths.
+//! Operations with UFS side effects validate under a read lock, do the UFS call unlocked, then
+//! validate again when applying, so a concurrent change between the two is reported, not lost.
+
+pub mod tree;
+
+mod create;
+mod info;
+mod load;
+mod modify;
+
+pub use create::CreateFileOptions;
+pub use modify::SetAttributeOptions;
+
+use std::sync::Arc;
+
+use alluxio_proto::AlluxioPath;
+use alluxio_proto::grpc::journal_entry::Entry;
+use alluxio_proto::grpc::{JournalSetAttribute, PersistenceState};
+use alluxio_proto::ids;
+use alluxio_ufs::{UfsManager, UnderFileSystem};
+use parking_lot::{Mutex, RwLock};
+
+use crate::MasterError;
+use crate::journal_writer::JournalWriter;
+use crate::persist::PersistQueue;
+use crate::workers::BlockMaster;
+use tree::Tree;
+
+/// Settings of the namespace taken from the master's configuration.
+#[derive(Debug, Clone)]
+pub struct FsSettings {
+    /// Block size of files created without one and of files loaded from the UFS.
+    pub default_block_size: u64,
+    /// Permission bits removed from new inodes.
+    pub umask: u32,
+    /// Owner of new inodes.
+    pub owner: String,
+    /// Group of new inodes.
+    pub group: String,
+    /// URI of the UFS mounted at `/`.
+    pub root_ufs: String,
+}
+
+/// The namespace with its journal, block master, UFS and persistence queue.
+pub struct FileSystemMaster {
+    pub(crate) tree: Arc<RwLock<Tree>>,
+    journal: JournalWriter,
+    pub(crate) blocks: Arc<BlockMaster>,
+    ufs: UfsManager,
+    pub(crate) settings: FsSettings,
+    pub(crate) persist: Mutex<PersistQueue>,
+}
+
+/// Hands out the ids of inodes created by one operation.
+pub(crate) struct IdAlloc {
+    next_container: u64,
+}
+
+impl IdAlloc {
+    fn new(tree: &Tree) -> Self {
+        Self {
+            next_container: tree.next_container,
+        }
+    }
+
+    fn next(&mut self) -> u64 {
+        let id = ids::file_id(self.next_container);
+        self.next_container += 1;
+        id
+    }
+}
+
+impl FileSystemMaster {
+    /// A namespace over `tree` (recovered from the journal), journaling through `journal`.
+    pub fn new(
+        tree: Arc<RwLock<Tree>>,
+        journal: JournalWriter,
+        blocks: Arc<BlockMaster>,
+        ufs: UfsManager,
+        settings: FsSettings,
+    ) -> Self {
+        let persist = PersistQueue::from_tree(&tree.read());
+        Self {
+            tree,
+            journal,
+            blocks,
+            ufs,
+            settings,
+            persist: Mutex::new(persist),
+        }
+    }
+
+    /// Applies the entries `build` derives from the current tree, then waits for the journal.
+    pub(crate) async fn commit<T>(
+        &self,
+        build: impl FnOnce(&Tree, &mut IdAlloc) -> Result<(Vec<Entry>, T), MasterError>,
+    ) -> Result<T, MasterError> {
+        let (durable, outcome) = {
+            let mut tree = self.tree.write();
+            if self.journal.failed() {
+                // Changes that cannot be journaled must not be applied either.
+                return Err(MasterError::Unavailable);
+            }
+            let mut alloc = IdAlloc::new(&tree);
+            let (mut entries, out) = build(&tree, &mut alloc)?;
+            let mut outcome = Ok(out);
+            for (index, entry) in entries.iter().enumerate() {
+                if let Err(reason) = tree.apply(entry) {
+                    // Journal what was applied, so memory and journal still agree.
+                    entries.truncate(index);
+                    outcome = Err(MasterError::Internal(reason));
+                    break;
+                }
+            }
+            (self.journal.submit(entries), outcome)
+        };
+        durable.wait().await?;
+        outcome
+    }
+
+    /// The root UFS.
+    pub(crate) fn ufs(&self) -> Result<Arc<dyn UnderFileSystem>, MasterError> {
+        Ok(self.ufs.get(&self.settings.root_ufs)?)
+    }
+
+    /// Where `path` lives in the root UFS.
+    pub fn ufs_path(&self, path: &AlluxioPath) -> String {
+        alluxio_ufs::join(&self.settings.root_ufs, path.as_str())
+    }
+
+    /// Stops journaling; waits for queued entries.
+    pub async fn close(&self) {
+        self.journal.close().await;
+    }
+}
+
+/// SetAttribute entries marking `id` and its ancestors persisted, stopping at the first one that
+/// already is (its own ancestors are then persisted too).
+pub(crate) fn persist_ancestors(tree: &Tree, mut id: u64, time_ms: i64) -> Vec<Entry> {
+    let mut out = Vec::new();
+    while let Some(inode) = tree.get(id) {
+        if inode.is_persisted() {
+            break;
+        }
+        out.push(Entry::SetAttribute(JournalSetAttribute {
+            id,
+            persistence_state: Some(PersistenceState::Persisted.into()),
+            op_time_ms: time_ms,
+            ..Default::default()
+        }));
+        if inode.parent == id {
+            break;
+        }
+        id = inode.parent;
+    }
+    out
+}
+
+/// Block ids of a file of `length` bytes whose blocks were never committed (THROUGH writes, UFS
+/// files): one per `block_size` bytes, in the file's container.
+pub(crate) fn derived_block_ids(file_id: u64, length: u64, block_size: u64) -> Vec<u64> {
+    let count = length.div_ceil(block_size.max(1));
+    let container = ids::container_id(file_id);
+    (0..count).map(|seq| ids::block_id(container, seq)).collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,221 @@
+//! The inode tree: inodes keyed by id, children by name, and path resolution.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use alluxio_proto::AlluxioPath;
+use alluxio_proto::grpc::{PersistenceState, TtlAction, WriteType};
+use alluxio_proto::ids;
+
+use crate::MasterError;
+
+/// Id of the root directory (container 0).
+pub fn root_id() -> u64 {
+    ids::file_id(0)
+}
+
+/// What an inode is, with the fields only that kind has.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InodeKind {
+    /// A directory.
+    Dir {
+        /// Children by name.
+        children: BTreeMap<String, u64>,
+        /// Whether the UFS children were loaded once.
+        children_loaded: bool,
+    },
+    /// A file.
+    File {
+        /// Block size chosen at creation.
+        block_size: u64,
+        /// Length once complete.
+        length: u64,
+        /// Whether the writer completed it.
+        completed: bool,
+        /// Blocks in file order.
+        block_ids: Vec<u64>,
+        /// How the client writes it.
+        write_type: WriteType,
+        /// Whether its blocks may be cached.
+        cacheable: bool,
+    },
+}
+
+/// A file or directory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inode {
+    /// File id (container id with all-ones sequence).
+    pub id: u64,
+    /// Parent directory id (the root is its own parent).
+    pub parent: u64,
+    /// Last path component ("" for the root).
+    pub name: String,
+    /// Directory or file fields.
+    pub kind: InodeKind,
+    /// Creation, ms since the epoch.
+    pub creation_ms: i64,
+    /// Last modification, ms since the epoch.
+    pub modification_ms: i64,
+    /// Pinned in worker storage.
+    pub pinned: bool,
+    /// Time to live after creation in ms, -1 for none.
+    pub ttl: i64,
+    /// What happens when the TTL expires.
+    pub ttl_action: TtlAction,
+    /// Whether the UFS has it.
+    pub persistence: PersistenceState,
+    /// Permission bits.
+    pub mode: u32,
+    /// Owner user.
+    pub owner: String,
+    /// Owner group.
+    pub group: String,
+}
+
+impl Inode {
+    /// Whether this is a directory.
+    pub fn is_dir(&self) -> bool {
+        matches!(self.kind, InodeKind::Dir { .. })
+    }
+
+    /// Children of a directory (empty for files).
+    pub fn children(&self) -> impl Iterator<Item = (&String, &u64)> {
+        match &self.kind {
+            InodeKind::Dir { children, .. } => Some(children.iter()),
+            InodeKind::File { .. } => None,
+        }
+        .into_iter()
+        .flatten()
+    }
+
+    /// Whether a UFS copy exists.
+    pub fn is_persisted(&self) -> bool {
+        self.persistence == PersistenceState::Persisted
+    }
+}
+
+/// The whole namespace in memory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tree {
+    pub(crate) inodes: HashMap<u64, Inode>,
+    /// The container id the next new inode takes.
+    pub(crate) next_container: u64,
+    /// Pinned files, kept apart because every worker heartbeat asks for them.
+    pub(crate) pinned_files: BTreeSet<u64>,
+}
+
+impl Tree {
+    /// A namespace holding only `/`.
+    pub fn new() -> Self {
+        let root = Inode {
+            id: root_id(),
+            parent: root_id(),
+            name: String::new(),
+            kind: InodeKind::Dir {
+                children: BTreeMap::new(),
+                children_loaded: false,
+            },
+            creation_ms: 0,
+            modification_ms: 0,
+            pinned: false,
+            ttl: -1,
+            ttl_action: TtlAction::Delete,
+            persistence: PersistenceState::Persisted,
+            mode: 0o755,
+            owner: String::new(),
+            group: String::new(),
+        };
+        Self {
+            inodes: HashMap::from([(root.id, root)]),
+            next_container: 1,
+            pinned_files: BTreeSet::new(),
+        }
+    }
+
+    /// The inode with this id.
+    pub fn get(&self, id: u64) -> Option<&Inode> {
+        self.inodes.get(&id)
+    }
+
+    /// Number of inodes, root included.
+    pub fn len(&self) -> usize {
+        self.inodes.len()
+    }
+
+    /// The inode at `path`, if every component exists.
+    pub fn lookup(&self, path: &AlluxioPath) -> Option<&Inode> {
+        let mut inode = self.inodes.get(&root_id())?;
+        for name in path.components() {
+            let InodeKind::Dir { children, .. } = &inode.kind else {
+                return None;
+            };
+            inode = self.inodes.get(children.get(name)?)?;
+        }
+        Some(inode)
+    }
+
+    /// Like [`Tree::lookup`] but a missing path is a `NotFound` error and a file in the middle
+    /// a `NotADirectory` error.
+    pub fn resolve(&self, path: &AlluxioPath) -> Result<&Inode, MasterError> {
+        let mut inode = self.root();
+        let mut walked = AlluxioPath::root();
+        for name in path.components() {
+            let InodeKind::Dir { children, .. } = &inode.kind else {
+                return Err(MasterError::NotADirectory(walked.to_string()));
+            };
+            let id = children
+                .get(name)
+                .ok_or_else(|| MasterError::NotFound(path.to_string()))?;
+            inode = self
+                .inodes
+                .get(id)
+                .ok_or_else(|| MasterError::NotFound(path.to_string()))?;
+            walked = walked.join(name)?;
+        }
+        Ok(inode)
+    }
+
+    /// The root directory.
+    pub fn root(&self) -> &Inode {
+        // The root is created in `new` and never removed: Delete of the root is rejected.
+        &self.inodes[&root_id()]
+    }
+
+    /// The path of an inode, rebuilt from its parents.
+    pub fn path_of(&self, id: u64) -> Option<AlluxioPath> {
+        let mut names = Vec::new();
+        let mut current = self.inodes.get(&id)?;
+        while current.id != root_id() {
+            names.push(current.name.as_str());
+            current = self.inodes.get(&current.parent)?;
+        }
+        let mut path = AlluxioPath::root();
+        for name in names.iter().rev() {
+            path = path.join(name).ok()?;
+        }
+        Some(path)
+    }
+
+    /// Ids of `id` and everything below it, parents before children.
+    pub fn subtree(&self, id: u64) -> Vec<u64> {
+        let mut out = vec![id];
+        let mut next = 0;
+        while next < out.len() {
+            if let Some(inode) = self.inodes.get(&out[next]) {
+                out.extend(inode.children().map(|(_, child)| *child));
+            }
+            next += 1;
+        }
+        out
+    }
+
+    /// Every inode id, parents before children.
+    pub fn all_ids(&self) -> Vec<u64> {
+        self.subtree(root_id())
+    }
+}
+
+impl Default for Tree {
+    fn default() -> Self {
+        Self::new()
+    }
+}

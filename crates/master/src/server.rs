@@ -1,0 +1,244 @@
+//! Start-up (journal recovery, servers, background tasks), shutdown and format.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use alluxio_conf::{Configuration, keys};
+use alluxio_journal::Journal;
+use alluxio_proto::grpc::block_master_client_service_server::BlockMasterClientServiceServer;
+use alluxio_proto::grpc::block_master_worker_service_server::BlockMasterWorkerServiceServer;
+use alluxio_proto::grpc::file_system_master_client_service_server::FileSystemMasterClientServiceServer;
+use parking_lot::RwLock;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_stream::wrappers::TcpListenerStream;
+
+use crate::journal_writer::JournalWriter;
+use crate::namespace::tree::Tree;
+use crate::namespace::{FileSystemMaster, FsSettings};
+use crate::service::{BlockClientService, BlockWorkerService, FsClientService};
+use crate::workers::BlockMaster;
+use crate::{MasterError, MasterInfoSource, now_ms, web};
+
+/// Largest worker request accepted (a registration lists ~10 bytes per block).
+const MAX_WORKER_MESSAGE: usize = 256 << 20;
+
+/// A master serving on its ports.
+pub struct RunningMaster {
+    rpc_addr: SocketAddr,
+    web_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    fs: Arc<FileSystemMaster>,
+}
+
+impl RunningMaster {
+    /// Where the RPC server listens (the actual port when 0 was configured).
+    pub fn rpc_addr(&self) -> SocketAddr {
+        self.rpc_addr
+    }
+
+    /// Where the web server listens.
+    pub fn web_addr(&self) -> SocketAddr {
+        self.web_addr
+    }
+
+    /// Stops serving, flushes the journal and returns once every task has ended.
+    pub async fn shutdown(self) -> Result<(), MasterError> {
+        // Nobody listening just means every task already ended.
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            if let Err(err) = task.await {
+                tracing::error!(error = %err, "master task failed while stopping");
+            }
+        }
+        self.fs.close().await;
+        tracing::info!(rpc = %self.rpc_addr, "master stopped");
+        Ok(())
+    }
+}
+
+fn settings(conf: &Configuration) -> Result<FsSettings, MasterError> {
+    let umask_text = conf.get(keys::SECURITY_AUTHORIZATION_PERMISSION_UMASK)?;
+    let umask = u32::from_str_radix(umask_text.trim(), 8).map_err(|_| {
+        MasterError::InvalidArgument(format!(
+            "{} = '{umask_text}' is not an octal umask such as 022",
+            keys::SECURITY_AUTHORIZATION_PERMISSION_UMASK
+        ))
+    })?;
+    let owner = match conf.get_opt(keys::SECURITY_LOGIN_USERNAME)? {
+        Some(user) if !user.is_empty() => user,
+        _ => std::env::var("USER").unwrap_or_else(|_| "alluxio".into()),
+    };
+    Ok(FsSettings {
+        default_block_size: conf.get_bytes(keys::USER_BLOCK_SIZE_BYTES_DEFAULT)?,
+        umask: umask & 0o777,
+        group: owner.clone(),
+        owner,
+        root_ufs: conf.get(keys::MASTER_MOUNT_TABLE_ROOT_UFS)?,
+    })
+}
+
+async fn bind(what: &'static str, host: String, port: u16) -> Result<TcpListener, MasterError> {
+    let address = format!("{host}:{port}");
+    TcpListener::bind(&address)
+        .await
+        .map_err(|source| MasterError::Serve {
+            what,
+            address,
+            source,
+        })
+}
+
+/// The address others should use: the bound one, or the host name when bound to all interfaces.
+fn advertised(bound: SocketAddr, hostname: &str) -> String {
+    if bound.ip().is_unspecified() {
+        format!("{hostname}:{}", bound.port())
+    } else {
+        bound.to_string()
+    }
+}
+
+/// Resolves once shutdown is requested (or the sender is gone).
+async fn stop_signal(stop: &mut watch::Receiver<bool>) {
+    while !*stop.borrow_and_update() {
+        if stop.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Runs `tick` every `period` until `stop` fires.
+fn every<F, Fut>(period: Duration, mut stop: watch::Receiver<bool>, mut tick: F) -> JoinHandle<()>
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(period.max(Duration::from_millis(1)));
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = stop_signal(&mut stop) => break,
+                _ = interval.tick() => tick().await,
+            }
+        }
+    })
+}
+
+/// Recovers the namespace from the journal and starts serving.
+pub async fn start(conf: Configuration) -> Result<RunningMaster, MasterError> {
+    let folder = PathBuf::from(conf.get(keys::MASTER_JOURNAL_FOLDER)?);
+    let period = conf.get_u64(keys::MASTER_JOURNAL_CHECKPOINT_PERIOD_ENTRIES)?;
+    let worker_timeout = conf.get_duration(keys::MASTER_WORKER_TIMEOUT)?;
+    let lost_check = conf.get_duration(keys::MASTER_WORKER_HEARTBEAT_INTERVAL)?;
+    let ttl_check = conf.get_duration(keys::MASTER_TTL_CHECKER_INTERVAL)?;
+    let settings = settings(&conf)?;
+    let rpc_listener = bind(
+        "master RPC",
+        conf.get(keys::MASTER_BIND_HOST)?,
+        conf.get_port(keys::MASTER_PORT)?,
+    )
+    .await?;
+    let web_listener = bind(
+        "master web",
+        conf.get(keys::MASTER_WEB_BIND_HOST)?,
+        conf.get_port(keys::MASTER_WEB_PORT)?,
+    )
+    .await?;
+    let local = |listener: &TcpListener, what| {
+        listener.local_addr().map_err(|source| MasterError::Serve {
+            what,
+            address: String::new(),
+            source,
+        })
+    };
+    let rpc_addr = local(&rpc_listener, "master RPC")?;
+    let web_addr = local(&web_listener, "master web")?;
+
+    let journal_folder = folder.clone();
+    let (journal, entries) = tokio::task::spawn_blocking(move || Journal::open(&journal_folder))
+        .await
+        .map_err(|err| MasterError::Internal(format!("journal recovery stopped: {err}")))??;
+    let tree =
+        Tree::replay(&entries).map_err(|(sequence, reason)| MasterError::Replay { sequence, reason })?;
+    let inodes = tree.len();
+    let tree = Arc::new(RwLock::new(tree));
+    let writer = JournalWriter::start(Arc::new(journal), tree.clone(), period);
+    let blocks = Arc::new(BlockMaster::new(now_ms().unsigned_abs() * 1000));
+    let ufs = alluxio_ufs::UfsManager::new(&conf);
+    let fs = Arc::new(FileSystemMaster::new(tree, writer, blocks, ufs, settings));
+    let hostname = conf.get(keys::MASTER_HOSTNAME)?;
+    let info = Arc::new(MasterInfoSource {
+        fs: fs.clone(),
+        rpc_address: advertised(rpc_addr, &hostname),
+        web_address: advertised(web_addr, &hostname),
+        start_time_ms: now_ms(),
+        started: Instant::now(),
+    });
+
+    let (stop, stopped) = watch::channel(false);
+    let mut tasks = Vec::new();
+    let mut rpc_stop = stopped.clone();
+    let rpc = tonic::transport::Server::builder()
+        .add_service(FileSystemMasterClientServiceServer::new(FsClientService(
+            fs.clone(),
+        )))
+        .add_service(
+            // A registering worker lists every block it holds: far beyond the 4MB default.
+            BlockMasterWorkerServiceServer::new(BlockWorkerService(fs.clone()))
+                .max_decoding_message_size(MAX_WORKER_MESSAGE),
+        )
+        .add_service(BlockMasterClientServiceServer::new(BlockClientService(
+            info.clone(),
+        )))
+        .serve_with_incoming_shutdown(TcpListenerStream::new(rpc_listener), async move {
+            stop_signal(&mut rpc_stop).await;
+        });
+    tasks.push(tokio::spawn(async move {
+        if let Err(err) = rpc.await {
+            tracing::error!(error = %err, "master RPC server failed");
+        }
+    }));
+    let mut web_stop = stopped.clone();
+    let web = axum::serve(web_listener, web::router(info)).with_graceful_shutdown(async move {
+        stop_signal(&mut web_stop).await;
+    });
+    tasks.push(tokio::spawn(async move {
+        if let Err(err) = web.await {
+            tracing::error!(error = %err, "master web server failed");
+        }
+    }));
+    let lost_fs = fs.clone();
+    tasks.push(every(lost_check, stopped.clone(), move || {
+        let lost = lost_fs.blocks.detect_lost(worker_timeout);
+        lost_fs.workers_lost(&lost);
+        std::future::ready(())
+    }));
+    let ttl_fs = fs.clone();
+    tasks.push(every(ttl_check, stopped, move || {
+        let fs = ttl_fs.clone();
+        async move {
+            fs.expire_ttl(now_ms()).await;
+        }
+    }));
+    tracing::info!(rpc = %rpc_addr, web = %web_addr, journal = %folder.display(), replayed = entries.len(), inodes, "master started");
+    Ok(RunningMaster {
+        rpc_addr,
+        web_addr,
+        stop,
+        tasks,
+        fs,
+    })
+}
+
+/// Deletes the journal (for `alluxio format`).
+pub fn format(conf: &Configuration) -> Result<(), MasterError> {
+    let folder = PathBuf::from(conf.get(keys::MASTER_JOURNAL_FOLDER)?);
+    Journal::format(&folder)?;
+    tracing::info!(journal = %folder.display(), "master journal formatted");
+    Ok(())
+}

@@ -1,0 +1,140 @@
+//! FileSystemMasterClientService.
+
+use std::sync::Arc;
+
+use alluxio_proto::grpc::file_system_master_client_service_server::FileSystemMasterClientService;
+use alluxio_proto::grpc::*;
+use tonic::{Request, Response, Status};
+
+use super::parse;
+use crate::namespace::{CreateFileOptions, FileSystemMaster, SetAttributeOptions};
+
+/// Serves client namespace calls.
+pub struct FsClientService(pub Arc<FileSystemMaster>);
+
+#[tonic::async_trait]
+impl FileSystemMasterClientService for FsClientService {
+    async fn create_directory(
+        &self,
+        request: Request<CreateDirectoryRequest>,
+    ) -> Result<Response<CreateDirectoryResponse>, Status> {
+        let r = request.into_inner();
+        let path = parse(&r.path)?;
+        let write_type = r.write_type();
+        self.0
+            .create_directory(&path, r.recursive, r.allow_exists, write_type)
+            .await?;
+        Ok(Response::new(CreateDirectoryResponse {}))
+    }
+
+    async fn create_file(
+        &self,
+        request: Request<CreateFileRequest>,
+    ) -> Result<Response<CreateFileResponse>, Status> {
+        let r = request.into_inner();
+        let path = parse(&r.path)?;
+        let options = CreateFileOptions {
+            recursive: r.recursive,
+            block_size: r.block_size_bytes,
+            write_type: r.write_type(),
+            ttl: r.ttl,
+            ttl_action: r.ttl_action(),
+        };
+        let file_info = self.0.create_file(&path, options).await?;
+        Ok(Response::new(CreateFileResponse {
+            file_info: Some(file_info),
+        }))
+    }
+
+    async fn get_new_block_id_for_file(
+        &self,
+        request: Request<GetNewBlockIdForFileRequest>,
+    ) -> Result<Response<GetNewBlockIdForFileResponse>, Status> {
+        let path = parse(&request.into_inner().path)?;
+        let block_id = self.0.new_block_id(&path).await?;
+        Ok(Response::new(GetNewBlockIdForFileResponse { block_id }))
+    }
+
+    async fn complete_file(
+        &self,
+        request: Request<CompleteFileRequest>,
+    ) -> Result<Response<CompleteFileResponse>, Status> {
+        let r = request.into_inner();
+        let path = parse(&r.path)?;
+        let file_info = self.0.complete_file(&path, r.length).await?;
+        Ok(Response::new(CompleteFileResponse {
+            file_info: Some(file_info),
+        }))
+    }
+
+    async fn get_status(
+        &self,
+        request: Request<GetStatusRequest>,
+    ) -> Result<Response<GetStatusResponse>, Status> {
+        let r = request.into_inner();
+        let path = parse(&r.path)?;
+        let file_info = self.0.get_status(&path, r.load_metadata_type()).await?;
+        Ok(Response::new(GetStatusResponse {
+            file_info: Some(file_info),
+        }))
+    }
+
+    async fn list_status(
+        &self,
+        request: Request<ListStatusRequest>,
+    ) -> Result<Response<ListStatusResponse>, Status> {
+        let r = request.into_inner();
+        let path = parse(&r.path)?;
+        let file_infos = self
+            .0
+            .list_status(&path, r.recursive, r.load_metadata_type())
+            .await?;
+        Ok(Response::new(ListStatusResponse { file_infos }))
+    }
+
+    async fn delete(&self, request: Request<DeleteRequest>) -> Result<Response<DeleteResponse>, Status> {
+        let r = request.into_inner();
+        let path = parse(&r.path)?;
+        self.0.delete(&path, r.recursive, r.alluxio_only).await?;
+        Ok(Response::new(DeleteResponse {}))
+    }
+
+    async fn rename(&self, request: Request<RenameRequest>) -> Result<Response<RenameResponse>, Status> {
+        let r = request.into_inner();
+        let (src, dst) = (parse(&r.src)?, parse(&r.dst)?);
+        self.0.rename(&src, &dst).await?;
+        Ok(Response::new(RenameResponse {}))
+    }
+
+    async fn set_attribute(
+        &self,
+        request: Request<SetAttributeRequest>,
+    ) -> Result<Response<SetAttributeResponse>, Status> {
+        let r = request.into_inner();
+        let path = parse(&r.path)?;
+        let options = SetAttributeOptions {
+            pinned: r.pinned,
+            ttl: r.ttl,
+            ttl_action: r.ttl_action.map(|_| r.ttl_action()),
+            recursive: r.recursive,
+        };
+        self.0.set_attribute(&path, options).await?;
+        Ok(Response::new(SetAttributeResponse {}))
+    }
+
+    async fn free(&self, request: Request<FreeRequest>) -> Result<Response<FreeResponse>, Status> {
+        let r = request.into_inner();
+        let path = parse(&r.path)?;
+        self.0.free(&path, r.recursive, r.forced).await?;
+        Ok(Response::new(FreeResponse {}))
+    }
+
+    async fn schedule_async_persistence(
+        &self,
+        request: Request<ScheduleAsyncPersistenceRequest>,
+    ) -> Result<Response<ScheduleAsyncPersistenceResponse>, Status> {
+        let path = parse(&request.into_inner().path)?;
+        self.0.schedule_persist(&path).await?;
+        Ok(Response::new(ScheduleAsyncPersistenceResponse {}))
+    }
+}

@@ -1,0 +1,20 @@
+//! gRPC adapters: each parses its request, calls the master logic and maps errors once (via
+//! `From<MasterError> for Status`).
+
+mod block_client;
+mod block_worker;
+mod fs;
+
+pub use block_client::BlockClientService;
+pub use block_worker::BlockWorkerService;
+pub use fs::FsClientService;
+
+use alluxio_proto::AlluxioPath;
+use tonic::Status;
+
+use crate::MasterError;
+
+/// Parses a request path; a bad one is InvalidArgument with the parser's message.
+fn parse(raw: &str) -> Result<AlluxioPath, Status> {
+    AlluxioPath::new(raw).map_err(|err| Status::from(MasterError::from(err)))
+}

@@ -1,0 +1,315 @@
+//! The worker registry and block map together: registration, heartbeats, block commits, lost
+//! worker detection and the Free commands queued for each worker. One mutex guards both, held
+//! only for in-memory updates (no I/O), so the block locations and the workers never disagree.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use alluxio_proto::grpc::{
+    BlockInfo, BlockLocation, BlockMasterInfo, Command, CommandType, WorkerInfo, WorkerNetAddress,
+};
+use parking_lot::Mutex;
+
+use crate::MasterError;
+use crate::block_map::BlockMap;
+
+/// The top tier; bytes there count as "in memory".
+pub const MEM_TIER: &str = "MEM";
+
+struct Worker {
+    address: WorkerNetAddress,
+    capacity: BTreeMap<String, u64>,
+    used: BTreeMap<String, u64>,
+    last_contact: Instant,
+    start_time_ms: i64,
+    registered: bool,
+    lost: bool,
+    blocks: HashSet<u64>,
+    to_free: BTreeSet<u64>,
+}
+
+struct Inner {
+    workers: HashMap<u64, Worker>,
+    by_address: HashMap<String, u64>,
+    next_worker_id: u64,
+    blocks: BlockMap,
+}
+
+/// What a worker's heartbeat or registration reports, already sorted into known and unknown
+/// blocks by the namespace.
+pub struct BlockReport {
+    /// Tier alias -> used bytes.
+    pub used: BTreeMap<String, u64>,
+    /// (block id, length, tier) the namespace knows.
+    pub added: Vec<(u64, u64, String)>,
+    /// Blocks the worker holds that belong to no file: to be freed.
+    pub unknown: Vec<u64>,
+    /// Blocks the worker removed.
+    pub removed: Vec<u64>,
+}
+
+/// Workers and the blocks they hold.
+pub struct BlockMaster {
+    inner: Mutex<Inner>,
+}
+
+fn address_key(address: &WorkerNetAddress) -> String {
+    format!("{}:{}:{}", address.host, address.rpc_port, address.data_port)
+}
+
+impl BlockMaster {
+    /// An empty registry; worker ids start from `first_worker_id` (distinct per master start,
+    /// so a worker of a previous master run is never taken for a new one).
+    pub fn new(first_worker_id: u64) -> Self {
+        Self {
+            inner: Mutex::new(Inner {
+                workers: HashMap::new(),
+                by_address: HashMap::new(),
+                next_worker_id: first_worker_id.max(1),
+                blocks: BlockMap::default(),
+            }),
+        }
+    }
+
+    /// The id of the worker at `address`, the same one for as long as this master lives.
+    pub fn worker_id(&self, address: WorkerNetAddress) -> u64 {
+        let mut inner = self.inner.lock();
+        let key = address_key(&address);
+        if let Some(id) = inner.by_address.get(&key) {
+            return *id;
+        }
+        let id = inner.next_worker_id;
+        inner.next_worker_id += 1;
+        inner.by_address.insert(key, id);
+        inner.workers.insert(
+            id,
+            Worker {
+                address,
+                capacity: BTreeMap::new(),
+                used: BTreeMap::new(),
+                last_contact: Instant::now(),
+                start_time_ms: crate::now_ms(),
+                registered: false,
+                lost: false,
+                blocks: HashSet::new(),
+                to_free: BTreeSet::new(),
+            },
+        );
+        id
+    }
+
+    /// Registers a worker: its capacity and its complete block list replace what was known.
+    pub fn register(
+        &self,
+        id: u64,
+        capacity: BTreeMap<String, u64>,
+        report: BlockReport,
+    ) -> Result<(), MasterError> {
+        let mut inner = self.inner.lock();
+        let Inner { workers, blocks, .. } = &mut *inner;
+        let worker = workers.get_mut(&id).ok_or(MasterError::UnknownWorker(id))?;
+        for block in worker.blocks.drain() {
+            blocks.remove_location(block, id);
+        }
+        worker.capacity = capacity;
+        worker.used = report.used;
+        worker.registered = true;
+        worker.lost = false;
+        worker.last_contact = Instant::now();
+        worker.start_time_ms = crate::now_ms();
+        worker.to_free = report.unknown.into_iter().collect();
+        for (block, length, tier) in report.added {
+            blocks.add(block, length, id, &tier);
+            worker.blocks.insert(block);
+        }
+        tracing::info!(worker = id, address = %address_key(&worker.address), blocks = worker.blocks.len(), "worker registered");
+        Ok(())
+    }
+
+    /// Applies a heartbeat; returns the command for the worker.
+    pub fn heartbeat(&self, id: u64, report: BlockReport) -> Command {
+        let mut inner = self.inner.lock();
+        let Inner { workers, blocks, .. } = &mut *inner;
+        let register = Command {
+            command_type: CommandType::Register.into(),
+            ..Default::default()
+        };
+        let Some(worker) = workers.get_mut(&id) else {
+            return register;
+        };
+        if !worker.registered || worker.lost {
+            return register;
+        }
+        worker.last_contact = Instant::now();
+        worker.used = report.used;
+        for block in report.removed {
+            worker.blocks.remove(&block);
+            blocks.remove_location(block, id);
+        }
+        for (block, length, tier) in report.added {
+            blocks.add(block, length, id, &tier);
+            worker.blocks.insert(block);
+        }
+        worker.to_free.extend(report.unknown);
+        if worker.to_free.is_empty() {
+            return Command::default();
+        }
+        Command {
+            command_type: CommandType::Free.into(),
+            block_ids: std::mem::take(&mut worker.to_free).into_iter().collect(),
+        }
+    }
+
+    /// Records a block a worker has just committed.
+    pub fn commit_block(
+        &self,
+        id: u64,
+        block: u64,
+        length: u64,
+        tier: &str,
+        used_on_tier: u64,
+    ) -> Result<(), MasterError> {
+        let mut inner = self.inner.lock();
+        let Inner { workers, blocks, .. } = &mut *inner;
+        let worker = workers
+            .get_mut(&id)
+            .filter(|w| w.registered && !w.lost)
+            .ok_or(MasterError::UnknownWorker(id))?;
+        worker.used.insert(tier.to_string(), used_on_tier);
+        worker.blocks.insert(block);
+        blocks.add(block, length, id, tier);
+        Ok(())
+    }
+
+    /// Blocks of deleted files: forgotten now, and their workers told to drop them.
+    pub fn forget_blocks(&self, block_ids: &[u64]) {
+        let mut inner = self.inner.lock();
+        let Inner { workers, blocks, .. } = &mut *inner;
+        for block in block_ids {
+            for holder in blocks.remove(*block) {
+                if let Some(worker) = workers.get_mut(&holder) {
+                    worker.blocks.remove(block);
+                    worker.to_free.insert(*block);
+                }
+            }
+        }
+    }
+
+    /// Blocks of freed files: their workers are told to drop them, and the locations go when
+    /// the workers report the removal. Dropping them earlier would let a read served from the
+    /// doomed copy look like a fresh cache, and the copy would vanish right after.
+    pub fn free_blocks(&self, block_ids: &[u64]) {
+        let mut inner = self.inner.lock();
+        let Inner { workers, blocks, .. } = &mut *inner;
+        for block in block_ids {
+            let Some(entry) = blocks.get(*block) else { continue };
+            for holder in entry.locations.keys() {
+                if let Some(worker) = workers.get_mut(holder) {
+                    worker.to_free.insert(*block);
+                }
+            }
+        }
+    }
+
+    /// Marks workers silent for longer than `timeout` as lost and drops their block locations.
+    pub fn detect_lost(&self, timeout: Duration) -> Vec<u64> {
+        let mut inner = self.inner.lock();
+        let Inner { workers, blocks, .. } = &mut *inner;
+        let mut lost = Vec::new();
+        for (id, worker) in workers.iter_mut() {
+            if worker.registered && !worker.lost && worker.last_contact.elapsed() > timeout {
+                worker.lost = true;
+                for block in worker.blocks.drain() {
+                    blocks.remove_location(block, *id);
+                }
+                tracing::warn!(worker = id, address = %address_key(&worker.address), "worker lost: no heartbeat within {timeout:?}");
+                lost.push(*id);
+            }
+        }
+        lost
+    }
+
+    /// Length and locations of a block held by some worker.
+    pub fn block_info(&self, block_id: u64) -> Option<BlockInfo> {
+        let inner = self.inner.lock();
+        let entry = inner.blocks.get(block_id)?;
+        let locations = entry
+            .locations
+            .iter()
+            .filter_map(|(worker, tier)| {
+                Some(BlockLocation {
+                    worker_id: *worker,
+                    worker_address: Some(inner.workers.get(worker)?.address.clone()),
+                    tier_alias: tier.clone(),
+                })
+            })
+            .collect();
+        Some(BlockInfo {
+            block_id,
+            length: entry.length,
+            locations,
+        })
+    }
+
+    /// Whether `worker` holds every one of `block_ids`.
+    pub fn holds_all(&self, worker: u64, block_ids: &[u64]) -> bool {
+        let inner = self.inner.lock();
+        inner
+            .workers
+            .get(&worker)
+            .is_some_and(|w| block_ids.iter().all(|b| w.blocks.contains(b)))
+    }
+
+    /// Live and lost workers.
+    pub fn worker_infos(&self) -> (Vec<WorkerInfo>, Vec<WorkerInfo>) {
+        let inner = self.inner.lock();
+        let (mut live, mut lost) = (Vec::new(), Vec::new());
+        for (id, worker) in &inner.workers {
+            if !worker.registered {
+                continue;
+            }
+            let info = WorkerInfo {
+                id: *id,
+                address: Some(worker.address.clone()),
+                state: if worker.lost {
+                    "Out of Service"
+                } else {
+                    "In Service"
+                }
+                .into(),
+                capacity_bytes: worker.capacity.values().sum(),
+                used_bytes: worker.used.values().sum(),
+                capacity_bytes_on_tiers: worker.capacity.clone().into_iter().collect(),
+                used_bytes_on_tiers: worker.used.clone().into_iter().collect(),
+                last_contact_ms: worker.last_contact.elapsed().as_millis() as u64,
+                start_time_ms: worker.start_time_ms,
+                block_count: worker.blocks.len() as u64,
+            };
+            if worker.lost { &mut lost } else { &mut live }.push(info);
+        }
+        live.sort_by_key(|w| w.id);
+        lost.sort_by_key(|w| w.id);
+        (live, lost)
+    }
+
+    /// Cluster totals over live workers.
+    pub fn master_info(&self) -> BlockMasterInfo {
+        let (live, lost) = self.worker_infos();
+        let mut info = BlockMasterInfo {
+            live_worker_num: live.len() as u32,
+            lost_worker_num: lost.len() as u32,
+            ..Default::default()
+        };
+        for worker in &live {
+            info.capacity_bytes += worker.capacity_bytes;
+            info.used_bytes += worker.used_bytes;
+            for (tier, bytes) in &worker.capacity_bytes_on_tiers {
+                *info.capacity_bytes_on_tiers.entry(tier.clone()).or_default() += bytes;
+            }
+            for (tier, bytes) in &worker.used_bytes_on_tiers {
+                *info.used_bytes_on_tiers.entry(tier.clone()).or_default() += bytes;
+            }
+        }
+        info
+    }
+}

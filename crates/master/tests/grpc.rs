@@ -1,0 +1,504 @@
+//! The master started with `start(conf)` on loopback, driven through its gRPC and web ports.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use alluxio_conf::{Configuration, keys};
+use alluxio_master::{MasterError, RunningMaster, start};
+use alluxio_proto::grpc::block_master_client_service_client::BlockMasterClientServiceClient;
+use alluxio_proto::grpc::block_master_worker_service_client::BlockMasterWorkerServiceClient;
+use alluxio_proto::grpc::file_system_master_client_service_client::FileSystemMasterClientServiceClient;
+use alluxio_proto::grpc::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tonic::Code;
+use tonic::transport::Channel;
+
+struct Dirs {
+    journal: tempfile::TempDir,
+    ufs: tempfile::TempDir,
+}
+
+fn dirs() -> Dirs {
+    Dirs {
+        journal: tempfile::tempdir().expect("temp dir"),
+        ufs: tempfile::tempdir().expect("temp dir"),
+    }
+}
+
+fn conf(dirs: &Dirs, extra: &[(&str, &str)]) -> Configuration {
+    let mut conf = Configuration::defaults();
+    conf.set(keys::MASTER_BIND_HOST, "127.0.0.1");
+    conf.set(keys::MASTER_WEB_BIND_HOST, "127.0.0.1");
+    conf.set(keys::MASTER_PORT, "0");
+    conf.set(keys::MASTER_WEB_PORT, "0");
+    conf.set(
+        keys::MASTER_JOURNAL_FOLDER,
+        dirs.journal.path().display().to_string(),
+    );
+    conf.set(
+        keys::MASTER_MOUNT_TABLE_ROOT_UFS,
+        dirs.ufs.path().display().to_string(),
+    );
+    conf.set(keys::USER_BLOCK_SIZE_BYTES_DEFAULT, "100");
+    for (key, value) in extra {
+        conf.set(key, *value);
+    }
+    conf
+}
+
+struct Clients {
+    fs: FileSystemMasterClientServiceClient<Channel>,
+    worker: BlockMasterWorkerServiceClient<Channel>,
+    block: BlockMasterClientServiceClient<Channel>,
+}
+
+async fn clients(master: &RunningMaster) -> Clients {
+    let channel = Channel::from_shared(format!("http://{}", master.rpc_addr()))
+        .expect("uri")
+        .connect()
+        .await
+        .expect("connect to the master");
+    Clients {
+        fs: FileSystemMasterClientServiceClient::new(channel.clone()),
+        worker: BlockMasterWorkerServiceClient::new(channel.clone()),
+        block: BlockMasterClientServiceClient::new(channel),
+    }
+}
+
+impl Clients {
+    async fn register(&mut self, host: &str) -> u64 {
+        let address = WorkerNetAddress {
+            host: host.into(),
+            rpc_port: 29998,
+            data_port: 29999,
+            web_port: 30000,
+        };
+        let request = GetWorkerIdRequest {
+            address: Some(address),
+        };
+        let id = self
+            .worker
+            .get_worker_id(request)
+            .await
+            .unwrap()
+            .into_inner()
+            .worker_id;
+        let register = RegisterWorkerRequest {
+            worker_id: id,
+            storage_tiers: vec!["MEM".into()],
+            total_bytes_on_tiers: HashMap::from([("MEM".into(), 1 << 20)]),
+            ..Default::default()
+        };
+        self.worker.register_worker(register).await.unwrap();
+        id
+    }
+
+    async fn heartbeat(&mut self, worker: u64) -> BlockHeartbeatResponse {
+        let request = BlockHeartbeatRequest {
+            worker_id: worker,
+            ..Default::default()
+        };
+        self.worker.block_heartbeat(request).await.unwrap().into_inner()
+    }
+
+    /// Creates and completes a MUST_CACHE file with blocks committed by `worker`.
+    async fn write(&mut self, path: &str, length: u64, worker: u64) -> FileInfo {
+        let create = CreateFileRequest {
+            path: path.into(),
+            recursive: true,
+            write_type: WriteType::MustCache.into(),
+            ..Default::default()
+        };
+        self.fs.create_file(create).await.unwrap();
+        let mut left = length;
+        while left > 0 {
+            let request = GetNewBlockIdForFileRequest { path: path.into() };
+            let block_id = self
+                .fs
+                .get_new_block_id_for_file(request)
+                .await
+                .unwrap()
+                .into_inner()
+                .block_id;
+            let commit = CommitBlockRequest {
+                worker_id: worker,
+                tier_alias: "MEM".into(),
+                block_id,
+                length: left.min(100),
+                used_bytes_on_tier: length,
+            };
+            self.worker.commit_block(commit).await.unwrap();
+            left -= left.min(100);
+        }
+        let complete = CompleteFileRequest {
+            path: path.into(),
+            length,
+        };
+        self.fs
+            .complete_file(complete)
+            .await
+            .unwrap()
+            .into_inner()
+            .file_info
+            .unwrap()
+    }
+
+    async fn status(&mut self, path: &str) -> Result<FileInfo, tonic::Status> {
+        let request = GetStatusRequest {
+            path: path.into(),
+            load_metadata_type: LoadMetadataType::Never.into(),
+        };
+        Ok(self
+            .fs
+            .get_status(request)
+            .await?
+            .into_inner()
+            .file_info
+            .unwrap_or_default())
+    }
+
+    async fn list(&mut self, path: &str, load: LoadMetadataType) -> Vec<String> {
+        let request = ListStatusRequest {
+            path: path.into(),
+            recursive: true,
+            load_metadata_type: load.into(),
+        };
+        let infos = self
+            .fs
+            .list_status(request)
+            .await
+            .unwrap()
+            .into_inner()
+            .file_infos;
+        let mut paths: Vec<_> = infos.into_iter().map(|i| i.path).collect();
+        paths.sort();
+        paths
+    }
+}
+
+#[tokio::test]
+async fn namespace_operations_over_grpc() {
+    let dirs = dirs();
+    let master = start(conf(&dirs, &[])).await.unwrap();
+    let mut c = clients(&master).await;
+    let worker = c.register("host-a").await;
+    let info = c.write("/a/b/file", 250, worker).await;
+    assert_eq!((info.length, info.block_ids.len()), (250, 3));
+    assert_eq!(
+        c.list("/", LoadMetadataType::Never).await,
+        ["/a", "/a/b", "/a/b/file"]
+    );
+
+    let bad =
+        c.fs.get_status(GetStatusRequest {
+            path: "no/slash".into(),
+            ..Default::default()
+        })
+        .await;
+    assert_eq!(bad.unwrap_err().code(), Code::InvalidArgument);
+    let missing = c.status("/nope").await.unwrap_err();
+    assert_eq!(
+        (missing.code(), missing.message()),
+        (Code::NotFound, "Path /nope does not exist")
+    );
+
+    let rename = RenameRequest {
+        src: "/a/b".into(),
+        dst: "/c".into(),
+    };
+    c.fs.rename(rename).await.unwrap();
+    assert_eq!(c.status("/c/file").await.unwrap().file_id, info.file_id);
+    let into_itself = RenameRequest {
+        src: "/c".into(),
+        dst: "/c/d".into(),
+    };
+    assert_eq!(
+        c.fs.rename(into_itself).await.unwrap_err().code(),
+        Code::InvalidArgument
+    );
+
+    let keep = DeleteRequest {
+        path: "/c".into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        c.fs.delete(keep).await.unwrap_err().code(),
+        Code::FailedPrecondition
+    );
+    let delete = DeleteRequest {
+        path: "/c".into(),
+        recursive: true,
+        ..Default::default()
+    };
+    c.fs.delete(delete).await.unwrap();
+    let command = c.heartbeat(worker).await.command.unwrap();
+    assert_eq!(command.command_type(), CommandType::Free);
+    assert_eq!(command.block_ids, info.block_ids);
+
+    let block = c
+        .block
+        .get_block_info(GetBlockInfoRequest {
+            block_id: info.block_ids[0],
+        })
+        .await;
+    assert_eq!(block.unwrap_err().code(), Code::NotFound);
+    master.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn free_sends_free_commands_for_persisted_files_only() {
+    let dirs = dirs();
+    let master = start(conf(&dirs, &[])).await.unwrap();
+    let mut c = clients(&master).await;
+    let worker = c.register("host-a").await;
+    let info = c.write("/cached", 50, worker).await;
+    let free = FreeRequest {
+        path: "/cached".into(),
+        ..Default::default()
+    };
+    let err = c.fs.free(free.clone()).await.unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    assert_eq!(err.message(), "Cannot free file /cached which is not persisted");
+
+    let persist = ScheduleAsyncPersistenceRequest {
+        path: "/cached".into(),
+    };
+    c.fs.schedule_async_persistence(persist).await.unwrap();
+    let jobs = c.heartbeat(worker).await.persist_files;
+    assert_eq!(jobs.iter().map(|j| j.file_id).collect::<Vec<_>>(), [info.file_id]);
+    std::fs::write(dirs.ufs.path().join("cached"), vec![0u8; 50]).unwrap();
+    let done = BlockHeartbeatRequest {
+        worker_id: worker,
+        persisted_file_ids: vec![info.file_id],
+        ..Default::default()
+    };
+    c.worker.block_heartbeat(done).await.unwrap();
+    assert!(c.status("/cached").await.unwrap().persisted);
+    c.fs.free(free).await.unwrap();
+    let command = c.heartbeat(worker).await.command.unwrap();
+    assert_eq!(command.command_type(), CommandType::Free);
+    assert_eq!(command.block_ids, info.block_ids);
+    let removed = BlockHeartbeatRequest {
+        worker_id: worker,
+        removed_block_ids: info.block_ids.clone(),
+        ..Default::default()
+    };
+    c.worker.block_heartbeat(removed).await.unwrap();
+    assert_eq!(c.status("/cached").await.unwrap().in_alluxio_percentage, 0);
+    master.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn workers_register_heartbeat_and_get_lost() {
+    let dirs = dirs();
+    let timing = [
+        (keys::MASTER_WORKER_TIMEOUT, "300ms"),
+        (keys::MASTER_WORKER_HEARTBEAT_INTERVAL, "20ms"),
+    ];
+    let master = start(conf(&dirs, &timing)).await.unwrap();
+    let mut c = clients(&master).await;
+    let worker = c.register("host-a").await;
+    assert_eq!(c.register("host-a").await, worker, "same address, same id");
+    let info = c.write("/f", 10, worker).await;
+    let list = c
+        .block
+        .get_worker_info_list(GetWorkerInfoListRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(list.live_workers.len(), 1);
+    assert_eq!(list.live_workers[0].capacity_bytes, 1 << 20);
+    let totals = c
+        .block
+        .get_block_master_info(GetBlockMasterInfoRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((totals.live_worker_num, totals.capacity_bytes), (1, 1 << 20));
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let list = c
+            .block
+            .get_worker_info_list(GetWorkerInfoListRequest {})
+            .await
+            .unwrap()
+            .into_inner();
+        if list.lost_workers.len() == 1 {
+            assert_eq!(list.lost_workers[0].state, "Out of Service");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the worker was never declared lost");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        c.status("/f").await.unwrap().in_alluxio_percentage,
+        0,
+        "locations dropped"
+    );
+    assert_eq!(info.in_alluxio_percentage, 100);
+    let command = c.heartbeat(worker).await.command.unwrap();
+    assert_eq!(command.command_type(), CommandType::Register);
+    let unknown = CommitBlockRequest {
+        worker_id: worker,
+        block_id: info.block_ids[0],
+        ..Default::default()
+    };
+    assert_eq!(
+        c.worker.commit_block(unknown).await.unwrap_err().code(),
+        Code::FailedPrecondition
+    );
+    master.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn ufs_files_are_loaded_on_listing() {
+    let dirs = dirs();
+    std::fs::create_dir_all(dirs.ufs.path().join("in/deep")).unwrap();
+    std::fs::write(dirs.ufs.path().join("in/x"), vec![1u8; 120]).unwrap();
+    std::fs::write(dirs.ufs.path().join("in/deep/y"), b"y").unwrap();
+    let master = start(conf(&dirs, &[])).await.unwrap();
+    let mut c = clients(&master).await;
+    assert!(c.list("/", LoadMetadataType::Never).await.is_empty());
+    assert_eq!(
+        c.list("/", LoadMetadataType::Once).await,
+        ["/in", "/in/deep", "/in/deep/y", "/in/x"]
+    );
+    let x = c.status("/in/x").await.unwrap();
+    assert!(x.persisted && x.completed);
+    assert_eq!((x.length, x.block_ids.len()), (120, 2));
+    assert!(x.ufs_path.ends_with("/in/x"));
+    master.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_restarted_master_keeps_its_namespace() {
+    let dirs = dirs();
+    // A checkpoint every few entries, so recovery reads a checkpoint and a log tail.
+    let settings = [(keys::MASTER_JOURNAL_CHECKPOINT_PERIOD_ENTRIES, "5")];
+    let master = start(conf(&dirs, &settings)).await.unwrap();
+    let mut c = clients(&master).await;
+    let worker = c.register("host-a").await;
+    let before = c.write("/dir/one", 230, worker).await;
+    c.write("/dir/two", 0, worker).await;
+    let pin = SetAttributeRequest {
+        path: "/dir/one".into(),
+        pinned: Some(true),
+        ttl: Some(60_000),
+        ..Default::default()
+    };
+    c.fs.set_attribute(pin).await.unwrap();
+    let rm = DeleteRequest {
+        path: "/dir/two".into(),
+        ..Default::default()
+    };
+    c.fs.delete(rm).await.unwrap();
+    master.shutdown().await.unwrap();
+    assert!(
+        dirs.journal.path().join("checkpoint").exists(),
+        "a checkpoint was written"
+    );
+
+    let master = start(conf(&dirs, &settings)).await.unwrap();
+    let mut c = clients(&master).await;
+    let after = c.status("/dir/one").await.unwrap();
+    assert_eq!(after.file_id, before.file_id);
+    assert_eq!(after.block_ids, before.block_ids);
+    assert_eq!((after.length, after.pinned, after.ttl), (230, true, 60_000));
+    assert_eq!(c.status("/dir/two").await.unwrap_err().code(), Code::NotFound);
+    let create = CreateFileRequest {
+        path: "/dir/three".into(),
+        ..Default::default()
+    };
+    let three =
+        c.fs.create_file(create)
+            .await
+            .unwrap()
+            .into_inner()
+            .file_info
+            .unwrap();
+    assert!(
+        three.file_id > before.file_id,
+        "ids are not reused after a restart"
+    );
+    let beat = c.heartbeat(worker).await.command.unwrap();
+    assert_eq!(
+        beat.command_type(),
+        CommandType::Register,
+        "the new master does not know the worker"
+    );
+    master.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_corrupt_journal_stops_the_start() {
+    let dirs = dirs();
+    let master = start(conf(
+        &dirs,
+        &[(keys::MASTER_JOURNAL_CHECKPOINT_PERIOD_ENTRIES, "1")],
+    ))
+    .await
+    .unwrap();
+    let mut c = clients(&master).await;
+    c.write("/f", 0, 0).await;
+    master.shutdown().await.unwrap();
+    std::fs::write(
+        dirs.journal.path().join("checkpoint"),
+        b"definitely not a checkpoint",
+    )
+    .unwrap();
+    let result = start(conf(&dirs, &[])).await;
+    assert!(
+        matches!(result, Err(MasterError::Journal(_))),
+        "{:?}",
+        result.err()
+    );
+}
+
+async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    response
+}
+
+#[tokio::test]
+async fn web_port_serves_health_and_json() {
+    let dirs = dirs();
+    let master = start(conf(&dirs, &[])).await.unwrap();
+    let health = http_get(master.web_addr(), "/health").await;
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    assert!(health.ends_with("OK"), "{health}");
+    let info = http_get(master.web_addr(), "/api/v1/master/info").await;
+    let body = info.split("\r\n\r\n").nth(1).unwrap();
+    let json: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(json["rpcAddress"], master.rpc_addr().to_string());
+    assert_eq!(json["workerCount"], 0);
+    let version = http_get(master.web_addr(), "/api/v1/master/version").await;
+    assert!(
+        version.ends_with(&format!("\"{}\"", alluxio_proto::VERSION)),
+        "{version}"
+    );
+    let missing = http_get(master.web_addr(), "/nothing/here").await;
+    assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
+    master.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn format_wipes_the_namespace() {
+    let dirs = dirs();
+    let master = start(conf(&dirs, &[])).await.unwrap();
+    let mut c = clients(&master).await;
+    c.write("/kept-until-format", 0, 0).await;
+    master.shutdown().await.unwrap();
+    alluxio_master::format(&conf(&dirs, &[])).unwrap();
+    let master = start(conf(&dirs, &[])).await.unwrap();
+    let mut c = clients(&master).await;
+    assert_eq!(
+        c.status("/kept-until-format").await.unwrap_err().code(),
+        Code::NotFound
+    );
+    master.shutdown().await.unwrap();
+}

@@ -1,5 +1,7 @@
 //! Worker errors.
 
+use std::time::Duration;
+
 /// Why the worker failed.
 #[derive(Debug, thiserror::Error)]
 pub enum WorkerError {
@@ -9,4 +11,90 @@ pub enum WorkerError {
     /// The block store failed.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// A setting that parses but cannot be used.
+    #[error("invalid value for {key}: {reason}")]
+    InvalidConfig {
+        /// The property.
+        key: &'static str,
+        /// What is wrong and what to set instead.
+        reason: String,
+    },
+    /// A listener could not be opened.
+    #[error(
+        "cannot bind the worker {server} server to {address}: {source}; is the port in use? change {key}"
+    )]
+    Bind {
+        /// rpc, data or web.
+        server: &'static str,
+        /// host:port.
+        address: String,
+        /// The property holding the port.
+        key: &'static str,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The master did not answer within the heartbeat timeout.
+    #[error(
+        "cannot reach the master at {address} after {waited:?}: {cause}; check that it runs and \
+         that alluxio.master.hostname and alluxio.master.port are right"
+    )]
+    MasterUnreachable {
+        /// host:port of the master.
+        address: String,
+        /// How long the worker tried.
+        waited: Duration,
+        /// The last connection error.
+        cause: String,
+    },
+    /// The master answered an RPC with an error.
+    #[error("master {address} failed {rpc}: {status}")]
+    MasterRpc {
+        /// host:port of the master.
+        address: String,
+        /// The RPC.
+        rpc: &'static str,
+        /// Its status.
+        status: tonic::Status,
+    },
+    /// The under file system failed.
+    #[error(transparent)]
+    Ufs(#[from] alluxio_ufs::UfsError),
+    /// Fetching a block from another worker failed.
+    #[error("cannot fetch block {block_id} from worker {address}: {reason}")]
+    RemoteBlock {
+        /// The block.
+        block_id: u64,
+        /// The other worker's data address (or "nowhere" if no worker holds it).
+        address: String,
+        /// Why.
+        reason: String,
+    },
+    /// A file failed to persist to the under file system.
+    #[error("cannot persist file {file_id} to {ufs_path}: {reason}")]
+    Persist {
+        /// The file.
+        file_id: u64,
+        /// Its destination.
+        ufs_path: String,
+        /// Why.
+        reason: String,
+    },
+    /// A block file could not be read.
+    #[error("cannot read block file {path}: {source}")]
+    BlockFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A background task of the worker died.
+    #[error("worker task {task} failed: {reason}")]
+    Task {
+        /// Which task.
+        task: &'static str,
+        /// The panic or cancellation text.
+        reason: String,
+    },
 }

@@ -3,8 +3,23 @@
 //! an evictor freeing space between the watermarks, and block locks that keep a block being read
 //! from being evicted, moved or removed.
 
+mod allocator;
+mod evictor;
+mod layout;
+mod lock;
+mod mover;
+mod options;
+mod shared;
+mod space;
+mod temp_block;
+
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use lock::BlockLock;
+pub use options::{AllocatorKind, EvictorKind};
+pub use temp_block::TempBlock;
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -63,18 +78,16 @@ pub struct TierSpec {
     pub low_watermark: f64,
 }
 
-/// Everything the store needs to open.
-#[derive(Debug, Clone, PartialEq)]
+/// Everything the store needs to open ([`StoreOptions::from_conf`] reads it from the
+/// configuration).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct StoreOptions {
     /// Tiers from top (fastest) to bottom.
     pub tiers: Vec<TierSpec>,
-}
-
-impl StoreOptions {
-    /// Reads the `alluxio.worker.tieredstore.*` keys.
-    pub fn from_conf(_conf: &alluxio_conf::Configuration) -> Result<Self, StoreError> {
-        unimplemented!("being written")
-    }
+    /// How a directory is chosen for a new block.
+    pub allocator: AllocatorKind,
+    /// Which blocks go first when space is needed.
+    pub evictor: EvictorKind,
 }
 
 /// Usage of one tier.
@@ -109,109 +122,136 @@ pub struct StoreChanges {
 }
 
 /// The worker's tiered block store. Cheap to clone.
+///
+/// Methods do blocking file I/O (usually on tmpfs); [`BlockStore::lock_block`] may also wait
+/// while the block is copied between tiers.
 #[derive(Clone)]
-pub struct BlockStore {}
+pub struct BlockStore {
+    shared: Arc<shared::Shared>,
+}
 
 impl BlockStore {
     /// Creates the directories, finds the blocks already there, drops unfinished ones.
-    pub fn open(_options: StoreOptions) -> Result<Self, StoreError> {
-        unimplemented!("being written")
+    pub fn open(options: StoreOptions) -> Result<Self, StoreError> {
+        Ok(BlockStore {
+            shared: Arc::new(layout::open(options)?),
+        })
     }
 
     /// Tier aliases from top to bottom.
     pub fn tier_aliases(&self) -> Vec<String> {
-        unimplemented!("being written")
+        self.shared.tiers.iter().map(|t| t.alias.clone()).collect()
     }
 
     /// Starts a block in tier `tier_level` (or the nearest lower tier with room), reserving
     /// `expected_length` bytes (evicting if needed).
     pub fn create_block(
         &self,
-        _block_id: u64,
-        _tier_level: usize,
-        _expected_length: u64,
+        block_id: u64,
+        tier_level: usize,
+        expected_length: u64,
     ) -> Result<TempBlock, StoreError> {
-        unimplemented!("being written")
+        {
+            let mut state = self.shared.state.lock();
+            if state.blocks.contains_key(&block_id) || !state.writing.insert(block_id) {
+                return Err(StoreError::AlreadyExists(block_id));
+            }
+        }
+        let tiers = self.shared.tiers.len();
+        // Like Alluxio, a write tier below the last one means the last one.
+        let top = tier_level.min(tiers - 1);
+        let mut reserved = self.shared.reserve_in_tier(top, expected_length, block_id, true);
+        for lower in top + 1..tiers {
+            let Err(first) = &reserved else { break };
+            tracing::debug!(
+                "block {block_id} tries tier {}: {first}",
+                self.shared.tiers[lower].alias
+            );
+            if let Ok(dir) = self
+                .shared
+                .reserve_in_tier(lower, expected_length, block_id, true)
+            {
+                reserved = Ok(dir);
+            }
+        }
+        match reserved {
+            Ok(dir) => TempBlock::create(self.shared.clone(), block_id, dir, expected_length),
+            Err(e) => {
+                self.shared.state.lock().writing.remove(&block_id);
+                Err(e)
+            }
+        }
     }
 
     /// Locks a committed block for reading; the lock keeps it in place until dropped.
-    pub fn lock_block(&self, _block_id: u64) -> Result<BlockLock, StoreError> {
-        unimplemented!("being written")
+    pub fn lock_block(&self, block_id: u64) -> Result<BlockLock, StoreError> {
+        BlockLock::acquire(self.shared.clone(), block_id)
     }
 
     /// Moves a block to the top tier if it is not there (evicting there if needed); best effort.
-    pub fn promote(&self, _block_id: u64) -> Result<(), StoreError> {
-        unimplemented!("being written")
+    pub fn promote(&self, block_id: u64) -> Result<(), StoreError> {
+        self.shared.promote(block_id)
     }
 
     /// Removes a block; if it is locked, it goes once the last lock is released.
-    pub fn remove_block(&self, _block_id: u64) -> Result<(), StoreError> {
-        unimplemented!("being written")
+    pub fn remove_block(&self, block_id: u64) -> Result<(), StoreError> {
+        let mut state = self.shared.state.lock();
+        let Some(block) = state.blocks.get_mut(&block_id) else {
+            return Err(StoreError::NotFound(block_id));
+        };
+        if block.locks > 0 || block.moving {
+            block.remove_pending = true;
+            return Ok(());
+        }
+        self.shared.drop_block(&mut state, block_id);
+        Ok(())
     }
 
     /// Replaces the set of pinned file ids; their blocks are never evicted.
-    pub fn set_pinned_files(&self, _file_ids: HashSet<u64>) {
-        unimplemented!("being written")
+    pub fn set_pinned_files(&self, file_ids: HashSet<u64>) {
+        self.shared.state.lock().pinned_files = file_ids;
     }
 
     /// Usage per tier, top first.
     pub fn usage(&self) -> Vec<TierUsage> {
-        unimplemented!("being written")
+        let state = self.shared.state.lock();
+        self.shared
+            .tiers
+            .iter()
+            .zip(&state.usage)
+            .map(|(tier, dirs)| TierUsage {
+                alias: tier.alias.clone(),
+                capacity: dirs.iter().map(|d| d.quota).sum(),
+                used: dirs.iter().map(|d| d.used()).sum(),
+            })
+            .collect()
     }
 
-    /// Every committed block.
+    /// Every committed block, by id.
     pub fn blocks(&self) -> Vec<BlockMeta> {
-        unimplemented!("being written")
+        let state = self.shared.state.lock();
+        let mut blocks: Vec<BlockMeta> = state
+            .blocks
+            .iter()
+            .map(|(id, b)| self.shared.meta(*id, b))
+            .collect();
+        blocks.sort_unstable_by_key(|b| b.block_id);
+        blocks
     }
 
     /// Changes since the last call.
     pub fn take_changes(&self) -> StoreChanges {
-        unimplemented!("being written")
+        self.shared.state.lock().take_changes()
     }
 
     /// One pass of the space reserver: evicts from tiers above their high watermark down to the
     /// low watermark (moving blocks down a tier before dropping them). Returns bytes freed.
     pub fn reserve_space(&self) -> Result<u64, StoreError> {
-        unimplemented!("being written")
+        Ok(self.shared.reserve_space())
     }
 
     /// Deletes every block in the configured directories (for `alluxio format`).
-    pub fn format(_options: &StoreOptions) -> Result<(), StoreError> {
-        unimplemented!("being written")
-    }
-}
-
-/// A block being written; dropped without [`TempBlock::commit`], it is removed.
-pub struct TempBlock {}
-
-impl TempBlock {
-    /// Appends bytes, reserving more space as it grows.
-    pub fn write(&mut self, _data: &[u8]) -> Result<(), StoreError> {
-        unimplemented!("being written")
-    }
-
-    /// Bytes written so far.
-    pub fn length(&self) -> u64 {
-        unimplemented!("being written")
-    }
-
-    /// Makes the block visible (durably named by its id) and returns its metadata.
-    pub fn commit(self) -> Result<BlockMeta, StoreError> {
-        unimplemented!("being written")
-    }
-}
-
-/// A read lock on a committed block.
-pub struct BlockLock {}
-
-impl BlockLock {
-    /// The block file.
-    pub fn path(&self) -> &Path {
-        unimplemented!("being written")
-    }
-
-    /// Its metadata.
-    pub fn meta(&self) -> &BlockMeta {
-        unimplemented!("being written")
+    pub fn format(options: &StoreOptions) -> Result<(), StoreError> {
+        layout::format(options)
     }
 }

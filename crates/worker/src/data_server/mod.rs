@@ -1,0 +1,218 @@
+//! The data server: accepts data-port connections (bounded), and serves each connection's
+//! requests one after another (see `alluxio_proto::data` for the protocol).
+
+mod local;
+mod read;
+mod ufs_read;
+mod write;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use alluxio_proto::data::{self, FrameError, Op, Request, Response, Status};
+use tokio::io::BufReader;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::WorkerError;
+use crate::context::WorkerContext;
+use crate::process::Shutdown;
+use crate::store::{BlockLock, StoreError};
+
+/// Connections served at once; more wait in the listen backlog.
+const MAX_CONNECTIONS: usize = 4096;
+/// Read buffer of a connection: request headers and small chunks are coalesced into few reads.
+const READ_BUFFER: usize = 64 * 1024;
+
+/// Accepts connections until shutdown, then closes every open connection and waits for them.
+pub(crate) async fn serve(
+    ctx: Arc<WorkerContext>,
+    listener: TcpListener,
+    mut shutdown: Shutdown,
+) -> Result<(), WorkerError> {
+    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let mut connections = JoinSet::new();
+    let mut backoff = Duration::from_millis(10);
+    loop {
+        let permit = tokio::select! {
+            _ = shutdown.wait() => break,
+            permit = Arc::clone(&permits).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+        };
+        let accepted = tokio::select! {
+            _ = shutdown.wait() => break,
+            accepted = listener.accept() => accepted,
+        };
+        while connections.try_join_next().is_some() {}
+        let (stream, peer) = match accepted {
+            Ok(accepted) => {
+                backoff = Duration::from_millis(10);
+                accepted
+            }
+            Err(e) => {
+                // Typically out of file descriptors: wait instead of spinning.
+                tracing::warn!(error = %e, "data server accept failed");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(1));
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let ctx = Arc::clone(&ctx);
+        let mut conn_shutdown = shutdown.clone();
+        connections.spawn(async move {
+            let mut conn = Connection::new(ctx, stream, peer);
+            tokio::select! {
+                _ = conn_shutdown.wait() => {}
+                _ = conn.serve() => {}
+            }
+            drop(permit);
+        });
+    }
+    // Connections saw the same signal; waiting makes their block locks and temp blocks go first.
+    while connections.join_next().await.is_some() {}
+    Ok(())
+}
+
+/// Why a request failed.
+#[derive(Debug)]
+pub(crate) enum DataError {
+    /// Answer with this status and keep serving the connection.
+    Request(Status, String),
+    /// The connection cannot go on (broken frame, I/O failure, error after data began to flow).
+    Connection(String),
+}
+
+impl DataError {
+    fn invalid(message: String) -> Self {
+        DataError::Request(Status::InvalidArgument, message)
+    }
+}
+
+impl From<StoreError> for DataError {
+    fn from(e: StoreError) -> Self {
+        let status = match &e {
+            StoreError::NotFound(_) => Status::NotFound,
+            StoreError::AlreadyExists(_) => Status::AlreadyExists,
+            StoreError::NoSpace { .. } => Status::ResourceExhausted,
+            StoreError::Config(_) | StoreError::Io { .. } => Status::Internal,
+        };
+        DataError::Request(status, e.to_string())
+    }
+}
+
+impl From<alluxio_ufs::UfsError> for DataError {
+    fn from(e: alluxio_ufs::UfsError) -> Self {
+        let status = match &e {
+            alluxio_ufs::UfsError::NotFound { .. } => Status::NotFound,
+            alluxio_ufs::UfsError::BadUri { .. }
+            | alluxio_ufs::UfsError::IsADirectory { .. }
+            | alluxio_ufs::UfsError::NotADirectory { .. } => Status::InvalidArgument,
+            _ => Status::Unavailable,
+        };
+        DataError::Request(status, e.to_string())
+    }
+}
+
+impl From<FrameError> for DataError {
+    fn from(e: FrameError) -> Self {
+        DataError::Connection(e.to_string())
+    }
+}
+
+impl From<std::io::Error> for DataError {
+    fn from(e: std::io::Error) -> Self {
+        DataError::Connection(e.to_string())
+    }
+}
+
+/// Runs blocking store work off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, DataError> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result.map_err(DataError::from),
+        Err(e) => Err(DataError::Request(
+            Status::Internal,
+            format!("store task failed: {e}"),
+        )),
+    }
+}
+
+/// One client connection and the short-circuit locks it holds.
+pub(crate) struct Connection {
+    ctx: Arc<WorkerContext>,
+    stream: BufReader<TcpStream>,
+    peer: SocketAddr,
+    local_locks: HashMap<u64, Vec<BlockLock>>,
+}
+
+impl Connection {
+    fn new(ctx: Arc<WorkerContext>, stream: TcpStream, peer: SocketAddr) -> Self {
+        Self {
+            ctx,
+            stream: BufReader::with_capacity(READ_BUFFER, stream),
+            peer,
+            local_locks: HashMap::new(),
+        }
+    }
+
+    /// Serves requests until the peer closes, sends garbage or the connection breaks.
+    async fn serve(&mut self) {
+        loop {
+            let request = match data::read_request(&mut self.stream).await {
+                Ok(Some(request)) => request,
+                Ok(None) => break,
+                Err(FrameError::Invalid(message)) => {
+                    tracing::warn!(peer = %self.peer, %message, "garbage on the data port; closing");
+                    let reply = Response::error(Status::InvalidArgument, message);
+                    let _ = data::write_response(&mut self.stream, &reply).await;
+                    break;
+                }
+                Err(e) => {
+                    tracing::debug!(peer = %self.peer, error = %e, "data connection ended");
+                    break;
+                }
+            };
+            tracing::debug!(
+                peer = %self.peer,
+                op = ?request.op,
+                block_id = request.block_id,
+                offset = request.offset,
+                length = request.length,
+                "data request"
+            );
+            match self.dispatch(&request).await {
+                Ok(()) => {}
+                Err(DataError::Request(status, message)) => {
+                    tracing::warn!(peer = %self.peer, op = ?request.op, block_id = request.block_id, ?status, %message, "data request failed");
+                    if let Err(e) =
+                        data::write_response(&mut self.stream, &Response::error(status, message)).await
+                    {
+                        tracing::debug!(peer = %self.peer, error = %e, "cannot send the error");
+                        break;
+                    }
+                }
+                Err(DataError::Connection(message)) => {
+                    tracing::warn!(peer = %self.peer, op = ?request.op, block_id = request.block_id, %message, "data connection failed; closing");
+                    break;
+                }
+            }
+        }
+    }
+
+    async fn dispatch(&mut self, request: &Request) -> Result<(), DataError> {
+        match request.op {
+            Op::ReadBlock => read::read_block(self, request).await,
+            Op::WriteBlock => write::write_block(self, request).await,
+            Op::ReadUfsBlock => ufs_read::read_ufs_block(self, request).await,
+            Op::OpenLocalBlock => local::open_local_block(self, request).await,
+            Op::CloseLocalBlock => local::close_local_block(self, request).await,
+        }
+    }
+}

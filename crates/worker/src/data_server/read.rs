@@ -1,0 +1,134 @@
+//! ReadBlock: streams a range of a cached block with `sendfile`, so its bytes go from the page
+//! cache (tmpfs for the MEM tier) to the socket without passing through user space.
+
+use std::os::fd::AsFd;
+
+use alluxio_proto::data::{self, FLAG_PROMOTE, Request, Response, TO_END};
+use tokio::io::Interest;
+use tokio::net::TcpStream;
+
+use super::{Connection, DataError, blocking};
+use crate::store::BlockLock;
+
+/// Largest count passed to one `sendfile` call (Linux moves at most ~2 GiB per call anyway).
+const MAX_SENDFILE: u64 = 1 << 30;
+
+/// Serves a ReadBlock request.
+pub(super) async fn read_block(conn: &mut Connection, request: &Request) -> Result<(), DataError> {
+    let block_id = request.block_id;
+    if request.flags & FLAG_PROMOTE != 0 {
+        let store = conn.ctx.store.clone();
+        // Best effort: a block that cannot move up is still served from where it is.
+        if let Err(e) = blocking(move || store.promote(block_id)).await {
+            tracing::debug!(block_id, error = ?e, "promotion skipped");
+        }
+    }
+    let store = conn.ctx.store.clone();
+    let lock = blocking(move || store.lock_block(block_id)).await?;
+    send_range(conn, &lock, request.offset, request.length).await
+}
+
+/// How many bytes a read of `length` (or [`TO_END`]) from `offset` of a block of `block_length`
+/// bytes covers; a range past the end is an invalid argument.
+pub(super) fn resolve_range(
+    block_id: u64,
+    block_length: u64,
+    offset: u64,
+    length: u64,
+) -> Result<u64, DataError> {
+    if offset > block_length {
+        return Err(DataError::invalid(format!(
+            "offset {offset} is past the end of block {block_id} ({block_length} bytes)"
+        )));
+    }
+    if length == TO_END {
+        return Ok(block_length - offset);
+    }
+    match offset.checked_add(length) {
+        Some(end) if end <= block_length => Ok(length),
+        _ => Err(DataError::invalid(format!(
+            "range {offset}+{length} is past the end of block {block_id} ({block_length} bytes)"
+        ))),
+    }
+}
+
+/// Answers with the header, then sends the range of the locked block.
+pub(super) async fn send_range(
+    conn: &mut Connection,
+    lock: &BlockLock,
+    offset: u64,
+    length: u64,
+) -> Result<(), DataError> {
+    let meta = lock.meta();
+    let length = resolve_range(meta.block_id, meta.length, offset, length)?;
+    let file = std::fs::File::open(lock.path()).map_err(|e| {
+        DataError::Request(
+            alluxio_proto::data::Status::Internal,
+            format!(
+                "cannot open the file {} of block {}: {e}",
+                lock.path().display(),
+                meta.block_id
+            ),
+        )
+    })?;
+    data::write_response(&mut conn.stream, &Response::ok(length)).await?;
+    sendfile_all(conn.stream.get_ref(), &file, offset, length)
+        .await
+        .map_err(|e| DataError::Connection(format!("sending block {}: {e}", meta.block_id)))
+}
+
+/// Sends `length` bytes of `file` from `offset` to a non-blocking socket.
+async fn sendfile_all(
+    stream: &TcpStream,
+    file: &std::fs::File,
+    mut offset: u64,
+    length: u64,
+) -> std::io::Result<()> {
+    let end = offset + length;
+    while offset < end {
+        let count = (end - offset).min(MAX_SENDFILE) as usize;
+        stream.writable().await?;
+        let sent = stream.try_io(Interest::WRITABLE, || {
+            rustix::fs::sendfile(stream.as_fd(), file.as_fd(), Some(&mut offset), count)
+                .map_err(std::io::Error::from)
+        });
+        match sent {
+            Ok(0) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    format!("block file ended {} bytes early", end - offset),
+                ));
+            }
+            // `offset` was advanced by the kernel; short writes just loop.
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_are_checked_against_the_block_length() {
+        assert_eq!(resolve_range(1, 100, 0, TO_END).unwrap(), 100);
+        assert_eq!(resolve_range(1, 100, 40, TO_END).unwrap(), 60);
+        assert_eq!(resolve_range(1, 100, 100, TO_END).unwrap(), 0);
+        assert_eq!(resolve_range(1, 100, 90, 10).unwrap(), 10);
+        assert!(matches!(
+            resolve_range(1, 100, 90, 11),
+            Err(DataError::Request(..))
+        ));
+        assert!(matches!(
+            resolve_range(1, 100, 101, TO_END),
+            Err(DataError::Request(..))
+        ));
+        assert!(matches!(
+            resolve_range(1, 100, 1, u64::MAX - 1),
+            Err(DataError::Request(..))
+        ));
+    }
+}

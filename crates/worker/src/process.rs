@@ -1,0 +1,286 @@
+//! Starting and stopping a worker: configuration, store, listeners, registration, and the tasks
+//! that serve and report until shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use alluxio_conf::{Configuration, keys};
+use alluxio_proto::grpc::WorkerNetAddress;
+use alluxio_ufs::UfsManager;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::context::WorkerContext;
+use crate::master_client::MasterClient;
+use crate::store::{BlockStore, StoreOptions};
+use crate::{WorkerError, data_server, master_sync, rpc, web};
+
+/// The stop signal every task of one worker listens to.
+#[derive(Clone)]
+pub(crate) struct Shutdown(watch::Receiver<bool>);
+
+impl Shutdown {
+    /// Resolves once shutdown was requested (or the worker handle is gone).
+    pub(crate) async fn wait(&mut self) {
+        // An error means the sender was dropped, which also means stop.
+        let _ = self.0.wait_for(|stop| *stop).await;
+    }
+}
+
+/// A worker serving on its ports and registered with the master.
+pub struct RunningWorker {
+    ctx: Arc<WorkerContext>,
+    rpc_addr: SocketAddr,
+    data_addr: SocketAddr,
+    web_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    tasks: JoinSet<(&'static str, Result<(), WorkerError>)>,
+}
+
+impl RunningWorker {
+    /// Where the RPC server listens.
+    pub fn rpc_addr(&self) -> SocketAddr {
+        self.rpc_addr
+    }
+
+    /// Where the data server listens.
+    pub fn data_addr(&self) -> SocketAddr {
+        self.data_addr
+    }
+
+    /// Where the web server listens.
+    pub fn web_addr(&self) -> SocketAddr {
+        self.web_addr
+    }
+
+    /// The id the master gave this worker.
+    pub fn worker_id(&self) -> u64 {
+        self.ctx.worker_id()
+    }
+
+    /// Stops serving and returns once every task has ended. Cached blocks stay on disk.
+    pub async fn shutdown(mut self) -> Result<(), WorkerError> {
+        let _ = self.stop.send(true);
+        let mut first_error = None;
+        while let Some(joined) = self.tasks.join_next().await {
+            let error = match joined {
+                Ok((_, Ok(()))) => continue,
+                Ok((_, Err(e))) => e,
+                Err(e) => WorkerError::Task {
+                    task: "worker",
+                    reason: e.to_string(),
+                },
+            };
+            tracing::warn!(error = %error, "worker task ended with an error");
+            first_error.get_or_insert(error);
+        }
+        tracing::info!(worker_id = self.ctx.worker_id(), "worker stopped");
+        first_error.map_or(Ok(()), Err)
+    }
+}
+
+/// Timings read once at start.
+struct Intervals {
+    heartbeat: Duration,
+    heartbeat_timeout: Duration,
+    reserver: Option<Duration>,
+}
+
+fn positive_duration(conf: &Configuration, key: &'static str) -> Result<Duration, WorkerError> {
+    let value = conf.get_duration(key)?;
+    if value.is_zero() {
+        return Err(WorkerError::InvalidConfig {
+            key,
+            reason: "must be longer than zero, e.g. 1sec".into(),
+        });
+    }
+    Ok(value)
+}
+
+impl Intervals {
+    fn from_conf(conf: &Configuration) -> Result<Self, WorkerError> {
+        let reserver = if conf.get_bool(keys::WORKER_TIERED_STORE_RESERVER_ENABLED)? {
+            Some(positive_duration(
+                conf,
+                keys::WORKER_TIERED_STORE_RESERVER_INTERVAL,
+            )?)
+        } else {
+            None
+        };
+        Ok(Self {
+            heartbeat: positive_duration(conf, keys::WORKER_BLOCK_HEARTBEAT_INTERVAL)?,
+            heartbeat_timeout: conf.get_duration(keys::WORKER_BLOCK_HEARTBEAT_TIMEOUT)?,
+            reserver,
+        })
+    }
+}
+
+async fn bind(
+    conf: &Configuration,
+    server: &'static str,
+    key: &'static str,
+) -> Result<TcpListener, WorkerError> {
+    let host = conf.get(keys::WORKER_BIND_HOST)?;
+    let port = conf.get_port(key)?;
+    TcpListener::bind((host.as_str(), port))
+        .await
+        .map_err(|source| WorkerError::Bind {
+            server,
+            address: format!("{host}:{port}"),
+            key,
+            source,
+        })
+}
+
+fn local_addr(
+    listener: &TcpListener,
+    server: &'static str,
+    key: &'static str,
+) -> Result<SocketAddr, WorkerError> {
+    listener.local_addr().map_err(|source| WorkerError::Bind {
+        server,
+        address: "?".into(),
+        key,
+        source,
+    })
+}
+
+/// `alluxio.worker.hostname`, else the system host name.
+fn advertised_host(conf: &Configuration) -> Result<String, WorkerError> {
+    if let Some(host) = conf.get_opt(keys::WORKER_HOSTNAME)?.filter(|h| !h.is_empty()) {
+        return Ok(host);
+    }
+    let uname = rustix::system::uname();
+    let host = uname.nodename().to_string_lossy().into_owned();
+    if host.is_empty() {
+        return Err(WorkerError::InvalidConfig {
+            key: keys::WORKER_HOSTNAME,
+            reason: "the system has no host name; set alluxio.worker.hostname".into(),
+        });
+    }
+    Ok(host)
+}
+
+/// Opens the block store, starts the servers and registers with the master.
+pub async fn start(conf: Configuration) -> Result<RunningWorker, WorkerError> {
+    let intervals = Intervals::from_conf(&conf)?;
+    let options = StoreOptions::from_conf(&conf)?;
+    let host = advertised_host(&conf)?;
+    let master_host = conf.get(keys::MASTER_HOSTNAME)?;
+    let master_port = conf.get_port(keys::MASTER_PORT)?;
+
+    let rpc_listener = bind(&conf, "rpc", keys::WORKER_PORT).await?;
+    let data_listener = bind(&conf, "data", keys::WORKER_DATA_PORT).await?;
+    let web_listener = bind(&conf, "web", keys::WORKER_WEB_PORT).await?;
+    let rpc_addr = local_addr(&rpc_listener, "rpc", keys::WORKER_PORT)?;
+    let data_addr = local_addr(&data_listener, "data", keys::WORKER_DATA_PORT)?;
+    let web_addr = local_addr(&web_listener, "web", keys::WORKER_WEB_PORT)?;
+
+    let store = tokio::task::spawn_blocking(move || BlockStore::open(options))
+        .await
+        .map_err(|e| WorkerError::Task {
+            task: "store open",
+            reason: e.to_string(),
+        })??;
+    let master = MasterClient::connect(&master_host, master_port, intervals.heartbeat_timeout).await?;
+    let address = WorkerNetAddress {
+        host,
+        rpc_port: rpc_addr.port().into(),
+        data_port: data_addr.port().into(),
+        web_port: web_addr.port().into(),
+        ..Default::default()
+    };
+    let ctx = Arc::new(WorkerContext::new(store, UfsManager::new(&conf), master, address));
+    master_sync::register_with_retry(&ctx, intervals.heartbeat_timeout).await?;
+
+    let usage = ctx.store.usage();
+    tracing::info!(
+        worker_id = ctx.worker_id(),
+        host = %ctx.address.host,
+        rpc = %rpc_addr,
+        data = %data_addr,
+        web = %web_addr,
+        master = %ctx.master.address(),
+        tiers = ?usage.iter().map(|t| format!("{}={}", t.alias, alluxio_conf::format_bytes(t.capacity))).collect::<Vec<_>>(),
+        blocks = ctx.store.blocks().len(),
+        "worker started"
+    );
+
+    let (stop, stop_rx) = watch::channel(false);
+    let shutdown = Shutdown(stop_rx);
+    let mut tasks = JoinSet::new();
+    tasks.spawn(named(
+        "rpc server",
+        rpc::serve(Arc::clone(&ctx), rpc_listener, shutdown.clone()),
+    ));
+    tasks.spawn(named(
+        "data server",
+        data_server::serve(Arc::clone(&ctx), data_listener, shutdown.clone()),
+    ));
+    tasks.spawn(named(
+        "web server",
+        web::serve(Arc::clone(&ctx), web_listener, shutdown.clone()),
+    ));
+    let heartbeat = master_sync::heartbeat_loop(
+        Arc::clone(&ctx),
+        intervals.heartbeat,
+        intervals.heartbeat_timeout,
+        shutdown.clone(),
+    );
+    tasks.spawn(named("heartbeat", async move {
+        heartbeat.await;
+        Ok(())
+    }));
+    if let Some(interval) = intervals.reserver {
+        tasks.spawn(named(
+            "space reserver",
+            reserve_space_loop(ctx.store.clone(), interval, shutdown.clone()),
+        ));
+    }
+    Ok(RunningWorker {
+        ctx,
+        rpc_addr,
+        data_addr,
+        web_addr,
+        stop,
+        tasks,
+    })
+}
+
+async fn named(
+    task: &'static str,
+    future: impl Future<Output = Result<(), WorkerError>>,
+) -> (&'static str, Result<(), WorkerError>) {
+    (task, future.await)
+}
+
+/// Evicts between the watermarks every `interval`, off the async threads (it moves files).
+async fn reserve_space_loop(
+    store: BlockStore,
+    interval: Duration,
+    mut shutdown: Shutdown,
+) -> Result<(), WorkerError> {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = shutdown.wait() => return Ok(()),
+            _ = ticker.tick() => {}
+        }
+        let store = store.clone();
+        match tokio::task::spawn_blocking(move || store.reserve_space()).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(freed)) => tracing::debug!(freed, "space reserver freed bytes"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "space reserver pass failed"),
+            Err(e) => tracing::warn!(error = %e, "space reserver pass panicked"),
+        }
+    }
+}
+
+/// Deletes every cached block (for `alluxio format`).
+pub fn format(conf: &Configuration) -> Result<(), WorkerError> {
+    BlockStore::format(&StoreOptions::from_conf(conf)?)?;
+    Ok(())
+}

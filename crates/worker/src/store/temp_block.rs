@@ -1,0 +1,142 @@
+//! Blocks being written: a temp file in the chosen directory, growing its space reservation as
+//! bytes arrive, renamed to its final name on commit and deleted if dropped before.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::shared::{Block, DirId, Shared, io_error, sync_dir};
+use super::{BlockMeta, StoreError};
+
+/// A block being written; dropped without [`TempBlock::commit`], it is removed.
+pub struct TempBlock {
+    shared: Arc<Shared>,
+    block_id: u64,
+    dir: DirId,
+    path: PathBuf,
+    file: File,
+    written: u64,
+    reserved: u64,
+    /// Set once the file has its final name, which disarms the cleanup in `drop`.
+    committed: bool,
+}
+
+impl TempBlock {
+    /// Opens the temp file of a block whose id is already claimed and whose initial space is
+    /// reserved in `dir`; on failure gives both back.
+    pub(super) fn create(
+        shared: Arc<Shared>,
+        block_id: u64,
+        dir: DirId,
+        reserved: u64,
+    ) -> Result<Self, StoreError> {
+        let path = shared.temp_path(dir, block_id);
+        match File::options().write(true).create_new(true).open(&path) {
+            Ok(file) => Ok(TempBlock {
+                shared,
+                block_id,
+                dir,
+                path,
+                file,
+                written: 0,
+                reserved,
+                committed: false,
+            }),
+            Err(e) => {
+                let mut state = shared.state.lock();
+                state.writing.remove(&block_id);
+                shared.release(&mut state, dir, reserved);
+                Err(io_error(&path)(e))
+            }
+        }
+    }
+
+    /// The block id.
+    pub fn block_id(&self) -> u64 {
+        self.block_id
+    }
+
+    /// Appends bytes, reserving more space as it grows.
+    pub fn write(&mut self, data: &[u8]) -> Result<(), StoreError> {
+        let total = self.written + data.len() as u64;
+        if total > self.reserved {
+            self.reserved += self.shared.grow(self.dir, total - self.reserved, self.block_id)?;
+        }
+        self.file.write_all(data).map_err(io_error(&self.path))?;
+        self.written = total;
+        Ok(())
+    }
+
+    /// Bytes written so far.
+    pub fn length(&self) -> u64 {
+        self.written
+    }
+
+    /// Makes the block visible (durably named by its id) and returns its metadata.
+    pub fn commit(mut self) -> Result<BlockMeta, StoreError> {
+        let durable = self.shared.tiers[self.dir.tier].durable;
+        let target = self.shared.block_path(self.dir, self.block_id);
+        self.file.flush().map_err(io_error(&self.path))?;
+        if durable {
+            self.file.sync_all().map_err(io_error(&self.path))?;
+        }
+        std::fs::rename(&self.path, &target).map_err(io_error(&target))?;
+        if durable && let Some(dir) = target.parent() {
+            // Without a durable name the block could vanish in a crash after being reported.
+            if let Err(e) = sync_dir(dir) {
+                let _ = std::fs::remove_file(&target);
+                return Err(e);
+            }
+        }
+        self.committed = true;
+        let mut state = self.shared.state.lock();
+        let now = state.tick();
+        state.writing.remove(&self.block_id);
+        self.shared.release(&mut state, self.dir, self.reserved);
+        state.dir_mut(self.dir).committed += self.written;
+        let block = Block {
+            dir: self.dir,
+            length: self.written,
+            locks: 0,
+            moving: false,
+            remove_pending: false,
+            last_access: now,
+        };
+        let meta = self.shared.meta(self.block_id, &block);
+        state.blocks.insert(self.block_id, block);
+        state.note_added(meta.clone());
+        Ok(meta)
+    }
+}
+
+impl std::fmt::Debug for TempBlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TempBlock")
+            .field("block_id", &self.block_id)
+            .field("path", &self.path)
+            .field("written", &self.written)
+            .field("reserved", &self.reserved)
+            .finish()
+    }
+}
+
+impl Drop for TempBlock {
+    fn drop(&mut self) {
+        if self.committed {
+            return;
+        }
+        if let Err(e) = std::fs::remove_file(&self.path)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(
+                "cannot delete abandoned temp block {} at {}: {e}",
+                self.block_id,
+                self.path.display()
+            );
+        }
+        let mut state = self.shared.state.lock();
+        state.writing.remove(&self.block_id);
+        self.shared.release(&mut state, self.dir, self.reserved);
+    }
+}

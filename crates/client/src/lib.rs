@@ -3,183 +3,258 @@
 //!
 //! [`FileSystem`] is async; [`blocking::FileSystem`] wraps it for synchronous callers.
 
+// Requests are built with `..Default::default()` even when every field is named today, so that
+// fields added to the proto later don't break the client.
+#![allow(clippy::needless_update)]
+
+mod block_source;
 pub mod blocking;
+mod context;
 mod error;
+mod in_stream;
+mod master_client;
 mod options;
+mod out_stream;
+mod policy;
+mod worker_client;
 
 pub use alluxio_proto::grpc::{BlockMasterInfo, FileInfo, MasterInfo, ReadType, WorkerInfo, WriteType};
 pub use alluxio_proto::{AlluxioPath, AlluxioUri};
 pub use error::ClientError;
+pub use in_stream::FileInStream;
 pub use options::{
     CreateDirectoryOptions, CreateFileOptions, DeleteOptions, FreeOptions, ListStatusOptions,
     OpenFileOptions, SetAttributeOptions,
 };
+pub use out_stream::FileOutStream;
+
+use std::sync::Arc;
 
 use alluxio_conf::Configuration;
+use alluxio_proto::grpc::{
+    CreateDirectoryRequest, CreateFileRequest, DeleteRequest, FreeRequest, ListStatusRequest,
+    LoadMetadataType, RenameRequest, SetAttributeRequest,
+};
+
+use context::Context;
 
 /// A connection to an Alluxio cluster. Cheap to clone; clones share connections.
 #[derive(Clone)]
-pub struct FileSystem {}
+pub struct FileSystem {
+    ctx: Arc<Context>,
+}
 
 impl FileSystem {
     /// Connects to the master at `alluxio.master.hostname`:`alluxio.master.port`.
-    pub async fn connect(_conf: Configuration) -> Result<Self, ClientError> {
-        unimplemented!("being written")
+    pub async fn connect(conf: Configuration) -> Result<Self, ClientError> {
+        Ok(Self {
+            ctx: Arc::new(Context::new(conf)?),
+        })
     }
 
     /// The configuration this client uses (defaults for options come from it).
     pub fn conf(&self) -> &Configuration {
-        unimplemented!("being written")
+        &self.ctx.conf
     }
 
     /// Creates a directory.
     pub async fn create_directory(
         &self,
-        _path: &AlluxioPath,
-        _options: CreateDirectoryOptions,
+        path: &AlluxioPath,
+        options: CreateDirectoryOptions,
     ) -> Result<(), ClientError> {
-        unimplemented!("being written")
+        let write_type = options.write_type.unwrap_or(self.ctx.defaults.write_type);
+        let req = CreateDirectoryRequest {
+            path: path.to_string(),
+            recursive: options.recursive,
+            allow_exists: options.allow_exists,
+            write_type: write_type as i32,
+            ..Default::default()
+        };
+        self.ctx.master.create_directory(req).await
     }
 
     /// Creates a file and returns the stream to write it; the file exists once the stream closes.
     pub async fn create_file(
         &self,
-        _path: &AlluxioPath,
-        _options: CreateFileOptions,
+        path: &AlluxioPath,
+        options: CreateFileOptions,
     ) -> Result<FileOutStream, ClientError> {
-        unimplemented!("being written")
+        let write_type = options.write_type.unwrap_or(self.ctx.defaults.write_type);
+        if write_type == WriteType::Unspecified {
+            return Err(ClientError::InvalidArgument(format!(
+                "cannot create {path}: the write type must be MUST_CACHE, CACHE_THROUGH, THROUGH or ASYNC_THROUGH"
+            )));
+        }
+        let block_size = options.block_size_bytes.unwrap_or(self.ctx.defaults.block_size);
+        if block_size == 0 {
+            return Err(ClientError::InvalidArgument(format!(
+                "cannot create {path} with a block size of 0 bytes"
+            )));
+        }
+        let req = CreateFileRequest {
+            path: path.to_string(),
+            recursive: options.recursive,
+            block_size_bytes: block_size,
+            write_type: write_type as i32,
+            ttl: options.ttl.unwrap_or(-1),
+            ttl_action: options.ttl_action.unwrap_or_default() as i32,
+            ..Default::default()
+        };
+        let info = self.ctx.master.create_file(req).await?;
+        FileOutStream::start(self.ctx.clone(), path.clone(), info, write_type).await
     }
 
     /// Opens a complete file for reading.
     pub async fn open_file(
         &self,
-        _path: &AlluxioPath,
-        _options: OpenFileOptions,
+        path: &AlluxioPath,
+        options: OpenFileOptions,
     ) -> Result<FileInStream, ClientError> {
-        unimplemented!("being written")
+        let read_type = options.read_type.unwrap_or(self.ctx.defaults.read_type);
+        if read_type == ReadType::Unspecified {
+            return Err(ClientError::InvalidArgument(format!(
+                "cannot open {path}: the read type must be NO_CACHE, CACHE or CACHE_PROMOTE"
+            )));
+        }
+        let info = self.get_status(path).await?;
+        if info.folder {
+            return Err(ClientError::FailedPrecondition(format!(
+                "cannot open {path}: it is a directory, not a file"
+            )));
+        }
+        if !info.completed {
+            return Err(ClientError::FailedPrecondition(format!(
+                "cannot open {path}: the file is incomplete (still being written, or its writer failed)"
+            )));
+        }
+        Ok(FileInStream::new(self.ctx.clone(), path.clone(), info, read_type))
     }
 
     /// Status of a file or directory.
-    pub async fn get_status(&self, _path: &AlluxioPath) -> Result<FileInfo, ClientError> {
-        unimplemented!("being written")
+    pub async fn get_status(&self, path: &AlluxioPath) -> Result<FileInfo, ClientError> {
+        self.ctx
+            .master
+            .get_status(path.as_str(), self.ctx.defaults.load_metadata_type)
+            .await
     }
 
     /// Whether a path exists.
-    pub async fn exists(&self, _path: &AlluxioPath) -> Result<bool, ClientError> {
-        unimplemented!("being written")
+    pub async fn exists(&self, path: &AlluxioPath) -> Result<bool, ClientError> {
+        match self.get_status(path).await {
+            Ok(_) => Ok(true),
+            Err(ClientError::NotFound(_)) => Ok(false),
+            Err(err) => Err(err),
+        }
     }
 
     /// Children of a directory (or the file itself), loading UFS metadata per the options.
     pub async fn list_status(
         &self,
-        _path: &AlluxioPath,
-        _options: ListStatusOptions,
+        path: &AlluxioPath,
+        options: ListStatusOptions,
     ) -> Result<Vec<FileInfo>, ClientError> {
-        unimplemented!("being written")
+        let load: LoadMetadataType = options
+            .load_metadata_type
+            .unwrap_or(self.ctx.defaults.load_metadata_type);
+        let req = ListStatusRequest {
+            path: path.to_string(),
+            recursive: options.recursive,
+            load_metadata_type: load as i32,
+            ..Default::default()
+        };
+        self.ctx.master.list_status(req).await
     }
 
     /// Deletes a file or directory.
-    pub async fn delete(&self, _path: &AlluxioPath, _options: DeleteOptions) -> Result<(), ClientError> {
-        unimplemented!("being written")
+    pub async fn delete(&self, path: &AlluxioPath, options: DeleteOptions) -> Result<(), ClientError> {
+        let req = DeleteRequest {
+            path: path.to_string(),
+            recursive: options.recursive,
+            alluxio_only: options.alluxio_only,
+            ..Default::default()
+        };
+        self.ctx.master.delete(req).await
     }
 
     /// Renames (metadata only).
-    pub async fn rename(&self, _src: &AlluxioPath, _dst: &AlluxioPath) -> Result<(), ClientError> {
-        unimplemented!("being written")
+    pub async fn rename(&self, src: &AlluxioPath, dst: &AlluxioPath) -> Result<(), ClientError> {
+        let req = RenameRequest {
+            src: src.to_string(),
+            dst: dst.to_string(),
+            ..Default::default()
+        };
+        self.ctx.master.rename(req).await
     }
 
     /// Sets pin and TTL attributes.
     pub async fn set_attribute(
         &self,
-        _path: &AlluxioPath,
-        _options: SetAttributeOptions,
+        path: &AlluxioPath,
+        options: SetAttributeOptions,
     ) -> Result<(), ClientError> {
-        unimplemented!("being written")
+        let req = SetAttributeRequest {
+            path: path.to_string(),
+            pinned: options.pinned,
+            ttl: options.ttl,
+            ttl_action: options.ttl_action.map(|a| a as i32),
+            recursive: options.recursive,
+            ..Default::default()
+        };
+        self.ctx.master.set_attribute(req).await
     }
 
     /// Drops cached blocks of persisted files.
-    pub async fn free(&self, _path: &AlluxioPath, _options: FreeOptions) -> Result<(), ClientError> {
-        unimplemented!("being written")
+    pub async fn free(&self, path: &AlluxioPath, options: FreeOptions) -> Result<(), ClientError> {
+        let req = FreeRequest {
+            path: path.to_string(),
+            recursive: options.recursive,
+            forced: options.forced,
+            ..Default::default()
+        };
+        self.ctx.master.free(req).await
     }
 
     /// Asks for a complete file to be persisted to the UFS in the background.
-    pub async fn persist(&self, _path: &AlluxioPath) -> Result<(), ClientError> {
-        unimplemented!("being written")
+    pub async fn persist(&self, path: &AlluxioPath) -> Result<(), ClientError> {
+        self.ctx.master.schedule_persistence(path.as_str()).await
     }
 
     /// Capacity and usage of the cluster, per tier.
     pub async fn block_master_info(&self) -> Result<BlockMasterInfo, ClientError> {
-        unimplemented!("being written")
+        self.ctx.master.block_master_info().await
     }
 
     /// Live and lost workers.
     pub async fn worker_info_list(&self) -> Result<(Vec<WorkerInfo>, Vec<WorkerInfo>), ClientError> {
-        unimplemented!("being written")
+        let resp = self.ctx.master.worker_info_list().await?;
+        Ok((resp.live_workers, resp.lost_workers))
     }
 
     /// The master's addresses, start time and version.
     pub async fn master_info(&self) -> Result<MasterInfo, ClientError> {
-        unimplemented!("being written")
+        self.ctx.master.master_info().await
     }
 }
 
-/// A file being written. Call [`FileOutStream::close`] to complete it; dropped unclosed, the
-/// file stays incomplete and its blocks are abandoned.
-pub struct FileOutStream {}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl FileOutStream {
-    /// Appends bytes.
-    pub async fn write(&mut self, _data: &[u8]) -> Result<(), ClientError> {
-        unimplemented!("being written")
-    }
+    fn assert_send<T: Send>(_: &T) {}
 
-    /// Bytes written so far.
-    pub fn bytes_written(&self) -> u64 {
-        unimplemented!("being written")
-    }
-
-    /// Flushes the last block and completes the file.
-    pub async fn close(self) -> Result<FileInfo, ClientError> {
-        unimplemented!("being written")
-    }
-
-    /// Abandons the file: its blocks are dropped and the incomplete file deleted.
-    pub async fn cancel(self) -> Result<(), ClientError> {
-        unimplemented!("being written")
-    }
-}
-
-/// A file being read.
-pub struct FileInStream {}
-
-impl FileInStream {
-    /// Reads up to `buf.len()` bytes; 0 at the end of the file.
-    pub async fn read(&mut self, _buf: &mut [u8]) -> Result<usize, ClientError> {
-        unimplemented!("being written")
-    }
-
-    /// Moves to byte `position` of the file.
-    pub async fn seek(&mut self, _position: u64) -> Result<(), ClientError> {
-        unimplemented!("being written")
-    }
-
-    /// Current position.
-    pub fn position(&self) -> u64 {
-        unimplemented!("being written")
-    }
-
-    /// File length.
-    pub fn length(&self) -> u64 {
-        unimplemented!("being written")
-    }
-
-    /// Reads everything from the current position to the end.
-    pub async fn read_to_end(&mut self) -> Result<Vec<u8>, ClientError> {
-        unimplemented!("being written")
-    }
-
-    /// Releases block locks and connections.
-    pub async fn close(self) -> Result<(), ClientError> {
-        unimplemented!("being written")
+    /// Callers spawn client calls on multi-threaded runtimes: every future must be `Send`.
+    #[allow(dead_code)]
+    fn futures_are_send(
+        fs: &FileSystem,
+        path: &AlluxioPath,
+        input: &mut FileInStream,
+        output: &mut FileOutStream,
+    ) {
+        assert_send(&fs.create_file(path, CreateFileOptions::default()));
+        assert_send(&fs.open_file(path, OpenFileOptions::default()));
+        assert_send(&fs.list_status(path, ListStatusOptions::default()));
+        assert_send(&input.read(&mut []));
+        assert_send(&output.write(&[]));
     }
 }

@@ -1,1 +1,361 @@
-//! placeholder
+//! `LocalCluster`: a master and N workers in this process, on 127.0.0.1 with OS-chosen ports and
+//! temp dirs (journal, root UFS, one tier dir per worker), each configured through its own
+//! [`Configuration`], so tests exercise the real servers end to end without globals.
+
+mod readiness;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use alluxio_conf::{Configuration, keys};
+use alluxio_master::RunningMaster;
+use alluxio_worker::RunningWorker;
+use tempfile::TempDir;
+
+/// Why the cluster could not be started or changed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    /// The temp dirs could not be made.
+    #[error("cannot prepare the cluster's directories: {0}")]
+    Io(#[from] std::io::Error),
+    /// The master failed to start or stop.
+    #[error("master: {0}")]
+    Master(#[from] alluxio_master::MasterError),
+    /// A worker failed to start or stop.
+    #[error("worker {index}: {source}")]
+    Worker {
+        /// Which worker.
+        index: usize,
+        /// The cause.
+        #[source]
+        source: alluxio_worker::WorkerError,
+    },
+    /// The cluster did not reach the expected state in time.
+    #[error("cluster not ready after {waited:?}: {what}")]
+    NotReady {
+        /// What was awaited.
+        what: String,
+        /// How long.
+        waited: Duration,
+    },
+    /// A call on a worker that is not running or does not exist.
+    #[error("worker {0} is not running (or does not exist)")]
+    NoSuchWorker(usize),
+}
+
+/// Heartbeats this fast keep tests short.
+const HEARTBEAT_INTERVAL: &str = "100ms";
+/// The master declares a silent worker lost after this long.
+const WORKER_TIMEOUT: &str = "5sec";
+/// How long a client of the cluster retries an unreachable master.
+const CLIENT_RETRY: &str = "5sec";
+
+/// Builds a [`LocalCluster`].
+#[derive(Debug, Clone)]
+pub struct LocalClusterBuilder {
+    workers: usize,
+    mem_quota: u64,
+    block_size: Option<u64>,
+    second_tier: Option<u64>,
+    properties: Vec<(String, String)>,
+}
+
+impl LocalClusterBuilder {
+    /// Number of workers (default 1).
+    pub fn workers(mut self, n: usize) -> Self {
+        self.workers = n;
+        self
+    }
+
+    /// Size of each worker's MEM tier (default 64 MiB).
+    pub fn mem_quota(mut self, bytes: u64) -> Self {
+        self.mem_quota = bytes;
+        self
+    }
+
+    /// Default block size of new files (`alluxio.user.block.size.bytes.default`).
+    pub fn block_size(mut self, bytes: u64) -> Self {
+        self.block_size = Some(bytes);
+        self
+    }
+
+    /// Adds an SSD tier of `quota` bytes below MEM on every worker.
+    pub fn second_tier(mut self, quota: u64) -> Self {
+        self.second_tier = Some(quota);
+        self
+    }
+
+    /// Sets a property on the master, the workers and the client configuration.
+    pub fn property(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.properties.push((key.to_string(), value.into()));
+        self
+    }
+
+    /// Starts the master, then the workers, and waits until the master lists them all live.
+    pub async fn start(self) -> Result<LocalCluster, ClusterError> {
+        let root = tempfile::Builder::new().prefix("alluxio-cluster-").tempdir()?;
+        let ufs_root = root.path().join("underFSStorage");
+        let journal = root.path().join("journal");
+        std::fs::create_dir_all(&ufs_root)?;
+        std::fs::create_dir_all(&journal)?;
+        let mut cluster = LocalCluster {
+            base: base_conf(root.path(), &ufs_root, &journal, &self),
+            ufs_root,
+            master: None,
+            master_port: 0,
+            workers: Vec::new(),
+            root,
+        };
+        cluster.start_master().await?;
+        for index in 0..self.workers {
+            let dir = cluster.root.path().join(format!("worker{index}"));
+            let mem_dir = dir.join("mem");
+            std::fs::create_dir_all(&mem_dir)?;
+            let ssd_dir = match self.second_tier {
+                Some(_) => {
+                    let ssd = dir.join("ssd");
+                    std::fs::create_dir_all(&ssd)?;
+                    Some(ssd)
+                }
+                None => None,
+            };
+            cluster.workers.push(WorkerSlot {
+                info: LocalWorker {
+                    index,
+                    mem_dir,
+                    ssd_dir,
+                    rpc_addr: None,
+                    data_addr: None,
+                    web_addr: None,
+                    worker_id: None,
+                },
+                mem_quota: self.mem_quota,
+                ssd_quota: self.second_tier,
+                running: None,
+            });
+        }
+        for index in 0..self.workers {
+            cluster.launch_worker(index).await?;
+        }
+        cluster.wait_ready().await?;
+        Ok(cluster)
+    }
+}
+
+/// What a test may want to know about one worker.
+#[derive(Debug, Clone)]
+pub struct LocalWorker {
+    /// Position in the cluster.
+    pub index: usize,
+    /// The MEM tier dir (blocks live under it).
+    pub mem_dir: PathBuf,
+    /// The SSD tier dir, if the cluster has a second tier.
+    pub ssd_dir: Option<PathBuf>,
+    /// RPC address while running.
+    pub rpc_addr: Option<SocketAddr>,
+    /// Data-port address while running.
+    pub data_addr: Option<SocketAddr>,
+    /// Web address while running.
+    pub web_addr: Option<SocketAddr>,
+    /// The id the master gave it, while running.
+    pub worker_id: Option<u64>,
+}
+
+struct WorkerSlot {
+    info: LocalWorker,
+    mem_quota: u64,
+    ssd_quota: Option<u64>,
+    running: Option<RunningWorker>,
+}
+
+/// A master and workers running in this process on loopback.
+pub struct LocalCluster {
+    base: Configuration,
+    ufs_root: PathBuf,
+    master: Option<RunningMaster>,
+    master_port: u16,
+    workers: Vec<WorkerSlot>,
+    /// Dropped last: every dir of the cluster lives under it.
+    root: TempDir,
+}
+
+impl LocalCluster {
+    /// A builder with one worker, 64 MiB of MEM and default block size.
+    pub fn builder() -> LocalClusterBuilder {
+        LocalClusterBuilder {
+            workers: 1,
+            mem_quota: 64 * 1024 * 1024,
+            block_size: None,
+            second_tier: None,
+            properties: Vec::new(),
+        }
+    }
+
+    /// A configuration for clients of this cluster (master address, short retries, properties).
+    pub fn client_conf(&self) -> Configuration {
+        self.base.clone()
+    }
+
+    /// Where the master's RPC server listens.
+    pub fn master_rpc_addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.master_port))
+    }
+
+    /// Worker `index`; panics if there is no such worker (a mistake in the test).
+    pub fn worker(&self, index: usize) -> &LocalWorker {
+        &self.workers[index].info
+    }
+
+    /// Number of workers, running or stopped.
+    pub fn worker_count(&self) -> usize {
+        self.workers.len()
+    }
+
+    /// The root UFS directory (mounted at `/`).
+    pub fn ufs_root(&self) -> &Path {
+        &self.ufs_root
+    }
+
+    /// Stops the master and starts it again on the same journal and port.
+    pub async fn restart_master(&mut self) -> Result<(), ClusterError> {
+        if let Some(master) = self.master.take() {
+            master.shutdown().await?;
+        }
+        self.start_master().await?;
+        self.wait_ready().await
+    }
+
+    /// Stops worker `index`; its cached blocks stay on disk.
+    pub async fn stop_worker(&mut self, index: usize) -> Result<(), ClusterError> {
+        let slot = self
+            .workers
+            .get_mut(index)
+            .ok_or(ClusterError::NoSuchWorker(index))?;
+        let running = slot.running.take().ok_or(ClusterError::NoSuchWorker(index))?;
+        slot.info.worker_id = None;
+        running
+            .shutdown()
+            .await
+            .map_err(|source| ClusterError::Worker { index, source })
+    }
+
+    /// Starts a stopped worker on its dirs and ports; it keeps the blocks it had.
+    pub async fn start_worker(&mut self, index: usize) -> Result<(), ClusterError> {
+        if self.workers.get(index).is_none_or(|w| w.running.is_some()) {
+            return Err(ClusterError::NoSuchWorker(index));
+        }
+        self.launch_worker(index).await?;
+        self.wait_ready().await
+    }
+
+    /// Stops every server; the temp dirs are removed.
+    pub async fn shutdown(mut self) -> Result<(), ClusterError> {
+        let mut first_error = None;
+        for (index, slot) in self.workers.iter_mut().enumerate() {
+            if let Some(running) = slot.running.take()
+                && let Err(source) = running.shutdown().await
+            {
+                first_error.get_or_insert(ClusterError::Worker { index, source });
+            }
+        }
+        if let Some(master) = self.master.take()
+            && let Err(err) = master.shutdown().await
+        {
+            first_error.get_or_insert(err.into());
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    async fn start_master(&mut self) -> Result<(), ClusterError> {
+        let mut conf = self.base.clone();
+        conf.set(keys::MASTER_PORT, self.master_port.to_string());
+        let master = alluxio_master::start(conf).await?;
+        self.master_port = master.rpc_addr().port();
+        // Workers and clients find the master through this.
+        self.base.set(keys::MASTER_PORT, self.master_port.to_string());
+        tracing::info!(rpc = %master.rpc_addr(), "local cluster master started");
+        self.master = Some(master);
+        Ok(())
+    }
+
+    async fn launch_worker(&mut self, index: usize) -> Result<(), ClusterError> {
+        let slot = self
+            .workers
+            .get_mut(index)
+            .ok_or(ClusterError::NoSuchWorker(index))?;
+        let conf = worker_conf(&self.base, slot);
+        let running = alluxio_worker::start(conf)
+            .await
+            .map_err(|source| ClusterError::Worker { index, source })?;
+        slot.info.rpc_addr = Some(running.rpc_addr());
+        slot.info.data_addr = Some(running.data_addr());
+        slot.info.web_addr = Some(running.web_addr());
+        slot.info.worker_id = Some(running.worker_id());
+        slot.running = Some(running);
+        Ok(())
+    }
+
+    /// Waits until the master lists exactly the running workers as live.
+    async fn wait_ready(&self) -> Result<(), ClusterError> {
+        let expected: Vec<SocketAddr> = self
+            .workers
+            .iter()
+            .filter(|w| w.running.is_some())
+            .filter_map(|w| w.info.data_addr)
+            .collect();
+        readiness::wait_for_live_workers(self.master_rpc_addr(), &expected).await
+    }
+}
+
+fn base_conf(root: &Path, ufs_root: &Path, journal: &Path, builder: &LocalClusterBuilder) -> Configuration {
+    let mut conf = Configuration::defaults();
+    let path = |p: &Path| p.display().to_string();
+    conf.set(keys::HOME, path(root));
+    conf.set(keys::WORK_DIR, path(root));
+    conf.set(keys::MASTER_HOSTNAME, "127.0.0.1");
+    conf.set(keys::MASTER_BIND_HOST, "127.0.0.1");
+    conf.set(keys::MASTER_PORT, "0");
+    conf.set(keys::MASTER_WEB_BIND_HOST, "127.0.0.1");
+    conf.set(keys::MASTER_WEB_PORT, "0");
+    conf.set(keys::MASTER_JOURNAL_FOLDER, path(journal));
+    conf.set(keys::UNDERFS_ADDRESS, path(ufs_root));
+    conf.set(keys::MASTER_MOUNT_TABLE_ROOT_UFS, path(ufs_root));
+    conf.set(keys::MASTER_WORKER_HEARTBEAT_INTERVAL, HEARTBEAT_INTERVAL);
+    conf.set(keys::WORKER_BLOCK_HEARTBEAT_INTERVAL, HEARTBEAT_INTERVAL);
+    conf.set(keys::MASTER_WORKER_TIMEOUT, WORKER_TIMEOUT);
+    conf.set(keys::WORKER_TIERED_STORE_RESERVER_INTERVAL, HEARTBEAT_INTERVAL);
+    conf.set(keys::USER_RPC_RETRY_MAX_DURATION, CLIENT_RETRY);
+    if let Some(block_size) = builder.block_size {
+        conf.set(keys::USER_BLOCK_SIZE_BYTES_DEFAULT, block_size.to_string());
+    }
+    for (key, value) in &builder.properties {
+        conf.set(key, value.clone());
+    }
+    conf
+}
+
+/// A worker's configuration: its tier dirs, and its previous ports so a restart keeps its address.
+fn worker_conf(base: &Configuration, slot: &WorkerSlot) -> Configuration {
+    let mut conf = base.clone();
+    let port = |addr: Option<SocketAddr>| addr.map_or(0, |a| a.port()).to_string();
+    conf.set(keys::WORKER_HOSTNAME, "127.0.0.1");
+    conf.set(keys::WORKER_BIND_HOST, "127.0.0.1");
+    conf.set(keys::WORKER_PORT, port(slot.info.rpc_addr));
+    conf.set(keys::WORKER_DATA_PORT, port(slot.info.data_addr));
+    conf.set(keys::WORKER_WEB_PORT, port(slot.info.web_addr));
+    conf.set(keys::WORKER_MEMORY_SIZE, slot.mem_quota.to_string());
+    conf.set(&keys::tier_alias(0), "MEM");
+    conf.set(&keys::tier_dirs_path(0), slot.info.mem_dir.display().to_string());
+    conf.set(&keys::tier_dirs_quota(0), slot.mem_quota.to_string());
+    match (&slot.info.ssd_dir, slot.ssd_quota) {
+        (Some(dir), Some(quota)) => {
+            conf.set(keys::WORKER_TIERED_STORE_LEVELS, "2");
+            conf.set(&keys::tier_alias(1), "SSD");
+            conf.set(&keys::tier_dirs_path(1), dir.display().to_string());
+            conf.set(&keys::tier_dirs_quota(1), quota.to_string());
+        }
+        _ => conf.set(keys::WORKER_TIERED_STORE_LEVELS, "1"),
+    }
+    conf
+}

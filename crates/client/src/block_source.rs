@@ -1,0 +1,235 @@
+//! One block of a file being read, from one source: the block file of a worker on this host
+//! (short-circuit), a worker's data port, or a worker reading it from the UFS.
+
+use std::os::unix::fs::FileExt;
+
+use alluxio_proto::data::{FLAG_PROMOTE, Op, Request, TO_END};
+use alluxio_proto::grpc::{BlockInfo, FileBlockInfo, FileInfo, UfsBlockSource};
+use prost::Message;
+
+use crate::ClientError;
+use crate::worker_client::{DataConnection, DataPool};
+
+/// Where the bytes of an open block come from.
+enum Source {
+    /// The block file itself, locked on a worker of this host by `conn`.
+    Local {
+        file: std::fs::File,
+        conn: DataConnection,
+    },
+    /// A read response being streamed: file bytes `next..end` are still on the wire.
+    Remote {
+        conn: DataConnection,
+        next: u64,
+        end: u64,
+    },
+}
+
+/// An open block: its id, its byte range in the file and its source.
+pub(crate) struct BlockReader {
+    block_id: u64,
+    start: u64,
+    end: u64,
+    source: Source,
+}
+
+/// Which block of the file, and from which byte of it the read starts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BlockSpan {
+    /// The block.
+    pub(crate) block_id: u64,
+    /// Offset of the block in the file.
+    pub(crate) start: u64,
+    /// Length of the block.
+    pub(crate) length: u64,
+    /// First byte wanted, relative to the block.
+    pub(crate) in_block: u64,
+}
+
+impl BlockReader {
+    /// Short-circuit: locks the block on the local worker at `address` and opens its file.
+    pub(crate) async fn open_local(
+        pool: &DataPool,
+        address: &str,
+        span: BlockSpan,
+        promote: bool,
+    ) -> Result<Self, ClientError> {
+        let mut conn = pool.acquire(address).await?;
+        if promote {
+            // A zero-length read is the protocol's way to ask for promotion alone.
+            let mut req = Request::new(Op::ReadBlock, span.block_id, 0, 0);
+            req.flags = FLAG_PROMOTE;
+            conn.call(&req).await?;
+        }
+        let resp = conn
+            .call(&Request::new(Op::OpenLocalBlock, span.block_id, 0, 0))
+            .await?;
+        let file = std::fs::File::open(&resp.message).map_err(|e| {
+            ClientError::Internal(format!(
+                "cannot open block file {} of block {} from worker {address}: {e}",
+                resp.message, span.block_id
+            ))
+        })?;
+        Ok(Self::new(span, Source::Local { file, conn }))
+    }
+
+    /// Streams the block from the data port of the worker at `address`.
+    pub(crate) async fn open_remote(
+        pool: &DataPool,
+        address: &str,
+        span: BlockSpan,
+        promote: bool,
+    ) -> Result<Self, ClientError> {
+        let mut req = Request::new(Op::ReadBlock, span.block_id, span.in_block, TO_END);
+        if promote {
+            req.flags = FLAG_PROMOTE;
+        }
+        Self::stream(pool, address, span, &req).await
+    }
+
+    /// Has the worker at `address` read the block from the UFS (and cache it if `source.cache`).
+    pub(crate) async fn open_ufs(
+        pool: &DataPool,
+        address: &str,
+        span: BlockSpan,
+        source: &UfsBlockSource,
+    ) -> Result<Self, ClientError> {
+        let mut req = Request::new(Op::ReadUfsBlock, span.block_id, span.in_block, TO_END);
+        req.extra = source.encode_to_vec();
+        Self::stream(pool, address, span, &req).await
+    }
+
+    async fn stream(
+        pool: &DataPool,
+        address: &str,
+        span: BlockSpan,
+        req: &Request,
+    ) -> Result<Self, ClientError> {
+        let mut conn = pool.acquire(address).await?;
+        let resp = conn.call(req).await?;
+        let next = span.start + span.in_block;
+        let end = next + resp.length;
+        Ok(Self::new(span, Source::Remote { conn, next, end }))
+    }
+
+    fn new(span: BlockSpan, source: Source) -> Self {
+        Self {
+            block_id: span.block_id,
+            start: span.start,
+            end: span.start + span.length,
+            source,
+        }
+    }
+
+    /// Whether the byte at `pos` of the file can come from this reader without a new request.
+    pub(crate) fn serves(&self, pos: u64) -> bool {
+        match &self.source {
+            Source::Local { .. } => (self.start..self.end).contains(&pos),
+            Source::Remote { next, end, .. } => pos == *next && next < end,
+        }
+    }
+
+    /// The `host:data_port` of the worker serving the block.
+    pub(crate) fn address(&self) -> &str {
+        match &self.source {
+            Source::Local { conn, .. } | Source::Remote { conn, .. } => conn.address(),
+        }
+    }
+
+    /// Reads bytes at file position `pos` (which this reader serves) into `buf`; never 0.
+    pub(crate) async fn read(&mut self, pos: u64, buf: &mut [u8]) -> Result<usize, ClientError> {
+        let want = buf.len().min((self.end - pos).min(usize::MAX as u64) as usize);
+        let buf = &mut buf[..want];
+        let n = match &mut self.source {
+            Source::Local { file, conn } => {
+                // Block files sit in local tier dirs (memory first): a positioned read straight
+                // into the caller's buffer beats a hop through the blocking pool and a copy.
+                file.read_at(buf, pos - self.start).map_err(|e| {
+                    ClientError::Internal(format!(
+                        "short-circuit read of block {} of worker {} failed: {e}",
+                        self.block_id,
+                        conn.address()
+                    ))
+                })?
+            }
+            Source::Remote { conn, next, end } => {
+                let want = buf.len().min((*end - *next) as usize);
+                let n = conn.read_data(&mut buf[..want]).await?;
+                *next += n as u64;
+                n
+            }
+        };
+        if n == 0 {
+            return Err(ClientError::Unavailable(format!(
+                "block {} ended early at byte {} on worker {}",
+                self.block_id,
+                pos - self.start,
+                self.address()
+            )));
+        }
+        Ok(n)
+    }
+
+    /// Releases the block lock and returns the connection to `pool` when it can serve again.
+    pub(crate) async fn close(self, pool: &DataPool) {
+        match self.source {
+            Source::Local { mut conn, .. } => {
+                let req = Request::new(Op::CloseLocalBlock, self.block_id, 0, 0);
+                if conn.call(&req).await.is_ok() {
+                    pool.release(conn);
+                }
+            }
+            // A connection with unread bytes cannot serve another request.
+            Source::Remote { conn, next, end } if next == end => pool.release(conn),
+            Source::Remote { .. } => {}
+        }
+    }
+}
+
+/// The file's blocks in order; synthesised from block ids and block size if the master sent none.
+pub(crate) fn block_layout(info: &FileInfo) -> Vec<FileBlockInfo> {
+    if !info.file_block_infos.is_empty() {
+        return info.file_block_infos.clone();
+    }
+    let block_size = info.block_size_bytes.max(1);
+    info.block_ids
+        .iter()
+        .enumerate()
+        .map(|(i, &block_id)| {
+            let offset = i as u64 * block_size;
+            FileBlockInfo {
+                block_info: Some(BlockInfo {
+                    block_id,
+                    length: block_size.min(info.length.saturating_sub(offset)),
+                    ..Default::default()
+                }),
+                offset,
+                ..Default::default()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_is_synthesised_from_block_ids_when_locations_are_absent() {
+        let info = FileInfo {
+            length: 2500,
+            block_size_bytes: 1000,
+            block_ids: vec![10, 11, 12],
+            ..Default::default()
+        };
+        let layout = block_layout(&info);
+        let got: Vec<(u64, u64, u64)> = layout
+            .iter()
+            .map(|b| {
+                let i = b.block_info.as_ref().unwrap();
+                (i.block_id, b.offset, i.length)
+            })
+            .collect();
+        assert_eq!(got, vec![(10, 0, 1000), (11, 1000, 1000), (12, 2000, 500)]);
+    }
+}

@@ -1,0 +1,260 @@
+//! Reading a file block by block: short-circuit from a local worker's block file, streamed from a
+//! worker holding the block, or read by a worker from the UFS. A failed source is skipped and the
+//! block retried from the next one. No master state is held while bytes move.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use alluxio_proto::AlluxioPath;
+use alluxio_proto::grpc::{FileBlockInfo, FileInfo, LoadMetadataType, ReadType, UfsBlockSource};
+
+use crate::ClientError;
+use crate::block_source::{BlockReader, BlockSpan, block_layout};
+use crate::context::Context;
+use crate::worker_client::data_address;
+
+/// The tier blocks are promoted to; a block already there needs no promotion.
+const TOP_TIER: &str = "MEM";
+/// Workers tried for one UFS read of a block before giving up.
+const UFS_READ_ATTEMPTS: usize = 3;
+
+/// A file being read.
+pub struct FileInStream {
+    ctx: Arc<Context>,
+    path: AlluxioPath,
+    info: FileInfo,
+    blocks: Vec<FileBlockInfo>,
+    read_type: ReadType,
+    pos: u64,
+    reader: Option<BlockReader>,
+    /// Data addresses of workers that failed during this stream.
+    bad_workers: HashSet<String>,
+}
+
+impl FileInStream {
+    /// A stream over a complete file.
+    pub(crate) fn new(ctx: Arc<Context>, path: AlluxioPath, info: FileInfo, read_type: ReadType) -> Self {
+        let blocks = block_layout(&info);
+        Self {
+            ctx,
+            path,
+            info,
+            blocks,
+            read_type,
+            pos: 0,
+            reader: None,
+            bad_workers: HashSet::new(),
+        }
+    }
+
+    /// Reads up to `buf.len()` bytes; 0 at the end of the file.
+    pub async fn read(&mut self, buf: &mut [u8]) -> Result<usize, ClientError> {
+        if buf.is_empty() || self.pos >= self.info.length {
+            return Ok(0);
+        }
+        let mut refreshed = false;
+        let mut read_failure: Option<ClientError> = None;
+        loop {
+            let reader = match self.reader.take() {
+                Some(reader) if reader.serves(self.pos) => reader,
+                stale => {
+                    if let Some(stale) = stale {
+                        stale.close(&self.ctx.pool).await;
+                    }
+                    match self.open_reader().await {
+                        Ok(reader) => reader,
+                        Err(err) if !refreshed && err.is_retryable_elsewhere() => {
+                            // Locations may have changed since the stream opened (eviction,
+                            // restart); with fresh ones every worker deserves another chance.
+                            refreshed = true;
+                            self.refresh_info().await?;
+                            self.bad_workers.clear();
+                            continue;
+                        }
+                        // A failed read explains more than "no source left".
+                        Err(err) => return Err(read_failure.unwrap_or(err)),
+                    }
+                }
+            };
+            let reader = self.reader.insert(reader);
+            match reader.read(self.pos, buf).await {
+                Ok(n) => {
+                    self.pos += n as u64;
+                    return Ok(n);
+                }
+                Err(err) => {
+                    let address = reader.address().to_string();
+                    self.reader = None;
+                    tracing::warn!(path = %self.path, worker = %address, error = %err, "block read failed; trying another source");
+                    self.ctx.pool.forget(&address);
+                    self.bad_workers.insert(address);
+                    read_failure = Some(err.context(format!("reading {}", self.path)));
+                }
+            }
+        }
+    }
+
+    /// Moves to byte `position` of the file.
+    pub async fn seek(&mut self, position: u64) -> Result<(), ClientError> {
+        if position > self.info.length {
+            return Err(ClientError::InvalidArgument(format!(
+                "cannot seek to byte {position} of {}: the file is {} bytes long",
+                self.path, self.info.length
+            )));
+        }
+        self.pos = position;
+        Ok(())
+    }
+
+    /// Current position.
+    pub fn position(&self) -> u64 {
+        self.pos
+    }
+
+    /// File length.
+    pub fn length(&self) -> u64 {
+        self.info.length
+    }
+
+    /// Reads everything from the current position to the end.
+    pub async fn read_to_end(&mut self) -> Result<Vec<u8>, ClientError> {
+        let remaining = usize::try_from(self.info.length - self.pos).map_err(|_| {
+            ClientError::InvalidArgument(format!("{} is too large to read into memory", self.path))
+        })?;
+        let mut out = vec![0u8; remaining];
+        let mut filled = 0;
+        while filled < remaining {
+            let n = self.read(&mut out[filled..]).await?;
+            if n == 0 {
+                break;
+            }
+            filled += n;
+        }
+        out.truncate(filled);
+        Ok(out)
+    }
+
+    /// Releases block locks and connections.
+    pub async fn close(mut self) -> Result<(), ClientError> {
+        if let Some(reader) = self.reader.take() {
+            reader.close(&self.ctx.pool).await;
+        }
+        Ok(())
+    }
+
+    async fn refresh_info(&mut self) -> Result<(), ClientError> {
+        self.info = self
+            .ctx
+            .master
+            .get_status(self.path.as_str(), LoadMetadataType::Never)
+            .await?;
+        self.blocks = block_layout(&self.info);
+        Ok(())
+    }
+
+    /// Opens the block holding `pos`: local copy, then remote copies, then the UFS.
+    async fn open_reader(&mut self) -> Result<BlockReader, ClientError> {
+        let pos = self.pos;
+        let fbi = self
+            .blocks
+            .iter()
+            .find(|b| {
+                let len = b.block_info.as_ref().map_or(0, |i| i.length);
+                (b.offset..b.offset + len).contains(&pos)
+            })
+            .ok_or_else(|| {
+                ClientError::Internal(format!(
+                    "the master lists no block of {} holding byte {pos}",
+                    self.path
+                ))
+            })?;
+        let block = fbi.block_info.clone().unwrap_or_default();
+        let span = BlockSpan {
+            block_id: block.block_id,
+            start: fbi.offset,
+            length: block.length,
+            in_block: pos - fbi.offset,
+        };
+        let promote = self.read_type == ReadType::CachePromote;
+        let mut locations = Vec::new();
+        for loc in &block.locations {
+            let Some(address) = &loc.worker_address else {
+                continue;
+            };
+            if self.bad_workers.contains(&data_address(address)) {
+                continue;
+            }
+            let local = self.ctx.workers.is_local(&address.host).await;
+            locations.push((local, data_address(address), loc.tier_alias != TOP_TIER));
+        }
+        locations.sort_by_key(|(local, ..)| !local);
+        let mut last_err = None;
+        for (local, address, below_top) in locations {
+            if local && self.ctx.defaults.short_circuit {
+                match BlockReader::open_local(&self.ctx.pool, &address, span, promote && below_top).await {
+                    Ok(reader) => return Ok(reader),
+                    // The same worker may still stream it over the socket.
+                    Err(err) => {
+                        tracing::debug!(path = %self.path, worker = %address, error = %err, "short-circuit open failed")
+                    }
+                }
+            }
+            match BlockReader::open_remote(&self.ctx.pool, &address, span, promote).await {
+                Ok(reader) => return Ok(reader),
+                Err(err) if err.is_retryable_elsewhere() => {
+                    // A worker lacking the block (stale location) may still read it from the UFS.
+                    if !matches!(err, ClientError::NotFound(_)) {
+                        self.bad_workers.insert(address.clone());
+                    }
+                    last_err = Some(err.context(format!(
+                        "cannot read block {} of {} from worker {address}",
+                        span.block_id, self.path
+                    )));
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        if self.info.persisted {
+            return self.open_ufs(span).await;
+        }
+        Err(last_err.unwrap_or_else(|| {
+            ClientError::FailedPrecondition(format!(
+                "block {} of {} is not cached on any worker and the file is not persisted",
+                span.block_id, self.path
+            ))
+        }))
+    }
+
+    /// Has a worker chosen by the UFS read policy read the block from the UFS.
+    async fn open_ufs(&mut self, span: BlockSpan) -> Result<BlockReader, ClientError> {
+        let source = UfsBlockSource {
+            ufs_path: self.info.ufs_path.clone(),
+            offset_in_file: span.start,
+            block_length: span.length,
+            cache: self.read_type != ReadType::NoCache,
+        };
+        let mut last_err = None;
+        for _ in 0..UFS_READ_ATTEMPTS {
+            let worker = match self.ctx.workers.pick(&self.bad_workers).await {
+                Ok(worker) => worker,
+                // Every worker failed already: the last failure says why.
+                Err(err) => return Err(last_err.unwrap_or(err)),
+            };
+            let address = data_address(&worker);
+            let err = match BlockReader::open_ufs(&self.ctx.pool, &address, span, &source).await {
+                Ok(reader) => return Ok(reader),
+                Err(err) => err.context(format!(
+                    "cannot read block {} of {} from the UFS at {} through worker {address}",
+                    span.block_id, self.path, self.info.ufs_path
+                )),
+            };
+            // A file missing from the UFS is missing for every worker.
+            if !err.is_retryable_elsewhere() || matches!(err, ClientError::NotFound(_)) {
+                return Err(err);
+            }
+            self.bad_workers.insert(address);
+            last_err = Some(err);
+        }
+        Err(last_err.unwrap_or_else(|| ClientError::Unavailable("no worker can read from the UFS".into())))
+    }
+}

@@ -1,0 +1,240 @@
+//! The master's client services over one lazily connected gRPC channel, retrying while the master
+//! is unreachable for up to `alluxio.user.rpc.retry.max.duration`.
+
+use std::future::Future;
+use std::time::Duration;
+
+use alluxio_conf::{Configuration, keys};
+use alluxio_proto::grpc::block_master_client_service_client::BlockMasterClientServiceClient;
+use alluxio_proto::grpc::file_system_master_client_service_client::FileSystemMasterClientServiceClient;
+use alluxio_proto::grpc::*;
+use tokio::time::Instant;
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Code, Status};
+
+use crate::ClientError;
+
+type FsClient = FileSystemMasterClientServiceClient<Channel>;
+type BlockClient = BlockMasterClientServiceClient<Channel>;
+
+/// Largest gRPC message accepted (a listing of a big directory is one message).
+const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
+const FIRST_BACKOFF: Duration = Duration::from_millis(20);
+const MAX_BACKOFF: Duration = Duration::from_secs(1);
+
+/// Typed calls to the master.
+#[derive(Clone)]
+pub(crate) struct MasterClient {
+    fs: FsClient,
+    block: BlockClient,
+    address: String,
+    retry_for: Duration,
+}
+
+impl MasterClient {
+    /// A client for the master named by the configuration; nothing is dialled until the first call.
+    pub(crate) fn new(conf: &Configuration) -> Result<Self, ClientError> {
+        let host = conf.get(keys::MASTER_HOSTNAME)?;
+        let port = conf.get_port(keys::MASTER_PORT)?;
+        let retry_for = conf.get_duration(keys::USER_RPC_RETRY_MAX_DURATION)?;
+        let address = format!("{host}:{port}");
+        let endpoint = Endpoint::from_shared(format!("http://{address}"))
+            .map_err(|e| {
+                ClientError::InvalidArgument(format!(
+                    "invalid master address {address} (alluxio.master.hostname / alluxio.master.port): {e}"
+                ))
+            })?
+            .connect_timeout(Duration::from_secs(5))
+            .tcp_nodelay(true);
+        let channel = endpoint.connect_lazy();
+        Ok(Self {
+            fs: FsClient::new(channel.clone())
+                .max_decoding_message_size(MAX_MESSAGE_BYTES)
+                .max_encoding_message_size(MAX_MESSAGE_BYTES),
+            block: BlockClient::new(channel)
+                .max_decoding_message_size(MAX_MESSAGE_BYTES)
+                .max_encoding_message_size(MAX_MESSAGE_BYTES),
+            address,
+            retry_for,
+        })
+    }
+
+    async fn retry<T, Fut>(&self, mut attempt: impl FnMut() -> Fut) -> Result<T, ClientError>
+    where
+        Fut: Future<Output = Result<tonic::Response<T>, Status>>,
+    {
+        let deadline = Instant::now() + self.retry_for;
+        let mut backoff = FIRST_BACKOFF;
+        loop {
+            let status = match attempt().await {
+                Ok(response) => return Ok(response.into_inner()),
+                Err(status) => status,
+            };
+            if status.code() != Code::Unavailable {
+                return Err(ClientError::from_status(&status, &self.address));
+            }
+            if Instant::now() + backoff > deadline {
+                return Err(ClientError::Unavailable(format!(
+                    "cannot reach the Alluxio master at {}: {}; is it running? \
+                     (alluxio.master.hostname / alluxio.master.port)",
+                    self.address,
+                    status.message()
+                )));
+            }
+            tracing::debug!(master = %self.address, error = %status.message(), "master unavailable; retrying");
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+    }
+
+    async fn fs_call<Req: Clone, T, Fut>(
+        &self,
+        request: Req,
+        call: impl Fn(FsClient, Req) -> Fut,
+    ) -> Result<T, ClientError>
+    where
+        Fut: Future<Output = Result<tonic::Response<T>, Status>>,
+    {
+        self.retry(|| call(self.fs.clone(), request.clone())).await
+    }
+
+    async fn block_call<Req: Clone, T, Fut>(
+        &self,
+        request: Req,
+        call: impl Fn(BlockClient, Req) -> Fut,
+    ) -> Result<T, ClientError>
+    where
+        Fut: Future<Output = Result<tonic::Response<T>, Status>>,
+    {
+        self.retry(|| call(self.block.clone(), request.clone())).await
+    }
+
+    pub(crate) async fn create_directory(&self, req: CreateDirectoryRequest) -> Result<(), ClientError> {
+        self.fs_call(req, |mut c, r| async move { c.create_directory(r).await })
+            .await
+            .map(drop)
+    }
+
+    pub(crate) async fn create_file(&self, req: CreateFileRequest) -> Result<FileInfo, ClientError> {
+        let resp = self
+            .fs_call(req, |mut c, r| async move { c.create_file(r).await })
+            .await?;
+        self.require(resp.file_info, "CreateFile")
+    }
+
+    pub(crate) async fn new_block_id(&self, path: &str) -> Result<u64, ClientError> {
+        let req = GetNewBlockIdForFileRequest {
+            path: path.to_string(),
+            ..Default::default()
+        };
+        let resp = self
+            .fs_call(
+                req,
+                |mut c, r| async move { c.get_new_block_id_for_file(r).await },
+            )
+            .await?;
+        Ok(resp.block_id)
+    }
+
+    pub(crate) async fn complete_file(&self, path: &str, length: u64) -> Result<FileInfo, ClientError> {
+        let req = CompleteFileRequest {
+            path: path.to_string(),
+            length,
+            ..Default::default()
+        };
+        let resp = self
+            .fs_call(req, |mut c, r| async move { c.complete_file(r).await })
+            .await?;
+        self.require(resp.file_info, "CompleteFile")
+    }
+
+    pub(crate) async fn get_status(
+        &self,
+        path: &str,
+        load_metadata_type: LoadMetadataType,
+    ) -> Result<FileInfo, ClientError> {
+        let req = GetStatusRequest {
+            path: path.to_string(),
+            load_metadata_type: load_metadata_type as i32,
+            ..Default::default()
+        };
+        let resp = self
+            .fs_call(req, |mut c, r| async move { c.get_status(r).await })
+            .await?;
+        self.require(resp.file_info, "GetStatus")
+    }
+
+    pub(crate) async fn list_status(&self, req: ListStatusRequest) -> Result<Vec<FileInfo>, ClientError> {
+        let resp = self
+            .fs_call(req, |mut c, r| async move { c.list_status(r).await })
+            .await?;
+        Ok(resp.file_infos)
+    }
+
+    pub(crate) async fn delete(&self, req: DeleteRequest) -> Result<(), ClientError> {
+        self.fs_call(req, |mut c, r| async move { c.delete(r).await })
+            .await
+            .map(drop)
+    }
+
+    pub(crate) async fn rename(&self, req: RenameRequest) -> Result<(), ClientError> {
+        self.fs_call(req, |mut c, r| async move { c.rename(r).await })
+            .await
+            .map(drop)
+    }
+
+    pub(crate) async fn set_attribute(&self, req: SetAttributeRequest) -> Result<(), ClientError> {
+        self.fs_call(req, |mut c, r| async move { c.set_attribute(r).await })
+            .await
+            .map(drop)
+    }
+
+    pub(crate) async fn free(&self, req: FreeRequest) -> Result<(), ClientError> {
+        self.fs_call(req, |mut c, r| async move { c.free(r).await })
+            .await
+            .map(drop)
+    }
+
+    pub(crate) async fn schedule_persistence(&self, path: &str) -> Result<(), ClientError> {
+        let req = ScheduleAsyncPersistenceRequest {
+            path: path.to_string(),
+            ..Default::default()
+        };
+        self.fs_call(
+            req,
+            |mut c, r| async move { c.schedule_async_persistence(r).await },
+        )
+        .await
+        .map(drop)
+    }
+
+    pub(crate) async fn worker_info_list(&self) -> Result<GetWorkerInfoListResponse, ClientError> {
+        self.block_call(GetWorkerInfoListRequest::default(), |mut c, r| async move {
+            c.get_worker_info_list(r).await
+        })
+        .await
+    }
+
+    pub(crate) async fn block_master_info(&self) -> Result<BlockMasterInfo, ClientError> {
+        self.block_call(GetBlockMasterInfoRequest::default(), |mut c, r| async move {
+            c.get_block_master_info(r).await
+        })
+        .await
+    }
+
+    pub(crate) async fn master_info(&self) -> Result<MasterInfo, ClientError> {
+        self.block_call(GetMasterInfoRequest::default(), |mut c, r| async move {
+            c.get_master_info(r).await
+        })
+        .await
+    }
+
+    fn require(&self, info: Option<FileInfo>, call: &str) -> Result<FileInfo, ClientError> {
+        info.ok_or_else(|| {
+            ClientError::Internal(format!(
+                "the master at {} answered {call} without file information",
+                self.address
+            ))
+        })
+    }
+}

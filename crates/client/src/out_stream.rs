@@ -1,0 +1,291 @@
+//! Writing a file: bytes are cut into blocks, each streamed in chunks to a worker's data port
+//! (cached write types) and/or to the file's UFS copy (CACHE_THROUGH, THROUGH), then the file is
+//! completed. Any failure abandons the blocks, aborts the UFS copy and deletes the file.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use alluxio_proto::AlluxioPath;
+use alluxio_proto::data::{Op, Request};
+use alluxio_proto::grpc::{DeleteRequest, FileInfo, WriteType};
+use alluxio_ufs::UfsWriter;
+use bytes::{Bytes, BytesMut};
+
+use crate::ClientError;
+use crate::context::Context;
+use crate::worker_client::{DataConnection, data_address};
+
+/// The block being streamed to a worker.
+struct OpenBlock {
+    conn: DataConnection,
+    block_id: u64,
+}
+
+/// A file being written. Call [`FileOutStream::close`] to complete it; dropped unclosed, the
+/// file stays incomplete and its blocks are abandoned.
+pub struct FileOutStream {
+    ctx: Arc<Context>,
+    path: AlluxioPath,
+    write_type: WriteType,
+    block_size: u64,
+    /// Bytes of the file accepted so far.
+    written: u64,
+    /// Bytes of the current block accepted so far (sent or buffered).
+    block_fill: u64,
+    /// Accepted bytes of the current block not sent yet.
+    buffer: BytesMut,
+    block: Option<OpenBlock>,
+    ufs: Option<Box<dyn UfsWriter>>,
+    /// Set once a failure abandoned the file; every later call reports it.
+    failed: bool,
+}
+
+impl FileOutStream {
+    /// Starts writing a file the master just created.
+    pub(crate) async fn start(
+        ctx: Arc<Context>,
+        path: AlluxioPath,
+        info: FileInfo,
+        write_type: WriteType,
+    ) -> Result<Self, ClientError> {
+        let ufs = if write_type.writes_through() {
+            let opened = async {
+                let ufs = ctx.ufs.get(&info.ufs_path)?;
+                ufs.create(&info.ufs_path).await.map_err(ClientError::from)
+            }
+            .await;
+            match opened {
+                Ok(writer) => Some(writer),
+                Err(err) => {
+                    delete_incomplete(&ctx, &path).await;
+                    return Err(err.context(format!("cannot write {path} to the UFS at {}", info.ufs_path)));
+                }
+            }
+        } else {
+            None
+        };
+        let chunk_size = ctx.defaults.chunk_size;
+        Ok(Self {
+            ctx,
+            path,
+            write_type,
+            block_size: info.block_size_bytes.max(1),
+            written: 0,
+            block_fill: 0,
+            buffer: BytesMut::with_capacity(chunk_size),
+            block: None,
+            ufs,
+            failed: false,
+        })
+    }
+
+    /// Appends bytes.
+    pub async fn write(&mut self, data: &[u8]) -> Result<(), ClientError> {
+        self.check_usable()?;
+        match self.write_inner(data).await {
+            Ok(()) => Ok(()),
+            Err(err) => Err(self.fail(err).await),
+        }
+    }
+
+    /// Bytes written so far.
+    pub fn bytes_written(&self) -> u64 {
+        self.written
+    }
+
+    /// Flushes the last block and completes the file.
+    pub async fn close(mut self) -> Result<FileInfo, ClientError> {
+        self.check_usable()?;
+        match self.close_inner().await {
+            Ok(info) => Ok(info),
+            Err(err) => Err(self.fail(err).await),
+        }
+    }
+
+    /// Abandons the file: its blocks are dropped and the incomplete file deleted.
+    pub async fn cancel(mut self) -> Result<(), ClientError> {
+        if !self.failed {
+            self.abandon().await;
+        }
+        Ok(())
+    }
+
+    fn check_usable(&self) -> Result<(), ClientError> {
+        if self.failed {
+            return Err(ClientError::FailedPrecondition(format!(
+                "the write of {} was abandoned after an earlier error; create the file again",
+                self.path
+            )));
+        }
+        Ok(())
+    }
+
+    async fn write_inner(&mut self, mut data: &[u8]) -> Result<(), ClientError> {
+        let chunk_size = self.ctx.defaults.chunk_size;
+        while !data.is_empty() {
+            let room_in_block = (self.block_size - self.block_fill).min(usize::MAX as u64) as usize;
+            let n = data.len().min(room_in_block).min(chunk_size - self.buffer.len());
+            let (now, rest) = data.split_at(n);
+            self.block_fill += n as u64;
+            self.written += n as u64;
+            if self.buffer.is_empty() && n == chunk_size {
+                // A whole chunk from the caller goes out without a stop in the buffer.
+                self.send(now, Bytes::copy_from_slice).await?;
+            } else {
+                self.buffer.extend_from_slice(now);
+                if self.buffer.len() == chunk_size || self.block_fill == self.block_size {
+                    self.flush_buffer(false).await?;
+                }
+            }
+            if self.block_fill == self.block_size {
+                self.commit_block().await?;
+            }
+            data = rest;
+        }
+        Ok(())
+    }
+
+    async fn close_inner(&mut self) -> Result<FileInfo, ClientError> {
+        self.flush_buffer(true).await?;
+        if self.block_fill > 0 {
+            self.commit_block().await?;
+        }
+        if let Some(ufs) = self.ufs.take() {
+            ufs.close().await?;
+        }
+        self.ctx
+            .master
+            .complete_file(self.path.as_str(), self.written)
+            .await
+    }
+
+    async fn flush_buffer(&mut self, last: bool) -> Result<(), ClientError> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = self.buffer.split().freeze();
+        if self.block.is_none() && self.write_type.caches() {
+            // The final chunk of a block not yet opened tells the exact space to reserve.
+            let expected = if last { self.block_fill } else { self.block_size };
+            self.open_block(expected).await?;
+        }
+        self.send(&chunk, |_| chunk.clone()).await
+    }
+
+    /// Sends `data` to the worker and/or the UFS; `to_bytes` gives the UFS its owned copy.
+    async fn send(&mut self, data: &[u8], to_bytes: impl FnOnce(&[u8]) -> Bytes) -> Result<(), ClientError> {
+        if self.write_type.caches() {
+            if self.block.is_none() {
+                self.open_block(self.block_size).await?;
+            }
+            if let Some(block) = self.block.as_mut() {
+                block.conn.write_chunk(data).await.map_err(|e| {
+                    e.context(format!(
+                        "cannot write block {} of {} to worker {}",
+                        block.block_id,
+                        self.path,
+                        block.conn.address()
+                    ))
+                })?;
+            }
+        }
+        if let Some(ufs) = self.ufs.as_mut() {
+            ufs.write(to_bytes(data)).await?;
+        }
+        Ok(())
+    }
+
+    async fn open_block(&mut self, expected_length: u64) -> Result<(), ClientError> {
+        let block_id = self.ctx.master.new_block_id(self.path.as_str()).await?;
+        let mut req = Request::new(Op::WriteBlock, block_id, 0, expected_length);
+        req.tier = self.ctx.defaults.write_tier;
+        // Before any byte is sent, an unreachable worker can be traded for another one.
+        let mut unreachable = HashSet::new();
+        let mut last_err = None;
+        loop {
+            let worker = match self.ctx.workers.pick(&unreachable).await {
+                Ok(worker) => worker,
+                Err(err) => return Err(last_err.unwrap_or(err)),
+            };
+            let address = data_address(&worker);
+            let sent = async {
+                let mut conn = self.ctx.pool.acquire(&address).await?;
+                conn.send(&req).await?;
+                Ok::<_, ClientError>(conn)
+            }
+            .await;
+            match sent {
+                Ok(conn) => {
+                    self.block = Some(OpenBlock { conn, block_id });
+                    return Ok(());
+                }
+                Err(err @ ClientError::Unavailable(_)) => {
+                    tracing::warn!(worker = %address, error = %err, "worker unreachable; writing the block elsewhere");
+                    last_err = Some(err.context(format!(
+                        "cannot write block {block_id} of {} to worker {address}",
+                        self.path
+                    )));
+                    unreachable.insert(address);
+                }
+                Err(err) => {
+                    return Err(err.context(format!(
+                        "cannot write block {block_id} of {} to worker {address}",
+                        self.path
+                    )));
+                }
+            }
+        }
+    }
+
+    async fn commit_block(&mut self) -> Result<(), ClientError> {
+        self.block_fill = 0;
+        let Some(mut block) = self.block.take() else {
+            return Ok(());
+        };
+        match block.conn.commit().await {
+            Ok(_) => {
+                self.ctx.pool.release(block.conn);
+                Ok(())
+            }
+            Err(err) => Err(err.context(format!(
+                "cannot commit block {} of {} on worker {}",
+                block.block_id,
+                self.path,
+                block.conn.address()
+            ))),
+        }
+    }
+
+    /// Abandons everything after `err` and returns it.
+    async fn fail(&mut self, err: ClientError) -> ClientError {
+        tracing::warn!(path = %self.path, error = %err, "write failed; abandoning the file");
+        self.abandon().await;
+        err
+    }
+
+    async fn abandon(&mut self) {
+        self.failed = true;
+        self.buffer.clear();
+        if let Some(block) = self.block.take() {
+            block.conn.cancel().await;
+        }
+        if let Some(ufs) = self.ufs.take()
+            && let Err(err) = ufs.abort().await
+        {
+            tracing::warn!(path = %self.path, error = %err, "cannot abort the UFS copy");
+        }
+        delete_incomplete(&self.ctx, &self.path).await;
+    }
+}
+
+/// Deletes an abandoned file from Alluxio; its UFS copy was never made visible.
+async fn delete_incomplete(ctx: &Context, path: &AlluxioPath) {
+    let req = DeleteRequest {
+        path: path.to_string(),
+        alluxio_only: true,
+        ..Default::default()
+    };
+    if let Err(err) = ctx.master.delete(req).await {
+        tracing::warn!(%path, error = %err, "cannot delete the abandoned file");
+    }
+}

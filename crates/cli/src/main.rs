@@ -1,1 +1,123 @@
-fn main() {}
+//! The `alluxio` binary: runs the servers (`master`, `worker`, `local`), the file system shell
+//! (`fs`), cluster administration (`fsadmin`, `format`), configuration inspection (`getConf`), the
+//! end-to-end check (`runTests`) and `version`.
+
+mod args;
+mod exit;
+mod format;
+mod fs;
+mod fsadmin;
+mod get_conf;
+mod logging;
+mod run_tests;
+mod server;
+
+use std::process::ExitCode;
+
+use alluxio_conf::Configuration;
+use clap::{Parser, Subcommand};
+
+/// Command line of `alluxio` (the `-Dkey=value` arguments are taken out before clap sees it).
+#[derive(Debug, Parser)]
+#[command(
+    name = "alluxio",
+    about = "Alluxio: a memory-speed virtual distributed file system",
+    override_usage = "alluxio [-Dkey=value ...] <COMMAND> [-Dkey=value ...] [ARGS]",
+    arg_required_else_help = true,
+    disable_version_flag = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a master and one worker in this process, on loopback.
+    Local,
+    /// Run the master in the foreground until SIGINT/SIGTERM.
+    Master,
+    /// Run a worker in the foreground until SIGINT/SIGTERM.
+    Worker,
+    /// File system shell.
+    Fs(fs::FsArgs),
+    /// Cluster administration.
+    Fsadmin(fsadmin::FsadminArgs),
+    /// Wipe the journal and the workers' cached blocks.
+    Format(format::FormatArgs),
+    /// Print configuration values.
+    #[command(name = "getConf")]
+    GetConf(get_conf::GetConfArgs),
+    /// Write and read back a file with every write type and read type.
+    #[command(name = "runTests")]
+    RunTests,
+    /// Print the version.
+    Version,
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(err) => exit::report(&err),
+    }
+}
+
+fn run() -> anyhow::Result<ExitCode> {
+    let argv = args::os_args()?;
+    let split = args::extract_properties(argv);
+    let cli = match Cli::try_parse_from(&split.rest) {
+        Ok(cli) => cli,
+        Err(err) => return Ok(exit::usage(&err)),
+    };
+    if !matches!(cli.command, Command::Local | Command::Master | Command::Worker) {
+        // Before loading, so warnings about the site file reach the user.
+        logging::init_client();
+    }
+    let mut assignments = Vec::with_capacity(split.properties.len());
+    for text in &split.properties {
+        assignments.push(Configuration::parse_assignment(text)?);
+    }
+    let conf = Configuration::load(assignments)?;
+    validate(&conf)?;
+    dispatch(cli.command, conf)
+}
+
+fn dispatch(command: Command, conf: Configuration) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Version => {
+            println!("Alluxio version: {}", alluxio_proto::VERSION);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::GetConf(args) => get_conf::run(&conf, &args),
+        Command::Format(args) => format::run(&conf, &args),
+        Command::Master => server::run_master(conf),
+        Command::Worker => server::run_worker(conf),
+        Command::Local => server::run_local(conf),
+        Command::Fs(args) => runtime()?.block_on(fs::run(conf, args)),
+        Command::Fsadmin(args) => runtime()?.block_on(fsadmin::run(conf, args)),
+        Command::RunTests => runtime()?.block_on(run_tests::run(conf)),
+    }
+}
+
+/// Fails on an invalid property, naming the first one (and how many others there are).
+fn validate(conf: &Configuration) -> anyhow::Result<()> {
+    let Err(errors) = conf.validate() else {
+        return Ok(());
+    };
+    let count = errors.len();
+    match errors.into_iter().next() {
+        None => Ok(()),
+        Some(first) if count == 1 => Err(first.into()),
+        Some(first) => {
+            Err(anyhow::Error::new(first).context(format!("{count} properties are invalid; the first")))
+        }
+    }
+}
+
+/// The async runtime of the client commands and servers.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Stops Alluxio processes: SIGTERM, then SIGKILL if they are still there after a bound.
+
+set -euo pipefail
+
+USAGE="Usage: alluxio-stop.sh [-h] ACTION
+Where ACTION is one of:
+  all      Stop the master on this host and the workers on every host in conf/workers.
+  local    Stop the master and the worker on this host.
+  master   Stop the master on this host.
+  worker   Stop the worker on this host.
+  workers  Stop the workers on every host in conf/workers (via ssh)."
+
+BIN_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ALLUXIO_HOME="${ALLUXIO_HOME:-$(cd "${BIN_DIR}/.." && pwd)}"
+export ALLUXIO_HOME
+# shellcheck source=../libexec/alluxio-config.sh
+. "${ALLUXIO_HOME}/libexec/alluxio-config.sh"
+
+# Seconds between SIGTERM and SIGKILL.
+STOP_TIMEOUT="${ALLUXIO_STOP_TIMEOUT:-30}"
+
+# Pids of a role: its pid file if the process is alive, else a search of the command lines.
+role_pids() {
+  local role="$1" pid_file="${ALLUXIO_LOGS_DIR}/${1}.pid" pid
+  if [[ -f "${pid_file}" ]]; then
+    pid="$(cat "${pid_file}")"
+    if kill -0 "${pid}" 2>/dev/null; then
+      echo "${pid}"
+      return
+    fi
+  fi
+  pgrep -f -- "/alluxio( -D[^ ]*)* ${role}\$" || true
+}
+
+stop_role() {
+  local role="$1" pids pid deadline
+  pids="$(role_pids "${role}")"
+  rm -f "${ALLUXIO_LOGS_DIR}/${role}.pid"
+  if [[ -z "${pids}" ]]; then
+    return 0
+  fi
+  echo "Stopping ${role} (pid ${pids//$'\n'/ }) @ $(hostname)"
+  for pid in ${pids}; do
+    kill -TERM "${pid}" 2>/dev/null || true
+  done
+  deadline=$((SECONDS + STOP_TIMEOUT))
+  for pid in ${pids}; do
+    while kill -0 "${pid}" 2>/dev/null; do
+      if ((SECONDS >= deadline)); then
+        echo "The ${role} (pid ${pid}) did not stop within ${STOP_TIMEOUT}s; killing it" >&2
+        kill -KILL "${pid}" 2>/dev/null || true
+        break
+      fi
+      sleep 0.2
+    done
+  done
+}
+
+worker_hosts() {
+  grep -v '^[[:space:]]*#' "${ALLUXIO_CONF_DIR}/workers" | sed -e 's/[[:space:]]//g' -e '/^$/d'
+}
+
+stop_workers() {
+  local hosts host status=0
+  hosts="$(worker_hosts)"
+  if [[ "${hosts}" == "localhost" ]]; then
+    stop_role worker
+    return
+  fi
+  for host in ${hosts}; do
+    ssh -o ConnectTimeout=5 "${host}" "${ALLUXIO_HOME}/bin/alluxio-stop.sh worker" </dev/null || status=1
+  done
+  return "${status}"
+}
+
+main() {
+  case "${1:-}" in
+    -h | --help)
+      echo "${USAGE}"
+      exit 0
+      ;;
+    all)
+      stop_workers
+      stop_role master
+      ;;
+    local)
+      stop_role worker
+      stop_role master
+      ;;
+    master) stop_role master ;;
+    worker) stop_role worker ;;
+    workers) stop_workers ;;
+    *)
+      echo "Error: invalid ACTION '${1:-}'" >&2
+      echo "${USAGE}" >&2
+      exit 1
+      ;;
+  esac
+}
+
+main "$@"

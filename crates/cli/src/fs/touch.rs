@@ -1,0 +1,34 @@
+//! `touch <path>`: creates an empty file.
+
+use alluxio_client::CreateFileOptions;
+use anyhow::Context;
+use clap::Args;
+
+use super::shell::Shell;
+
+/// Arguments of `touch`.
+#[derive(Debug, Args)]
+pub struct TouchArgs {
+    /// File to create.
+    path: String,
+}
+
+/// Creates and completes an empty file.
+pub async fn run(shell: &Shell, args: &TouchArgs) -> anyhow::Result<()> {
+    let target = shell.target(&args.path).await?;
+    let options = CreateFileOptions {
+        recursive: true,
+        ..Default::default()
+    };
+    let stream = target
+        .fs
+        .create_file(&target.path, options)
+        .await
+        .with_context(|| format!("cannot create {}", args.path))?;
+    stream
+        .close()
+        .await
+        .with_context(|| format!("cannot complete {}", args.path))?;
+    println!("{} has been created", args.path);
+    Ok(())
+}

@@ -1,0 +1,186 @@
+//! `alluxio fsadmin report [summary|capacity]`: the cluster as the master sees it.
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+
+use alluxio_client::{BlockMasterInfo, FileSystem, MasterInfo, WorkerInfo};
+use alluxio_conf::{Configuration, format_bytes};
+use anyhow::Context;
+use clap::{Args, Subcommand, ValueEnum};
+
+use crate::fs::display;
+
+/// Arguments of `alluxio fsadmin`.
+#[derive(Debug, Args)]
+#[command(arg_required_else_help = true)]
+pub struct FsadminArgs {
+    #[command(subcommand)]
+    command: FsadminCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum FsadminCommand {
+    /// Report the cluster's state.
+    Report {
+        /// Which report.
+        #[arg(value_enum, default_value_t = Report::Summary)]
+        report: Report,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Report {
+    /// Master, workers and capacity totals.
+    Summary,
+    /// Capacity and usage per worker.
+    Capacity,
+}
+
+/// Runs one admin command.
+pub async fn run(conf: Configuration, args: FsadminArgs) -> anyhow::Result<ExitCode> {
+    let FsadminCommand::Report { report } = args.command;
+    let fs = FileSystem::connect(conf)
+        .await
+        .context("cannot connect to the Alluxio master")?;
+    let info = fs
+        .block_master_info()
+        .await
+        .context("cannot get the cluster capacity")?;
+    match report {
+        Report::Summary => {
+            let master = fs
+                .master_info()
+                .await
+                .context("cannot get the master's information")?;
+            print_summary(&master, &info);
+        }
+        Report::Capacity => {
+            let (live, lost) = fs.worker_info_list().await.context("cannot list the workers")?;
+            print_capacity(&info, &live, &lost);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_summary(master: &MasterInfo, info: &BlockMasterInfo) {
+    println!("Alluxio cluster summary: ");
+    println!("    Master Address: {}", master.rpc_address);
+    println!("    Web Address: {}", master.web_address);
+    println!(
+        "    Started: {}",
+        display::date(master.start_time_ms, display::LS_DATE)
+    );
+    println!("    Uptime: {}", uptime(master.uptime_ms));
+    println!("    Version: {}", master.version);
+    println!("    Live Workers: {}", info.live_worker_num);
+    println!("    Lost Workers: {}", info.lost_worker_num);
+    print_totals(info);
+    println!(
+        "    Free Capacity: {}",
+        format_bytes(info.capacity_bytes.saturating_sub(info.used_bytes))
+    );
+}
+
+fn print_totals(info: &BlockMasterInfo) {
+    println!("    Total Capacity: {}", format_bytes(info.capacity_bytes));
+    print_tiers(&info.capacity_bytes_on_tiers);
+    println!("    Used Capacity: {}", format_bytes(info.used_bytes));
+    print_tiers(&info.used_bytes_on_tiers);
+}
+
+fn print_tiers(tiers: &HashMap<String, u64>) {
+    for (alias, bytes) in sorted_tiers(tiers) {
+        println!("        Tier: {alias}  Size: {}", format_bytes(bytes));
+    }
+}
+
+/// Tiers in Alluxio's order (MEM, SSD, HDD), others after them by name.
+fn sorted_tiers(tiers: &HashMap<String, u64>) -> Vec<(String, u64)> {
+    let rank = |alias: &str| {
+        ["MEM", "SSD", "HDD"]
+            .iter()
+            .position(|t| *t == alias)
+            .unwrap_or(3)
+    };
+    let mut out: Vec<(String, u64)> = tiers.iter().map(|(a, b)| (a.clone(), *b)).collect();
+    out.sort_by(|a, b| rank(&a.0).cmp(&rank(&b.0)).then_with(|| a.0.cmp(&b.0)));
+    out
+}
+
+fn print_capacity(info: &BlockMasterInfo, live: &[WorkerInfo], lost: &[WorkerInfo]) {
+    println!("Capacity information for all workers: ");
+    print_totals(info);
+    let used_percent = percent(info.used_bytes, info.capacity_bytes);
+    println!("    Used Percentage: {used_percent}%");
+    println!("    Free Percentage: {}%", 100 - used_percent);
+    println!();
+    let aliases: Vec<String> = sorted_tiers(&info.capacity_bytes_on_tiers)
+        .into_iter()
+        .map(|(alias, _)| alias)
+        .collect();
+    let mut heading = format!("{:<18}{:<18}{:<14}", "Worker Name", "Last Heartbeat", "Storage");
+    for alias in &aliases {
+        heading.push_str(&format!("{alias:<18}"));
+    }
+    println!("{}", heading.trim_end());
+    for worker in live.iter().chain(lost) {
+        let name = worker
+            .address
+            .as_ref()
+            .map(|a| a.host.clone())
+            .unwrap_or_default();
+        let heartbeat = format!("{}", worker.last_contact_ms / 1000);
+        let mut capacity = format!("{name:<18}{heartbeat:<18}{:<14}", "capacity");
+        let mut used = format!("{:<18}{:<18}{:<14}", "", "", "used");
+        for alias in &aliases {
+            let cap = worker.capacity_bytes_on_tiers.get(alias).copied().unwrap_or(0);
+            let u = worker.used_bytes_on_tiers.get(alias).copied().unwrap_or(0);
+            capacity.push_str(&format!("{:<18}", format_bytes(cap)));
+            used.push_str(&format!(
+                "{:<18}",
+                format!("{} ({}%)", format_bytes(u), percent(u, cap))
+            ));
+        }
+        println!("{}", capacity.trim_end());
+        println!("{}", used.trim_end());
+        if !worker.state.is_empty() && worker.state != "In Service" {
+            println!("{:<18}{}", "", worker.state);
+        }
+    }
+}
+
+fn percent(part: u64, whole: u64) -> u64 {
+    part.saturating_mul(100).checked_div(whole).unwrap_or(0)
+}
+
+/// `0 day(s), 1 hour(s), 2 minute(s), and 3 second(s)`, as Alluxio prints uptime.
+fn uptime(millis: u64) -> String {
+    let secs = millis / 1000;
+    format!(
+        "{} day(s), {} hour(s), {} minute(s), and {} second(s)",
+        secs / 86_400,
+        secs % 86_400 / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uptime_and_tier_order() {
+        assert_eq!(
+            uptime(90_061_000),
+            "1 day(s), 1 hour(s), 1 minute(s), and 1 second(s)"
+        );
+        let tiers = HashMap::from([
+            ("HDD".to_string(), 1),
+            ("MEM".to_string(), 2),
+            ("SSD".to_string(), 3),
+        ]);
+        let order: Vec<String> = sorted_tiers(&tiers).into_iter().map(|t| t.0).collect();
+        assert_eq!(order, ["MEM", "SSD", "HDD"]);
+    }
+}

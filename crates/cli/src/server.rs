@@ -1,0 +1,211 @@
+//! `alluxio master`, `alluxio worker` and `alluxio local`: servers in the foreground until
+//! SIGINT or SIGTERM, then a clean shutdown.
+
+use std::net::TcpListener;
+use std::process::ExitCode;
+
+use alluxio_conf::{Configuration, Source, keys};
+use alluxio_worker::store::StoreOptions;
+use anyhow::Context;
+
+use crate::logging;
+
+/// Ports a master binds, with the property that sets each.
+const MASTER_PORTS: &[(&str, &str)] = &[
+    (keys::MASTER_PORT, keys::MASTER_BIND_HOST),
+    (keys::MASTER_WEB_PORT, keys::MASTER_WEB_BIND_HOST),
+];
+/// Ports a worker binds, with the property that sets each.
+const WORKER_PORTS: &[(&str, &str)] = &[
+    (keys::WORKER_PORT, keys::WORKER_BIND_HOST),
+    (keys::WORKER_DATA_PORT, keys::WORKER_BIND_HOST),
+    (keys::WORKER_WEB_PORT, keys::WORKER_BIND_HOST),
+];
+
+/// Runs the master until a signal.
+pub fn run_master(conf: Configuration) -> anyhow::Result<ExitCode> {
+    let log = logging::init_server(&conf, "master")?;
+    crate::runtime()?.block_on(async {
+        let mut signals = Signals::install()?;
+        let master = start_master(&conf).await?;
+        println!(
+            "Alluxio master serving RPC on {} and web on {} (logs: {})",
+            master.rpc_addr(),
+            master.web_addr(),
+            log.display()
+        );
+        let signal = signals.wait().await;
+        tracing::info!(signal, "shutting down the master");
+        master
+            .shutdown()
+            .await
+            .context("the master did not shut down cleanly")?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Runs a worker until a signal.
+pub fn run_worker(conf: Configuration) -> anyhow::Result<ExitCode> {
+    let log = logging::init_server(&conf, "worker")?;
+    crate::runtime()?.block_on(async {
+        let mut signals = Signals::install()?;
+        let worker = start_worker(&conf).await?;
+        println!(
+            "Alluxio worker {} serving RPC on {}, data on {}, web on {} (logs: {})",
+            worker.worker_id(),
+            worker.rpc_addr(),
+            worker.data_addr(),
+            worker.web_addr(),
+            log.display()
+        );
+        let signal = signals.wait().await;
+        tracing::info!(signal, "shutting down the worker");
+        worker
+            .shutdown()
+            .await
+            .context("the worker did not shut down cleanly")?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Runs a master and one worker in this process until a signal.
+pub fn run_local(mut conf: Configuration) -> anyhow::Result<ExitCode> {
+    if conf.source(keys::WORK_DIR) == Source::Default {
+        let dir = std::env::current_dir()
+            .context("cannot determine the current directory")?
+            .join("alluxio-data");
+        conf.set(keys::WORK_DIR, dir.display().to_string());
+    }
+    for key in [keys::MASTER_HOSTNAME, keys::WORKER_HOSTNAME] {
+        if conf.source(key) == Source::Default {
+            conf.set(key, "localhost");
+        }
+    }
+    let work_dir = conf.get(keys::WORK_DIR)?;
+    std::fs::create_dir_all(&work_dir)
+        .with_context(|| format!("cannot create the work directory {work_dir}"))?;
+    let ufs = conf.get(keys::MASTER_MOUNT_TABLE_ROOT_UFS)?;
+    if !ufs.contains("://") {
+        std::fs::create_dir_all(&ufs)
+            .with_context(|| format!("cannot create the under storage directory {ufs}"))?;
+    }
+    let log = logging::init_server(&conf, "local")?;
+    crate::runtime()?.block_on(async {
+        let mut signals = Signals::install()?;
+        let master = start_master(&conf).await?;
+        // Port 0 means "any": the worker must be told the one the master got.
+        let mut worker_conf = conf.clone();
+        worker_conf.set(keys::MASTER_PORT, master.rpc_addr().port().to_string());
+        let worker = match start_worker(&worker_conf).await {
+            Ok(worker) => worker,
+            Err(e) => {
+                if let Err(stop) = master.shutdown().await {
+                    tracing::warn!(error = %stop, "the master did not shut down cleanly");
+                }
+                return Err(e);
+            }
+        };
+        let mem_dirs: Vec<String> = StoreOptions::from_conf(&worker_conf)
+            .map(|store| {
+                store
+                    .tiers
+                    .first()
+                    .map(|tier| tier.dirs.iter().map(|d| d.path.display().to_string()).collect())
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default();
+        let host = conf.get(keys::MASTER_HOSTNAME)?;
+        println!("Alluxio local cluster is running (work dir {work_dir})");
+        println!(
+            "  master: rpc {host}:{}, web http://{host}:{}/",
+            master.rpc_addr().port(),
+            master.web_addr().port()
+        );
+        let worker_host = worker_conf.get(keys::WORKER_HOSTNAME)?;
+        println!(
+            "  worker: rpc {worker_host}:{}, data {worker_host}:{}, web http://{worker_host}:{}/",
+            worker.rpc_addr().port(),
+            worker.data_addr().port(),
+            worker.web_addr().port()
+        );
+        println!("  MEM tier: {}", mem_dirs.join(", "));
+        println!("  logs: {}", log.display());
+        println!("Try: alluxio fs copyFromLocal <file> /   then   alluxio fs ls /");
+        println!("Press Ctrl-C to stop.");
+        let signal = signals.wait().await;
+        tracing::info!(signal, "shutting down the local cluster");
+        let worker_result = worker
+            .shutdown()
+            .await
+            .context("the worker did not shut down cleanly");
+        master
+            .shutdown()
+            .await
+            .context("the master did not shut down cleanly")?;
+        worker_result?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+async fn start_master(conf: &Configuration) -> anyhow::Result<alluxio_master::RunningMaster> {
+    match alluxio_master::start(conf.clone()).await {
+        Ok(master) => Ok(master),
+        Err(e) => Err(explain_start_failure(
+            conf,
+            MASTER_PORTS,
+            anyhow::Error::new(e).context("cannot start the master"),
+        )),
+    }
+}
+
+async fn start_worker(conf: &Configuration) -> anyhow::Result<alluxio_worker::RunningWorker> {
+    match alluxio_worker::start(conf.clone()).await {
+        Ok(worker) => Ok(worker),
+        Err(e) => Err(explain_start_failure(
+            conf,
+            WORKER_PORTS,
+            anyhow::Error::new(e).context("cannot start the worker"),
+        )),
+    }
+}
+
+/// A start that failed because a configured port is taken gets an error naming the port and the
+/// property to change; any other failure is returned as it is.
+fn explain_start_failure(conf: &Configuration, ports: &[(&str, &str)], err: anyhow::Error) -> anyhow::Error {
+    for (port_key, host_key) in ports {
+        let (Ok(port), Ok(host)) = (conf.get_port(port_key), conf.get(host_key)) else {
+            continue;
+        };
+        if port != 0 && TcpListener::bind((host.as_str(), port)).is_err() {
+            return anyhow::anyhow!(
+                "port {port} ({port_key}) on {host} is already in use; stop what uses it or set {port_key} to a free port"
+            );
+        }
+    }
+    err
+}
+
+/// SIGINT and SIGTERM handlers, installed before a server starts so an early signal still
+/// leads to a clean shutdown instead of the default abrupt exit.
+struct Signals {
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> anyhow::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            terminate: signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?,
+            interrupt: signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?,
+        })
+    }
+
+    /// Waits for either signal and names the one that came.
+    async fn wait(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.terminate.recv() => "SIGTERM",
+            _ = self.interrupt.recv() => "SIGINT",
+        }
+    }
+}

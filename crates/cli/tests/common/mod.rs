@@ -1,0 +1,241 @@
+//! Helpers of the CLI tests: run the real `alluxio` binary with properties pointing at a temp dir,
+//! start servers as child processes that are always killed, and poll for readiness.
+
+#![allow(dead_code)]
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The binary under test.
+pub const ALLUXIO: &str = env!("CARGO_BIN_EXE_alluxio");
+
+/// A port that was free a moment ago (bound on loopback, then released).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("bind a loopback port")
+}
+
+/// `N` distinct ports that were free a moment ago (all bound at once, so none repeats).
+pub fn free_ports<const N: usize>() -> [u16; N] {
+    let listeners: Vec<TcpListener> = (0..N)
+        .map(|_| TcpListener::bind("127.0.0.1:0").expect("bind a loopback port"))
+        .collect();
+    std::array::from_fn(|i| listeners[i].local_addr().expect("local address").port())
+}
+
+/// A command for the binary with a clean environment: no `ALLUXIO_*` from the caller and a home
+/// directory inside `home`, so no stray site file is read.
+pub fn alluxio_command(home: &Path) -> Command {
+    let mut cmd = Command::new(ALLUXIO);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("ALLUXIO_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.env("HOME", home).env_remove("RUST_LOG");
+    cmd.stdin(Stdio::null());
+    cmd
+}
+
+/// stdout as text.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// stderr as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Polls `check` every 50 ms until it holds or `limit` passes.
+pub fn wait_until(what: &str, limit: Duration, check: impl FnMut() -> bool) {
+    if !poll(limit, check) {
+        panic!("timed out after {limit:?} waiting for {what}");
+    }
+}
+
+/// Whether `check` held within `limit`, polled every 50 ms.
+pub fn poll(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while !check() {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    true
+}
+
+/// A master and a worker as child processes on loopback, with every directory in a temp dir.
+pub struct Cluster {
+    /// Holds the work dir, tier dir, home and logs.
+    pub dir: tempfile::TempDir,
+    /// `-D` arguments every invocation gets.
+    pub props: Vec<String>,
+    /// Master RPC port.
+    pub master_port: u16,
+    master: Option<Child>,
+    worker: Option<Child>,
+}
+
+impl Cluster {
+    /// Configuration only; nothing started yet.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        let [master_port, web, worker, data, worker_web] = free_ports::<5>();
+        let props = [
+            ("alluxio.work.dir", root.join("work").display().to_string()),
+            ("alluxio.master.hostname", "127.0.0.1".into()),
+            ("alluxio.master.bind.host", "127.0.0.1".into()),
+            ("alluxio.master.web.bind.host", "127.0.0.1".into()),
+            ("alluxio.worker.hostname", "127.0.0.1".into()),
+            ("alluxio.worker.bind.host", "127.0.0.1".into()),
+            ("alluxio.master.port", master_port.to_string()),
+            ("alluxio.master.web.port", web.to_string()),
+            ("alluxio.worker.port", worker.to_string()),
+            ("alluxio.worker.data.port", data.to_string()),
+            ("alluxio.worker.web.port", worker_web.to_string()),
+            ("alluxio.worker.memory.size", "64MB".into()),
+            (
+                "alluxio.worker.tieredstore.level0.dirs.path",
+                root.join("mem").display().to_string(),
+            ),
+            ("alluxio.user.block.size.bytes.default", "1MB".into()),
+            ("alluxio.worker.block.heartbeat.interval", "100ms".into()),
+            ("alluxio.user.rpc.retry.max.duration", "10sec".into()),
+        ]
+        .iter()
+        .map(|(k, v)| format!("-D{k}={v}"))
+        .collect();
+        Self {
+            dir,
+            props,
+            master_port,
+            master: None,
+            worker: None,
+        }
+    }
+
+    /// The temp dir.
+    pub fn root(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    /// A command with this cluster's properties, ready for more arguments.
+    pub fn command(&self) -> Command {
+        let mut cmd = alluxio_command(self.dir.path());
+        cmd.args(&self.props);
+        cmd
+    }
+
+    /// Runs `alluxio <props> <args>` to completion.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().expect("run alluxio")
+    }
+
+    /// Runs and asserts success, returning stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "alluxio {args:?} failed with {:?}: {}{}",
+            out.status,
+            stdout(&out),
+            stderr(&out)
+        );
+        stdout(&out)
+    }
+
+    fn spawn(&self, role: &str) -> Child {
+        let log = std::fs::File::create(self.dir.path().join(format!("{role}.out"))).expect("create .out");
+        let err = log.try_clone().expect("clone .out");
+        self.command()
+            .arg(role)
+            .stdout(log)
+            .stderr(err)
+            .spawn()
+            .expect("spawn alluxio")
+    }
+
+    /// Starts the master and waits until its RPC port accepts connections.
+    pub fn start_master(&mut self) {
+        self.master = Some(self.spawn("master"));
+        let port = self.master_port;
+        let up = poll(Duration::from_secs(30), || {
+            TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        self.assert_ready(up, "the master's RPC port");
+    }
+
+    /// Starts a worker and waits until the master counts its capacity.
+    pub fn start_worker(&mut self) {
+        self.worker = Some(self.spawn("worker"));
+        let registered = poll(Duration::from_secs(30), || {
+            let out = self.run(&["fs", "getCapacityBytes"]);
+            out.status.success() && stdout(&out).trim() != "Capacity Bytes: 0"
+        });
+        self.assert_ready(registered, "the worker to register");
+    }
+
+    /// Panics with the servers' output if `ready` is false.
+    fn assert_ready(&self, ready: bool, what: &str) {
+        if ready {
+            return;
+        }
+        let out = |role: &str| {
+            std::fs::read_to_string(self.dir.path().join(format!("{role}.out"))).unwrap_or_default()
+        };
+        panic!(
+            "timed out waiting for {what}\n--- master.out\n{}\n--- worker.out\n{}",
+            out("master"),
+            out("worker")
+        );
+    }
+
+    /// SIGKILLs the master and reaps it.
+    pub fn kill_master(&mut self) {
+        if let Some(mut child) = self.master.take() {
+            child.kill().expect("kill master");
+            child.wait().expect("reap master");
+        }
+    }
+
+    /// Sends SIGTERM to a child and waits (bounded) for its exit status.
+    pub fn terminate(child: &mut Child) -> std::process::ExitStatus {
+        let pid = rustix::process::Pid::from_child(child);
+        rustix::process::kill_process(pid, rustix::process::Signal::TERM).expect("send SIGTERM");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "process did not exit after SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Takes the worker process out, for a test that stops it itself.
+    pub fn take_worker(&mut self) -> Option<Child> {
+        self.worker.take()
+    }
+
+    /// Takes the master process out.
+    pub fn take_master(&mut self) -> Option<Child> {
+        self.master.take()
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for child in [self.worker.take(), self.master.take()].into_iter().flatten() {
+            let mut child = child;
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}

@@ -17,22 +17,14 @@ const TEST_DIR: &str = "/default_tests_files";
 /// Bytes per test file: more than one client buffer is not needed to exercise each path.
 const FILE_SIZE: usize = 256 * 1024 + 17;
 
-const WRITE_TYPES: [WriteType; 4] = [
-    WriteType::MustCache,
-    WriteType::CacheThrough,
-    WriteType::Through,
-    WriteType::AsyncThrough,
-];
-const READ_TYPES: [ReadType; 3] = [ReadType::NoCache, ReadType::Cache, ReadType::CachePromote];
-
 /// Runs the matrix and prints one line per combination and a summary.
 pub async fn run(conf: Configuration) -> anyhow::Result<ExitCode> {
     let fs = FileSystem::connect(conf)
         .await
         .context("cannot connect to the Alluxio master")?;
     let (mut passed, mut failed) = (0, 0);
-    for write_type in WRITE_TYPES {
-        for read_type in READ_TYPES {
+    for write_type in WriteType::ALL {
+        for read_type in ReadType::ALL {
             let (read, write) = (read_type.alluxio_name(), write_type.alluxio_name());
             let path = AlluxioPath::new(&format!("{TEST_DIR}/Basic_{read}_{write}"))?;
             match run_one(&fs, &path, read_type, write_type).await {

@@ -8,13 +8,6 @@ use alluxio_client::{FileSystem, FreeOptions, ListStatusOptions, OpenFileOptions
 use alluxio_testkit::LocalCluster;
 use common::*;
 
-const WRITE_TYPES: [WriteType; 4] = [
-    WriteType::MustCache,
-    WriteType::CacheThrough,
-    WriteType::Through,
-    WriteType::AsyncThrough,
-];
-const READ_TYPES: [ReadType; 3] = [ReadType::NoCache, ReadType::Cache, ReadType::CachePromote];
 /// Three and a half blocks of 1 MiB.
 const FILE_LEN: usize = 3 * MIB as usize + 512 * 1024;
 const WAIT: Duration = Duration::from_secs(20);
@@ -34,8 +27,8 @@ async fn cluster(workers: usize) -> LocalCluster {
 async fn every_write_type_reads_back_with_every_read_type() {
     let cluster = cluster(2).await;
     let fs = FileSystem::connect(cluster.client_conf()).await.unwrap();
-    for (w, write_type) in WRITE_TYPES.into_iter().enumerate() {
-        for (r, read_type) in READ_TYPES.into_iter().enumerate() {
+    for (w, write_type) in WriteType::ALL.into_iter().enumerate() {
+        for (r, read_type) in ReadType::ALL.into_iter().enumerate() {
             let p = format!(
                 "/matrix/{}/{}",
                 write_type.alluxio_name(),
@@ -90,7 +83,7 @@ async fn short_circuit_and_remote_reads_give_the_same_bytes() {
     remote_conf.set("alluxio.user.short.circuit.enabled", "false");
     let remote = FileSystem::connect(remote_conf).await.unwrap();
     for client in [&fs, &remote] {
-        for read_type in READ_TYPES {
+        for read_type in ReadType::ALL {
             assert!(read_file(client, "/sc/file", read_type).await.unwrap() == data);
         }
     }

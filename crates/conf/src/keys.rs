@@ -130,3 +130,42 @@ pub const SECURITY_LOGIN_USERNAME: &str = "alluxio.security.login.username";
 
 /// Proxy (REST and S3) web port.
 pub const PROXY_WEB_PORT: &str = "alluxio.proxy.web.port";
+
+/// CPUs of the master task.
+pub const INTEGRATION_MASTER_RESOURCE_CPU: &str = "alluxio.integration.master.resource.cpu";
+/// Memory of the master task.
+pub const INTEGRATION_MASTER_RESOURCE_MEM: &str = "alluxio.integration.master.resource.mem";
+/// CPUs of a worker task.
+pub const INTEGRATION_WORKER_RESOURCE_CPU: &str = "alluxio.integration.worker.resource.cpu";
+/// Memory of a worker task, besides its ramdisk.
+pub const INTEGRATION_WORKER_RESOURCE_MEM: &str = "alluxio.integration.worker.resource.mem";
+/// Mesos task name of the master.
+pub const INTEGRATION_MESOS_MASTER_NAME: &str = "alluxio.integration.mesos.master.name";
+/// Mesos task name of a worker.
+pub const INTEGRATION_MESOS_WORKER_NAME: &str = "alluxio.integration.mesos.worker.name";
+/// Masters to launch on Mesos.
+pub const INTEGRATION_MESOS_MASTER_NODE_COUNT: &str = "alluxio.integration.mesos.master.node.count";
+/// Distribution tarball fetched into each sandbox, or LOCAL.
+pub const INTEGRATION_MESOS_ALLUXIO_JAR_URL: &str = "alluxio.integration.mesos.alluxio.jar.url";
+/// JDK tarball (ignored: there is no JVM).
+pub const INTEGRATION_MESOS_JDK_URL: &str = "alluxio.integration.mesos.jdk.url";
+/// JDK directory (ignored: there is no JVM).
+pub const INTEGRATION_MESOS_JDK_PATH: &str = "alluxio.integration.mesos.jdk.path";
+/// Mesos principal of the framework.
+pub const INTEGRATION_MESOS_PRINCIPAL: &str = "alluxio.integration.mesos.principal";
+/// Mesos secret of the framework.
+pub const INTEGRATION_MESOS_SECRET: &str = "alluxio.integration.mesos.secret";
+/// Mesos role of the framework.
+pub const INTEGRATION_MESOS_ROLE: &str = "alluxio.integration.mesos.role";
+/// User the tasks run as.
+pub const INTEGRATION_MESOS_USER: &str = "alluxio.integration.mesos.user";
+/// Most workers to launch (unset: one per agent).
+pub const INTEGRATION_MESOS_WORKER_COUNT_MAX: &str = "alluxio.integration.mesos.worker.count.max";
+/// How long Mesos keeps the framework's tasks after it disconnects.
+pub const INTEGRATION_MESOS_FAILOVER_TIMEOUT: &str = "alluxio.integration.mesos.failover.timeout";
+/// File holding the framework id and tasks across restarts.
+pub const INTEGRATION_MESOS_FRAMEWORK_STATE_FILE: &str = "alluxio.integration.mesos.framework.state.file";
+/// Seconds Mesos withholds declined offers.
+pub const INTEGRATION_MESOS_REFUSE_SECONDS: &str = "alluxio.integration.mesos.refuse.seconds";
+/// Missed Mesos heartbeats after which the framework reconnects.
+pub const INTEGRATION_MESOS_HEARTBEAT_MISSED_MAX: &str = "alluxio.integration.mesos.heartbeat.missed.max";

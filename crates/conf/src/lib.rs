@@ -7,6 +7,7 @@
 
 pub mod keys;
 mod kinds;
+mod machine;
 pub mod properties;
 mod site_file;
 mod typed;
@@ -115,6 +116,8 @@ pub struct LoadOptions {
 pub struct Configuration {
     values: BTreeMap<String, (String, Source)>,
     home_dir: Option<PathBuf>,
+    /// Defaults that depend on this machine (e.g. worker memory), computed once at load.
+    computed_defaults: Vec<(&'static str, String)>,
 }
 
 impl Configuration {
@@ -123,6 +126,7 @@ impl Configuration {
         Self {
             values: BTreeMap::new(),
             home_dir: std::env::var_os("HOME").map(PathBuf::from),
+            computed_defaults: machine::computed_defaults(),
         }
     }
 
@@ -140,6 +144,7 @@ impl Configuration {
         let mut conf = Self {
             values: BTreeMap::new(),
             home_dir: options.home_dir,
+            computed_defaults: machine::computed_defaults(),
         };
         // As in alluxio-config.sh, an empty variable counts as unset.
         let env = |var: &str| {
@@ -222,6 +227,9 @@ impl Configuration {
         let key = properties::canonical(key);
         match self.values.get(key) {
             Some((value, source)) => Some((value.as_str(), source.clone())),
+            None if let Some((_, value)) = self.computed_defaults.iter().find(|(k, _)| *k == key) => {
+                Some((value.as_str(), Source::Default))
+            }
             None => properties::find(key)
                 .and_then(|p| p.default)
                 .map(|d| (d, Source::Default)),

@@ -29,7 +29,10 @@ fn defaults_resolve_references() {
         conf.get(keys::MASTER_MOUNT_TABLE_ROOT_UFS).unwrap(),
         "/opt/alluxio/underFSStorage"
     );
-    assert_eq!(conf.get_bytes(&keys::tier_dirs_quota(0)).unwrap(), 1 << 30);
+    assert_eq!(
+        conf.get_bytes(&keys::tier_dirs_quota(0)).unwrap(),
+        expected_default_memory()
+    );
     assert_eq!(
         conf.get_duration(keys::MASTER_WORKER_TIMEOUT).unwrap(),
         Duration::from_secs(300)
@@ -230,9 +233,10 @@ fn command_line_beats_env_beats_file_beats_default() {
         if cli {
             opts.command_line.push((key.into(), "4GB".into()));
         }
-        Configuration::load_with(opts).unwrap().get_bytes(key).unwrap() >> 30
+        Configuration::load_with(opts).unwrap().get_bytes(key).unwrap()
     };
-    assert_eq!(load(false, false, false), 1);
+    assert_eq!(load(false, false, false), expected_default_memory());
+    let load = |file, env, cli| load(file, env, cli) >> 30;
     assert_eq!(load(true, false, false), 2);
     assert_eq!(load(true, true, false), 3);
     assert_eq!(load(true, true, true), 4);
@@ -336,4 +340,29 @@ fn entries_list_every_known_key_with_value_and_source() {
     assert_eq!((custom.1.as_deref(), &custom.2), (Some("x"), &Source::Runtime));
     let unset = entries.iter().find(|(k, _, _)| k == keys::USER_HOSTNAME).unwrap();
     assert_eq!(unset.1, None);
+}
+
+/// Two thirds of this machine's memory, as Alluxio 1.8 defaults `alluxio.worker.memory.size`.
+fn expected_default_memory() -> u64 {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap();
+    let kb: u64 = meminfo
+        .lines()
+        .find(|l| l.starts_with("MemTotal:"))
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    (kb * 2 / 3 / 1024) << 20
+}
+
+#[test]
+fn worker_memory_defaults_to_two_thirds_of_physical_memory() {
+    let conf = Configuration::defaults();
+    assert_eq!(
+        conf.get_bytes(keys::WORKER_MEMORY_SIZE).unwrap(),
+        expected_default_memory()
+    );
+    assert_eq!(conf.source(keys::WORKER_MEMORY_SIZE), Source::Default);
 }

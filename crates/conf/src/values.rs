@@ -6,15 +6,8 @@ use std::time::Duration;
 /// Parses a byte size: a number (fractions allowed) with an optional unit B, KB, MB, GB, TB, PB
 /// (binary multiples, as in Alluxio; `K`, `M`, ... and any case also accepted).
 pub fn parse_bytes(value: &str) -> Result<u64, String> {
-    let trimmed = value.trim();
-    let split = trimmed
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(trimmed.len());
-    let (number, unit) = trimmed.split_at(split);
-    let number: f64 = number
-        .parse()
-        .map_err(|_| "a size such as 512MB, 1.5GB or 1048576".to_string())?;
-    let shift = match unit.trim().to_ascii_uppercase().as_str() {
+    let (number, unit) = split_number_and_unit(value).ok_or("a size such as 512MB, 1.5GB or 1048576")?;
+    let shift = match unit.to_ascii_uppercase().as_str() {
         "" | "B" => 0,
         "K" | "KB" => 10,
         "M" | "MB" => 20,
@@ -28,6 +21,16 @@ pub fn parse_bytes(value: &str) -> Result<u64, String> {
         return Err("a size below 16EB".to_string());
     }
     Ok(bytes.round() as u64)
+}
+
+/// Splits `1.5GB` into the number 1.5 and the trimmed unit `GB`; `None` if there is no number.
+fn split_number_and_unit(value: &str) -> Option<(f64, &str)> {
+    let trimmed = value.trim();
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    Some((number.parse().ok()?, unit.trim()))
 }
 
 /// Prints a byte size the way Alluxio does: two decimals and the largest fitting unit (`1.00GB`).
@@ -45,15 +48,9 @@ pub fn format_bytes(bytes: u64) -> String {
 /// Parses a duration: a number with an optional unit (ms, s/sec, m/min, h/hour, d/day and their
 /// plurals); a bare number is milliseconds, as the old `.ms` keys were.
 pub fn parse_duration(value: &str) -> Result<Duration, String> {
-    let trimmed = value.trim();
-    let split = trimmed
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(trimmed.len());
-    let (number, unit) = trimmed.split_at(split);
-    let number: f64 = number
-        .parse()
-        .map_err(|_| "a duration such as 5min, 300sec or 1000 (ms)".to_string())?;
-    let millis_per_unit = match unit.trim().to_ascii_lowercase().as_str() {
+    let (number, unit) =
+        split_number_and_unit(value).ok_or("a duration such as 5min, 300sec or 1000 (ms)")?;
+    let millis_per_unit = match unit.to_ascii_lowercase().as_str() {
         "" | "ms" | "msec" | "millisecond" | "milliseconds" => 1.0,
         "s" | "sec" | "secs" | "second" | "seconds" => 1_000.0,
         "m" | "min" | "mins" | "minute" | "minutes" => 60_000.0,

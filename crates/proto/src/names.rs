@@ -62,6 +62,14 @@ alluxio_names!(LoadMetadataType, "metadata load type",
 );
 
 impl WriteType {
+    /// Every write type a user can choose, in Alluxio's documentation order.
+    pub const ALL: [WriteType; 4] = [
+        WriteType::MustCache,
+        WriteType::CacheThrough,
+        WriteType::Through,
+        WriteType::AsyncThrough,
+    ];
+
     /// Whether blocks are kept in Alluxio storage.
     pub fn caches(self) -> bool {
         matches!(
@@ -74,6 +82,11 @@ impl WriteType {
     pub fn writes_through(self) -> bool {
         matches!(self, WriteType::CacheThrough | WriteType::Through)
     }
+}
+
+impl ReadType {
+    /// Every read type a user can choose.
+    pub const ALL: [ReadType; 3] = [ReadType::NoCache, ReadType::Cache, ReadType::CachePromote];
 }
 
 #[cfg(test)]

@@ -154,7 +154,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         "alluxio.worker.memory.size",
         K::Bytes,
         "1GB",
-        "Size of the worker's memory tier.",
+        "Size of the worker's memory tier; default two thirds of physical memory (1GB if unknown).",
     ),
     def(
         "alluxio.worker.tieredstore.levels",
@@ -474,6 +474,35 @@ pub const PROPERTIES: &[PropertyDef] = &[
         "alluxio.integration.mesos.user",
         K::String,
         "User the tasks run as (default: Mesos chooses).",
+    ),
+    unset(
+        "alluxio.integration.mesos.worker.count.max",
+        K::Integer,
+        "Most workers to launch (default: one on every agent).",
+    ),
+    def(
+        "alluxio.integration.mesos.failover.timeout",
+        K::Duration,
+        "7day",
+        "How long Mesos keeps the framework's tasks running after it disconnects.",
+    ),
+    def(
+        "alluxio.integration.mesos.framework.state.file",
+        K::String,
+        "${alluxio.work.dir}/mesos/framework.json",
+        "Where the framework keeps its id and tasks, to re-attach after a restart.",
+    ),
+    def(
+        "alluxio.integration.mesos.refuse.seconds",
+        K::Integer,
+        "5",
+        "Seconds Mesos withholds a declined offer's resources from the framework.",
+    ),
+    def(
+        "alluxio.integration.mesos.heartbeat.missed.max",
+        K::Integer,
+        "5",
+        "Missed Mesos heartbeats after which the framework reconnects.",
     ),
 ];
 

@@ -3,8 +3,10 @@
 //! Operations apply their entries to the tree under its write lock and, still under it, submit
 //! them to an unbounded channel; that makes the channel order the apply order. One task drains
 //! the channel and appends everything waiting in a single `append` (group commit), then wakes
-//! every submitter. Checkpoints are taken by the same task: it drains the channel under the tree
-//! read lock, so the snapshot holds exactly the entries it is about to append, no more.
+//! every submitter. When a checkpoint is due, the task drains the channel under the tree read lock
+//! and clones the tree there, so the clone holds exactly the entries it is about to append, no
+//! more; the snapshot is then encoded and written by a separate task while appends go on (one
+//! checkpoint at a time; the journal keeps appends and a checkpoint apart).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -135,20 +137,22 @@ async fn run(
     mut receiver: mpsc::UnboundedReceiver<Batch>,
     failed: Arc<AtomicBool>,
 ) {
+    let mut checkpointing: Option<JoinHandle<()>> = None;
     while let Some(first) = receiver.recv().await {
         let mut batches = vec![first];
         while let Ok(batch) = receiver.try_recv() {
             batches.push(batch);
         }
         let count: u64 = batches.iter().map(|b| b.entries.len() as u64).sum();
-        let snapshot = if store.entries_since_checkpoint() + count >= period {
+        let idle = checkpointing.as_ref().is_none_or(JoinHandle::is_finished);
+        let frozen = if idle && store.entries_since_checkpoint() + count >= period {
             // Submitters hold the write lock while sending, so under the read lock the channel
-            // holds every applied entry and nothing new can arrive until the snapshot is taken.
+            // holds every applied entry and nothing new can arrive until the clone is taken.
             let tree = tree.read();
             while let Ok(batch) = receiver.try_recv() {
                 batches.push(batch);
             }
-            Some(tree.snapshot())
+            Some(tree.clone())
         } else {
             None
         };
@@ -171,12 +175,29 @@ async fn run(
             // A submitter that gave up waiting is not an error.
             let _ = waiter.send(outcome.clone());
         }
-        if let (Ok(sequence), Some(snapshot)) = (result, snapshot) {
-            let size = snapshot.len();
-            match store.checkpoint(snapshot, sequence).await {
-                Ok(()) => tracing::info!(sequence, entries = size, "journal checkpoint written"),
-                Err(err) => tracing::error!(error = %err, "journal checkpoint failed"),
-            }
+        if let (Ok(sequence), Some(frozen)) = (result, frozen) {
+            checkpointing = Some(tokio::spawn(checkpoint(store.clone(), frozen, sequence)));
         }
+    }
+    if let Some(task) = checkpointing
+        && let Err(err) = task.await
+    {
+        tracing::error!(error = %err, "journal checkpoint task failed");
+    }
+}
+
+/// Writes `tree`, the state as of `sequence`, as the journal's checkpoint.
+async fn checkpoint(store: Arc<dyn JournalStore>, tree: Tree, sequence: u64) {
+    let snapshot = match tokio::task::spawn_blocking(move || tree.snapshot()).await {
+        Ok(snapshot) => snapshot,
+        Err(err) => {
+            tracing::error!(error = %err, "encoding the journal checkpoint failed");
+            return;
+        }
+    };
+    let size = snapshot.len();
+    match store.checkpoint(snapshot, sequence).await {
+        Ok(()) => tracing::info!(sequence, entries = size, "journal checkpoint written"),
+        Err(err) => tracing::error!(error = %err, "journal checkpoint failed"),
     }
 }

@@ -7,6 +7,7 @@ mod journal_apply;
 mod journal_writer;
 mod namespace;
 mod persist;
+mod persist_done;
 mod server;
 mod service;
 mod ttl;
@@ -14,7 +15,7 @@ mod web;
 mod workers;
 
 pub use error::MasterError;
-pub use server::{RunningMaster, format, start};
+pub use server::{RunningMaster, format, journal_folder, start};
 
 use std::sync::Arc;
 use std::time::Instant;

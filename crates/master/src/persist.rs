@@ -1,25 +1,35 @@
 //! The worker-facing side of the namespace: registration and heartbeats (sorting reported blocks
 //! into known and unknown), block commits, and the queue of files waiting for asynchronous
-//! persistence by a worker that holds all their blocks.
+//! persistence by the worker holding most of their blocks (it fetches the others from their
+//! workers), and the checks that a persisted file still sits where the namespace has it.
 
 use std::collections::{BTreeMap, HashMap};
 
-use alluxio_proto::grpc::journal_entry::Entry;
 use alluxio_proto::grpc::{
-    BlockHeartbeatRequest, BlockHeartbeatResponse, BlockIdList, CommandType, CommitBlockRequest,
-    JournalSetAttribute, PersistFile, PersistenceState, RegisterWorkerRequest,
+    BlockHeartbeatRequest, BlockHeartbeatResponse, BlockIdList, CommandType, CommitBlockRequest, PersistFile,
+    PersistenceState, RegisterWorkerRequest,
 };
 use alluxio_proto::{AlluxioPath, ids};
 
+use crate::MasterError;
+use crate::namespace::FileSystemMaster;
 use crate::namespace::tree::{InodeKind, Tree};
-use crate::namespace::{FileSystemMaster, persist_ancestors};
 use crate::workers::BlockReport;
-use crate::{MasterError, now_ms};
 
-/// Files waiting for persistence: file id -> the worker it was handed to, if any.
+/// A file waiting for persistence.
+#[derive(Debug, Default)]
+struct Job {
+    /// The worker persisting it now, if any.
+    worker: Option<u64>,
+    /// Its Alluxio path when last handed out: the worker writes the UFS file of this path,
+    /// which may no longer be the file's path when it reports success.
+    handed_path: Option<AlluxioPath>,
+}
+
+/// Files waiting for persistence, by file id.
 #[derive(Debug, Default)]
 pub struct PersistQueue {
-    jobs: BTreeMap<u64, Option<u64>>,
+    jobs: BTreeMap<u64, Job>,
 }
 
 impl PersistQueue {
@@ -32,21 +42,26 @@ impl PersistQueue {
                 tree.get(*id)
                     .is_some_and(|i| i.persistence == PersistenceState::ToBePersisted)
             })
-            .map(|id| (id, None))
+            .map(|id| (id, Job::default()))
             .collect();
         Self { jobs }
     }
 
     /// Queues a file (again).
     pub fn schedule(&mut self, file_id: u64) {
-        self.jobs.insert(file_id, None);
+        self.jobs.insert(file_id, Job::default());
+    }
+
+    /// Removes a file reported persisted; returns the path it was handed out for, if known.
+    pub fn finish(&mut self, file_id: u64) -> Option<AlluxioPath> {
+        self.jobs.remove(&file_id).and_then(|job| job.handed_path)
     }
 
     /// Makes the jobs handed to these workers available to others.
     pub fn release_workers(&mut self, workers: &[u64]) {
-        for assigned in self.jobs.values_mut() {
-            if assigned.is_some_and(|w| workers.contains(&w)) {
-                *assigned = None;
+        for job in self.jobs.values_mut() {
+            if job.worker.is_some_and(|w| workers.contains(&w)) {
+                job.worker = None;
             }
         }
     }
@@ -89,6 +104,8 @@ fn report(
 impl FileSystemMaster {
     /// Registers a worker with its full block list.
     pub fn register_worker(&self, request: RegisterWorkerRequest) -> Result<(), MasterError> {
+        // A (re-)registering worker has dropped whatever it was persisting.
+        self.persist.lock().release_workers(&[request.worker_id]);
         let report = report(
             &self.tree.read(),
             request.used_bytes_on_tiers,
@@ -97,10 +114,7 @@ impl FileSystemMaster {
             Vec::new(),
         );
         let capacity = request.total_bytes_on_tiers.into_iter().collect();
-        self.blocks.register(request.worker_id, capacity, report)?;
-        // A (re-)registering worker has dropped whatever it was persisting.
-        self.persist.lock().release_workers(&[request.worker_id]);
-        Ok(())
+        self.blocks.register(request.worker_id, capacity, report)
     }
 
     /// Applies a heartbeat and answers with commands, persist jobs and pinned files.
@@ -117,22 +131,20 @@ impl FileSystemMaster {
             request.removed_block_ids,
         );
         let command = self.blocks.heartbeat(worker, report);
+        // Persist results count even from a worker asked to register again: the UFS files exist.
+        self.persisted(&request.persisted_file_ids).await?;
+        {
+            let mut queue = self.persist.lock();
+            for file in request.failed_persist_file_ids {
+                tracing::warn!(file, worker, "persisting failed; rescheduling");
+                queue.schedule(file);
+            }
+        }
         if command.command_type() == CommandType::Register {
             return Ok(BlockHeartbeatResponse {
                 command: Some(command),
                 ..Default::default()
             });
-        }
-        self.mark_persisted(&request.persisted_file_ids).await?;
-        {
-            let mut queue = self.persist.lock();
-            for file in request.persisted_file_ids {
-                queue.jobs.remove(&file);
-            }
-            for file in request.failed_persist_file_ids {
-                tracing::warn!(file, worker, "persisting failed; rescheduling");
-                queue.schedule(file);
-            }
         }
         Ok(BlockHeartbeatResponse {
             command: Some(command),
@@ -160,37 +172,13 @@ impl FileSystemMaster {
         self.persist.lock().release_workers(workers);
     }
 
-    async fn mark_persisted(&self, files: &[u64]) -> Result<(), MasterError> {
-        if files.is_empty() {
-            return Ok(());
-        }
-        self.commit(|tree, _| {
-            let now = now_ms();
-            let mut entries = Vec::new();
-            for file in files {
-                let Some(inode) = tree.get(*file).filter(|i| !i.is_dir() && !i.is_persisted()) else {
-                    continue;
-                };
-                entries.push(Entry::SetAttribute(JournalSetAttribute {
-                    id: *file,
-                    persistence_state: Some(PersistenceState::Persisted.into()),
-                    op_time_ms: now,
-                    ..Default::default()
-                }));
-                entries.extend(persist_ancestors(tree, inode.parent, now));
-            }
-            Ok((entries, ()))
-        })
-        .await
-    }
-
-    /// Hands the worker the queued files whose blocks it holds.
+    /// Hands the worker the queued files of which no other live worker holds more blocks.
     fn persist_jobs_for(&self, worker: u64) -> Vec<PersistFile> {
         let tree = self.tree.read();
         let mut queue = self.persist.lock();
         let mut out = Vec::new();
         let mut gone = Vec::new();
-        for (file, assigned) in queue.jobs.iter_mut().filter(|(_, a)| a.is_none()) {
+        for (file, job) in queue.jobs.iter_mut().filter(|(_, job)| job.worker.is_none()) {
             let Some(inode) = tree
                 .get(*file)
                 .filter(|i| i.persistence == PersistenceState::ToBePersisted)
@@ -206,14 +194,15 @@ impl FileSystemMaster {
                 continue;
             };
             let Some(path) = tree.path_of(*file) else { continue };
-            if self.blocks.holds_all(worker, block_ids) {
-                *assigned = Some(worker);
+            if self.blocks.holds_most(worker, block_ids) {
+                job.worker = Some(worker);
                 out.push(PersistFile {
                     file_id: *file,
                     ufs_path: self.ufs_path(&path),
                     block_ids: block_ids.clone(),
                     length: *length,
                 });
+                job.handed_path = Some(path);
             }
         }
         for file in gone {

@@ -93,13 +93,42 @@ async fn bind(what: &'static str, host: String, port: u16) -> Result<TcpListener
         })
 }
 
-/// The address others should use: the bound one, or the host name when bound to all interfaces.
+/// The address others should use: the configured host name with the bound port (the bind host
+/// is often 0.0.0.0, which nobody can connect to).
 fn advertised(bound: SocketAddr, hostname: &str) -> String {
-    if bound.ip().is_unspecified() {
-        format!("{hostname}:{}", bound.port())
-    } else {
-        bound.to_string()
+    format!("{hostname}:{}", bound.port())
+}
+
+/// The local folder of the journal named by `alluxio.master.journal.folder`: a plain path or a
+/// `file://` URI. Journals in a UFS (hdfs://, s3a:// ...) are refused with a clear error.
+pub fn journal_folder(conf: &Configuration) -> Result<PathBuf, MasterError> {
+    let value = conf.get(keys::MASTER_JOURNAL_FOLDER)?;
+    if let Some(path) = value.strip_prefix("file://") {
+        // file:///j is /j; file://localhost/j names the same local folder.
+        let path = path.strip_prefix("localhost").unwrap_or(path);
+        if !path.starts_with('/') {
+            return Err(journal_folder_error(
+                &value,
+                "a file:// URI must name a local absolute path, as file:///path",
+            ));
+        }
+        return Ok(PathBuf::from(path));
     }
+    match value.split_once("://") {
+        Some((scheme, _)) if !scheme.is_empty() && !scheme.contains('/') => Err(journal_folder_error(
+            &value,
+            "journals on a UFS URI are not supported yet; use a local path or a file:// URI",
+        )),
+        _ if value.trim().is_empty() => Err(journal_folder_error(&value, "it is empty")),
+        _ => Ok(PathBuf::from(value)),
+    }
+}
+
+fn journal_folder_error(value: &str, why: &str) -> MasterError {
+    MasterError::InvalidArgument(format!(
+        "{} = '{value}' cannot be used: {why}",
+        keys::MASTER_JOURNAL_FOLDER
+    ))
 }
 
 /// Resolves once shutdown is requested (or the sender is gone).
@@ -131,7 +160,7 @@ where
 
 /// Recovers the namespace from the journal and starts serving.
 pub async fn start(conf: Configuration) -> Result<RunningMaster, MasterError> {
-    let folder = PathBuf::from(conf.get(keys::MASTER_JOURNAL_FOLDER)?);
+    let folder = journal_folder(&conf)?;
     let period = conf.get_u64(keys::MASTER_JOURNAL_CHECKPOINT_PERIOD_ENTRIES)?;
     let worker_timeout = conf.get_duration(keys::MASTER_WORKER_TIMEOUT)?;
     let lost_check = conf.get_duration(keys::MASTER_WORKER_HEARTBEAT_INTERVAL)?;
@@ -237,8 +266,39 @@ pub async fn start(conf: Configuration) -> Result<RunningMaster, MasterError> {
 
 /// Deletes the journal (for `alluxio format`).
 pub fn format(conf: &Configuration) -> Result<(), MasterError> {
-    let folder = PathBuf::from(conf.get(keys::MASTER_JOURNAL_FOLDER)?);
+    let folder = journal_folder(conf)?;
     Journal::format(&folder)?;
     tracing::info!(journal = %folder.display(), "master journal formatted");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder_of(value: &str) -> Result<PathBuf, MasterError> {
+        let mut conf = Configuration::defaults();
+        conf.set(keys::MASTER_JOURNAL_FOLDER, value);
+        journal_folder(&conf)
+    }
+
+    #[test]
+    fn journal_folder_accepts_paths_and_file_uris_only() {
+        assert_eq!(folder_of("/j/x").unwrap(), PathBuf::from("/j/x"));
+        assert_eq!(folder_of("rel/j").unwrap(), PathBuf::from("rel/j"));
+        assert_eq!(folder_of("file:///j").unwrap(), PathBuf::from("/j"));
+        assert_eq!(folder_of("file://localhost/j").unwrap(), PathBuf::from("/j"));
+        assert!(folder_of("file://host/j").is_err());
+        let err = folder_of("hdfs://nn:9000/journal").unwrap_err().to_string();
+        assert!(err.contains("hdfs://nn:9000/journal"), "{err}");
+        assert!(err.contains("not supported yet"), "{err}");
+    }
+
+    #[test]
+    fn advertised_address_uses_the_host_name() {
+        let bound: SocketAddr = "0.0.0.0:19998".parse().unwrap();
+        assert_eq!(advertised(bound, "master.example"), "master.example:19998");
+        let bound: SocketAddr = "127.0.0.1:5".parse().unwrap();
+        assert_eq!(advertised(bound, "localhost"), "localhost:5");
+    }
 }

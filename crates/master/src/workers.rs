@@ -25,7 +25,11 @@ struct Worker {
     registered: bool,
     lost: bool,
     blocks: HashSet<u64>,
+    /// Blocks to tell the worker to drop in the next heartbeat answer.
     to_free: BTreeSet<u64>,
+    /// Blocks it was told to drop and has not reported removed yet: the answer may have been
+    /// lost, so a later report listing one of them sends the Free again (removal is idempotent).
+    freeing: BTreeSet<u64>,
 }
 
 struct Inner {
@@ -93,6 +97,7 @@ impl BlockMaster {
                 lost: false,
                 blocks: HashSet::new(),
                 to_free: BTreeSet::new(),
+                freeing: BTreeSet::new(),
             },
         );
         id
@@ -117,7 +122,16 @@ impl BlockMaster {
         worker.lost = false;
         worker.last_contact = Instant::now();
         worker.start_time_ms = crate::now_ms();
-        worker.to_free = report.unknown.into_iter().collect();
+        // Frees still pending (or sent but maybe lost) stay due for blocks the worker still has.
+        let mut due: BTreeSet<u64> = std::mem::take(&mut worker.to_free);
+        due.append(&mut worker.freeing);
+        worker.to_free = report
+            .added
+            .iter()
+            .map(|(block, ..)| *block)
+            .filter(|block| due.contains(block))
+            .chain(report.unknown)
+            .collect();
         for (block, length, tier) in report.added {
             blocks.add(block, length, id, &tier);
             worker.blocks.insert(block);
@@ -144,19 +158,28 @@ impl BlockMaster {
         worker.used = report.used;
         for block in report.removed {
             worker.blocks.remove(&block);
+            worker.freeing.remove(&block);
             blocks.remove_location(block, id);
         }
         for (block, length, tier) in report.added {
+            if worker.freeing.remove(&block) {
+                worker.to_free.insert(block);
+            }
             blocks.add(block, length, id, &tier);
             worker.blocks.insert(block);
         }
-        worker.to_free.extend(report.unknown);
+        for block in report.unknown {
+            worker.freeing.remove(&block);
+            worker.to_free.insert(block);
+        }
         if worker.to_free.is_empty() {
             return Command::default();
         }
+        let block_ids: Vec<u64> = worker.to_free.iter().copied().collect();
+        worker.freeing.append(&mut worker.to_free);
         Command {
             command_type: CommandType::Free.into(),
-            block_ids: std::mem::take(&mut worker.to_free).into_iter().collect(),
+            block_ids,
         }
     }
 
@@ -251,13 +274,25 @@ impl BlockMaster {
         })
     }
 
-    /// Whether `worker` holds every one of `block_ids`.
-    pub fn holds_all(&self, worker: u64, block_ids: &[u64]) -> bool {
+    /// Whether `worker` is a live worker holding at least one of `block_ids` and no fewer than
+    /// any other live worker: the best one to persist the file (it fetches the rest).
+    pub fn holds_most(&self, worker: u64, block_ids: &[u64]) -> bool {
         let inner = self.inner.lock();
-        inner
+        let held = |w: &Worker| block_ids.iter().filter(|b| w.blocks.contains(b)).count();
+        let Some(mine) = inner
             .workers
             .get(&worker)
-            .is_some_and(|w| block_ids.iter().all(|b| w.blocks.contains(b)))
+            .filter(|w| w.registered && !w.lost)
+            .map(held)
+        else {
+            return false;
+        };
+        mine > 0
+            && inner
+                .workers
+                .values()
+                .filter(|w| w.registered && !w.lost)
+                .all(|w| held(w) <= mine)
     }
 
     /// Live and lost workers.

@@ -103,15 +103,30 @@ impl Clients {
 
     /// Creates and completes a MUST_CACHE file with blocks committed by `worker`.
     async fn write(&mut self, path: &str, length: u64, worker: u64) -> FileInfo {
+        self.write_spread(path, WriteType::MustCache, length, &[worker])
+            .await
+    }
+
+    /// Creates and completes a file of 100-byte blocks committed by `workers` in turn.
+    async fn write_spread(
+        &mut self,
+        path: &str,
+        write_type: WriteType,
+        length: u64,
+        workers: &[u64],
+    ) -> FileInfo {
         let create = CreateFileRequest {
             path: path.into(),
             recursive: true,
-            write_type: WriteType::MustCache.into(),
+            write_type: write_type.into(),
             ..Default::default()
         };
         self.fs.create_file(create).await.unwrap();
         let mut left = length;
-        while left > 0 {
+        for worker in workers.iter().cycle() {
+            if left == 0 {
+                break;
+            }
             let request = GetNewBlockIdForFileRequest { path: path.into() };
             let block_id = self
                 .fs
@@ -121,7 +136,7 @@ impl Clients {
                 .into_inner()
                 .block_id;
             let commit = CommitBlockRequest {
-                worker_id: worker,
+                worker_id: *worker,
                 tier_alias: "MEM".into(),
                 block_id,
                 length: left.min(100),
@@ -467,14 +482,22 @@ async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
 #[tokio::test]
 async fn web_port_serves_health_and_json() {
     let dirs = dirs();
-    let master = start(conf(&dirs, &[])).await.unwrap();
+    let master = start(conf(&dirs, &[(keys::MASTER_HOSTNAME, "master.example")]))
+        .await
+        .unwrap();
     let health = http_get(master.web_addr(), "/health").await;
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
     assert!(health.ends_with("OK"), "{health}");
     let info = http_get(master.web_addr(), "/api/v1/master/info").await;
     let body = info.split("\r\n\r\n").nth(1).unwrap();
     let json: serde_json::Value = serde_json::from_str(body).unwrap();
-    assert_eq!(json["rpcAddress"], master.rpc_addr().to_string());
+    // The configured host name, not the bind address clients cannot always reach.
+    let rpc = format!("master.example:{}", master.rpc_addr().port());
+    let web = format!("master.example:{}", master.web_addr().port());
+    assert_eq!(
+        (&json["rpcAddress"], &json["webAddress"]),
+        (&rpc.into(), &web.into())
+    );
     assert_eq!(json["workerCount"], 0);
     let version = http_get(master.web_addr(), "/api/v1/master/version").await;
     assert!(
@@ -500,5 +523,36 @@ async fn format_wipes_the_namespace() {
         c.status("/kept-until-format").await.unwrap_err().code(),
         Code::NotFound
     );
+    master.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn async_through_blocks_on_two_workers_are_persisted_by_the_fuller_one() {
+    let dirs = dirs();
+    let master = start(conf(&dirs, &[])).await.unwrap();
+    let mut c = clients(&master).await;
+    let (w1, w2) = (c.register("w1").await, c.register("w2").await);
+    let info = c
+        .write_spread("/spread", WriteType::AsyncThrough, 300, &[w1, w2, w2])
+        .await;
+    assert_eq!(info.persistence_state(), PersistenceState::ToBePersisted);
+    assert!(c.heartbeat(w1).await.persist_files.is_empty());
+    let jobs = c.heartbeat(w2).await.persist_files;
+    assert_eq!(
+        jobs.len(),
+        1,
+        "the worker holding 2 of the 3 blocks persists the file"
+    );
+    assert_eq!((jobs[0].file_id, jobs[0].length), (info.file_id, 300));
+    assert_eq!(jobs[0].block_ids, info.block_ids);
+    std::fs::write(dirs.ufs.path().join("spread"), [7u8; 300]).unwrap();
+    let done = BlockHeartbeatRequest {
+        worker_id: w2,
+        persisted_file_ids: vec![info.file_id],
+        ..Default::default()
+    };
+    c.worker.block_heartbeat(done).await.unwrap();
+    let status = c.status("/spread").await.unwrap();
+    assert_eq!(status.persistence_state(), PersistenceState::Persisted);
     master.shutdown().await.unwrap();
 }

@@ -78,6 +78,11 @@ impl FileSystemMaster {
             0 => settings.default_block_size,
             size => size,
         };
+        if block_size == 0 {
+            return Err(MasterError::InvalidArgument(format!(
+                "cannot create {path}: its block size is 0; give a positive block size"
+            )));
+        }
         let id = self
             .commit(|tree, alloc| {
                 if tree.lookup(path).is_some() {
@@ -121,7 +126,8 @@ impl FileSystemMaster {
             if *completed {
                 return Err(MasterError::FileAlreadyCompleted(path.to_string()));
             }
-            let block_id = ids::block_id(ids::container_id(inode.id), block_ids.len() as u64);
+            let sequence = block_sequence(path, block_ids.len() as u64)?;
+            let block_id = ids::block_id(ids::container_id(inode.id), sequence);
             let entry = Entry::AddBlock(JournalAddBlock {
                 file_id: inode.id,
                 block_id,
@@ -203,7 +209,10 @@ impl FileSystemMaster {
         length: u64,
         allocated: &[u64],
     ) -> Result<Vec<u64>, MasterError> {
-        if write_type == WriteType::Through {
+        if write_type.writes_through() {
+            // The UFS copy is complete whatever the workers kept (evictions while writing are
+            // normal): every block exists, and the cached ones keep their locations.
+            block_sequence(path, length.div_ceil(block_size.max(1)).saturating_sub(1))?;
             return Ok(derived_block_ids(id, length, block_size));
         }
         let mut committed = Vec::new();
@@ -217,15 +226,25 @@ impl FileSystemMaster {
         if total == length {
             return Ok(committed);
         }
-        if write_type == WriteType::CacheThrough && committed.is_empty() {
-            // The UFS copy is complete even if no worker kept a block.
-            return Ok(derived_block_ids(id, length, block_size));
-        }
         Err(MasterError::FileIncomplete {
             path: path.to_string(),
             reason: format!("the length given is {length} bytes but its committed blocks hold {total} bytes"),
         })
     }
+}
+
+/// The largest number of blocks of one file: the sequence part of a block id holds 24 bits, and
+/// the all-ones sequence is the file id itself.
+pub(super) const MAX_BLOCKS_PER_FILE: u64 = ids::MAX_SEQUENCE - 1;
+
+/// `sequence` if a block of `path` may have it.
+pub(super) fn block_sequence(path: &AlluxioPath, sequence: u64) -> Result<u64, MasterError> {
+    if sequence >= MAX_BLOCKS_PER_FILE {
+        return Err(MasterError::InvalidArgument(format!(
+            "file {path} has reached the maximum of {MAX_BLOCKS_PER_FILE} blocks; use a larger block size"
+        )));
+    }
+    Ok(sequence)
 }
 
 fn mkdir(id: u64, parent: u64, name: &str, persisted: bool, now: i64, settings: &super::FsSettings) -> Entry {

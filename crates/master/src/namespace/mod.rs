@@ -174,3 +174,7 @@ pub(crate) fn derived_block_ids(file_id: u64, length: u64, block_size: u64) -> V
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_blocks;
+#[cfg(test)]
+mod tests_persist;

@@ -17,11 +17,11 @@ use crate::journal_writer::{JournalStore, JournalWriter};
 
 /// A journal in memory: a checkpoint replaces everything up to its sequence by the snapshot.
 #[derive(Default)]
-struct MemoryJournal {
-    entries: Mutex<Vec<JournalEntry>>,
+pub(super) struct MemoryJournal {
+    pub(super) entries: Mutex<Vec<JournalEntry>>,
     since_checkpoint: Mutex<u64>,
     next_sequence: Mutex<u64>,
-    checkpoints: Mutex<u64>,
+    pub(super) checkpoints: Mutex<u64>,
 }
 
 #[async_trait::async_trait]
@@ -50,13 +50,13 @@ impl JournalStore for MemoryJournal {
     }
 }
 
-struct Fixture {
-    fs: FileSystemMaster,
-    journal: Arc<MemoryJournal>,
-    ufs_dir: tempfile::TempDir,
+pub(super) struct Fixture {
+    pub(super) fs: FileSystemMaster,
+    pub(super) journal: Arc<MemoryJournal>,
+    pub(super) ufs_dir: tempfile::TempDir,
 }
 
-fn fixture(checkpoint_period: u64) -> Fixture {
+pub(super) fn fixture(checkpoint_period: u64) -> Fixture {
     let ufs_dir = tempfile::tempdir().expect("temp dir");
     let journal = Arc::new(MemoryJournal::default());
     let tree = Arc::new(RwLock::new(Tree::new()));
@@ -74,11 +74,11 @@ fn fixture(checkpoint_period: u64) -> Fixture {
     Fixture { fs, journal, ufs_dir }
 }
 
-fn p(path: &str) -> AlluxioPath {
+pub(super) fn p(path: &str) -> AlluxioPath {
     AlluxioPath::new(path).expect("valid test path")
 }
 
-fn file_options(write_type: WriteType) -> CreateFileOptions {
+pub(super) fn file_options(write_type: WriteType) -> CreateFileOptions {
     CreateFileOptions {
         recursive: true,
         block_size: 0,
@@ -90,7 +90,7 @@ fn file_options(write_type: WriteType) -> CreateFileOptions {
 
 impl Fixture {
     /// Registers a worker and returns its id.
-    fn worker(&self, host: &str) -> u64 {
+    pub(super) fn worker(&self, host: &str) -> u64 {
         let id = self.fs.blocks.worker_id(WorkerNetAddress {
             host: host.into(),
             rpc_port: 1,
@@ -109,7 +109,7 @@ impl Fixture {
     }
 
     /// Writes a MUST_CACHE file of `length` bytes through `worker`, block by block.
-    async fn write_cached(&self, path: &str, length: u64, worker: u64) {
+    pub(super) async fn write_cached(&self, path: &str, length: u64, worker: u64) {
         self.fs
             .create_file(&p(path), file_options(WriteType::MustCache))
             .await
@@ -132,13 +132,13 @@ impl Fixture {
         self.fs.complete_file(&p(path), length).await.expect("complete");
     }
 
-    fn replayed(&self) -> Tree {
+    pub(super) fn replayed(&self) -> Tree {
         let entries = self.journal.entries.lock().clone();
         Tree::replay(&entries).expect("journal replays")
     }
 }
 
-fn code(err: MasterError) -> tonic::Code {
+pub(super) fn code(err: MasterError) -> tonic::Code {
     tonic::Status::from(err).code()
 }
 

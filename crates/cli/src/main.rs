@@ -1,6 +1,6 @@
 //! The `alluxio` binary: runs the servers (`master`, `worker`, `local`), the file system shell
 //! (`fs`), cluster administration (`fsadmin`, `format`), configuration inspection (`getConf`), the
-//! end-to-end check (`runTests`) and `version`.
+//! end-to-end check (`runTests`), the Mesos framework (`mesos`) and `version`.
 
 mod args;
 mod exit;
@@ -9,6 +9,7 @@ mod fs;
 mod fsadmin;
 mod get_conf;
 mod logging;
+mod mesos;
 mod run_tests;
 mod server;
 
@@ -51,6 +52,8 @@ enum Command {
     /// Write and read back a file with every write type and read type.
     #[command(name = "runTests")]
     RunTests,
+    /// Run the Alluxio framework on Apache Mesos until SIGINT/SIGTERM.
+    Mesos(mesos::MesosArgs),
     /// Print the version.
     Version,
 }
@@ -69,7 +72,10 @@ fn run() -> anyhow::Result<ExitCode> {
         Ok(cli) => cli,
         Err(err) => return Ok(exit::usage(&err)),
     };
-    if !matches!(cli.command, Command::Local | Command::Master | Command::Worker) {
+    if !matches!(
+        cli.command,
+        Command::Local | Command::Master | Command::Worker | Command::Mesos(_)
+    ) {
         // Before loading, so warnings about the site file reach the user.
         logging::init_client();
     }
@@ -96,6 +102,7 @@ fn dispatch(command: Command, conf: Configuration) -> anyhow::Result<ExitCode> {
         Command::Fs(args) => runtime()?.block_on(fs::run(conf, args)),
         Command::Fsadmin(args) => runtime()?.block_on(fsadmin::run(conf, args)),
         Command::RunTests => runtime()?.block_on(run_tests::run(conf)),
+        Command::Mesos(args) => mesos::run(conf, args),
     }
 }
 

@@ -1,0 +1,421 @@
+//! The framework driver: subscribes, feeds events to the policy, turns its actions into calls,
+//! persists its state after each step, resubscribes when the stream dies, and tears the
+//! framework down when told to stop.
+
+mod convert;
+mod state_file;
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::time::Duration;
+
+use alluxio_conf::{Configuration, keys};
+
+use crate::error::MesosError;
+use crate::http::{Caller, Credentials, SchedulerClient, Subscription, parse_masters};
+use crate::policy::{Action, Input, Scheduler, SchedulerConfig, SchedulerState, StatusUpdate, TaskState};
+use crate::tasks::TaskTemplate;
+use crate::wire::{Call, Capability, EventType, FrameworkInfo, Id};
+
+/// First wait before resubscribing; doubled after each failure.
+const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
+/// Longest wait between subscription attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(15);
+/// Heartbeat interval assumed until SUBSCRIBED tells the real one (the Mesos default).
+const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(15);
+/// How long a stop may spend re-attaching to send TEARDOWN.
+const STOP_TIMEOUT: Duration = Duration::from_secs(30);
+/// Framework name Alluxio registers with.
+const FRAMEWORK_NAME: &str = "alluxio";
+
+/// Runs the framework against `masters` (`host:port[,host:port]` or URLs) until `shutdown`
+/// completes, then tears it down (Mesos kills every task) and forgets the framework id.
+/// `alluxio_master_host` pins the master task to that agent host.
+pub async fn run(
+    conf: Configuration,
+    masters: &str,
+    alluxio_master_host: Option<String>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), MesosError> {
+    let driver = Driver::new(&conf, masters, alluxio_master_host)?;
+    driver.run(shutdown).await
+}
+
+/// How a subscription ended.
+enum SessionEnd {
+    /// Shutdown was requested and TEARDOWN sent.
+    Stopped,
+    /// Shutdown was requested before Mesos confirmed the subscription.
+    StopRequested,
+    /// The stream is gone; resubscribe.
+    Lost(String),
+}
+
+/// The driver's state besides the policy's.
+struct Driver {
+    client: SchedulerClient,
+    scheduler: Scheduler,
+    template: TaskTemplate,
+    state_path: PathBuf,
+    persisted: SchedulerState,
+    framework: FrameworkInfo,
+    master_web_port: u16,
+    missed_heartbeats: u32,
+}
+
+/// The live subscription calls go to.
+struct Link<'a> {
+    caller: &'a Caller,
+    framework_id: &'a Id,
+}
+
+impl Driver {
+    fn new(
+        conf: &Configuration,
+        masters: &str,
+        alluxio_master_host: Option<String>,
+    ) -> Result<Self, MesosError> {
+        if let Some(url) = conf.get_opt(keys::INTEGRATION_MESOS_JDK_URL)?
+            && !url.trim().eq_ignore_ascii_case("LOCAL")
+        {
+            tracing::info!(
+                "{}={url} and {} are ignored: this Alluxio has no JVM",
+                keys::INTEGRATION_MESOS_JDK_URL,
+                keys::INTEGRATION_MESOS_JDK_PATH
+            );
+        }
+        let config = SchedulerConfig::from_conf(conf, alluxio_master_host)?;
+        let state_path = PathBuf::from(conf.get(keys::INTEGRATION_MESOS_FRAMEWORK_STATE_FILE)?);
+        let persisted = state_file::load(&state_path)?;
+        let mut scheduler = Scheduler::new(config);
+        scheduler.restore(persisted.clone());
+        if let Some(id) = &persisted.framework_id {
+            tracing::info!(
+                "state file {} names framework {id} with {} tasks: re-attaching to it",
+                state_path.display(),
+                persisted.tasks.len()
+            );
+        }
+        let principal = conf.get_opt(keys::INTEGRATION_MESOS_PRINCIPAL)?;
+        let credentials = match (&principal, conf.get_opt(keys::INTEGRATION_MESOS_SECRET)?) {
+            (Some(principal), Some(secret)) => Some(Credentials {
+                principal: principal.clone(),
+                secret,
+            }),
+            _ => None,
+        };
+        let role = conf.get(keys::INTEGRATION_MESOS_ROLE)?;
+        let user = match conf.get_opt(keys::INTEGRATION_MESOS_USER)? {
+            Some(user) => user,
+            // The HTTP API does not fill in the user as libmesos did; run tasks as ourselves.
+            None => std::env::var("USER")
+                .or_else(|_| std::env::var("LOGNAME"))
+                .unwrap_or_default(),
+        };
+        let framework = FrameworkInfo {
+            user,
+            name: FRAMEWORK_NAME.to_string(),
+            failover_timeout: Some(
+                conf.get_duration(keys::INTEGRATION_MESOS_FAILOVER_TIMEOUT)?
+                    .as_secs_f64(),
+            ),
+            checkpoint: Some(true),
+            roles: vec![role],
+            capabilities: vec![Capability {
+                kind: "MULTI_ROLE".to_string(),
+            }],
+            principal,
+            ..Default::default()
+        };
+        Ok(Self {
+            client: SchedulerClient::new(parse_masters(masters)?, credentials)?,
+            scheduler,
+            template: TaskTemplate::from_conf(conf)?,
+            state_path,
+            persisted,
+            framework,
+            master_web_port: conf.get_port(keys::MASTER_WEB_PORT)?,
+            missed_heartbeats: conf
+                .get_u64(keys::INTEGRATION_MESOS_HEARTBEAT_MISSED_MAX)?
+                .clamp(1, 1000) as u32,
+        })
+    }
+
+    /// FrameworkInfo for the next SUBSCRIBE: the persisted id and, once known, the master's UI.
+    fn framework_info(&self) -> FrameworkInfo {
+        FrameworkInfo {
+            id: self.scheduler.state().framework_id.as_deref().map(Id::new),
+            webui_url: self
+                .scheduler
+                .master_hostname()
+                .map(|host| format!("http://{host}:{}/", self.master_web_port)),
+            ..self.framework.clone()
+        }
+    }
+
+    async fn run(mut self, shutdown: impl Future<Output = ()>) -> Result<(), MesosError> {
+        let mut shutdown = std::pin::pin!(shutdown);
+        let mut backoff = INITIAL_BACKOFF;
+        loop {
+            let call = Call::subscribe(self.framework_info());
+            let subscribed = tokio::select! {
+                biased;
+                () = shutdown.as_mut() => return self.stop_detached().await,
+                subscribed = self.client.subscribe(&call) => subscribed,
+            };
+            let end = match subscribed {
+                Ok(mut subscription) => {
+                    self.session(&mut subscription, shutdown.as_mut(), &mut backoff)
+                        .await?
+                }
+                Err(e) => SessionEnd::Lost(e.to_string()),
+            };
+            let reason = match end {
+                SessionEnd::Stopped => return Ok(()),
+                SessionEnd::StopRequested => return self.stop_detached().await,
+                SessionEnd::Lost(reason) => reason,
+            };
+            tracing::warn!(
+                "lost the Mesos master ({reason}); subscribing again in {} s",
+                backoff.as_secs()
+            );
+            self.step(Input::Disconnected, None).await;
+            tokio::select! {
+                biased;
+                () = shutdown.as_mut() => return self.stop_detached().await,
+                () = tokio::time::sleep(backoff) => {}
+            }
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+    }
+
+    /// Handles one subscription's events until it dies or shutdown is requested.
+    async fn session(
+        &mut self,
+        subscription: &mut Subscription,
+        mut shutdown: Pin<&mut impl Future<Output = ()>>,
+        backoff: &mut Duration,
+    ) -> Result<SessionEnd, MesosError> {
+        let caller = subscription.caller();
+        let requested_id = self.scheduler.state().framework_id.clone();
+        let mut framework_id: Option<Id> = None;
+        let mut silence_limit = DEFAULT_HEARTBEAT * self.missed_heartbeats;
+        loop {
+            let next = tokio::select! {
+                biased;
+                () = shutdown.as_mut() => return match &framework_id {
+                    Some(id) => self.teardown(&caller, id).await.map(|()| SessionEnd::Stopped),
+                    None => Ok(SessionEnd::StopRequested),
+                },
+                next = tokio::time::timeout(silence_limit, subscription.next_event()) => next,
+            };
+            let event = match next {
+                Err(_) => {
+                    return Ok(SessionEnd::Lost(format!(
+                        "no event from {} for {} s, {} heartbeats missed",
+                        subscription.url(),
+                        silence_limit.as_secs(),
+                        self.missed_heartbeats
+                    )));
+                }
+                Ok(Err(e)) => return Ok(SessionEnd::Lost(e.to_string())),
+                Ok(Ok(None)) => {
+                    return Ok(SessionEnd::Lost(format!(
+                        "{} closed the event stream",
+                        subscription.url()
+                    )));
+                }
+                Ok(Ok(Some(event))) => event,
+            };
+            if let (EventType::Subscribed, Some(subscribed)) = (event.kind, &event.subscribed) {
+                let interval = subscribed
+                    .heartbeat_interval_seconds
+                    .filter(|s| s.is_finite() && *s > 0.0)
+                    .map_or(DEFAULT_HEARTBEAT, Duration::from_secs_f64);
+                silence_limit = interval * self.missed_heartbeats;
+                *backoff = INITIAL_BACKOFF;
+                let id = subscribed.framework_id.clone();
+                let reattached = requested_id.as_deref() == Some(id.value.as_str());
+                tracing::info!(
+                    "subscribed to {} as framework {} (stream {}, heartbeat every {} s)",
+                    subscription.url(),
+                    id.value,
+                    caller.stream_id(),
+                    interval.as_secs_f64()
+                );
+                framework_id = Some(id.clone());
+                let input = Input::Subscribed {
+                    framework_id: id.value.clone(),
+                    reattached,
+                };
+                self.step(
+                    input,
+                    Some(Link {
+                        caller: &caller,
+                        framework_id: &id,
+                    }),
+                )
+                .await;
+                continue;
+            }
+            if event.kind == EventType::Error {
+                let message = event.error.map(|e| e.message).unwrap_or_default();
+                if framework_id.is_none() && requested_id.is_some() {
+                    self.forget_framework(&format!("Mesos refused to re-attach it ({message})"));
+                }
+                return Ok(SessionEnd::Lost(format!("the master sent ERROR: {message}")));
+            }
+            let Some(id) = &framework_id else {
+                let kind = event.kind;
+                return Ok(SessionEnd::Lost(format!("{kind:?} event before SUBSCRIBED")));
+            };
+            if let Some(input) = convert::input(event) {
+                self.step(
+                    input,
+                    Some(Link {
+                        caller: &caller,
+                        framework_id: id,
+                    }),
+                )
+                .await;
+            }
+        }
+    }
+
+    /// Feeds `input` to the policy, persists the state, then carries out the actions in order.
+    /// Persisting first means a crash right after a LAUNCH can never reuse its task id.
+    async fn step(&mut self, input: Input, link: Option<Link<'_>>) {
+        let mut queue: VecDeque<Action> = self.scheduler.handle(input).into();
+        self.persist();
+        while let Some(action) = queue.pop_front() {
+            if let Action::Log(line) = &action {
+                tracing::info!("{line}");
+                continue;
+            }
+            let Some(link) = &link else {
+                tracing::warn!("not subscribed, dropping {action:?}");
+                continue;
+            };
+            let refuse = self.scheduler.config().refuse_seconds;
+            let call = match convert::call(&action, link.framework_id, &self.template, refuse) {
+                Ok(Some(call)) => call,
+                Ok(None) => continue,
+                Err(message) => {
+                    tracing::warn!("{message}");
+                    continue;
+                }
+            };
+            if let Err(e) = link.caller.send(&call).await {
+                tracing::warn!("{e}");
+                if let Action::Launch { agent_id, task, .. } = action {
+                    // Mesos never saw the task: let the policy forget it and relaunch.
+                    let dropped = StatusUpdate {
+                        task_id: task.task_id,
+                        agent_id,
+                        state: TaskState::Dropped,
+                        healthy: None,
+                        uuid: None,
+                        message: Some(format!("the ACCEPT call failed: {e}")),
+                        reason: None,
+                    };
+                    queue.extend(self.scheduler.handle(Input::StatusUpdate(dropped)));
+                }
+            }
+        }
+        self.persist();
+    }
+
+    /// Writes the state file if the state changed; a failure is retried at the next step.
+    fn persist(&mut self) {
+        if self.scheduler.state() == &self.persisted {
+            return;
+        }
+        match state_file::save(&self.state_path, self.scheduler.state()) {
+            Ok(()) => self.persisted = self.scheduler.state().clone(),
+            Err(e) => tracing::error!("{e}"),
+        }
+    }
+
+    /// Drops the framework id (keeping the task counter) so the next SUBSCRIBE registers anew.
+    fn forget_framework(&mut self, why: &str) {
+        let old = self.scheduler.state();
+        tracing::warn!(
+            "forgetting framework {}: {why}",
+            old.framework_id.as_deref().unwrap_or("(none)")
+        );
+        let fresh = SchedulerState {
+            next_task_id: old.next_task_id,
+            ..Default::default()
+        };
+        self.scheduler.restore(fresh);
+        self.persist();
+    }
+
+    /// TEARDOWN on a live subscription, then forget the framework.
+    async fn teardown(&mut self, caller: &Caller, framework_id: &Id) -> Result<(), MesosError> {
+        caller
+            .send(&Call::teardown(framework_id.clone()))
+            .await
+            .inspect_err(|e| {
+                tracing::error!(
+                    "TEARDOWN of framework {} failed ({e}); its tasks keep running until the failover \
+                 timeout or an operator tears it down on the Mesos master's /teardown endpoint",
+                    framework_id.value
+                )
+            })?;
+        tracing::info!(
+            "framework {} torn down: Mesos kills every Alluxio task",
+            framework_id.value
+        );
+        self.forget_framework("it was torn down");
+        Ok(())
+    }
+
+    /// Stop requested while not subscribed: re-attach briefly to send TEARDOWN.
+    async fn stop_detached(mut self) -> Result<(), MesosError> {
+        let Some(id) = self.scheduler.state().framework_id.clone().map(Id::new) else {
+            tracing::info!("stopping: Mesos never registered this framework, nothing to tear down");
+            return Ok(());
+        };
+        let call = Call::subscribe(self.framework_info());
+        let attach = async {
+            let mut subscription = self.client.subscribe(&call).await?;
+            wait_subscribed(&mut subscription).await?;
+            Ok::<_, MesosError>(subscription)
+        };
+        let url = self.client.masters_text();
+        let subscription =
+            tokio::time::timeout(STOP_TIMEOUT, attach)
+                .await
+                .map_err(|_| MesosError::Timeout {
+                    url,
+                    call: "SUBSCRIBE".to_string(),
+                    seconds: STOP_TIMEOUT.as_secs(),
+                })??;
+        self.teardown(&subscription.caller(), &id).await
+    }
+}
+
+/// Reads events until SUBSCRIBED: calls are accepted only after it.
+async fn wait_subscribed(subscription: &mut Subscription) -> Result<(), MesosError> {
+    let url = subscription.url().to_string();
+    let ended = |reason: String| MesosError::StreamEnded {
+        url: url.clone(),
+        reason,
+    };
+    loop {
+        match subscription.next_event().await? {
+            Some(event) if event.kind == EventType::Subscribed => return Ok(()),
+            Some(event) if event.kind == EventType::Error => {
+                return Err(ended(format!(
+                    "ERROR: {}",
+                    event.error.map(|e| e.message).unwrap_or_default()
+                )));
+            }
+            Some(_) => {}
+            None => return Err(ended("closed before SUBSCRIBED".to_string())),
+        }
+    }
+}

@@ -1,0 +1,425 @@
+//! The v1 scheduler HTTP client: SUBSCRIBE with its RecordIO event stream, and every other call
+//! as its own request carrying `Mesos-Stream-Id`.
+
+use std::pin::Pin;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::{Stream, StreamExt};
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, HeaderValue, LOCATION};
+
+use crate::error::MesosError;
+use crate::wire::recordio::Decoder;
+use crate::wire::{Call, CallType, Event};
+
+/// Path of the scheduler endpoint on a master.
+const SCHEDULER_PATH: &str = "/api/v1/scheduler";
+/// Header naming the subscription on every call.
+const STREAM_ID: &str = "Mesos-Stream-Id";
+/// Mesos caps stream ids at 128 bytes.
+const MAX_STREAM_ID: usize = 128;
+/// Redirects followed from one configured master before trying the next.
+const MAX_REDIRECTS: usize = 4;
+/// Deadline for a call's answer, and for SUBSCRIBE's response headers.
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default Mesos master port, when an address names none.
+const DEFAULT_PORT: u16 = 5050;
+
+/// One master, as `host:port`; spoken to over plain HTTP (this build has no TLS).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// `host:port`.
+    pub authority: String,
+}
+
+impl Endpoint {
+    /// The scheduler endpoint URL on this master.
+    pub fn url(&self) -> String {
+        format!("http://{}{SCHEDULER_PATH}", self.authority)
+    }
+
+    /// Parses `host[:port]` or `http://host[:port][/path]`.
+    fn parse(text: &str, address: &str) -> Result<Self, MesosError> {
+        let bad = |reason: &str| MesosError::BadAddress {
+            address: address.to_string(),
+            reason: reason.to_string(),
+        };
+        let rest = match text.split_once("://") {
+            Some(("http", rest)) => rest,
+            Some(("https", _)) => {
+                return Err(bad(
+                    "https:// needs TLS, which this build does not include; use http://",
+                ));
+            }
+            Some((scheme, _)) => return Err(bad(&format!("scheme {scheme}:// is not supported"))),
+            None => text,
+        };
+        let authority = rest.split('/').next().unwrap_or_default();
+        if authority.is_empty() || authority.contains(char::is_whitespace) || authority.contains('@') {
+            return Err(bad(&format!("{text:?} names no host")));
+        }
+        // A bracketed IPv6 literal has colons of its own; the port follows the bracket.
+        let port_part = authority.rsplit_once(']').map_or(authority, |(_, after)| after);
+        let authority = match port_part.rsplit_once(':') {
+            Some((_, port)) => {
+                port.parse::<u16>()
+                    .map_err(|_| bad(&format!("port {port:?} is not a number")))?;
+                authority.to_string()
+            }
+            None => format!("{authority}:{DEFAULT_PORT}"),
+        };
+        Ok(Self { authority })
+    }
+
+    /// The leader named by a 307 `Location`: `host:port`, `//host:port/...` or a full URL.
+    fn redirected(location: &str) -> Option<Self> {
+        Self::parse(location.strip_prefix("//").unwrap_or(location), location).ok()
+    }
+}
+
+/// Parses the `--mesos` argument: one or more comma-separated masters.
+pub fn parse_masters(address: &str) -> Result<Vec<Endpoint>, MesosError> {
+    let masters = address
+        .split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| Endpoint::parse(part, address))
+        .collect::<Result<Vec<_>, _>>()?;
+    if masters.is_empty() {
+        return Err(MesosError::BadAddress {
+            address: address.to_string(),
+            reason: "no master given".to_string(),
+        });
+    }
+    Ok(masters)
+}
+
+/// Principal and secret for HTTP basic authentication.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// The principal.
+    pub principal: String,
+    /// The secret.
+    pub secret: String,
+}
+
+/// Client of the scheduler API of a list of masters.
+#[derive(Debug, Clone)]
+pub struct SchedulerClient {
+    http: reqwest::Client,
+    masters: Vec<Endpoint>,
+    credentials: Option<Credentials>,
+}
+
+impl SchedulerClient {
+    /// A client trying `masters` in order; redirects are followed by hand (307 only).
+    pub fn new(masters: Vec<Endpoint>, credentials: Option<Credentials>) -> Result<Self, MesosError> {
+        let url = masters.first().map(Endpoint::url).unwrap_or_default();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|source| MesosError::Transport { url, source })?;
+        Ok(Self {
+            http,
+            masters,
+            credentials,
+        })
+    }
+
+    /// Sends SUBSCRIBE to each master in turn (following 307s) until one opens a stream.
+    pub async fn subscribe(&self, call: &Call) -> Result<Subscription, MesosError> {
+        let mut last = None;
+        for master in &self.masters {
+            match self.subscribe_at(master.clone(), call).await {
+                Ok(subscription) => return Ok(subscription),
+                Err(e) => {
+                    tracing::warn!("SUBSCRIBE via {} failed: {e}", master.url());
+                    last = Some(e);
+                }
+            }
+        }
+        let masters = self.masters_text();
+        Err(match last {
+            Some(last) => MesosError::NoMaster {
+                masters,
+                last: Box::new(last),
+            },
+            None => MesosError::BadAddress {
+                address: masters,
+                reason: "no master given".into(),
+            },
+        })
+    }
+
+    /// The masters as `host:port,host:port`, for messages.
+    pub fn masters_text(&self) -> String {
+        self.masters
+            .iter()
+            .map(|m| m.authority.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    async fn subscribe_at(&self, mut endpoint: Endpoint, call: &Call) -> Result<Subscription, MesosError> {
+        for _ in 0..=MAX_REDIRECTS {
+            let url = endpoint.url();
+            let request = self
+                .authorised(self.http.post(&url))
+                .header(ACCEPT, "application/json")
+                .json(call)
+                .send();
+            let response = tokio::time::timeout(CALL_TIMEOUT, request)
+                .await
+                .map_err(|_| timeout(&url, CallType::Subscribe))?
+                .map_err(|source| MesosError::Transport {
+                    url: url.clone(),
+                    source,
+                })?;
+            match response.status() {
+                StatusCode::OK => return Subscription::open(self, endpoint, response),
+                StatusCode::TEMPORARY_REDIRECT => {
+                    let location = response
+                        .headers()
+                        .get(LOCATION)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    let leader = location.as_deref().and_then(Endpoint::redirected);
+                    let Some(leader) = leader else {
+                        return Err(MesosError::BadRedirect { url, location });
+                    };
+                    tracing::info!(
+                        "Mesos master {url} is not the leader; following to {}",
+                        leader.url()
+                    );
+                    endpoint = leader;
+                }
+                status => return Err(rejected(url, CallType::Subscribe, status, response).await),
+            }
+        }
+        Err(MesosError::BadRedirect {
+            url: endpoint.url(),
+            location: None,
+        })
+    }
+
+    fn authorised(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.credentials {
+            Some(c) => request.basic_auth(&c.principal, Some(&c.secret)),
+            None => request,
+        }
+    }
+}
+
+/// An open event stream on the leading master.
+pub struct Subscription {
+    url: String,
+    body: Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>,
+    decoder: Decoder,
+    caller: Caller,
+}
+
+impl std::fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscription")
+            .field("url", &self.url)
+            .field("caller", &self.caller)
+            .finish()
+    }
+}
+
+impl Subscription {
+    fn open(
+        client: &SchedulerClient,
+        endpoint: Endpoint,
+        response: reqwest::Response,
+    ) -> Result<Self, MesosError> {
+        let url = endpoint.url();
+        let stream_id = response
+            .headers()
+            .get(STREAM_ID)
+            .filter(|v| !v.is_empty() && v.len() <= MAX_STREAM_ID)
+            .cloned()
+            .ok_or_else(|| MesosError::NoStreamId { url: url.clone() })?;
+        let caller = Caller {
+            client: client.clone(),
+            url: url.clone(),
+            stream_id,
+        };
+        Ok(Self {
+            url,
+            body: Box::pin(response.bytes_stream()),
+            decoder: Decoder::default(),
+            caller,
+        })
+    }
+
+    /// The next event; `Ok(None)` when the master closed the stream on a record boundary.
+    pub async fn next_event(&mut self) -> Result<Option<Event>, MesosError> {
+        loop {
+            let record = self
+                .decoder
+                .next_record()
+                .map_err(|source| MesosError::RecordIo {
+                    url: self.url.clone(),
+                    source,
+                })?;
+            if let Some(record) = record {
+                return serde_json::from_slice(&record)
+                    .map(Some)
+                    .map_err(|source| MesosError::BadEvent {
+                        url: self.url.clone(),
+                        source,
+                        record: String::from_utf8_lossy(&record[..record.len().min(200)]).into_owned(),
+                    });
+            }
+            match self.body.next().await {
+                Some(Ok(chunk)) => self.decoder.push(&chunk),
+                Some(Err(source)) => {
+                    return Err(MesosError::Transport {
+                        url: self.url.clone(),
+                        source,
+                    });
+                }
+                None => {
+                    self.decoder.finish().map_err(|source| MesosError::RecordIo {
+                        url: self.url.clone(),
+                        source,
+                    })?;
+                    return Ok(None);
+                }
+            }
+        }
+    }
+
+    /// The scheduler endpoint URL of the master streaming the events.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// A handle sending calls on this subscription.
+    pub fn caller(&self) -> Caller {
+        self.caller.clone()
+    }
+}
+
+/// Sends calls of one subscription to its master.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    client: SchedulerClient,
+    url: String,
+    stream_id: HeaderValue,
+}
+
+impl Caller {
+    /// Sends `call`; Ok only on `202 Accepted`.
+    pub async fn send(&self, call: &Call) -> Result<(), MesosError> {
+        let response = self
+            .client
+            .authorised(self.client.http.post(&self.url))
+            .header(STREAM_ID, self.stream_id.clone())
+            .timeout(CALL_TIMEOUT)
+            .json(call)
+            .send()
+            .await
+            .map_err(|source| match source.is_timeout() {
+                true => timeout(&self.url, call.kind),
+                false => MesosError::Transport {
+                    url: self.url.clone(),
+                    source,
+                },
+            })?;
+        match response.status() {
+            StatusCode::ACCEPTED => Ok(()),
+            status => Err(rejected(self.url.clone(), call.kind, status, response).await),
+        }
+    }
+
+    /// The subscription's `Mesos-Stream-Id`.
+    pub fn stream_id(&self) -> &str {
+        self.stream_id.to_str().unwrap_or_default()
+    }
+}
+
+fn call_name(kind: CallType) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("{kind:?}"))
+}
+
+fn timeout(url: &str, kind: CallType) -> MesosError {
+    MesosError::Timeout {
+        url: url.to_string(),
+        call: call_name(kind),
+        seconds: CALL_TIMEOUT.as_secs(),
+    }
+}
+
+async fn rejected(
+    url: String,
+    kind: CallType,
+    status: StatusCode,
+    response: reqwest::Response,
+) -> MesosError {
+    let body = response.text().await.unwrap_or_default();
+    MesosError::Rejected {
+        url,
+        call: call_name(kind),
+        status: status.as_u16(),
+        body: body.trim().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ep(authority: &str) -> Endpoint {
+        Endpoint {
+            authority: authority.into(),
+        }
+    }
+
+    #[test]
+    fn master_lists_accept_host_port_urls_and_default_port() {
+        assert_eq!(
+            parse_masters("m1:5050, http://m2:5051/ ,m4,[::1]:5052").unwrap(),
+            vec![ep("m1:5050"), ep("m2:5051"), ep("m4:5050"), ep("[::1]:5052")]
+        );
+        assert_eq!(ep("m1:5050").url(), "http://m1:5050/api/v1/scheduler");
+    }
+
+    #[test]
+    fn bad_master_lists_are_rejected_with_the_address() {
+        for bad in [
+            "",
+            " , ",
+            "zk://z1:2181/mesos",
+            "m1:port",
+            "http:///x",
+            "user@m1:5050",
+            "https://m1:5050",
+        ] {
+            match parse_masters(bad) {
+                Err(MesosError::BadAddress { address, .. }) => assert_eq!(address, bad),
+                other => panic!("{bad:?} gave {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn redirect_locations_in_all_forms_name_the_leader() {
+        assert_eq!(
+            Endpoint::redirected("//m2:5050/master/api/v1/scheduler"),
+            Some(ep("m2:5050"))
+        );
+        assert_eq!(Endpoint::redirected("m3:5051"), Some(ep("m3:5051")));
+        assert_eq!(
+            Endpoint::redirected("http://m4:5050/api/v1/scheduler"),
+            Some(ep("m4:5050"))
+        );
+        assert_eq!(Endpoint::redirected(""), None);
+    }
+}

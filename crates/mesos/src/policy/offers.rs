@@ -1,0 +1,225 @@
+//! Offer rounds: which offer gets the master, which get workers, what is declined, and when the
+//! cluster is complete enough to suppress offers.
+
+use super::config::TaskShape;
+use super::{Action, Offer, Scheduler, TaskKind, TaskPlan, TaskRecord, TaskState};
+
+impl Scheduler {
+    /// Answers every offer of one OFFERS event: at most one task per offer, the rest declined.
+    pub(super) fn offers(&mut self, offers: &[Offer], out: &mut Vec<Action>) {
+        let master_pick = self.pick_master_offer(offers);
+        let mut declined = Vec::new();
+        let mut launched = false;
+        for (index, offer) in offers.iter().enumerate() {
+            if fits(offer, &self.config.worker).is_ok() {
+                self.state
+                    .worker_hosts
+                    .insert(offer.hostname.clone(), offer.agent_id.clone());
+            }
+            let decision = if master_pick == Some(index) {
+                Ok(TaskKind::Master)
+            } else {
+                self.worker_refusal(offer).map_or(Ok(TaskKind::Worker), Err)
+            };
+            match decision {
+                Ok(kind) => {
+                    launched = true;
+                    self.launch(offer, kind, out);
+                }
+                Err(why) => {
+                    out.push(Action::Log(format!(
+                        "declining offer {} from {}: {why}",
+                        offer.id, offer.hostname
+                    )));
+                    declined.push(offer.id.clone());
+                }
+            }
+        }
+        if !declined.is_empty() {
+            out.push(Action::Decline {
+                offer_ids: declined,
+                refuse_seconds: self.config.refuse_seconds,
+            });
+        }
+        self.suppress_if_complete(launched, out);
+    }
+
+    /// Whether a master should be launched now.
+    fn master_needed(&self) -> bool {
+        self.state.active_masters() == 0 && self.config.master_node_count > 0
+    }
+
+    /// The offer to launch the master on, if one is needed and qualifies: the previous master's
+    /// host first (a local journal is found there), else the first qualifying offer.
+    fn pick_master_offer(&self, offers: &[Offer]) -> Option<usize> {
+        if !self.master_needed() {
+            return None;
+        }
+        let qualifying = |offer: &&Offer| self.master_refusal(offer).is_none();
+        let previous = self.state.last_master_host.as_deref();
+        offers
+            .iter()
+            .position(|offer| qualifying(&offer) && Some(offer.hostname.as_str()) == previous)
+            .or_else(|| offers.iter().position(|offer| qualifying(&offer)))
+    }
+
+    /// Why `offer` cannot take the master, or `None` if it can.
+    fn master_refusal(&self, offer: &Offer) -> Option<String> {
+        if let Some(required) = &self.config.required_master_host
+            && *required != offer.hostname
+        {
+            return Some(format!("the master must run on {required}"));
+        }
+        fits(offer, &self.config.master).err()
+    }
+
+    /// Why `offer` cannot take a worker (or, while a master is needed, why it is not used for it).
+    fn worker_refusal(&self, offer: &Offer) -> Option<String> {
+        if self.master_needed() {
+            return Some(match self.master_refusal(offer) {
+                Some(why) => format!("no master yet and this offer cannot take it: {why}"),
+                None => "no master yet and another offer of this round takes it".to_string(),
+            });
+        }
+        let state = &self.state;
+        if state.healthy_master().is_none() {
+            let Some((id, master)) = state.master() else {
+                return Some("no master task is active; workers wait for one".to_string());
+            };
+            let health = match master.healthy {
+                Some(false) => "failing its health check",
+                _ => "not yet healthy",
+            };
+            return Some(format!(
+                "master task {id} on {} is {} and {health}; workers wait for it",
+                master.hostname,
+                master.state.mesos_name()
+            ));
+        }
+        if let Some(max) = self.config.max_workers
+            && state.active_workers() >= max
+        {
+            return Some(format!("the maximum of {max} workers is reached"));
+        }
+        if state.has_worker_on(&offer.hostname) {
+            return Some("a worker already runs on this host".to_string());
+        }
+        fits(offer, &self.config.worker).err()
+    }
+
+    /// Records the task as staging and emits its launch.
+    fn launch(&mut self, offer: &Offer, kind: TaskKind, out: &mut Vec<Action>) {
+        let shape = match kind {
+            TaskKind::Master => &self.config.master,
+            TaskKind::Worker => &self.config.worker,
+        };
+        let master_hostname = match kind {
+            TaskKind::Master => None,
+            TaskKind::Worker => self.master_hostname().map(str::to_string),
+        };
+        let id = self.state.next_task_id;
+        let plan = TaskPlan {
+            task_id: id.to_string(),
+            kind,
+            name: shape.name.clone(),
+            hostname: offer.hostname.clone(),
+            cpus: shape.cpus,
+            mem_mb: shape.mem_mb,
+            ports: shape.ports.clone(),
+            allocation_role: offer.allocation_role.clone(),
+            master_hostname: master_hostname.clone(),
+        };
+        let ports: Vec<String> = plan.ports.iter().map(u16::to_string).collect();
+        let joins = master_hostname
+            .as_deref()
+            .map(|host| format!(", master {host}"))
+            .unwrap_or_default();
+        out.push(Action::Log(format!(
+            "launching {} task {id} on {} (offer {}): cpus {}, mem {} MB, ports {}{joins}",
+            kind.label(),
+            offer.hostname,
+            offer.id,
+            plan.cpus,
+            plan.mem_mb,
+            ports.join(","),
+        )));
+        self.state.next_task_id += 1;
+        self.state.tasks.insert(
+            id,
+            TaskRecord {
+                kind,
+                agent_id: offer.agent_id.clone(),
+                hostname: offer.hostname.clone(),
+                state: TaskState::Staging,
+                healthy: None,
+                master_hostname,
+            },
+        );
+        out.push(Action::Launch {
+            offer_id: offer.id.clone(),
+            agent_id: offer.agent_id.clone(),
+            task: plan,
+        });
+    }
+
+    /// SUPPRESSes once the master is healthy and either the worker maximum is reached or, with
+    /// no maximum, a round launched nothing and every host that offered enough runs a worker.
+    fn suppress_if_complete(&mut self, launched: bool, out: &mut Vec<Action>) {
+        let state = &self.state;
+        if state.suppressed {
+            return;
+        }
+        let Some(master) = state.healthy_master() else {
+            return;
+        };
+        let workers = state.active_workers();
+        let complete = match self.config.max_workers {
+            Some(max) => workers >= max,
+            None => !launched && state.worker_hosts.keys().all(|host| state.has_worker_on(host)),
+        };
+        if complete {
+            out.push(Action::Log(format!(
+                "cluster complete (master on {} healthy, {workers} workers): suppressing offers",
+                master.hostname
+            )));
+            out.push(Action::Suppress);
+            self.state.suppressed = true;
+        }
+    }
+}
+
+/// Why `offer` lacks the cpus, mem or ports of `shape`, or `Ok` if it has them.
+fn fits(offer: &Offer, shape: &TaskShape) -> Result<(), String> {
+    if offer.cpus < shape.cpus {
+        return Err(format!(
+            "{} cpus offered, the {} needs {}",
+            offer.cpus, shape.name, shape.cpus
+        ));
+    }
+    if offer.mem_mb < shape.mem_mb as f64 {
+        return Err(format!(
+            "{} MB offered, the {} needs {} MB",
+            offer.mem_mb, shape.name, shape.mem_mb
+        ));
+    }
+    let missing: Vec<String> = shape
+        .ports
+        .iter()
+        .filter(|port| {
+            !offer
+                .port_ranges
+                .iter()
+                .any(|(low, high)| (*low..=*high).contains(&u64::from(**port)))
+        })
+        .map(u16::to_string)
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "ports {} of the {} are not offered",
+            missing.join(","),
+            shape.name
+        ))
+    }
+}

@@ -1,0 +1,191 @@
+//! JSON samples shaped like apache/mesos `docs/scheduler-http-api.md`.
+
+use serde_json::json;
+
+use super::*;
+
+fn event(value: serde_json::Value) -> Event {
+    serde_json::from_value(value).unwrap()
+}
+
+#[test]
+fn subscribed_event_parses_with_unknown_fields_ignored() {
+    let e = event(json!({
+        "type": "SUBSCRIBED",
+        "subscribed": {
+            "framework_id": {"value": "12220-3440-12532-2345"},
+            "heartbeat_interval_seconds": 15,
+            "master_info": {"id": "m1", "ip": 16777343, "port": 5050, "hostname": "localhost",
+                            "version": "1.11.0", "address": {"ip": "127.0.0.1", "port": 5050}}
+        },
+        "some_future_field": [1, 2, 3]
+    }));
+    assert_eq!(e.kind, EventType::Subscribed);
+    let s = e.subscribed.unwrap();
+    assert_eq!(s.framework_id, Id::new("12220-3440-12532-2345"));
+    assert_eq!(s.heartbeat_interval_seconds, Some(15.0));
+    assert_eq!(s.master_info.unwrap().version.as_deref(), Some("1.11.0"));
+}
+
+#[test]
+fn offers_event_exposes_scalars_ranges_and_allocation_role() {
+    let e = event(json!({
+        "type": "OFFERS",
+        "offers": {"offers": [{
+            "id": {"value": "O1"},
+            "framework_id": {"value": "F1"},
+            "agent_id": {"value": "S1"},
+            "hostname": "agent.host",
+            "resources": [
+                {"name": "cpus", "type": "SCALAR", "scalar": {"value": 2}, "role": "*",
+                 "allocation_info": {"role": "alluxio"}},
+                {"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.5}, "role": "*"},
+                {"name": "mem", "type": "SCALAR", "scalar": {"value": 4096}},
+                {"name": "ports", "type": "RANGES",
+                 "ranges": {"range": [{"begin": 19998, "end": 19999}, {"begin": 31000, "end": 32000}]}},
+                {"name": "zones", "type": "SET", "set": {"item": ["a"]}}
+            ],
+            "attributes": [{"name": "os", "type": "TEXT", "text": {"value": "ubuntu"}}],
+            "executor_ids": [{"value": "E1"}]
+        }]}
+    }));
+    let offer = &e.offers.unwrap().offers[0];
+    assert_eq!(offer.hostname, "agent.host");
+    assert_eq!(offer.scalar_sum("cpus"), 2.5);
+    assert_eq!(offer.scalar_sum("mem"), 4096.0);
+    assert_eq!(offer.ranges_of("ports"), vec![(19998, 19999), (31000, 32000)]);
+    assert_eq!(offer.allocation_role().as_deref(), Some("alluxio"));
+    assert_eq!(offer.resources[4].kind, ValueType::Set);
+}
+
+#[test]
+fn update_event_decodes_base64_uuid_and_health() {
+    let e = event(json!({
+        "type": "UPDATE",
+        "update": {"status": {
+            "task_id": {"value": "0"},
+            "state": "TASK_RUNNING",
+            "source": "SOURCE_EXECUTOR",
+            "agent_id": {"value": "S1"},
+            "timestamp": 1.5e9,
+            "uuid": "AAECAw==",
+            "healthy": true,
+            "container_status": {"network_infos": []}
+        }}
+    }));
+    let status = e.update.unwrap().status;
+    assert_eq!(status.state, "TASK_RUNNING");
+    assert_eq!(status.uuid, Some(Bytes64(vec![0, 1, 2, 3])));
+    assert_eq!(status.healthy, Some(true));
+    assert_eq!(status.agent_id, Some(Id::new("S1")));
+}
+
+#[test]
+fn bad_base64_uuid_is_an_error_naming_the_text() {
+    let err = serde_json::from_value::<TaskStatus>(json!({
+        "task_id": {"value": "0"}, "state": "TASK_LOST", "uuid": "not base64!"
+    }))
+    .unwrap_err();
+    assert!(err.to_string().contains("not base64!"), "{err}");
+}
+
+#[test]
+fn unknown_event_types_are_tolerated() {
+    let e = event(json!({"type": "UPDATE_OPERATION_STATUS", "update_operation_status": {}}));
+    assert_eq!(e.kind, EventType::Unknown);
+    assert!(e.update.is_none());
+}
+
+#[test]
+fn failure_error_rescind_and_heartbeat_parse() {
+    let f = event(json!({"type": "FAILURE", "failure": {"agent_id": {"value": "S2"}}}));
+    assert_eq!(
+        f.failure.unwrap(),
+        Failure {
+            agent_id: Some(Id::new("S2")),
+            executor_id: None,
+            status: None
+        }
+    );
+    let e = event(json!({"type": "ERROR", "error": {"message": "Framework has been removed"}}));
+    assert_eq!(e.error.unwrap().message, "Framework has been removed");
+    let r = event(json!({"type": "RESCIND", "rescind": {"offer_id": {"value": "O9"}}}));
+    assert_eq!(r.rescind.unwrap().offer_id, Id::new("O9"));
+    assert_eq!(event(json!({"type": "HEARTBEAT"})).kind, EventType::Heartbeat);
+}
+
+#[test]
+fn subscribe_call_serialises_framework_info() {
+    let info = FrameworkInfo {
+        user: "alluxio".into(),
+        name: "alluxio".into(),
+        id: Some(Id::new("F1")),
+        failover_timeout: Some(604800.0),
+        checkpoint: Some(true),
+        roles: vec!["alluxio".into()],
+        capabilities: vec![Capability {
+            kind: "MULTI_ROLE".into(),
+        }],
+        principal: Some("alluxio".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        serde_json::to_value(Call::subscribe(info)).unwrap(),
+        json!({
+            "framework_id": {"value": "F1"},
+            "type": "SUBSCRIBE",
+            "subscribe": {"framework_info": {
+                "user": "alluxio", "name": "alluxio", "id": {"value": "F1"},
+                "failover_timeout": 604800.0, "checkpoint": true, "roles": ["alluxio"],
+                "principal": "alluxio", "capabilities": [{"type": "MULTI_ROLE"}]
+            }}
+        })
+    );
+}
+
+#[test]
+fn calls_serialise_as_the_v1_api_expects() {
+    let f = || Id::new("F1");
+    assert_eq!(
+        serde_json::to_value(Call::decline(f(), vec![Id::new("O1"), Id::new("O2")], 5.0)).unwrap(),
+        json!({"framework_id": {"value": "F1"}, "type": "DECLINE",
+               "decline": {"offer_ids": [{"value": "O1"}, {"value": "O2"}],
+                           "filters": {"refuse_seconds": 5.0}}})
+    );
+    assert_eq!(
+        serde_json::to_value(Call::acknowledge(
+            f(),
+            Id::new("S1"),
+            Id::new("0"),
+            Bytes64(vec![0, 1, 2, 3])
+        ))
+        .unwrap(),
+        json!({"framework_id": {"value": "F1"}, "type": "ACKNOWLEDGE",
+               "acknowledge": {"agent_id": {"value": "S1"}, "task_id": {"value": "0"}, "uuid": "AAECAw=="}})
+    );
+    assert_eq!(
+        serde_json::to_value(Call::reconcile(f(), vec![])).unwrap(),
+        json!({"framework_id": {"value": "F1"}, "type": "RECONCILE", "reconcile": {"tasks": []}})
+    );
+    assert_eq!(
+        serde_json::to_value(Call::kill(f(), Id::new("3"), Some(Id::new("S1")))).unwrap(),
+        json!({"framework_id": {"value": "F1"}, "type": "KILL",
+               "kill": {"task_id": {"value": "3"}, "agent_id": {"value": "S1"}}})
+    );
+    assert_eq!(
+        serde_json::to_value(Call::suppress(f())).unwrap(),
+        json!({"framework_id": {"value": "F1"}, "type": "SUPPRESS", "suppress": {}})
+    );
+    assert_eq!(
+        serde_json::to_value(Call::teardown(f())).unwrap(),
+        json!({"framework_id": {"value": "F1"}, "type": "TEARDOWN"})
+    );
+    let accept = serde_json::to_value(Call::launch(f(), Id::new("O1"), vec![], 5.0)).unwrap();
+    assert_eq!(
+        accept,
+        json!({"framework_id": {"value": "F1"}, "type": "ACCEPT",
+               "accept": {"offer_ids": [{"value": "O1"}],
+                          "operations": [{"type": "LAUNCH", "launch": {"task_infos": []}}],
+                          "filters": {"refuse_seconds": 5.0}}})
+    );
+}

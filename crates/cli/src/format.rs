@@ -1,6 +1,9 @@
-//! `alluxio format [-s]`: wipes the workers' cached blocks, then the master's journal.
+//! `alluxio format [-s]`: wipes the master's journal, then the workers' cached blocks.
+//!
+//! The journal goes first because formatting it takes its lock: on a running cluster the master
+//! holds that lock, so the command fails before touching a worker's storage (a running worker's
+//! tier dirs are locked too, so `alluxio_worker::format` refuses them as well).
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use alluxio_conf::{Configuration, keys};
@@ -19,22 +22,15 @@ pub struct FormatArgs {
 /// Formats, or explains why it did not.
 pub fn run(conf: &Configuration, args: &FormatArgs) -> anyhow::Result<ExitCode> {
     let journal = conf.get(keys::MASTER_JOURNAL_FOLDER)?;
-    if args.skip_if_formatted {
-        match local_path(&journal) {
-            Some(path) if path.exists() => {
-                println!("Journal folder {journal} already exists; not formatting (-s).");
-                return Ok(ExitCode::SUCCESS);
-            }
-            Some(_) => {}
-            None => {
-                println!(
-                    "Journal folder {journal} is not local, so -s cannot tell whether it is formatted; not formatting."
-                );
-                return Ok(ExitCode::SUCCESS);
-            }
-        }
+    // The master's own resolution, so `file:///j` and `/j` mean the same folder here and there.
+    let folder = alluxio_master::journal_folder(conf)?;
+    if args.skip_if_formatted && folder.exists() {
+        println!("Journal folder {journal} already exists; not formatting (-s).");
+        return Ok(ExitCode::SUCCESS);
     }
     let store = StoreOptions::from_conf(conf).context("cannot read the worker's tiered store settings")?;
+    println!("Formatting Alluxio master journal: {journal}");
+    alluxio_master::format(conf).with_context(|| format!("cannot format the journal at {journal}"))?;
     for tier in &store.tiers {
         for dir in &tier.dirs {
             println!(
@@ -45,17 +41,6 @@ pub fn run(conf: &Configuration, args: &FormatArgs) -> anyhow::Result<ExitCode> 
         }
     }
     alluxio_worker::format(conf).context("cannot format the worker storage")?;
-    println!("Formatting Alluxio master journal: {journal}");
-    alluxio_master::format(conf).with_context(|| format!("cannot format the journal at {journal}"))?;
     println!("Format complete.");
     Ok(ExitCode::SUCCESS)
-}
-
-/// The local path behind a journal location (`/x` or `file:///x`), `None` for other schemes.
-fn local_path(location: &str) -> Option<&Path> {
-    match location.strip_prefix("file://") {
-        Some(path) => Some(Path::new(path)),
-        None if !location.contains("://") => Some(Path::new(location)),
-        None => None,
-    }
 }

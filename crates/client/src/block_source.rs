@@ -1,7 +1,10 @@
 //! One block of a file being read, from one source: the block file of a worker on this host
 //! (short-circuit), a worker's data port, or a worker reading it from the UFS.
 
+use std::fs::File;
+use std::io;
 use std::os::unix::fs::FileExt;
+use std::sync::Arc;
 
 use alluxio_proto::data::{FLAG_PROMOTE, Op, Request, TO_END};
 use alluxio_proto::grpc::{BlockInfo, FileBlockInfo, FileInfo, UfsBlockSource};
@@ -10,11 +13,27 @@ use prost::Message;
 use crate::ClientError;
 use crate::worker_client::{DataConnection, DataPool};
 
+/// Largest single read of a block file on the blocking pool (it goes through a buffer of this size).
+const OFF_THREAD_READ_MAX: usize = 4 * 1024 * 1024;
+
+/// How the bytes of a block reach the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReadPath {
+    /// Straight from the block file of a worker on this host.
+    ShortCircuit,
+    /// Streamed from a worker's cache over its data port.
+    Remote,
+    /// Read from the UFS by a worker and streamed over its data port.
+    Ufs,
+}
+
 /// Where the bytes of an open block come from.
 enum Source {
     /// The block file itself, locked on a worker of this host by `conn`.
     Local {
-        file: std::fs::File,
+        file: Arc<File>,
+        /// The block sits below the memory tier, so a read may wait for a disk.
+        on_disk: bool,
         conn: DataConnection,
     },
     /// A read response being streamed: file bytes `next..end` are still on the wire.
@@ -30,6 +49,7 @@ pub(crate) struct BlockReader {
     block_id: u64,
     start: u64,
     end: u64,
+    path: ReadPath,
     source: Source,
 }
 
@@ -47,12 +67,14 @@ pub(crate) struct BlockSpan {
 }
 
 impl BlockReader {
-    /// Short-circuit: locks the block on the local worker at `address` and opens its file.
+    /// Short-circuit: locks the block on the local worker at `address` and opens its file;
+    /// `on_disk` says the block is cached below the memory tier.
     pub(crate) async fn open_local(
         pool: &DataPool,
         address: &str,
         span: BlockSpan,
         promote: bool,
+        on_disk: bool,
     ) -> Result<Self, ClientError> {
         let mut conn = pool.acquire(address).await?;
         if promote {
@@ -64,13 +86,23 @@ impl BlockReader {
         let resp = conn
             .call(&Request::new(Op::OpenLocalBlock, span.block_id, 0, 0))
             .await?;
-        let file = std::fs::File::open(&resp.message).map_err(|e| {
+        let open_failed = |e: io::Error| {
             ClientError::Internal(format!(
                 "cannot open block file {} of block {} from worker {address}: {e}",
                 resp.message, span.block_id
             ))
-        })?;
-        Ok(Self::new(span, Source::Local { file, conn }))
+        };
+        let file = tokio::fs::File::open(&resp.message)
+            .await
+            .map_err(open_failed)?
+            .into_std()
+            .await;
+        let source = Source::Local {
+            file: Arc::new(file),
+            on_disk,
+            conn,
+        };
+        Ok(Self::new(span, ReadPath::ShortCircuit, source))
     }
 
     /// Streams the block from the data port of the worker at `address`.
@@ -84,7 +116,7 @@ impl BlockReader {
         if promote {
             req.flags = FLAG_PROMOTE;
         }
-        Self::stream(pool, address, span, &req).await
+        Self::stream(pool, address, span, ReadPath::Remote, &req).await
     }
 
     /// Has the worker at `address` read the block from the UFS (and cache it if `source.cache`).
@@ -96,29 +128,36 @@ impl BlockReader {
     ) -> Result<Self, ClientError> {
         let mut req = Request::new(Op::ReadUfsBlock, span.block_id, span.in_block, TO_END);
         req.extra = source.encode_to_vec();
-        Self::stream(pool, address, span, &req).await
+        Self::stream(pool, address, span, ReadPath::Ufs, &req).await
     }
 
     async fn stream(
         pool: &DataPool,
         address: &str,
         span: BlockSpan,
+        path: ReadPath,
         req: &Request,
     ) -> Result<Self, ClientError> {
         let mut conn = pool.acquire(address).await?;
         let resp = conn.call(req).await?;
         let next = span.start + span.in_block;
         let end = next + resp.length;
-        Ok(Self::new(span, Source::Remote { conn, next, end }))
+        Ok(Self::new(span, path, Source::Remote { conn, next, end }))
     }
 
-    fn new(span: BlockSpan, source: Source) -> Self {
+    fn new(span: BlockSpan, path: ReadPath, source: Source) -> Self {
         Self {
             block_id: span.block_id,
             start: span.start,
             end: span.start + span.length,
+            path,
             source,
         }
+    }
+
+    /// How this reader's bytes reach the client.
+    pub(crate) fn path(&self) -> ReadPath {
+        self.path
     }
 
     /// Whether the byte at `pos` of the file can come from this reader without a new request.
@@ -141,10 +180,16 @@ impl BlockReader {
         let want = buf.len().min((self.end - pos).min(usize::MAX as u64) as usize);
         let buf = &mut buf[..want];
         let n = match &mut self.source {
-            Source::Local { file, conn } => {
-                // Block files sit in local tier dirs (memory first): a positioned read straight
-                // into the caller's buffer beats a hop through the blocking pool and a copy.
-                file.read_at(buf, pos - self.start).map_err(|e| {
+            Source::Local { file, on_disk, conn } => {
+                let offset = pos - self.start;
+                let read = if *on_disk {
+                    read_off_thread(file.clone(), offset, buf).await
+                } else {
+                    // A memory-tier block file cannot stall: a positioned read straight into the
+                    // caller's buffer beats a hop through the blocking pool and a copy.
+                    file.read_at(buf, offset)
+                };
+                read.map_err(|e| {
                     ClientError::Internal(format!(
                         "short-circuit read of block {} of worker {} failed: {e}",
                         self.block_id,
@@ -184,6 +229,19 @@ impl BlockReader {
             Source::Remote { .. } => {}
         }
     }
+}
+
+/// Reads at `offset` of `file` on tokio's blocking pool, so a slow disk stalls no async thread.
+async fn read_off_thread(file: Arc<File>, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+    let len = buf.len().min(OFF_THREAD_READ_MAX);
+    let (n, bytes) = tokio::task::spawn_blocking(move || {
+        let mut bytes = vec![0u8; len];
+        file.read_at(&mut bytes, offset).map(|n| (n, bytes))
+    })
+    .await
+    .map_err(io::Error::other)??;
+    buf[..n].copy_from_slice(&bytes[..n]);
+    Ok(n)
 }
 
 /// The file's blocks in order; synthesised from block ids and block size if the master sent none.

@@ -247,6 +247,11 @@ impl FileInStream {
         self.inner.position()
     }
 
+    /// Bytes read so far, by how they reached the client.
+    pub fn stats(&self) -> crate::ReadStats {
+        self.inner.stats()
+    }
+
     /// Reads everything from the current position to the end.
     pub fn read_to_end_bytes(&mut self) -> Result<Vec<u8>, ClientError> {
         self.driver.run(self.inner.read_to_end())?

@@ -9,7 +9,7 @@ use alluxio_proto::AlluxioPath;
 use alluxio_proto::grpc::{FileBlockInfo, FileInfo, LoadMetadataType, ReadType, UfsBlockSource};
 
 use crate::ClientError;
-use crate::block_source::{BlockReader, BlockSpan, block_layout};
+use crate::block_source::{BlockReader, BlockSpan, ReadPath, block_layout};
 use crate::context::Context;
 use crate::worker_client::data_address;
 
@@ -17,6 +17,28 @@ use crate::worker_client::data_address;
 const TOP_TIER: &str = "MEM";
 /// Workers tried for one UFS read of a block before giving up.
 const UFS_READ_ATTEMPTS: usize = 3;
+
+/// Bytes a [`FileInStream`] has read so far, by how they reached the client.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadStats {
+    /// Read straight from the block files of a worker on this host (short-circuit).
+    pub short_circuit_bytes: u64,
+    /// Streamed from a worker's cache over its data port.
+    pub remote_bytes: u64,
+    /// Read from the under file system by a worker on the client's behalf.
+    pub ufs_bytes: u64,
+}
+
+impl ReadStats {
+    fn add(&mut self, path: ReadPath, bytes: usize) {
+        let counter = match path {
+            ReadPath::ShortCircuit => &mut self.short_circuit_bytes,
+            ReadPath::Remote => &mut self.remote_bytes,
+            ReadPath::Ufs => &mut self.ufs_bytes,
+        };
+        *counter += bytes as u64;
+    }
+}
 
 /// A file being read.
 pub struct FileInStream {
@@ -29,6 +51,7 @@ pub struct FileInStream {
     reader: Option<BlockReader>,
     /// Data addresses of workers that failed during this stream.
     bad_workers: HashSet<String>,
+    stats: ReadStats,
 }
 
 impl FileInStream {
@@ -44,6 +67,7 @@ impl FileInStream {
             pos: 0,
             reader: None,
             bad_workers: HashSet::new(),
+            stats: ReadStats::default(),
         }
     }
 
@@ -80,6 +104,7 @@ impl FileInStream {
             match reader.read(self.pos, buf).await {
                 Ok(n) => {
                     self.pos += n as u64;
+                    self.stats.add(reader.path(), n);
                     return Ok(n);
                 }
                 Err(err) => {
@@ -109,6 +134,11 @@ impl FileInStream {
     /// Current position.
     pub fn position(&self) -> u64 {
         self.pos
+    }
+
+    /// Bytes read so far, by how they reached the client.
+    pub fn stats(&self) -> ReadStats {
+        self.stats
     }
 
     /// File length.
@@ -191,7 +221,10 @@ impl FileInStream {
         let mut last_err = None;
         for (local, address, below_top) in locations {
             if local && self.ctx.defaults.short_circuit {
-                match BlockReader::open_local(&self.ctx.pool, &address, span, promote && below_top).await {
+                // Promotion may find no room on top, so a block below it is read as if on disk.
+                let open =
+                    BlockReader::open_local(&self.ctx.pool, &address, span, promote && below_top, below_top);
+                match open.await {
                     Ok(reader) => return Ok(reader),
                     // The same worker may still stream it over the socket.
                     Err(err) => {

@@ -21,7 +21,7 @@ mod worker_client;
 pub use alluxio_proto::grpc::{BlockMasterInfo, FileInfo, MasterInfo, ReadType, WorkerInfo, WriteType};
 pub use alluxio_proto::{AlluxioPath, AlluxioUri};
 pub use error::ClientError;
-pub use in_stream::FileInStream;
+pub use in_stream::{FileInStream, ReadStats};
 pub use options::{
     CreateDirectoryOptions, CreateFileOptions, DeleteOptions, FreeOptions, ListStatusOptions,
     OpenFileOptions, SetAttributeOptions,

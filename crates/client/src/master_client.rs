@@ -1,5 +1,9 @@
 //! The master's client services over one lazily connected gRPC channel, retrying while the master
 //! is unreachable for up to `alluxio.user.rpc.retry.max.duration`.
+//!
+//! Idempotent calls are retried on every UNAVAILABLE; a call that changes the namespace only when
+//! it never left the client (the connection could not be made), because one the master applied
+//! before its answer was lost would come back as AlreadyExists or worse.
 
 use std::future::Future;
 use std::time::Duration;
@@ -21,6 +25,28 @@ type BlockClient = BlockMasterClientServiceClient<Channel>;
 const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
 const FIRST_BACKOFF: Duration = Duration::from_millis(20);
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
+
+/// Whether a call may be sent again after the master became unavailable during it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    /// Reads and calls whose repetition leaves the same state: always.
+    Idempotent,
+    /// Calls that change the namespace: only when the request certainly never reached the master.
+    IfNotSent,
+}
+
+/// Whether `status` reports a failure to connect, so the request was never sent. Tonic keeps the
+/// transport error as the status' source; a connect failure carries a [`tonic::ConnectError`].
+fn never_sent(status: &Status) -> bool {
+    let mut source = std::error::Error::source(status);
+    while let Some(err) = source {
+        if err.is::<tonic::ConnectError>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
 
 /// Typed calls to the master.
 #[derive(Clone)]
@@ -59,7 +85,7 @@ impl MasterClient {
         })
     }
 
-    async fn retry<T, Fut>(&self, mut attempt: impl FnMut() -> Fut) -> Result<T, ClientError>
+    async fn retry<T, Fut>(&self, retry: Retry, mut attempt: impl FnMut() -> Fut) -> Result<T, ClientError>
     where
         Fut: Future<Output = Result<tonic::Response<T>, Status>>,
     {
@@ -72,6 +98,14 @@ impl MasterClient {
             };
             if status.code() != Code::Unavailable {
                 return Err(ClientError::from_status(&status, &self.address));
+            }
+            if retry == Retry::IfNotSent && !never_sent(&status) {
+                return Err(ClientError::Unavailable(format!(
+                    "lost the Alluxio master at {} during a call that changes the namespace: {}; \
+                     it may or may not have been applied, check the path before retrying",
+                    self.address,
+                    status.message()
+                )));
             }
             if Instant::now() + backoff > deadline {
                 return Err(ClientError::Unavailable(format!(
@@ -89,13 +123,14 @@ impl MasterClient {
 
     async fn fs_call<Req: Clone, T, Fut>(
         &self,
+        retry: Retry,
         request: Req,
         call: impl Fn(FsClient, Req) -> Fut,
     ) -> Result<T, ClientError>
     where
         Fut: Future<Output = Result<tonic::Response<T>, Status>>,
     {
-        self.retry(|| call(self.fs.clone(), request.clone())).await
+        self.retry(retry, || call(self.fs.clone(), request.clone())).await
     }
 
     async fn block_call<Req: Clone, T, Fut>(
@@ -106,18 +141,25 @@ impl MasterClient {
     where
         Fut: Future<Output = Result<tonic::Response<T>, Status>>,
     {
-        self.retry(|| call(self.block.clone(), request.clone())).await
+        self.retry(Retry::Idempotent, || call(self.block.clone(), request.clone()))
+            .await
     }
 
     pub(crate) async fn create_directory(&self, req: CreateDirectoryRequest) -> Result<(), ClientError> {
-        self.fs_call(req, |mut c, r| async move { c.create_directory(r).await })
-            .await
-            .map(drop)
+        self.fs_call(Retry::IfNotSent, req, |mut c, r| async move {
+            c.create_directory(r).await
+        })
+        .await
+        .map(drop)
     }
 
     pub(crate) async fn create_file(&self, req: CreateFileRequest) -> Result<FileInfo, ClientError> {
         let resp = self
-            .fs_call(req, |mut c, r| async move { c.create_file(r).await })
+            .fs_call(
+                Retry::IfNotSent,
+                req,
+                |mut c, r| async move { c.create_file(r).await },
+            )
             .await?;
         self.require(resp.file_info, "CreateFile")
     }
@@ -128,10 +170,9 @@ impl MasterClient {
             ..Default::default()
         };
         let resp = self
-            .fs_call(
-                req,
-                |mut c, r| async move { c.get_new_block_id_for_file(r).await },
-            )
+            .fs_call(Retry::IfNotSent, req, |mut c, r| async move {
+                c.get_new_block_id_for_file(r).await
+            })
             .await?;
         Ok(resp.block_id)
     }
@@ -143,7 +184,9 @@ impl MasterClient {
             ..Default::default()
         };
         let resp = self
-            .fs_call(req, |mut c, r| async move { c.complete_file(r).await })
+            .fs_call(Retry::IfNotSent, req, |mut c, r| async move {
+                c.complete_file(r).await
+            })
             .await?;
         self.require(resp.file_info, "CompleteFile")
     }
@@ -159,38 +202,46 @@ impl MasterClient {
             ..Default::default()
         };
         let resp = self
-            .fs_call(req, |mut c, r| async move { c.get_status(r).await })
+            .fs_call(
+                Retry::Idempotent,
+                req,
+                |mut c, r| async move { c.get_status(r).await },
+            )
             .await?;
         self.require(resp.file_info, "GetStatus")
     }
 
     pub(crate) async fn list_status(&self, req: ListStatusRequest) -> Result<Vec<FileInfo>, ClientError> {
         let resp = self
-            .fs_call(req, |mut c, r| async move { c.list_status(r).await })
+            .fs_call(Retry::Idempotent, req, |mut c, r| async move {
+                c.list_status(r).await
+            })
             .await?;
         Ok(resp.file_infos)
     }
 
     pub(crate) async fn delete(&self, req: DeleteRequest) -> Result<(), ClientError> {
-        self.fs_call(req, |mut c, r| async move { c.delete(r).await })
+        self.fs_call(Retry::IfNotSent, req, |mut c, r| async move { c.delete(r).await })
             .await
             .map(drop)
     }
 
     pub(crate) async fn rename(&self, req: RenameRequest) -> Result<(), ClientError> {
-        self.fs_call(req, |mut c, r| async move { c.rename(r).await })
+        self.fs_call(Retry::IfNotSent, req, |mut c, r| async move { c.rename(r).await })
             .await
             .map(drop)
     }
 
     pub(crate) async fn set_attribute(&self, req: SetAttributeRequest) -> Result<(), ClientError> {
-        self.fs_call(req, |mut c, r| async move { c.set_attribute(r).await })
-            .await
-            .map(drop)
+        self.fs_call(Retry::Idempotent, req, |mut c, r| async move {
+            c.set_attribute(r).await
+        })
+        .await
+        .map(drop)
     }
 
     pub(crate) async fn free(&self, req: FreeRequest) -> Result<(), ClientError> {
-        self.fs_call(req, |mut c, r| async move { c.free(r).await })
+        self.fs_call(Retry::Idempotent, req, |mut c, r| async move { c.free(r).await })
             .await
             .map(drop)
     }
@@ -200,10 +251,9 @@ impl MasterClient {
             path: path.to_string(),
             ..Default::default()
         };
-        self.fs_call(
-            req,
-            |mut c, r| async move { c.schedule_async_persistence(r).await },
-        )
+        self.fs_call(Retry::IfNotSent, req, |mut c, r| async move {
+            c.schedule_async_persistence(r).await
+        })
         .await
         .map(drop)
     }
@@ -236,5 +286,20 @@ impl MasterClient {
                 self.address
             ))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_connect_failures_count_as_never_sent() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        let status = Status::from_error(Box::new(tonic::ConnectError(Box::new(refused))));
+        assert_eq!(status.code(), Code::Unavailable);
+        assert!(never_sent(&status));
+        // Said by a master that received the call: it may have applied it.
+        assert!(!never_sent(&Status::unavailable("the master is shutting down")));
     }
 }

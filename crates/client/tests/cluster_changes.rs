@@ -276,6 +276,8 @@ fn blocking_client_reads_and_writes_like_the_async_one() {
     let mut tail = Vec::new();
     input.read_to_end(&mut tail).unwrap();
     assert_eq!(tail, &data[data.len() - 3..]);
+    // Everything came from the local worker's block files.
+    assert_eq!(input.stats().short_circuit_bytes, data.len() as u64 + 3);
     input.close().unwrap();
     let err = fs
         .open_file(&path("/b/none"), OpenFileOptions::default())

@@ -4,7 +4,9 @@ mod common;
 
 use std::time::Duration;
 
-use alluxio_client::{FileSystem, FreeOptions, ListStatusOptions, OpenFileOptions, ReadType, WriteType};
+use alluxio_client::{
+    FileSystem, FreeOptions, ListStatusOptions, OpenFileOptions, ReadStats, ReadType, WriteType,
+};
 use alluxio_testkit::LocalCluster;
 use common::*;
 
@@ -82,9 +84,20 @@ async fn short_circuit_and_remote_reads_give_the_same_bytes() {
     let mut remote_conf = cluster.client_conf();
     remote_conf.set("alluxio.user.short.circuit.enabled", "false");
     let remote = FileSystem::connect(remote_conf).await.unwrap();
-    for client in [&fs, &remote] {
+    let len = FILE_LEN as u64;
+    let short_circuit = ReadStats {
+        short_circuit_bytes: len,
+        ..Default::default()
+    };
+    let streamed = ReadStats {
+        remote_bytes: len,
+        ..Default::default()
+    };
+    for (client, expected) in [(&fs, short_circuit), (&remote, streamed)] {
         for read_type in ReadType::ALL {
-            assert!(read_file(client, "/sc/file", read_type).await.unwrap() == data);
+            let (bytes, stats) = read_file_stats(client, "/sc/file", read_type).await.unwrap();
+            assert!(bytes == data);
+            assert_eq!(stats, expected, "{}", read_type.alluxio_name());
         }
     }
     // Both paths read the block files the worker keeps in its MEM dir.
@@ -188,12 +201,60 @@ async fn files_placed_in_the_ufs_are_listed_read_and_cached() {
         read_file(&fs, "/top.txt", ReadType::NoCache).await.unwrap(),
         b"hello"
     );
-    assert!(read_file(&fs, "/outside/a.bin", ReadType::Cache).await.unwrap() == data);
+    let (bytes, stats) = read_file_stats(&fs, "/outside/a.bin", ReadType::Cache)
+        .await
+        .unwrap();
+    assert!(bytes == data);
+    assert_eq!(
+        stats,
+        ReadStats {
+            ufs_bytes: FILE_LEN as u64,
+            ..Default::default()
+        }
+    );
     wait_until("the UFS file to be cached", WAIT, async || {
         in_alluxio(&fs, "/outside/a.bin").await == 100
     })
     .await;
-    // Cached now: the same bytes come from the worker.
-    assert!(read_file(&fs, "/outside/a.bin", ReadType::NoCache).await.unwrap() == data);
+    // Cached now: the same bytes come from the worker's block files.
+    let (bytes, stats) = read_file_stats(&fs, "/outside/a.bin", ReadType::NoCache)
+        .await
+        .unwrap();
+    assert!(bytes == data);
+    assert_eq!(stats.short_circuit_bytes, FILE_LEN as u64);
+    cluster.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocks_below_the_memory_tier_are_read_short_circuit() {
+    init_logging();
+    let cluster = LocalCluster::builder()
+        .block_size(MIB)
+        .mem_quota(8 * MIB)
+        .second_tier(64 * MIB)
+        .property("alluxio.user.file.write.tier.default", "1")
+        .start()
+        .await
+        .unwrap();
+    let fs = FileSystem::connect(cluster.client_conf()).await.unwrap();
+    let data = pattern(FILE_LEN, 21);
+    write_file(&fs, "/ssd/file", &data, WriteType::MustCache).await;
+    let ssd = cluster.worker(0).ssd_dir.clone().unwrap();
+    assert_eq!(block_files(&ssd), 4);
+    assert_eq!(block_files(&cluster.worker(0).mem_dir), 0);
+
+    let (bytes, stats) = read_file_stats(&fs, "/ssd/file", ReadType::NoCache)
+        .await
+        .unwrap();
+    assert!(bytes == data);
+    assert_eq!(
+        stats,
+        ReadStats {
+            short_circuit_bytes: FILE_LEN as u64,
+            ..Default::default()
+        }
+    );
+    // Still on the SSD tier: NO_CACHE promotes nothing.
+    assert_eq!(block_files(&ssd), 4);
     cluster.shutdown().await.unwrap();
 }

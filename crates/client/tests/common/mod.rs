@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use alluxio_client::{
-    AlluxioPath, ClientError, CreateFileOptions, FileInfo, FileSystem, OpenFileOptions, ReadType, WriteType,
+    AlluxioPath, ClientError, CreateFileOptions, FileInfo, FileSystem, OpenFileOptions, ReadStats, ReadType,
+    WriteType,
 };
 use tokio::time::Instant;
 
@@ -55,13 +56,23 @@ pub async fn write_file(fs: &FileSystem, p: &str, data: &[u8], write_type: Write
 
 /// Reads a whole file with `read_type`.
 pub async fn read_file(fs: &FileSystem, p: &str, read_type: ReadType) -> Result<Vec<u8>, ClientError> {
+    Ok(read_file_stats(fs, p, read_type).await?.0)
+}
+
+/// Reads a whole file with `read_type`, saying how its bytes came.
+pub async fn read_file_stats(
+    fs: &FileSystem,
+    p: &str,
+    read_type: ReadType,
+) -> Result<(Vec<u8>, ReadStats), ClientError> {
     let options = OpenFileOptions {
         read_type: Some(read_type),
     };
     let mut input = fs.open_file(&path(p), options).await?;
     let bytes = input.read_to_end().await?;
+    let stats = input.stats();
     input.close().await?;
-    Ok(bytes)
+    Ok((bytes, stats))
 }
 
 /// Polls `check` every 50 ms until it holds, failing the test after `timeout`.
@@ -81,7 +92,7 @@ pub async fn in_alluxio(fs: &FileSystem, p: &str) -> u32 {
     fs.get_status(&path(p)).await.unwrap().in_alluxio_percentage
 }
 
-/// Number of regular files under `dir` (block files of a tier dir).
+/// Number of block files (named by block id) under `dir`, a tier dir.
 pub fn block_files(dir: &std::path::Path) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
@@ -90,7 +101,7 @@ pub fn block_files(dir: &std::path::Path) -> usize {
         .flatten()
         .map(|e| match e.file_type() {
             Ok(t) if t.is_dir() => block_files(&e.path()),
-            Ok(t) if t.is_file() => 1,
+            Ok(t) if t.is_file() && e.file_name().to_str().is_some_and(|n| n.parse::<u64>().is_ok()) => 1,
             _ => 0,
         })
         .sum()

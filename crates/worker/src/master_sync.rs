@@ -83,6 +83,26 @@ impl PendingReport {
         }
     }
 
+    /// What is left to report once the master answered `response`. A master asking to register
+    /// again has forgotten this worker and ignored the report: the registration carries the
+    /// blocks again, but persistence results must go in a later heartbeat or the files would stay
+    /// "to be persisted" forever.
+    fn after_answer(self, response: &BlockHeartbeatResponse) -> Self {
+        let register = response
+            .command
+            .as_ref()
+            .is_some_and(|c| c.command_type == i32::from(CommandType::Register));
+        if register {
+            PendingReport {
+                persisted: self.persisted,
+                failed_persist: self.failed_persist,
+                ..Default::default()
+            }
+        } else {
+            PendingReport::default()
+        }
+    }
+
     fn request(&self, worker_id: u64, usage: &[TierUsage]) -> BlockHeartbeatRequest {
         let mut added_blocks_on_tiers: HashMap<String, BlockIdList> = HashMap::new();
         for block in self.added.values() {
@@ -147,7 +167,7 @@ pub(crate) async fn heartbeat_loop(
                 if failures > 0 {
                     tracing::info!(master = %ctx.master.address(), failures, "master reachable again");
                 }
-                pending = PendingReport::default();
+                pending = pending.after_answer(&response);
                 last_success = Instant::now();
                 failures = 0;
                 reported_lost = false;

@@ -123,7 +123,15 @@ async fn copy_block(
     block_id: u64,
     writer: &mut dyn UfsWriter,
 ) -> Result<u64, WorkerError> {
-    match ctx.store.lock_block(block_id) {
+    let store = ctx.store.clone();
+    // Locking can wait for a whole tier move of the block: not on an async thread.
+    let locked = tokio::task::spawn_blocking(move || store.lock_block(block_id))
+        .await
+        .map_err(|e| WorkerError::Task {
+            task: "persistence block lock",
+            reason: format!("locking block {block_id}: {e}"),
+        })?;
+    match locked {
         Ok(lock) => {
             let path = lock.path().to_path_buf();
             let file_error = |source| WorkerError::BlockFile {

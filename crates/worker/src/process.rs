@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use alluxio_conf::{Configuration, keys};
 use alluxio_proto::grpc::WorkerNetAddress;
@@ -16,6 +16,9 @@ use crate::context::WorkerContext;
 use crate::master_client::MasterClient;
 use crate::store::{BlockStore, StoreOptions};
 use crate::{WorkerError, data_server, master_sync, rpc, web};
+
+/// How long [`RunningWorker::shutdown`] waits for blocking store work to let go of the store.
+const STORE_RELEASE_WAIT: Duration = Duration::from_secs(5);
 
 /// The stop signal every task of one worker listens to.
 #[derive(Clone)]
@@ -76,8 +79,26 @@ impl RunningWorker {
             tracing::warn!(error = %error, "worker task ended with an error");
             first_error.get_or_insert(error);
         }
+        self.wait_for_store_release().await;
         tracing::info!(worker_id = self.ctx.worker_id(), "worker stopped");
         first_error.map_or(Ok(()), Err)
+    }
+
+    /// Blocking store work cut short by the stop (a piece being written, a lock waiting for a
+    /// tier move) may hold the store, and so its directory locks, a moment longer: a worker
+    /// started again right away must find the directories free.
+    async fn wait_for_store_release(&self) {
+        let deadline = Instant::now() + STORE_RELEASE_WAIT;
+        while Arc::strong_count(&self.ctx) > 1 || self.ctx.store.handle_count() > 1 {
+            if Instant::now() >= deadline {
+                tracing::warn!(
+                    "the block store is still in use {STORE_RELEASE_WAIT:?} after stopping; its \
+                     directories stay locked until that work ends"
+                );
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 }
 

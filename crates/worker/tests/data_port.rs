@@ -330,31 +330,126 @@ async fn concurrent_caching_reads_of_one_block_all_succeed() {
     worker.shutdown().await.unwrap();
 }
 
-#[tokio::test]
-async fn promoting_read_moves_a_block_to_the_top_tier() {
-    let master = FakeMaster::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let mut conf = worker_conf(master.addr, dir.path());
+/// [`worker_conf`] plus an SSD tier of 64 MB under `dir`.
+fn two_tier_conf(master: std::net::SocketAddr, dir: &std::path::Path) -> alluxio_conf::Configuration {
+    let mut conf = worker_conf(master, dir);
     conf.set("alluxio.worker.tieredstore.levels", "2");
     conf.set("alluxio.worker.tieredstore.level1.alias", "SSD");
     conf.set(
         "alluxio.worker.tieredstore.level1.dirs.path",
-        dir.path().join("ssd").display().to_string(),
+        dir.join("ssd").display().to_string(),
     );
     conf.set("alluxio.worker.tieredstore.level1.dirs.quota", "64MB");
-    let worker = alluxio_worker::start(conf).await.unwrap();
-    let bytes = pattern(6, 70_000);
-    let mut client = DataClient::connect(worker.data_addr()).await;
-    let mut write = Request::new(Op::WriteBlock, 600, 0, bytes.len() as u64);
+    conf
+}
+
+/// Writes `bytes` as block `block_id` straight into the SSD tier, in chunks of `chunk` bytes.
+async fn write_to_ssd(client: &mut DataClient, block_id: u64, bytes: &[u8], chunk: usize) {
+    let mut write = Request::new(Op::WriteBlock, block_id, 0, bytes.len() as u64);
     write.tier = 1;
     data::write_request(&mut client.stream, &write).await.unwrap();
-    data::write_chunk(&mut client.stream, &bytes).await.unwrap();
+    for part in bytes.chunks(chunk) {
+        data::write_chunk(&mut client.stream, part).await.unwrap();
+    }
     data::write_chunk(&mut client.stream, &[]).await.unwrap();
     client.stream.flush().await.unwrap();
     assert_eq!(
         data::read_response(&mut client.stream).await.unwrap().status,
         Status::Ok
     );
+}
+
+#[tokio::test]
+async fn blocks_on_a_disk_tier_are_served_in_full_and_in_ranges() {
+    let master = FakeMaster::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let worker = alluxio_worker::start(two_tier_conf(master.addr, dir.path()))
+        .await
+        .unwrap();
+    let bytes = pattern(8, 3 * 1024 * 1024 + 17);
+    let small = pattern(9, 1000);
+    let mut client = DataClient::connect(worker.data_addr()).await;
+    write_to_ssd(&mut client, 800, &bytes, 1_500_000).await;
+    assert_eq!(client.write_block(801, &small, 300).await.status, Status::Ok);
+    assert_eq!(master.recorded().commits[0].tier_alias, "SSD");
+    assert!(dir.path().join("ssd/alluxioworker/800").exists());
+
+    assert_eq!(client.read_block(800, 0, TO_END).await.1, bytes);
+    let (response, range) = client.read_block(800, 1_000_001, 1_500_000).await;
+    assert_eq!(response.length, 1_500_000);
+    assert_eq!(range, &bytes[1_000_001..2_500_001]);
+    let tail = bytes.len() as u64 - 5;
+    assert_eq!(
+        client.read_block(800, tail, TO_END).await.1,
+        &bytes[bytes.len() - 5..]
+    );
+    let past = bytes.len() as u64 + 1;
+    assert_eq!(
+        client.read_block(800, past, TO_END).await.0.status,
+        Status::InvalidArgument
+    );
+    // The same connection still serves the memory tier afterwards.
+    assert_eq!(client.read_block(801, 0, TO_END).await.1, small);
+    worker.shutdown().await.unwrap();
+}
+
+/// Resident memory of this process, from /proc.
+fn resident_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib * 1024
+}
+
+#[tokio::test]
+async fn stalled_writers_announcing_huge_chunks_cost_no_memory_and_block_no_one() {
+    const STALLED: u64 = 40;
+    let master = FakeMaster::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut conf = worker_conf(master.addr, dir.path());
+    // Room for every stalled block's first space reservation (a sixteenth of the quota each).
+    conf.set("alluxio.worker.tieredstore.level0.dirs.quota", "1GB");
+    let worker = alluxio_worker::start(conf).await.unwrap();
+    let temp_files = || {
+        std::fs::read_dir(dir.path().join("mem/alluxioworker/.tmp"))
+            .unwrap()
+            .count()
+    };
+    let before = resident_bytes();
+    let mut stalled = Vec::new();
+    for i in 0..STALLED {
+        let mut raw = tokio::net::TcpStream::connect(worker.data_addr()).await.unwrap();
+        data::write_request(&mut raw, &Request::new(Op::WriteBlock, 900 + i, 0, 0))
+            .await
+            .unwrap();
+        // A chunk of the largest size is announced, and only 10 of its bytes ever come.
+        raw.write_all(&data::MAX_CHUNK_LEN.to_be_bytes()).await.unwrap();
+        raw.write_all(&[7; 10]).await.unwrap();
+        stalled.push(raw);
+    }
+    eventually("every stalled write started", || temp_files() == STALLED as usize).await;
+    let bytes = pattern(10, 3 * 1024 * 1024);
+    let mut client = DataClient::connect(worker.data_addr()).await;
+    assert_eq!(client.write_block(990, &bytes, 1 << 20).await.status, Status::Ok);
+    assert_eq!(client.read_block(990, 0, TO_END).await.1, bytes);
+    let grown = resident_bytes().saturating_sub(before);
+    // Buffering each announced chunk whole would take 40 x 64 MiB.
+    assert!(grown < 256 << 20, "memory grew by {grown} bytes");
+    drop(stalled);
+    eventually("the stalled writes abandoned", || temp_files() == 0).await;
+    worker.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn promoting_read_moves_a_block_to_the_top_tier() {
+    let master = FakeMaster::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let worker = alluxio_worker::start(two_tier_conf(master.addr, dir.path()))
+        .await
+        .unwrap();
+    let bytes = pattern(6, 70_000);
+    let mut client = DataClient::connect(worker.data_addr()).await;
+    write_to_ssd(&mut client, 600, &bytes, bytes.len()).await;
     assert_eq!(master.recorded().commits[0].tier_alias, "SSD");
 
     let mut promote = Request::new(Op::ReadBlock, 600, 0, TO_END);

@@ -241,6 +241,46 @@ async fn persistence_writes_the_files_blocks_from_here_and_other_workers() {
     worker_b.shutdown().await.unwrap();
 }
 
+#[tokio::test]
+async fn persist_results_survive_a_heartbeat_answered_with_register() {
+    let master = FakeMaster::start().await;
+    master.recorded().forget_first_persist_report = true;
+    let dir = tempfile::tempdir().unwrap();
+    let worker = alluxio_worker::start(worker_conf(master.addr, dir.path()))
+        .await
+        .unwrap();
+    let data = pattern(51, 10_000);
+    let mut client = DataClient::connect(worker.data_addr()).await;
+    assert_eq!(client.write_block(51, &data, 4096).await.status, Status::Ok);
+    let ufs_path = dir.path().join("ufs/kept.bin");
+    let file = PersistFile {
+        file_id: 5000,
+        ufs_path: ufs_path.display().to_string(),
+        block_ids: vec![51],
+        length: data.len() as u64,
+    };
+    master.queue(
+        worker.worker_id(),
+        BlockHeartbeatResponse {
+            persist_files: vec![file],
+            ..Default::default()
+        },
+    );
+    eventually("the persisted id reported again after re-registering", || {
+        let recorded = master.recorded();
+        let carrying = recorded
+            .heartbeats
+            .iter()
+            .filter(|h| h.persisted_file_ids.contains(&5000))
+            .count();
+        carrying >= 2 && recorded.registrations.len() == 2
+    })
+    .await;
+    assert!(!master.recorded().forget_first_persist_report);
+    assert_eq!(std::fs::read(&ufs_path).unwrap(), data);
+    worker.shutdown().await.unwrap();
+}
+
 async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let request = format!("GET {path} HTTP/1.1\r\nHost: worker\r\nConnection: close\r\n\r\n");

@@ -136,11 +136,10 @@ fn restart_keeps_committed_blocks_and_drops_unfinished_ones() {
         let store = BlockStore::open(opts.clone()).unwrap();
         put(&store, 1, 0, 1000).unwrap();
         put(&store, 2, 1, 700).unwrap();
-        let mut unfinished = store.create_block(3, 0, 0).unwrap();
-        unfinished.write(&[9; 50]).unwrap();
-        // A crash: the temp file stays behind.
-        std::mem::forget(unfinished);
     }
+    // A crash in the middle of writing block 3 leaves its temp file (and releases the lock, as
+    // the kernel does for a dead process).
+    std::fs::write(mem.path().join("alluxioworker/.tmp/3-0"), [9; 50]).unwrap();
     // A stale copy of block 1 in the lower tier, as a move cut short would leave.
     std::fs::write(ssd.path().join("alluxioworker/1"), b"stale").unwrap();
     assert_eq!(temp_files(mem.path()), 1);
@@ -432,6 +431,51 @@ fn format_deletes_every_block_folder() {
 }
 
 #[test]
+fn a_directory_in_use_is_neither_opened_twice_nor_formatted() {
+    let mem = tempfile::tempdir().unwrap();
+    let ssd = tempfile::tempdir().unwrap();
+    let opts = options(vec![
+        tier("MEM", &[(mem.path(), 1000)]),
+        tier("SSD", &[(ssd.path(), 1000)]),
+    ]);
+    let store = BlockStore::open(opts.clone()).unwrap();
+    put(&store, 1, 0, 10).unwrap();
+    let mut writing = store.create_block(2, 0, 0).unwrap();
+    writing.write(&[7; 20]).unwrap();
+    // A second worker sharing only the lower directory is refused too, and touches nothing.
+    let other = options(vec![tier("SSD", &[(ssd.path(), 1000)])]);
+    for attempt in [&opts, &other] {
+        match BlockStore::open(attempt.clone()) {
+            Err(StoreError::InUse(path)) => {
+                assert!(path == mem.path() || path == ssd.path(), "{path:?}");
+                let message = StoreError::InUse(path).to_string();
+                assert!(message.contains("in use by another worker"), "{message}");
+            }
+            Err(e) => panic!("expected InUse, got {e}"),
+            Ok(_) => panic!("a directory in use was opened twice"),
+        }
+        assert!(matches!(BlockStore::format(attempt), Err(StoreError::InUse(_))));
+    }
+    assert_eq!(temp_files(mem.path()), 1);
+    writing.write(&[7; 20]).unwrap();
+    writing.commit().unwrap();
+    assert_eq!(read(&store, 1).0, bytes(1, 10));
+    assert_eq!(read(&store, 2).0, vec![7; 40]);
+    // Once the worker is gone, the directories are free again.
+    drop(store);
+    BlockStore::format(&opts).unwrap();
+    assert!(BlockStore::open(opts).unwrap().blocks().is_empty());
+}
+
+#[test]
+fn formatting_a_directory_never_created_creates_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let missing = root.path().join("not/yet");
+    BlockStore::format(&options(vec![tier("MEM", &[(&missing, 1000)])])).unwrap();
+    assert!(!root.path().join("not").exists());
+}
+
+#[test]
 fn concurrent_writers_and_readers_keep_the_books_straight() {
     let mem = tempfile::tempdir().unwrap();
     let ssd = tempfile::tempdir().unwrap();
@@ -463,7 +507,8 @@ fn concurrent_writers_and_readers_keep_the_books_straight() {
         let used: u64 = held.iter().map(|b| b.length).sum();
         assert_eq!(store.usage()[level].used, used, "tier {alias}");
         assert!(used <= store.usage()[level].capacity);
-        let files = std::fs::read_dir(dir.join("alluxioworker")).unwrap().count() - 1;
+        // Besides block files the folder holds `.tmp` and `.lock`.
+        let files = std::fs::read_dir(dir.join("alluxioworker")).unwrap().count() - 2;
         assert_eq!(files, held.len(), "files in tier {alias}");
     }
     for block in &blocks {

@@ -1,6 +1,7 @@
 //! The data server: accepts data-port connections (bounded), and serves each connection's
 //! requests one after another (see `alluxio_proto::data` for the protocol).
 
+mod buffers;
 mod local;
 mod read;
 mod ufs_read;
@@ -21,6 +22,7 @@ use crate::WorkerError;
 use crate::context::WorkerContext;
 use crate::process::Shutdown;
 use crate::store::{BlockLock, StoreError};
+use buffers::PieceBuffers;
 
 /// Connections served at once; more wait in the listen backlog.
 const MAX_CONNECTIONS: usize = 4096;
@@ -34,6 +36,7 @@ pub(crate) async fn serve(
     mut shutdown: Shutdown,
 ) -> Result<(), WorkerError> {
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let buffers = PieceBuffers::new();
     let mut connections = JoinSet::new();
     let mut backoff = Duration::from_millis(10);
     loop {
@@ -64,9 +67,10 @@ pub(crate) async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let ctx = Arc::clone(&ctx);
+        let buffers = Arc::clone(&buffers);
         let mut conn_shutdown = shutdown.clone();
         connections.spawn(async move {
-            let mut conn = Connection::new(ctx, stream, peer);
+            let mut conn = Connection::new(ctx, stream, peer, buffers);
             tokio::select! {
                 _ = conn_shutdown.wait() => {}
                 _ = conn.serve() => {}
@@ -100,7 +104,7 @@ impl From<StoreError> for DataError {
             StoreError::NotFound(_) => Status::NotFound,
             StoreError::AlreadyExists(_) => Status::AlreadyExists,
             StoreError::NoSpace { .. } => Status::ResourceExhausted,
-            StoreError::Config(_) | StoreError::Io { .. } => Status::Internal,
+            StoreError::Config(_) | StoreError::InUse(_) | StoreError::Io { .. } => Status::Internal,
         };
         DataError::Request(status, e.to_string())
     }
@@ -150,15 +154,17 @@ pub(crate) struct Connection {
     stream: BufReader<TcpStream>,
     peer: SocketAddr,
     local_locks: HashMap<u64, Vec<BlockLock>>,
+    buffers: Arc<PieceBuffers>,
 }
 
 impl Connection {
-    fn new(ctx: Arc<WorkerContext>, stream: TcpStream, peer: SocketAddr) -> Self {
+    fn new(ctx: Arc<WorkerContext>, stream: TcpStream, peer: SocketAddr, buffers: Arc<PieceBuffers>) -> Self {
         Self {
             ctx,
             stream: BufReader::with_capacity(READ_BUFFER, stream),
             peer,
             local_locks: HashMap::new(),
+            buffers,
         }
     }
 

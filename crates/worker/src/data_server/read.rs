@@ -1,10 +1,11 @@
-//! ReadBlock: streams a range of a cached block with `sendfile`, so its bytes go from the page
-//! cache (tmpfs for the MEM tier) to the socket without passing through user space.
+//! ReadBlock: streams a range of a cached block. Memory-tier blocks go with `sendfile`, from tmpfs
+//! to the socket without passing through user space; blocks on disk tiers are read on the
+//! blocking pool, so a slow disk never stalls a runtime thread.
 
 use std::os::fd::AsFd;
 
 use alluxio_proto::data::{self, FLAG_PROMOTE, Request, Response, TO_END};
-use tokio::io::Interest;
+use tokio::io::{AsyncReadExt, AsyncSeekExt, BufReader, Interest};
 use tokio::net::TcpStream;
 
 use super::{Connection, DataError, blocking};
@@ -12,6 +13,9 @@ use crate::store::BlockLock;
 
 /// Largest count passed to one `sendfile` call (Linux moves at most ~2 GiB per call anyway).
 const MAX_SENDFILE: u64 = 1 << 30;
+/// Read size for blocks on disk tiers: large enough that the per-read hop to the blocking pool
+/// costs little.
+const DISK_READ_BUFFER: usize = 1 << 20;
 
 /// Serves a ReadBlock request.
 pub(super) async fn read_block(conn: &mut Connection, request: &Request) -> Result<(), DataError> {
@@ -72,9 +76,34 @@ pub(super) async fn send_range(
         )
     })?;
     data::write_response(&mut conn.stream, &Response::ok(length)).await?;
-    sendfile_all(conn.stream.get_ref(), &file, offset, length)
-        .await
-        .map_err(|e| DataError::Connection(format!("sending block {}: {e}", meta.block_id)))
+    let sent = if lock.in_memory() {
+        sendfile_all(conn.stream.get_ref(), &file, offset, length).await
+    } else {
+        // A non-blocking sendfile from a disk still waits for the disk, on a runtime thread;
+        // tokio::fs does those reads on the blocking pool instead.
+        copy_from_disk(conn.stream.get_mut(), file, offset, length).await
+    };
+    sent.map_err(|e| DataError::Connection(format!("sending block {}: {e}", meta.block_id)))
+}
+
+/// Sends `length` bytes of a file on a disk from `offset`, in large buffered reads.
+async fn copy_from_disk(
+    stream: &mut TcpStream,
+    file: std::fs::File,
+    offset: u64,
+    length: u64,
+) -> std::io::Result<()> {
+    let mut file = tokio::fs::File::from_std(file);
+    file.seek(std::io::SeekFrom::Start(offset)).await?;
+    let mut reader = BufReader::with_capacity(DISK_READ_BUFFER, file.take(length));
+    let copied = tokio::io::copy_buf(&mut reader, stream).await?;
+    if copied < length {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!("block file ended {} bytes early", length - copied),
+        ));
+    }
+    Ok(())
 }
 
 /// Sends `length` bytes of `file` from `offset` to a non-blocking socket.

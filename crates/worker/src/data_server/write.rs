@@ -2,8 +2,11 @@
 //! master before answering, so the client's CompleteFile finds the block.
 
 use alluxio_proto::data::{self, ChunkHeader, Request, Response, Status};
-use tokio::io::AsyncReadExt;
+use futures::FutureExt;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt};
+use tokio::task::JoinHandle;
 
+use super::buffers::{PIECE, PieceBuffer};
 use super::{Connection, DataError, blocking};
 use crate::store::TempBlock;
 
@@ -22,23 +25,31 @@ pub(super) async fn write_block(conn: &mut Connection, request: &Request) -> Res
             None
         }
     };
-    let mut buf = Vec::new();
+    // The write of one piece runs while the next one is received.
+    let mut in_flight = None;
     loop {
         match data::read_chunk_header(&mut conn.stream).await? {
             ChunkHeader::Data(len) => {
-                buf.resize(len as usize, 0);
-                conn.stream.read_exact(&mut buf).await?;
-                if let Some(block) = temp.take() {
-                    let (block, returned, written) = append(block, buf).await?;
-                    buf = returned;
-                    match written {
-                        Ok(()) => temp = Some(block),
-                        // Dropping the temp block removes what was written.
-                        Err(e) => failure = Some(e),
+                let mut left = len as usize;
+                while left > 0 {
+                    // Take a buffer only once bytes arrive: a peer that sends a header and
+                    // stalls holds none of the budget.
+                    if conn.stream.fill_buf().await?.is_empty() {
+                        return Err(DataError::Connection(format!(
+                            "connection closed in the middle of a chunk of block {block_id}"
+                        )));
+                    }
+                    let mut piece = conn.buffers.take().await?;
+                    let size = fill_piece(conn, &mut piece[..left.min(PIECE)]).await?;
+                    left -= size;
+                    settle(&mut in_flight, &mut temp, &mut failure).await?;
+                    if let Some(block) = temp.take() {
+                        in_flight = Some(append(block, piece, size));
                     }
                 }
             }
             ChunkHeader::Cancel => {
+                settle(&mut in_flight, &mut temp, &mut failure).await?;
                 drop(temp);
                 tracing::debug!(block_id, "block write cancelled by the client");
                 return match failure {
@@ -46,7 +57,10 @@ pub(super) async fn write_block(conn: &mut Connection, request: &Request) -> Res
                     None => Ok(data::write_response(&mut conn.stream, &Response::ok(0)).await?),
                 };
             }
-            ChunkHeader::Commit => break,
+            ChunkHeader::Commit => {
+                settle(&mut in_flight, &mut temp, &mut failure).await?;
+                break;
+            }
         }
     }
     let block = match (failure, temp) {
@@ -70,15 +84,54 @@ pub(super) async fn write_block(conn: &mut Connection, request: &Request) -> Res
     Ok(data::write_response(&mut conn.stream, &Response::ok(meta.length)).await?)
 }
 
-/// Appends `buf` to the block off the async threads; hands both back with the outcome.
-async fn append(
-    mut block: TempBlock,
-    buf: Vec<u8>,
-) -> Result<(TempBlock, Vec<u8>, Result<(), DataError>), DataError> {
+/// Reads into `piece` the bytes that have arrived, at least one and at most its length, without
+/// waiting for more: a buffer from the shared budget is never held while a slow or stalled peer
+/// makes us wait.
+async fn fill_piece(conn: &mut Connection, piece: &mut [u8]) -> Result<usize, DataError> {
+    let mut filled = conn.stream.read(piece).await?;
+    while filled > 0 && filled < piece.len() {
+        match conn.stream.read(&mut piece[filled..]).now_or_never() {
+            Some(Ok(0)) | None => break,
+            Some(Ok(n)) => filled += n,
+            Some(Err(e)) => return Err(e.into()),
+        }
+    }
+    if filled == 0 {
+        return Err(DataError::Connection(
+            "connection closed in the middle of a chunk".into(),
+        ));
+    }
+    Ok(filled)
+}
+
+/// A piece being appended to the block; yields the block back with the outcome.
+type Append = JoinHandle<(TempBlock, Result<(), DataError>)>;
+
+/// Starts appending the first `size` bytes of `piece` to the block off the async threads (the
+/// piece returns to the pool once written).
+fn append(mut block: TempBlock, piece: PieceBuffer, size: usize) -> Append {
     tokio::task::spawn_blocking(move || {
-        let written = block.write(&buf).map_err(DataError::from);
-        (block, buf, written)
+        let written = block.write(&piece[..size]).map_err(DataError::from);
+        (block, written)
     })
-    .await
-    .map_err(|e| DataError::Connection(format!("block write task failed: {e}")))
+}
+
+/// Waits for the append in flight, if any: the block goes back to `temp`, or a failure to
+/// `failure` (dropping the temp block removes what was written).
+async fn settle(
+    in_flight: &mut Option<Append>,
+    temp: &mut Option<TempBlock>,
+    failure: &mut Option<DataError>,
+) -> Result<(), DataError> {
+    let Some(append) = in_flight.take() else {
+        return Ok(());
+    };
+    let (block, written) = append
+        .await
+        .map_err(|e| DataError::Connection(format!("block write task failed: {e}")))?;
+    match written {
+        Ok(()) => *temp = Some(block),
+        Err(e) => *failure = Some(e),
+    }
+    Ok(())
 }

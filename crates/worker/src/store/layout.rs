@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::dir_lock::{DirLock, LOCK_FILE};
 use super::shared::{
     BLOCK_FOLDER, Block, DirId, DirLayout, DirUsage, Shared, State, TEMP_FOLDER, TierLayout, io_error,
 };
@@ -15,16 +16,20 @@ pub(super) fn open(options: StoreOptions) -> Result<Shared, StoreError> {
             "the tiered store needs at least one tier".into(),
         ));
     }
+    if let Some(tier) = options.tiers.iter().find(|t| t.dirs.is_empty()) {
+        return Err(StoreError::Config(format!(
+            "tier {} has no directory",
+            tier.alias
+        )));
+    }
+    // Every directory is locked before any is touched: a store that cannot have them all must
+    // not empty the temp folder of one another worker writes into.
+    let locks = lock_all(&options)?;
     let mut tiers = Vec::with_capacity(options.tiers.len());
     let mut usage = Vec::with_capacity(options.tiers.len());
     for tier in &options.tiers {
-        if tier.dirs.is_empty() {
-            return Err(StoreError::Config(format!(
-                "tier {} has no directory",
-                tier.alias
-            )));
-        }
         let mut dirs = Vec::with_capacity(tier.dirs.len());
+        let mut dir_usage = Vec::with_capacity(tier.dirs.len());
         for spec in &tier.dirs {
             let blocks = spec.path.join(BLOCK_FOLDER);
             let temp = blocks.join(TEMP_FOLDER);
@@ -35,17 +40,13 @@ pub(super) fn open(options: StoreOptions) -> Result<Shared, StoreError> {
             }
             std::fs::create_dir_all(&temp).map_err(io_error(&temp))?;
             dirs.push(DirLayout { blocks, temp });
+            dir_usage.push(DirUsage {
+                quota: fit_quota(&spec.path, spec.quota),
+                committed: 0,
+                reserved: 0,
+            });
         }
-        usage.push(
-            tier.dirs
-                .iter()
-                .map(|d| DirUsage {
-                    quota: d.quota,
-                    committed: 0,
-                    reserved: 0,
-                })
-                .collect(),
-        );
+        usage.push(dir_usage);
         tiers.push(TierLayout {
             alias: tier.alias.clone(),
             dirs,
@@ -61,7 +62,7 @@ pub(super) fn open(options: StoreOptions) -> Result<Shared, StoreError> {
         }
     }
     let count = state.blocks.len();
-    let shared = Shared::new(tiers, options.allocator, options.evictor, state);
+    let shared = Shared::new(tiers, options.allocator, options.evictor, state, locks);
     tracing::info!(
         "block store open with tiers {} and {count} cached blocks",
         shared
@@ -81,7 +82,7 @@ fn load_dir(state: &mut State, dir: DirId, path: &Path) -> Result<(), StoreError
         let entry = entry.map_err(io_error(path))?;
         let file = entry.path();
         let Some(block_id) = entry.file_name().to_str().and_then(|n| n.parse::<u64>().ok()) else {
-            if entry.file_name() != TEMP_FOLDER {
+            if entry.file_name() != TEMP_FOLDER && entry.file_name() != LOCK_FILE {
                 tracing::warn!("ignoring {}: not a block file", file.display());
             }
             continue;
@@ -117,19 +118,113 @@ fn load_dir(state: &mut State, dir: DirId, path: &Path) -> Result<(), StoreError
     Ok(())
 }
 
-/// Deletes the block folder of every configured directory.
-pub(super) fn format(options: &StoreOptions) -> Result<(), StoreError> {
-    let folders: Vec<PathBuf> = options
+/// Block folders of every configured directory, top tier first.
+fn block_folders(options: &StoreOptions) -> impl Iterator<Item = PathBuf> + '_ {
+    options
         .tiers
         .iter()
         .flat_map(|t| t.dirs.iter().map(|d| d.path.join(BLOCK_FOLDER)))
-        .collect();
-    for folder in folders {
-        match std::fs::remove_dir_all(&folder) {
-            Ok(()) => tracing::info!("formatted {}", folder.display()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_error(&folder)(e)),
+}
+
+/// Creates and locks the block folder of every configured directory.
+fn lock_all(options: &StoreOptions) -> Result<Vec<DirLock>, StoreError> {
+    block_folders(options)
+        .map(|folder| {
+            std::fs::create_dir_all(&folder).map_err(io_error(&folder))?;
+            DirLock::acquire(&folder)
+        })
+        .collect()
+}
+
+/// The quota of `dir`, lowered to the size of its file system: a quota the file system cannot
+/// hold (the default memory size on a smaller `/dev/shm`, say) would fail writes with ENOSPC
+/// instead of evicting.
+fn fit_quota(dir: &Path, quota: u64) -> u64 {
+    match rustix::fs::statvfs(dir) {
+        Ok(fs) => cap_quota(dir, quota, fs.f_blocks.saturating_mul(fs.f_frsize)),
+        Err(e) => {
+            tracing::warn!(
+                "cannot read the size of the file system of {}: {e}; keeping quota {quota}",
+                dir.display()
+            );
+            quota
         }
     }
+}
+
+/// `quota` capped at `fs_size`, logging when it is lowered.
+fn cap_quota(dir: &Path, quota: u64, fs_size: u64) -> u64 {
+    if quota <= fs_size {
+        return quota;
+    }
+    tracing::warn!(
+        "quota of {} lowered from {quota} to {fs_size}: the file system is only {fs_size}",
+        dir.display()
+    );
+    fs_size
+}
+
+/// Deletes the block folder of every configured directory, holding their locks meanwhile. The
+/// lock file goes last, so a worker starting meanwhile either finds it locked or (in the instant
+/// before the folder goes) makes the final `rmdir` fail instead of losing files.
+pub(super) fn format(options: &StoreOptions) -> Result<(), StoreError> {
+    // A folder that does not exist has nothing to delete and no worker using it; it is not
+    // created just to lock it (its parent may not even be writable).
+    let folders: Vec<PathBuf> = block_folders(options).filter(|f| f.exists()).collect();
+    let locks = folders
+        .iter()
+        .map(|folder| DirLock::acquire(folder))
+        .collect::<Result<Vec<_>, _>>()?;
+    for folder in folders {
+        for entry in std::fs::read_dir(&folder).map_err(io_error(&folder))? {
+            let entry = entry.map_err(io_error(&folder))?;
+            if entry.file_name() == LOCK_FILE {
+                continue;
+            }
+            let path = entry.path();
+            let removed = match entry.file_type() {
+                Ok(kind) if kind.is_dir() => std::fs::remove_dir_all(&path),
+                _ => std::fs::remove_file(&path),
+            };
+            removed.or_else(ignore_missing).map_err(io_error(&path))?;
+        }
+        let lock_file = folder.join(LOCK_FILE);
+        std::fs::remove_file(&lock_file)
+            .or_else(ignore_missing)
+            .map_err(io_error(&lock_file))?;
+        std::fs::remove_dir(&folder).map_err(io_error(&folder))?;
+        tracing::info!("formatted {}", folder.display());
+    }
+    drop(locks);
     Ok(())
+}
+
+fn ignore_missing(e: std::io::Error) -> std::io::Result<()> {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        Ok(())
+    } else {
+        Err(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotas_larger_than_the_file_system_are_capped() {
+        let dir = Path::new("/dev/shm/x");
+        assert_eq!(cap_quota(dir, 100, 1000), 100);
+        assert_eq!(cap_quota(dir, 1000, 1000), 1000);
+        assert_eq!(cap_quota(dir, 5000, 1000), 1000);
+    }
+
+    #[test]
+    fn a_quota_is_capped_at_the_real_file_system_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let fs = rustix::fs::statvfs(dir.path()).unwrap();
+        let size = fs.f_blocks * fs.f_frsize;
+        assert_eq!(fit_quota(dir.path(), u64::MAX), size);
+        assert_eq!(fit_quota(dir.path(), 4096), 4096);
+    }
 }

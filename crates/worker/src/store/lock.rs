@@ -11,6 +11,7 @@ pub struct BlockLock {
     shared: Arc<Shared>,
     path: PathBuf,
     meta: BlockMeta,
+    in_memory: bool,
 }
 
 impl BlockLock {
@@ -33,7 +34,13 @@ impl BlockLock {
             let meta = shared.meta(block_id, block);
             drop(state);
             let path = shared.block_path(dir, block_id);
-            return Ok(BlockLock { shared, path, meta });
+            let in_memory = !shared.tiers[dir.tier].durable;
+            return Ok(BlockLock {
+                shared,
+                path,
+                meta,
+                in_memory,
+            });
         }
     }
 
@@ -45,6 +52,11 @@ impl BlockLock {
     /// Its metadata.
     pub fn meta(&self) -> &BlockMeta {
         &self.meta
+    }
+
+    /// Whether the file is in the memory tier, where reading it never waits for a disk.
+    pub fn in_memory(&self) -> bool {
+        self.in_memory
     }
 }
 

@@ -4,6 +4,7 @@
 //! from being evicted, moved or removed.
 
 mod allocator;
+mod dir_lock;
 mod evictor;
 mod layout;
 mod lock;
@@ -42,6 +43,14 @@ pub enum StoreError {
         /// Why eviction could not help (pinned, locked, too large).
         reason: String,
     },
+    /// Another worker (or `alluxio format`, or another process) holds the directory's lock.
+    #[error(
+        "tier directory {} is in use by another worker or process (it holds {}/alluxioworker/.lock); \
+         stop it or give this worker its own directory in alluxio.worker.tieredstore.level<n>.dirs.path",
+        .0.display(),
+        .0.display()
+    )]
+    InUse(PathBuf),
     /// A wrong tiered-store setting.
     #[error("invalid tiered store configuration: {0}")]
     Config(String),
@@ -131,11 +140,18 @@ pub struct BlockStore {
 }
 
 impl BlockStore {
-    /// Creates the directories, finds the blocks already there, drops unfinished ones.
+    /// Locks and creates the directories, finds the blocks already there, drops unfinished ones.
+    /// The directories stay locked (see [`StoreError::InUse`]) until the last handle is dropped.
     pub fn open(options: StoreOptions) -> Result<Self, StoreError> {
         Ok(BlockStore {
             shared: Arc::new(layout::open(options)?),
         })
+    }
+
+    /// Live handles on the store (clones, temp blocks, block locks); its directories stay locked
+    /// until the count drops to zero.
+    pub fn handle_count(&self) -> usize {
+        Arc::strong_count(&self.shared)
     }
 
     /// Tier aliases from top to bottom.
@@ -250,7 +266,8 @@ impl BlockStore {
         Ok(self.shared.reserve_space())
     }
 
-    /// Deletes every block in the configured directories (for `alluxio format`).
+    /// Deletes every block in the configured directories (for `alluxio format`); refuses with
+    /// [`StoreError::InUse`] while a worker uses one of them.
     pub fn format(options: &StoreOptions) -> Result<(), StoreError> {
         layout::format(options)
     }

@@ -95,7 +95,7 @@ impl Shared {
             let _ = std::fs::remove_file(&temp);
             let mut state = self.state.lock();
             self.release(&mut state, to, length);
-            return Err(e);
+            return Err(self.full_or_io(e, to, block_id, length));
         }
         let mut state = self.state.lock();
         if !state.blocks.contains_key(&block_id) {

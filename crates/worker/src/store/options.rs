@@ -265,7 +265,12 @@ mod tests {
         assert_eq!(tier.alias, "MEM");
         assert_eq!((tier.high_watermark, tier.low_watermark), (0.95, 0.7));
         assert_eq!(tier.dirs.len(), 1);
-        assert_eq!(tier.dirs[0].quota, 1 << 30);
+        // Level 0's quota defaults to the worker memory size (two thirds of the machine's RAM).
+        let memory = Configuration::defaults()
+            .get_bytes(keys::WORKER_MEMORY_SIZE)
+            .unwrap();
+        assert!(memory > 0);
+        assert_eq!(tier.dirs[0].quota, memory);
         if !is_ram_mount(Path::new(DEFAULT_RAMDISK)) {
             let path = tier.dirs[0].path.to_string_lossy().into_owned();
             assert!(

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::{Condvar, Mutex};
 
+use super::dir_lock::DirLock;
 use super::options::{AllocatorKind, EvictorKind};
 use super::{BlockMeta, StoreChanges, StoreError};
 
@@ -145,10 +146,18 @@ pub(super) struct Shared {
     /// Signalled whenever a block stops moving, for lockers waiting on it.
     pub moved: Condvar,
     temp_seq: AtomicU64,
+    /// Keeps other workers out of the directories for as long as any handle lives.
+    _locks: Vec<DirLock>,
 }
 
 impl Shared {
-    pub fn new(tiers: Vec<TierLayout>, allocator: AllocatorKind, evictor: EvictorKind, state: State) -> Self {
+    pub fn new(
+        tiers: Vec<TierLayout>,
+        allocator: AllocatorKind,
+        evictor: EvictorKind,
+        state: State,
+        locks: Vec<DirLock>,
+    ) -> Self {
         Shared {
             tiers,
             allocator,
@@ -156,6 +165,7 @@ impl Shared {
             state: Mutex::new(state),
             moved: Condvar::new(),
             temp_seq: AtomicU64::new(0),
+            _locks: locks,
         }
     }
 
@@ -200,6 +210,24 @@ impl Shared {
             );
         }
         self.moved.notify_all();
+    }
+
+    /// `e`, or a lack of space if it is a full file system under `dir` (a quota above what the
+    /// file system really has left): the client can act on that, as on a full quota.
+    pub fn full_or_io(&self, e: StoreError, dir: DirId, block_id: u64, needed: u64) -> StoreError {
+        match e {
+            StoreError::Io { source, .. }
+                if source.raw_os_error() == Some(rustix::io::Errno::NOSPC.raw_os_error()) =>
+            {
+                StoreError::NoSpace {
+                    block_id,
+                    tier: self.tiers[dir.tier].alias.clone(),
+                    needed,
+                    reason: format!("the file system of {} is full", self.layout(dir).blocks.display()),
+                }
+            }
+            e => e,
+        }
     }
 
     /// Ends a move that did not happen: the block becomes lockable again (or goes, if its

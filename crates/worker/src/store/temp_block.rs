@@ -63,7 +63,11 @@ impl TempBlock {
         if total > self.reserved {
             self.reserved += self.shared.grow(self.dir, total - self.reserved, self.block_id)?;
         }
-        self.file.write_all(data).map_err(io_error(&self.path))?;
+        self.file.write_all(data).map_err(|e| {
+            let e = io_error(&self.path)(e);
+            self.shared
+                .full_or_io(e, self.dir, self.block_id, data.len() as u64)
+        })?;
         self.written = total;
         Ok(())
     }
@@ -138,5 +142,40 @@ impl Drop for TempBlock {
         let mut state = self.shared.state.lock();
         state.writing.remove(&self.block_id);
         self.shared.release(&mut state, self.dir, self.reserved);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::{BlockStore, DirSpec, StoreError, StoreOptions, TierSpec};
+
+    #[test]
+    fn a_full_file_system_is_no_space_not_an_io_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlockStore::open(StoreOptions {
+            tiers: vec![TierSpec {
+                alias: "MEM".into(),
+                dirs: vec![DirSpec {
+                    path: dir.path().to_path_buf(),
+                    quota: 1 << 20,
+                }],
+                high_watermark: 0.95,
+                low_watermark: 0.7,
+            }],
+            ..Default::default()
+        })
+        .unwrap();
+        let mut block = store.create_block(5, 0, 0).unwrap();
+        // /dev/full fails every write with ENOSPC, as a tmpfs smaller than the quota does.
+        block.file = std::fs::File::options().write(true).open("/dev/full").unwrap();
+        match block.write(&[1; 100]) {
+            Err(StoreError::NoSpace {
+                block_id,
+                tier,
+                needed,
+                ..
+            }) => assert_eq!((block_id, tier.as_str(), needed), (5, "MEM", 100)),
+            other => panic!("expected NoSpace, got {other:?}"),
+        }
     }
 }

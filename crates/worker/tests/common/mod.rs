@@ -35,6 +35,9 @@ pub struct Recorded {
     pub queued: HashMap<u64, VecDeque<BlockHeartbeatResponse>>,
     /// Pinned file ids, sent in every heartbeat response as a real master does.
     pub pinned: Vec<u64>,
+    /// Answer the first heartbeat reporting persisted files with Register (as a master that just
+    /// lost the worker does), ignoring its report.
+    pub forget_first_persist_report: bool,
     next_id: u64,
 }
 
@@ -81,6 +84,18 @@ impl BlockMasterWorkerService for FakeMasterState {
             .get_mut(&request.worker_id)
             .and_then(|queue| queue.pop_front())
             .unwrap_or_default();
+        let response = if recorded.forget_first_persist_report && !request.persisted_file_ids.is_empty() {
+            recorded.forget_first_persist_report = false;
+            BlockHeartbeatResponse {
+                command: Some(Command {
+                    command_type: CommandType::Register.into(),
+                    block_ids: vec![],
+                }),
+                ..Default::default()
+            }
+        } else {
+            response
+        };
         let response = BlockHeartbeatResponse {
             pinned_file_ids: recorded.pinned.clone(),
             ..response

@@ -48,6 +48,23 @@ fn never_sent(status: &Status) -> bool {
     false
 }
 
+/// Whether `status` reports a lost connection rather than an answer of the master: Unavailable,
+/// or any status whose source is a transport failure (a connection closed under an in-flight
+/// call surfaces as "transport error" with another code).
+fn connection_lost(status: &Status) -> bool {
+    if status.code() == Code::Unavailable {
+        return true;
+    }
+    let mut source = std::error::Error::source(status);
+    while let Some(err) = source {
+        if err.is::<tonic::transport::Error>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
+
 /// Typed calls to the master.
 #[derive(Clone)]
 pub(crate) struct MasterClient {
@@ -96,7 +113,7 @@ impl MasterClient {
                 Ok(response) => return Ok(response.into_inner()),
                 Err(status) => status,
             };
-            if status.code() != Code::Unavailable {
+            if !connection_lost(&status) {
                 return Err(ClientError::from_status(&status, &self.address));
             }
             if retry == Retry::IfNotSent && !never_sent(&status) {

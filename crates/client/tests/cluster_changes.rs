@@ -124,6 +124,34 @@ async fn a_block_larger_than_the_worker_fails_the_write_and_leaves_no_file() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_file_fits_a_worker_smaller_than_the_block_size() {
+    // The client announces the block size while it does not know the file's length; the worker
+    // must treat that as a hint, not refuse a 3 MiB file because 64 MiB blocks exceed its 4 MiB.
+    // A 1 MiB client buffer makes the first bytes leave before the length is known.
+    let cluster = LocalCluster::builder()
+        .mem_quota(4 * MIB)
+        .property("alluxio.user.file.buffer.bytes", "1MB")
+        .start()
+        .await
+        .unwrap();
+    let fs = FileSystem::connect(cluster.client_conf()).await.unwrap();
+    let options = CreateFileOptions {
+        block_size_bytes: Some(64 * MIB),
+        write_type: Some(WriteType::MustCache),
+        ..Default::default()
+    };
+    let data = pattern(3 * MIB as usize, 9);
+    let mut out = fs.create_file(&path("/small"), options).await.unwrap();
+    for piece in data.chunks(MIB as usize) {
+        out.write(piece).await.unwrap();
+    }
+    out.close().await.unwrap();
+    assert_eq!(read_file(&fs, "/small", ReadType::NoCache).await.unwrap(), data);
+    assert_eq!(in_alluxio(&fs, "/small").await, 100);
+    cluster.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_name_the_path_and_carry_the_right_kind() {
     let cluster = LocalCluster::builder().block_size(MIB).start().await.unwrap();
     let fs = FileSystem::connect(cluster.client_conf()).await.unwrap();

@@ -176,22 +176,20 @@ impl BlockStore {
         let tiers = self.shared.tiers.len();
         // Like Alluxio, a write tier below the last one means the last one.
         let top = tier_level.min(tiers - 1);
-        let mut reserved = self.shared.reserve_in_tier(top, expected_length, block_id, true);
+        let initial = self.shared.initial_reservation(top, expected_length);
+        let mut reserved = self.shared.reserve_in_tier(top, initial, block_id, true);
         for lower in top + 1..tiers {
             let Err(first) = &reserved else { break };
             tracing::debug!(
                 "block {block_id} tries tier {}: {first}",
                 self.shared.tiers[lower].alias
             );
-            if let Ok(dir) = self
-                .shared
-                .reserve_in_tier(lower, expected_length, block_id, true)
-            {
+            if let Ok(dir) = self.shared.reserve_in_tier(lower, initial, block_id, true) {
                 reserved = Ok(dir);
             }
         }
         match reserved {
-            Ok(dir) => TempBlock::create(self.shared.clone(), block_id, dir, expected_length),
+            Ok(dir) => TempBlock::create(self.shared.clone(), block_id, dir, initial),
             Err(e) => {
                 self.shared.state.lock().writing.remove(&block_id);
                 Err(e)

@@ -67,6 +67,27 @@ impl Shared {
         }
     }
 
+    /// What a new block announced as `expected_length` bytes reserves up front when written to
+    /// `top` or below. The length steers placement (a block too big for the top tier goes to a
+    /// lower one that holds it), but it is only a hint: a client announces the block size when it
+    /// does not know the file's length yet. One larger than every directory at or below `top`
+    /// reserves nothing up front and grows as bytes arrive, so a small file with a large block
+    /// size still fits, and only a block whose bytes really exceed the directory fails.
+    pub(super) fn initial_reservation(&self, top: usize, expected_length: u64) -> u64 {
+        let state = self.state.lock();
+        let largest = state.usage[top..]
+            .iter()
+            .flatten()
+            .map(|u| u.quota)
+            .max()
+            .unwrap_or(0);
+        if expected_length > largest {
+            0
+        } else {
+            expected_length
+        }
+    }
+
     /// Finds room for `bytes` in `tier`: a directory that has it, or the one that would have the
     /// most once its evictable blocks are gone (whose victims are claimed). Reserves the bytes.
     fn plan_in_tier(&self, state: &mut State, tier: usize, bytes: u64) -> Result<(DirId, Vec<u64>), String> {

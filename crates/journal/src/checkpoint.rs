@@ -34,10 +34,7 @@ pub(crate) fn write(
         path: folder.join(CHECKPOINT_TMP),
         armed: true,
     };
-    let io_err = |source| JournalError::Io {
-        path: tmp.path.clone(),
-        source,
-    };
+    let io_err = JournalError::io_on(&tmp.path);
     let file = File::create(&tmp.path).map_err(io_err)?;
     let mut out = BufWriter::with_capacity(IO_BUFFER, file);
     out.write_all(&header(through_sequence, entries.len() as u64))
@@ -69,15 +66,8 @@ pub(crate) fn read(folder: &Path) -> Result<Option<Checkpoint>, JournalError> {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(source) => return Err(JournalError::Io { path, source }),
     };
-    let io_err = |source| JournalError::Io {
-        path: path.clone(),
-        source,
-    };
-    let corrupt = |offset, reason: String| JournalError::Corrupt {
-        path: path.clone(),
-        offset,
-        reason,
-    };
+    let io_err = JournalError::io_on(&path);
+    let corrupt = JournalError::corrupt_in(&path);
     let mut input = BufReader::with_capacity(IO_BUFFER, file);
     let mut head = [0u8; HEADER_LEN];
     if read_full(&mut input, &mut head).map_err(io_err)? < HEADER_LEN {

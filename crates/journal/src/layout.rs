@@ -40,10 +40,7 @@ pub(crate) fn segment_path(folder: &Path, first: u64) -> PathBuf {
 
 /// Every log segment in `folder`, in sequence order.
 pub(crate) fn list_segments(folder: &Path) -> Result<Vec<Segment>, JournalError> {
-    let io_err = |source| JournalError::Io {
-        path: folder.to_path_buf(),
-        source,
-    };
+    let io_err = JournalError::io_on(folder);
     let mut segments = Vec::new();
     for dirent in fs::read_dir(folder).map_err(io_err)? {
         let dirent = dirent.map_err(io_err)?;
@@ -79,10 +76,7 @@ pub(crate) fn is_journal_file(name: &str) -> bool {
 /// and returns it open for appending.
 pub(crate) fn create_segment(folder: &Path, first: u64) -> Result<File, JournalError> {
     let path = segment_path(folder, first);
-    let io_err = |source| JournalError::Io {
-        path: path.clone(),
-        source,
-    };
+    let io_err = JournalError::io_on(&path);
     let mut file = OpenOptions::new()
         .append(true)
         .create_new(true)

@@ -76,6 +76,25 @@ pub enum JournalError {
     },
 }
 
+impl JournalError {
+    /// A function turning an I/O error on `path` into a journal error.
+    pub(crate) fn io_on(path: &std::path::Path) -> impl Fn(std::io::Error) -> JournalError + Copy + '_ {
+        move |source| JournalError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// A function describing damage found in `path` at a byte offset.
+    pub(crate) fn corrupt_in(path: &std::path::Path) -> impl Fn(u64, String) -> JournalError + Copy + '_ {
+        move |offset, reason| JournalError::Corrupt {
+            path: path.to_path_buf(),
+            offset,
+            reason,
+        }
+    }
+}
+
 /// A local, folder-based journal. Dropping it waits until every queued entry is written.
 pub struct Journal {
     folder: PathBuf,
@@ -204,10 +223,7 @@ impl Journal {
             return Ok(());
         }
         let _lock = lock_folder(folder)?;
-        let io_err = |source| JournalError::Io {
-            path: folder.to_path_buf(),
-            source,
-        };
+        let io_err = JournalError::io_on(folder);
         for dirent in fs::read_dir(folder).map_err(io_err)? {
             let dirent = dirent.map_err(io_err)?;
             if dirent.file_name().to_str().is_some_and(is_journal_file) {

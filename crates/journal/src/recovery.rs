@@ -106,15 +106,8 @@ struct Replay {
 impl Replay {
     fn segment(&mut self, segment: &Segment, is_last: bool) -> Result<SegmentEnd, JournalError> {
         let path = &segment.path;
-        let io_err = |source| JournalError::Io {
-            path: path.clone(),
-            source,
-        };
-        let corrupt = |offset, reason: String| JournalError::Corrupt {
-            path: path.clone(),
-            offset,
-            reason,
-        };
+        let io_err = JournalError::io_on(path);
+        let corrupt = JournalError::corrupt_in(path);
         if segment.first > self.expected {
             return Err(corrupt(
                 0,
@@ -203,10 +196,7 @@ fn damage_reason(reason: BadRecord, is_last: bool) -> String {
 
 /// Whether a valid record starts anywhere after the damaged one at `offset`.
 fn valid_record_after(path: &PathBuf, offset: u64) -> Result<bool, JournalError> {
-    let io_err = |source| JournalError::Io {
-        path: path.clone(),
-        source,
-    };
+    let io_err = JournalError::io_on(path);
     let mut file = File::open(path).map_err(io_err)?;
     file.seek(SeekFrom::Start(offset + 1)).map_err(io_err)?;
     let mut rest = Vec::new();

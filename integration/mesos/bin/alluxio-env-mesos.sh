@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sourced by alluxio-{master,worker}-mesos.sh inside a Mesos sandbox: configuration and logs live
 # in the sandbox, and the framework's configuration (ALLUXIO_MESOS_SITE_PROPERTIES_CONTENT)
-# becomes the site file.
+# becomes the site file. Defines ALLUXIO_HOME (the installation these scripts belong to:
+# alluxio/ in the sandbox, or alluxio.home with the LOCAL route), ALLUXIO (its binary wrapper)
+# and ALLUXIO_MESOS_BIND_OPTS.
 
 if [[ -z "${MESOS_SANDBOX:-}" ]]; then
   echo "Error: MESOS_SANDBOX is not set; this script runs inside a Mesos task launched by the Alluxio framework" >&2
@@ -25,3 +27,10 @@ if [[ -n "${LIBPROCESS_IP:-}" ]]; then
     "-Dalluxio.worker.bind.host=${LIBPROCESS_IP}"
   )
 fi
+
+ALLUXIO_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+export ALLUXIO_HOME
+# shellcheck source=../../../libexec/alluxio-config.sh
+. "${ALLUXIO_HOME}/libexec/alluxio-config.sh"
+# shellcheck disable=SC2034 # used by the scripts that source this file
+ALLUXIO="${ALLUXIO_HOME}/bin/alluxio"

@@ -7,15 +7,8 @@
 
 set -euo pipefail
 
-SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ALLUXIO_HOME="$(cd "${SCRIPT_DIR}/../../.." && pwd)"
-export ALLUXIO_HOME
 # shellcheck source=alluxio-env-mesos.sh
-. "${SCRIPT_DIR}/alluxio-env-mesos.sh"
-# shellcheck source=../../../libexec/alluxio-config.sh
-. "${ALLUXIO_HOME}/libexec/alluxio-config.sh"
-
-ALLUXIO="${ALLUXIO_HOME}/bin/alluxio"
+. "$(dirname "${BASH_SOURCE[0]}")/alluxio-env-mesos.sh"
 
 # A local root UFS may not exist yet on this agent (alluxio local creates it the same way).
 ufs="$("${ALLUXIO}" getConf alluxio.master.mount.table.root.ufs)"

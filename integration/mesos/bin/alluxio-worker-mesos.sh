@@ -6,15 +6,8 @@
 
 set -euo pipefail
 
-SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ALLUXIO_HOME="$(cd "${SCRIPT_DIR}/../../.." && pwd)"
-export ALLUXIO_HOME
 # shellcheck source=alluxio-env-mesos.sh
-. "${SCRIPT_DIR}/alluxio-env-mesos.sh"
-# shellcheck source=../../../libexec/alluxio-config.sh
-. "${ALLUXIO_HOME}/libexec/alluxio-config.sh"
-
-ALLUXIO="${ALLUXIO_HOME}/bin/alluxio"
+. "$(dirname "${BASH_SOURCE[0]}")/alluxio-env-mesos.sh"
 
 opts=("${ALLUXIO_MESOS_BIND_OPTS[@]}")
 if [[ -n "${ALLUXIO_MASTER_HOSTNAME:-}" ]]; then

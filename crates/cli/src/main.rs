@@ -3,6 +3,7 @@
 //! end-to-end check (`runTests`), the Mesos framework (`mesos`) and `version`.
 
 mod args;
+mod bench;
 mod exit;
 mod format;
 mod fs;
@@ -54,6 +55,8 @@ enum Command {
     RunTests,
     /// Run the Alluxio framework on Apache Mesos until SIGINT/SIGTERM.
     Mesos(mesos::MesosArgs),
+    /// Measure the data path against the machine's limits, metadata ops/s and small files.
+    Bench(bench::BenchArgs),
     /// Print the version.
     Version,
 }
@@ -103,6 +106,7 @@ fn dispatch(command: Command, conf: Configuration) -> anyhow::Result<ExitCode> {
         Command::Fsadmin(args) => runtime()?.block_on(fsadmin::run(conf, args)),
         Command::RunTests => runtime()?.block_on(run_tests::run(conf)),
         Command::Mesos(args) => mesos::run(conf, args),
+        Command::Bench(args) => runtime()?.block_on(bench::run(conf, args)),
     }
 }
 

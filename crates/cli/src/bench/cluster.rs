@@ -1,0 +1,160 @@
+//! The cluster a bench runs against: an embedded master and worker on loopback with temp dirs
+//! (MEM tier under /dev/shm), or a running cluster named by `--target alluxio://host:port`.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use alluxio_client::{AlluxioUri, FileSystem};
+use alluxio_conf::{Configuration, keys};
+use anyhow::{Context, bail};
+
+use super::BenchArgs;
+
+/// How long the embedded worker may take to register.
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Cached bytes beyond what the cases write: the listed directory, journal checkpoints, slack.
+const MEM_SLACK: u64 = 512 << 20;
+/// Size of each small file.
+pub const SMALL_FILE_BYTES: u64 = 64 << 10;
+
+/// The client configuration for a running cluster at `target` (`alluxio://host:port`).
+pub fn target_conf(mut conf: Configuration, target: &str) -> anyhow::Result<Configuration> {
+    let uri =
+        AlluxioUri::parse(target).with_context(|| format!("--target {target} is not alluxio://host:port"))?;
+    let Some((host, port)) = uri.authority.as_deref().and_then(|a| a.rsplit_once(':')) else {
+        bail!("--target {target} names no master; use alluxio://host:port");
+    };
+    conf.set(keys::MASTER_HOSTNAME, host);
+    conf.set(keys::MASTER_PORT, port);
+    Ok(conf)
+}
+
+/// A master and one worker in this process, and the temp dirs they use.
+pub struct Embedded {
+    master: alluxio_master::RunningMaster,
+    worker: alluxio_worker::RunningWorker,
+    client_conf: Configuration,
+    ufs_root: PathBuf,
+    // Removed on drop, after the servers are down.
+    _dirs: tempfile::TempDir,
+}
+
+impl Embedded {
+    /// Starts the master and worker on 127.0.0.1 (ports 0), the MEM tier in `mem_parent`, and
+    /// waits until the worker is live.
+    pub async fn start(mut conf: Configuration, args: &BenchArgs, mem_parent: &Path) -> anyhow::Result<Self> {
+        let dirs = tempfile::Builder::new()
+            .prefix("alluxio-bench-")
+            .tempdir()
+            .context("cannot create a temp directory for the embedded cluster")?;
+        let ufs_root = dirs.path().join("underFSStorage");
+        let journal = dirs.path().join("journal");
+        let mem_dir = mem_parent.join("ramdisk");
+        for dir in [&ufs_root, &journal, &mem_dir] {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let path = |p: &Path| p.display().to_string();
+        for (key, value) in [
+            (keys::WORK_DIR, path(dirs.path())),
+            (keys::MASTER_HOSTNAME, "127.0.0.1".into()),
+            (keys::MASTER_BIND_HOST, "127.0.0.1".into()),
+            (keys::MASTER_PORT, "0".into()),
+            (keys::MASTER_WEB_BIND_HOST, "127.0.0.1".into()),
+            (keys::MASTER_WEB_PORT, "0".into()),
+            (keys::MASTER_JOURNAL_FOLDER, path(&journal)),
+            (keys::UNDERFS_ADDRESS, path(&ufs_root)),
+            (keys::MASTER_MOUNT_TABLE_ROOT_UFS, path(&ufs_root)),
+        ] {
+            conf.set(key, value);
+        }
+        let master = alluxio_master::start(conf.clone())
+            .await
+            .context("cannot start the embedded master")?;
+        conf.set(keys::MASTER_PORT, master.rpc_addr().port().to_string());
+        let quota = args.size + args.small_files as u64 * SMALL_FILE_BYTES + MEM_SLACK;
+        let mut worker_conf = conf.clone();
+        for (key, value) in [
+            (keys::WORKER_HOSTNAME.to_string(), "127.0.0.1".to_string()),
+            (keys::WORKER_BIND_HOST.into(), "127.0.0.1".into()),
+            (keys::WORKER_PORT.into(), "0".into()),
+            (keys::WORKER_DATA_PORT.into(), "0".into()),
+            (keys::WORKER_WEB_PORT.into(), "0".into()),
+            (keys::WORKER_MEMORY_SIZE.into(), quota.to_string()),
+            (keys::WORKER_TIERED_STORE_LEVELS.into(), "1".into()),
+            (keys::tier_alias(0), "MEM".into()),
+            (keys::tier_dirs_path(0), path(&mem_dir)),
+            (keys::tier_dirs_quota(0), quota.to_string()),
+        ] {
+            worker_conf.set(&key, value);
+        }
+        let worker = match alluxio_worker::start(worker_conf).await {
+            Ok(worker) => worker,
+            Err(e) => {
+                stop_master(master).await;
+                return Err(anyhow::Error::new(e).context("cannot start the embedded worker"));
+            }
+        };
+        let embedded = Self {
+            master,
+            worker,
+            client_conf: conf,
+            ufs_root,
+            _dirs: dirs,
+        };
+        if let Err(e) = embedded.wait_ready().await {
+            embedded.shutdown().await;
+            return Err(e);
+        }
+        Ok(embedded)
+    }
+
+    /// Configuration of clients of this cluster.
+    pub fn client_conf(&self) -> Configuration {
+        self.client_conf.clone()
+    }
+
+    /// The local directory mounted at `/`.
+    pub fn ufs_root(&self) -> PathBuf {
+        self.ufs_root.clone()
+    }
+
+    /// Stops the worker, then the master; failures are logged, as the figures are already out.
+    pub async fn shutdown(self) {
+        if let Err(e) = self.worker.shutdown().await {
+            tracing::warn!(error = %e, "the embedded worker did not shut down cleanly");
+        }
+        stop_master(self.master).await;
+    }
+
+    async fn wait_ready(&self) -> anyhow::Result<()> {
+        let fs = FileSystem::connect(self.client_conf.clone()).await?;
+        let data_addr = self.worker.data_addr();
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            let live = fs
+                .worker_info_list()
+                .await
+                .map(|(live, _)| live)
+                .unwrap_or_default();
+            if live.iter().any(|w| {
+                w.address
+                    .as_ref()
+                    .is_some_and(|a| a.data_port == u32::from(data_addr.port()))
+            }) {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                bail!(
+                    "the embedded worker (data port {data_addr}) did not register with the master within {READY_TIMEOUT:?}"
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+async fn stop_master(master: alluxio_master::RunningMaster) {
+    if let Err(e) = master.shutdown().await {
+        tracing::warn!(error = %e, "the embedded master did not shut down cleanly");
+    }
+}

@@ -1,0 +1,122 @@
+//! The physical limits the data-path cases are compared with, measured with plain system calls
+//! and the same buffer size as the client: tmpfs (or any local file) write and read, and a
+//! socket copy over loopback TCP.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+/// Writes `size` bytes to a new file at `path`, `buffer` bytes per call; returns the time taken.
+pub fn file_write(path: &Path, size: u64, buffer: usize) -> anyhow::Result<Duration> {
+    let chunk = pattern(buffer);
+    let start = Instant::now();
+    let mut file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut left = size;
+    while left > 0 {
+        let n = left.min(chunk.len() as u64) as usize;
+        file.write_all(&chunk[..n])
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        left -= n as u64;
+    }
+    drop(file);
+    Ok(start.elapsed())
+}
+
+/// Reads the whole file at `path`, `buffer` bytes per call; returns the bytes and the time taken.
+pub fn file_read(path: &Path, buffer: usize) -> anyhow::Result<(u64, Duration)> {
+    let mut buf = pattern(buffer);
+    let start = Instant::now();
+    let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut total = 0u64;
+    loop {
+        let n = file
+            .read(&mut buf)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+    }
+    Ok((total, start.elapsed()))
+}
+
+/// Copies `size` bytes from one socket to another over 127.0.0.1, `buffer` bytes per call on
+/// both ends; returns the time from connecting to the last byte read.
+pub fn loopback_copy(size: u64, buffer: usize) -> anyhow::Result<Duration> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("cannot bind a loopback socket")?;
+    let addr = listener
+        .local_addr()
+        .context("cannot get the loopback socket's address")?;
+    let (chunk, mut buf) = (pattern(buffer), pattern(buffer));
+    let start = Instant::now();
+    let sender = std::thread::spawn(move || -> std::io::Result<()> {
+        let (mut socket, _) = listener.accept()?;
+        let mut left = size;
+        while left > 0 {
+            let n = left.min(chunk.len() as u64) as usize;
+            socket.write_all(&chunk[..n])?;
+            left -= n as u64;
+        }
+        Ok(())
+    });
+    let mut socket = TcpStream::connect(addr).with_context(|| format!("cannot connect to {addr}"))?;
+    let mut total = 0u64;
+    while total < size {
+        let n = socket
+            .read(&mut buf)
+            .context("cannot read from the loopback socket")?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+    }
+    let elapsed = start.elapsed();
+    match sender.join() {
+        Ok(result) => result.context("cannot write to the loopback socket")?,
+        Err(_) => anyhow::bail!("the loopback sender thread panicked"),
+    }
+    anyhow::ensure!(
+        total == size,
+        "the loopback copy ended after {total} of {size} bytes"
+    );
+    Ok(elapsed)
+}
+
+/// A buffer of non-zero bytes, so no layer can treat it as a hole; writing them also faults its
+/// pages in, so no timed read pays for first touches of its buffer.
+pub fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8 + 1).collect()
+}
+
+/// Mebibytes per second.
+pub fn mib_per_sec(bytes: u64, elapsed: Duration) -> f64 {
+    bytes as f64 / (1u64 << 20) as f64 / elapsed.as_secs_f64().max(f64::MIN_POSITIVE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_write_then_read_moves_every_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        file_write(&path, 1_000_003, 4096).unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 1_000_003);
+        assert_eq!(file_read(&path, 4096).unwrap().0, 1_000_003);
+        assert_eq!(
+            std::fs::read(&path).unwrap()[4095..4097],
+            [pattern(4096)[4095], 1]
+        );
+    }
+
+    #[test]
+    fn loopback_copy_moves_the_requested_size() {
+        assert!(loopback_copy(3 << 20, 65536).is_ok());
+        assert!((mib_per_sec(1 << 20, Duration::from_millis(500)) - 2.0).abs() < 1e-9);
+    }
+}

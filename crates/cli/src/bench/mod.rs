@@ -1,0 +1,170 @@
+//! `alluxio bench`: data-path figures next to the physical limits measured in the same run,
+//! metadata operations per second and many small files, against an embedded cluster (default)
+//! or a running one (`--target`).
+
+mod cluster;
+mod limits;
+mod metadata;
+mod report;
+mod small_files;
+mod throughput;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use alluxio_client::AlluxioPath;
+use alluxio_conf::{Configuration, keys};
+use anyhow::Context;
+
+use crate::exit;
+use report::Reporter;
+
+/// Options of `alluxio bench`.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Print one JSON object per line instead of aligned text.
+    #[arg(long)]
+    json: bool,
+    /// Size of the sequential read and write files (e.g. 1GiB, 512MB).
+    #[arg(long, default_value = "1GiB", value_parser = parse_size)]
+    size: u64,
+    /// A running cluster (alluxio://host:port) instead of an embedded one.
+    #[arg(long)]
+    target: Option<String>,
+    /// Measured time of each metadata operation at each concurrency (e.g. 5s, 200ms).
+    #[arg(long, default_value = "5s", value_parser = parse_time)]
+    duration: Duration,
+    /// Number of 64 KiB files written and read back.
+    #[arg(long = "small-files", default_value_t = 10_000)]
+    small_files: usize,
+    /// Entries of the directory listed by the listStatus case.
+    #[arg(long = "list-entries", default_value_t = 10_000)]
+    list_entries: usize,
+}
+
+/// What every case needs: where the cluster is, the sizes, and scratch space.
+pub struct Setup {
+    /// Client configuration pointing at the master.
+    pub conf: Configuration,
+    /// Bytes per read and write call, the client's `alluxio.user.file.buffer.bytes`.
+    pub buffer: usize,
+    /// Size of the sequential files.
+    pub size: u64,
+    /// Alluxio directory every case works under (removed at the end).
+    pub base: String,
+    /// A tmpfs directory for the limit measurements.
+    pub scratch: PathBuf,
+    /// The root mount's local directory, when the cluster is embedded.
+    pub ufs_root: Option<PathBuf>,
+    /// Options of the metadata and small-file cases.
+    pub args: BenchArgs,
+}
+
+impl Setup {
+    /// `name` under the base directory.
+    pub fn path(&self, name: &str) -> anyhow::Result<AlluxioPath> {
+        Ok(AlluxioPath::new(&format!("{}/{name}", self.base))?)
+    }
+}
+
+/// Runs every case and prints its line; exits non-zero if any case failed.
+pub async fn run(conf: Configuration, args: BenchArgs) -> anyhow::Result<ExitCode> {
+    let scratch = tempfile::Builder::new()
+        .prefix("alluxio-bench-")
+        .tempdir_in(tmpfs_dir())
+        .context("cannot create a scratch directory under /dev/shm")?;
+    let base = format!("/alluxio-bench-{}", std::process::id());
+    let buffer = conf.get_bytes(keys::USER_FILE_BUFFER_BYTES)?.max(4096) as usize;
+    let mut reporter = Reporter::new(args.json);
+    let result = match args.target.clone() {
+        Some(target) => {
+            let conf = cluster::target_conf(conf, &target)?;
+            let setup = Setup {
+                conf,
+                buffer,
+                size: args.size,
+                base,
+                scratch: scratch.path().to_path_buf(),
+                ufs_root: None,
+                args,
+            };
+            run_cases(&setup, &mut reporter).await
+        }
+        None => {
+            let embedded = cluster::Embedded::start(conf, &args, scratch.path()).await?;
+            let setup = Setup {
+                conf: embedded.client_conf(),
+                buffer,
+                size: args.size,
+                base,
+                scratch: scratch.path().to_path_buf(),
+                ufs_root: Some(embedded.ufs_root()),
+                args,
+            };
+            let result = run_cases(&setup, &mut reporter).await;
+            embedded.shutdown().await;
+            result
+        }
+    };
+    result?;
+    Ok(if reporter.failures() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(exit::FAILURE)
+    })
+}
+
+async fn run_cases(setup: &Setup, out: &mut Reporter) -> anyhow::Result<()> {
+    out.header();
+    throughput::run(setup, out).await?;
+    metadata::run(setup, out).await?;
+    small_files::run(setup, out).await?;
+    let fs = alluxio_client::FileSystem::connect(setup.conf.clone()).await?;
+    let options = alluxio_client::DeleteOptions {
+        recursive: true,
+        ..Default::default()
+    };
+    match fs.delete(&AlluxioPath::new(&setup.base)?, options).await {
+        Ok(()) | Err(alluxio_client::ClientError::NotFound(_)) => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("cannot delete {}", setup.base)),
+    }
+}
+
+/// /dev/shm where it exists, so the limits are those of memory, else the temp dir.
+fn tmpfs_dir() -> PathBuf {
+    let shm = PathBuf::from("/dev/shm");
+    if shm.is_dir() { shm } else { std::env::temp_dir() }
+}
+
+/// A byte size; `KiB`/`MiB`/`GiB` are accepted as the binary units they are in Alluxio.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let normalized = text.replace("iB", "B").replace("ib", "b");
+    match alluxio_conf::parse_bytes(&normalized)? {
+        0 => Err("the size must be at least 1 byte".to_string()),
+        bytes => Ok(bytes),
+    }
+}
+
+fn parse_time(text: &str) -> Result<Duration, String> {
+    match alluxio_conf::parse_duration(text)? {
+        d if d.is_zero() => Err("the duration must be positive".to_string()),
+        d => Ok(d),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_take_binary_suffixes_and_durations_take_units() {
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_size("8MiB"), Ok(8 << 20));
+        assert_eq!(parse_size("512MB"), Ok(512 << 20));
+        assert!(parse_size("0").is_err() && parse_size("lots").is_err());
+        assert_eq!(parse_time("200ms"), Ok(Duration::from_millis(200)));
+        assert_eq!(parse_time("5s"), Ok(Duration::from_secs(5)));
+        assert!(parse_time("0s").is_err());
+    }
+}

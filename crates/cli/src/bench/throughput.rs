@@ -1,0 +1,216 @@
+//! Sequential data-path cases: MUST_CACHE write vs tmpfs write, short-circuit read vs tmpfs read,
+//! data-port read vs loopback TCP, cold UFS read through the worker vs reading the UFS file.
+
+use std::time::{Duration, Instant};
+
+use alluxio_client::{
+    AlluxioPath, CreateFileOptions, DeleteOptions, FileSystem, OpenFileOptions, ReadStats, ReadType,
+    WriteType,
+};
+use alluxio_conf::keys;
+use anyhow::Context;
+
+use super::Setup;
+use super::limits::{self, mib_per_sec, pattern};
+use super::report::{Limit, Line, Reporter};
+
+const UNIT: &str = "MiB/s";
+
+/// Runs the four cases, printing each line as soon as it is measured.
+pub async fn run(setup: &Setup, out: &mut Reporter) -> anyhow::Result<()> {
+    let fs = FileSystem::connect(setup.conf.clone())
+        .await
+        .context("cannot connect to the Alluxio master")?;
+    let mut remote_conf = setup.conf.clone();
+    remote_conf.set(keys::USER_SHORT_CIRCUIT_ENABLED, "false");
+    let remote = FileSystem::connect(remote_conf)
+        .await
+        .context("cannot connect to the Alluxio master")?;
+    let (size, buffer) = (setup.size, setup.buffer);
+
+    let scratch = setup.scratch.join("tmpfs-limit");
+    let tmpfs_write = mib_per_sec(size, limits::file_write(&scratch, size, buffer)?);
+    let (read, elapsed) = limits::file_read(&scratch, buffer)?;
+    let tmpfs_read = mib_per_sec(read, elapsed);
+    std::fs::remove_file(&scratch).with_context(|| format!("cannot remove {}", scratch.display()))?;
+    let loopback = mib_per_sec(size, limits::loopback_copy(size, buffer)?);
+
+    let path = setup.path("sequential")?;
+    let elapsed = write_file(&fs, &path, size, buffer, WriteType::MustCache).await?;
+    out.emit(&Line::against(
+        "write.must_cache",
+        mib_per_sec(size, elapsed),
+        UNIT,
+        Limit {
+            name: "tmpfs_write",
+            value: tmpfs_write,
+        },
+    ));
+    let short_circuit = Limit {
+        name: "tmpfs_read",
+        value: tmpfs_read,
+    };
+    let line = read_case(&fs, &path, setup, "read.short_circuit", short_circuit, |s| {
+        s.short_circuit_bytes
+    })
+    .await;
+    out.emit(&line);
+    let data_port = Limit {
+        name: "loopback_tcp",
+        value: loopback,
+    };
+    let line = read_case(&remote, &path, setup, "read.data_port", data_port, |s| {
+        s.remote_bytes
+    })
+    .await;
+    out.emit(&line);
+    fs.delete(&path, DeleteOptions::default())
+        .await
+        .with_context(|| format!("cannot delete {path}"))?;
+
+    cold_read(&fs, setup, out).await
+}
+
+/// A file only the UFS has, read through a worker without caching, vs reading it directly.
+async fn cold_read(fs: &FileSystem, setup: &Setup, out: &mut Reporter) -> anyhow::Result<()> {
+    const CASE: &str = "read.ufs_cold";
+    let (size, buffer) = (setup.size, setup.buffer);
+    let Some(ufs_root) = &setup.ufs_root else {
+        // Another cluster's UFS is out of reach: put the file there with THROUGH, no limit.
+        let path = setup.path("cold")?;
+        write_file(fs, &path, size, buffer, WriteType::Through).await?;
+        let line = match timed_read(fs, &path, buffer).await {
+            Ok((stats, elapsed)) if stats.ufs_bytes == size => {
+                Line::figure(CASE, mib_per_sec(size, elapsed), UNIT)
+            }
+            Ok((stats, _)) => Line::error(CASE, wrong_path(&path, size, "from the UFS", stats)),
+            Err(e) => Line::error(CASE, format!("{e:#}")),
+        };
+        out.emit(&line);
+        return fs
+            .delete(&path, DeleteOptions::default())
+            .await
+            .with_context(|| format!("cannot delete {path}"));
+    };
+    let dir_name = format!("{}-cold", setup.base.trim_start_matches('/'));
+    let ufs_dir = ufs_root.join(&dir_name);
+    std::fs::create_dir_all(&ufs_dir).with_context(|| format!("cannot create {}", ufs_dir.display()))?;
+    let ufs_file = ufs_dir.join("file");
+    limits::file_write(&ufs_file, size, buffer)?;
+    let (read, elapsed) = limits::file_read(&ufs_file, buffer)?;
+    let limit = Limit {
+        name: "ufs_read",
+        value: mib_per_sec(read, elapsed),
+    };
+    let dir = AlluxioPath::new(&format!("/{dir_name}"))?;
+    let path = AlluxioPath::new(&format!("/{dir_name}/file"))?;
+    out.emit(&read_case(fs, &path, setup, CASE, limit, |s| s.ufs_bytes).await);
+    let recursive = DeleteOptions {
+        recursive: true,
+        ..Default::default()
+    };
+    if let Err(e) = fs.delete(&dir, recursive).await {
+        tracing::debug!(error = %e, "cannot delete {dir} through Alluxio; removing it from the UFS");
+    }
+    match std::fs::remove_dir_all(&ufs_dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot remove {}", ufs_dir.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Reads `path` whole and checks that `served` (the counter of the expected read path) saw every
+/// byte, so a short-circuit figure is never a data-port figure in disguise.
+async fn read_case(
+    fs: &FileSystem,
+    path: &AlluxioPath,
+    setup: &Setup,
+    case: &str,
+    limit: Limit,
+    served: fn(&ReadStats) -> u64,
+) -> Line {
+    match timed_read(fs, path, setup.buffer).await {
+        Ok((stats, elapsed)) if served(&stats) == setup.size => {
+            Line::against(case, mib_per_sec(setup.size, elapsed), UNIT, limit)
+        }
+        Ok((stats, _)) => Line::error(
+            case,
+            wrong_path(path, setup.size, &format!("by the {case} path"), stats),
+        ),
+        Err(e) => Line::error(case, format!("{e:#}")),
+    }
+}
+
+fn wrong_path(path: &AlluxioPath, size: u64, expected: &str, stats: ReadStats) -> String {
+    format!(
+        "{path}: not all {size} bytes were read {expected} (short-circuit {}, data port {}, UFS {}); \
+         is the worker on this host and alluxio.user.short.circuit.enabled as intended?",
+        stats.short_circuit_bytes, stats.remote_bytes, stats.ufs_bytes
+    )
+}
+
+/// Opens (NO_CACHE, so the read changes nothing) and reads `path` to its end.
+async fn timed_read(
+    fs: &FileSystem,
+    path: &AlluxioPath,
+    buffer: usize,
+) -> anyhow::Result<(ReadStats, Duration)> {
+    let mut buf = pattern(buffer);
+    let start = Instant::now();
+    let options = OpenFileOptions {
+        read_type: Some(ReadType::NoCache),
+    };
+    let mut stream = fs
+        .open_file(path, options)
+        .await
+        .with_context(|| format!("cannot open {path}"))?;
+    while stream
+        .read(&mut buf)
+        .await
+        .with_context(|| format!("cannot read {path}"))?
+        > 0
+    {}
+    let elapsed = start.elapsed();
+    let stats = stream.stats();
+    stream
+        .close()
+        .await
+        .with_context(|| format!("cannot close {path}"))?;
+    Ok((stats, elapsed))
+}
+
+/// Writes `size` bytes to a new file, `buffer` bytes per call; returns the time to completion.
+pub async fn write_file(
+    fs: &FileSystem,
+    path: &AlluxioPath,
+    size: u64,
+    buffer: usize,
+    write_type: WriteType,
+) -> anyhow::Result<Duration> {
+    let chunk = pattern(buffer);
+    let start = Instant::now();
+    let options = CreateFileOptions {
+        recursive: true,
+        write_type: Some(write_type),
+        ..Default::default()
+    };
+    let mut stream = fs
+        .create_file(path, options)
+        .await
+        .with_context(|| format!("cannot create {path}"))?;
+    let mut left = size;
+    while left > 0 {
+        let n = left.min(chunk.len() as u64) as usize;
+        stream
+            .write(&chunk[..n])
+            .await
+            .with_context(|| format!("cannot write {path}"))?;
+        left -= n as u64;
+    }
+    stream
+        .close()
+        .await
+        .with_context(|| format!("cannot complete {path}"))?;
+    Ok(start.elapsed())
+}

@@ -1,0 +1,106 @@
+//! `alluxio bench` end to end on its embedded cluster, with sizes small enough for a debug build:
+//! every case is printed once, as JSON, with numeric figures (the figures themselves are not
+//! asserted: benchmarks print, tests check behaviour).
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{alluxio_command, stderr, stdout};
+use serde_json::Value;
+
+/// Cases compared with a physical limit, and the limit each is compared with.
+const LIMITED: [(&str, &str); 4] = [
+    ("write.must_cache", "tmpfs_write"),
+    ("read.short_circuit", "tmpfs_read"),
+    ("read.data_port", "loopback_tcp"),
+    ("read.ufs_cold", "ufs_read"),
+];
+const OPS: [&str; 5] = ["create_complete", "get_status", "list_status", "rename", "delete"];
+
+#[test]
+fn bench_prints_every_case_as_json_with_numbers() {
+    let home = tempfile::tempdir().unwrap();
+    let output = alluxio_command(home.path())
+        .args([
+            "bench",
+            "--size",
+            "8MiB",
+            "--duration",
+            "200ms",
+            "--small-files",
+            "50",
+        ])
+        .args(["--list-entries", "300", "--json"])
+        .output()
+        .unwrap();
+    let text = stdout(&output);
+    assert!(
+        output.status.success(),
+        "stdout:\n{text}\nstderr:\n{}",
+        stderr(&output)
+    );
+
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect();
+    let mut expected: BTreeSet<String> = LIMITED.iter().map(|(case, _)| case.to_string()).collect();
+    for clients in [1, 4, 16] {
+        expected.extend(OPS.iter().map(|op| format!("metadata.{op}.c{clients}")));
+    }
+    expected.extend(["small_files.write".to_string(), "small_files.read".to_string()]);
+    let seen: Vec<&str> = lines.iter().filter_map(|l| l["case"].as_str()).collect();
+    assert_eq!(
+        seen.iter().copied().collect::<BTreeSet<_>>(),
+        expected.iter().map(String::as_str).collect()
+    );
+    assert_eq!(seen.len(), expected.len(), "a case is printed twice: {seen:?}");
+
+    for line in &lines {
+        let value = line["value"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("no numeric value: {line}"));
+        assert!(value > 0.0, "{line}");
+        let case = line["case"].as_str().unwrap();
+        match LIMITED.iter().find(|(name, _)| *name == case) {
+            Some((_, limit_case)) => {
+                assert_eq!(line["unit"], "MiB/s", "{line}");
+                assert_eq!(line["limit_case"], *limit_case, "{line}");
+                let limit = line["limit"].as_f64().unwrap();
+                let ratio = line["ratio"].as_f64().unwrap();
+                assert!((ratio - value / limit).abs() < 1e-9 * ratio.max(1.0), "{line}");
+            }
+            None => {
+                let unit = if case.starts_with("metadata.") {
+                    "ops/s"
+                } else {
+                    "files/s"
+                };
+                assert_eq!(line["unit"], unit, "{line}");
+                assert!(line.get("ratio").is_none(), "{line}");
+            }
+        }
+    }
+}
+
+#[test]
+fn bench_rejects_a_bad_size_and_a_target_without_a_master() {
+    let home = tempfile::tempdir().unwrap();
+    let output = alluxio_command(home.path())
+        .args(["bench", "--size", "lots"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("--size"), "{}", stderr(&output));
+    let output = alluxio_command(home.path())
+        .args(["bench", "--target", "alluxio:///no-master"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("alluxio:///no-master"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use alluxio_proto::grpc::worker_service_server::{WorkerService, WorkerServiceServer};
 use alluxio_proto::grpc::{GetWorkerStatusRequest, RemoveBlockRequest, RemoveBlockResponse, WorkerStatus};
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status};
 
 use crate::WorkerError;
@@ -25,7 +25,8 @@ pub(crate) async fn serve(
     tonic::transport::Server::builder()
         .add_service(WorkerServiceServer::new(WorkerRpc { ctx }))
         .serve_with_incoming_shutdown(
-            TcpListenerStream::new(listener),
+            // Small answers must not wait for the client's delayed ACK (Nagle).
+            TcpIncoming::from(listener).with_nodelay(Some(true)),
             async move { shutdown.wait().await },
         )
         .await

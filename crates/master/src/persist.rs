@@ -154,17 +154,24 @@ impl FileSystemMaster {
     }
 
     /// Records a block a worker committed; its file must exist.
-    pub fn commit_block(&self, request: CommitBlockRequest) -> Result<(), MasterError> {
-        if !is_known(&self.tree.read(), request.block_id) {
-            return Err(MasterError::BlockNotFound(request.block_id));
-        }
+    /// Returns whether the block's file is pinned, so the worker protects it at once.
+    pub fn commit_block(&self, request: CommitBlockRequest) -> Result<bool, MasterError> {
+        let pinned = {
+            let tree = self.tree.read();
+            if !is_known(&tree, request.block_id) {
+                return Err(MasterError::BlockNotFound(request.block_id));
+            }
+            tree.get(ids::file_id_of_block(request.block_id))
+                .is_some_and(|inode| inode.pinned)
+        };
         self.blocks.commit_block(
             request.worker_id,
             request.block_id,
             request.length,
             &request.tier_alias,
             request.used_bytes_on_tier,
-        )
+        )?;
+        Ok(pinned)
     }
 
     /// Workers were lost: their persist jobs go to others.

@@ -72,7 +72,8 @@ impl WorkerContext {
             .map_or(0, |tier| tier.used)
     }
 
-    /// Tells the master a block was committed here, so readers find it at once.
+    /// Tells the master a block was committed here, so readers find it at once; a block of a
+    /// pinned file is protected from eviction from then on, not only after the next heartbeat.
     pub(crate) async fn report_commit(&self, meta: &BlockMeta) -> Result<(), WorkerError> {
         let request = CommitBlockRequest {
             worker_id: self.worker_id(),
@@ -82,6 +83,10 @@ impl WorkerContext {
             length: meta.length,
             ..Default::default()
         };
-        self.master.commit_block(request).await
+        if self.master.commit_block(request).await? {
+            self.store
+                .pin_file(alluxio_proto::ids::file_id_of_block(meta.block_id));
+        }
+        Ok(())
     }
 }

@@ -91,11 +91,13 @@ impl MasterClient {
         Ok(response.map_err(self.rpc_error("BlockHeartbeat"))?.into_inner())
     }
 
-    /// Reports a committed block.
-    pub(crate) async fn commit_block(&self, request: CommitBlockRequest) -> Result<(), WorkerError> {
+    /// Reports a committed block; returns whether its file is pinned.
+    pub(crate) async fn commit_block(&self, request: CommitBlockRequest) -> Result<bool, WorkerError> {
         let response = self.worker.clone().commit_block(request).await;
-        response.map_err(self.rpc_error("CommitBlock"))?;
-        Ok(())
+        Ok(response
+            .map_err(self.rpc_error("CommitBlock"))?
+            .into_inner()
+            .file_pinned)
     }
 
     /// Where a block lives.

@@ -15,6 +15,7 @@ use parking_lot::RwLock;
 use tokio::sync::Semaphore;
 
 use super::create::{MAX_BLOCKS_PER_FILE, block_sequence};
+use super::modify::SetAttributeOptions;
 use super::tests::{MemoryJournal, code, file_options, fixture, p};
 use super::tree::Tree;
 use crate::journal_writer::{JournalStore, JournalWriter};
@@ -226,4 +227,31 @@ async fn appends_go_on_while_a_checkpoint_is_written() {
     let entries = journal.inner.entries.lock().clone();
     let replayed = Tree::replay(&entries).expect("journal replays");
     assert_eq!(replayed, *f.fs.tree.read());
+}
+
+#[tokio::test]
+async fn committing_a_block_of_a_pinned_file_tells_the_worker() {
+    let f = fixture(1_000);
+    let worker = f.worker("w1");
+    let path = p("/pinned");
+    f.fs.create_file(&path, file_options(WriteType::MustCache))
+        .await
+        .unwrap();
+    let commit = |block_id| CommitBlockRequest {
+        worker_id: worker,
+        tier_alias: "MEM".into(),
+        block_id,
+        length: 5,
+        used_bytes_on_tier: 5,
+    };
+    let first = f.fs.new_block_id(&path).await.unwrap();
+    assert!(!f.fs.commit_block(commit(first)).unwrap());
+    let pin = SetAttributeOptions {
+        pinned: Some(true),
+        ..Default::default()
+    };
+    f.fs.set_attribute(&path, pin).await.unwrap();
+    let second = f.fs.new_block_id(&path).await.unwrap();
+    // Pinned since: the worker learns it with the commit, before any heartbeat.
+    assert!(f.fs.commit_block(commit(second)).unwrap());
 }

@@ -48,7 +48,7 @@ impl BlockMasterWorkerService for BlockWorkerService {
         &self,
         request: Request<CommitBlockRequest>,
     ) -> Result<Response<CommitBlockResponse>, Status> {
-        self.0.commit_block(request.into_inner())?;
-        Ok(Response::new(CommitBlockResponse {}))
+        let file_pinned = self.0.commit_block(request.into_inner())?;
+        Ok(Response::new(CommitBlockResponse { file_pinned }))
     }
 }

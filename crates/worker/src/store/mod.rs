@@ -226,6 +226,11 @@ impl BlockStore {
         self.shared.state.lock().pinned_files = file_ids;
     }
 
+    /// Adds one file to the pinned set (the next [`BlockStore::set_pinned_files`] replaces it).
+    pub fn pin_file(&self, file_id: u64) {
+        self.shared.state.lock().pinned_files.insert(file_id);
+    }
+
     /// Usage per tier, top first.
     pub fn usage(&self) -> Vec<TierUsage> {
         let state = self.shared.state.lock();

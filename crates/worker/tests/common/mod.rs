@@ -109,7 +109,7 @@ impl BlockMasterWorkerService for FakeMasterState {
         request: RpcRequest<CommitBlockRequest>,
     ) -> Result<RpcResponse<CommitBlockResponse>, RpcStatus> {
         self.0.lock().commits.push(request.into_inner());
-        Ok(RpcResponse::new(CommitBlockResponse {}))
+        Ok(RpcResponse::new(CommitBlockResponse::default()))
     }
 }
 

@@ -102,6 +102,8 @@ pub const USER_FILE_WRITE_TYPE_DEFAULT: &str = "alluxio.user.file.writetype.defa
 pub const USER_FILE_WRITE_TIER_DEFAULT: &str = "alluxio.user.file.write.tier.default";
 /// When listing loads UFS metadata: Once, Always or Never.
 pub const USER_FILE_METADATA_LOAD_TYPE: &str = "alluxio.user.file.metadata.load.type";
+/// How stale metadata may be before getStatus/listStatus sync it with the UFS: -1 never, 0 always.
+pub const USER_FILE_METADATA_SYNC_INTERVAL: &str = "alluxio.user.file.metadata.sync.interval";
 /// Cache a whole block even when only part of it is read.
 pub const USER_FILE_CACHE_PARTIALLY_READ_BLOCK: &str = "alluxio.user.file.cache.partially.read.block";
 /// Copy blocks read from a remote worker to the local one.

@@ -4,6 +4,7 @@
 
 pub mod mesos;
 mod readiness;
+pub mod s3;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -42,6 +42,24 @@ pub enum UfsError {
         /// The URI.
         uri: String,
     },
+    /// The under storage refused the credentials (wrong key or secret, no permission).
+    #[error("access denied by {uri}: {cause}; check {credentials}")]
+    PermissionDenied {
+        /// The URI.
+        uri: String,
+        /// The backend's error text.
+        cause: String,
+        /// Where the credentials in use come from: the keys to check.
+        credentials: String,
+    },
+    /// The configuration of this under storage (site file or mount options) cannot work.
+    #[error("cannot configure the under file system for {uri}: {reason}")]
+    Configuration {
+        /// The URI.
+        uri: String,
+        /// What is wrong and which key to fix.
+        reason: String,
+    },
     /// Any other failure of an operation.
     #[error("UFS {operation} of {uri} failed: {cause}")]
     Operation {
@@ -78,6 +96,15 @@ impl UfsError {
             (Dal::IsADirectory, _) | (_, Some(Io::IsADirectory)) => UfsError::IsADirectory { uri },
             (Dal::NotADirectory, _) | (_, Some(Io::NotADirectory)) => UfsError::NotADirectory { uri },
             (_, Some(Io::DirectoryNotEmpty)) => UfsError::DirectoryNotEmpty { uri },
+            (Dal::PermissionDenied, _) | (_, Some(Io::PermissionDenied)) => UfsError::PermissionDenied {
+                uri,
+                cause: err.to_string(),
+                credentials: "the permissions of the Alluxio process".into(),
+            },
+            (Dal::ConfigInvalid, _) => UfsError::Configuration {
+                uri,
+                reason: err.to_string(),
+            },
             // OpenDAL calls every unclassified I/O error temporary; only a few really are.
             (_, io) => UfsError::Operation {
                 operation,
@@ -86,6 +113,19 @@ impl UfsError {
                     && io.is_none_or(|kind| matches!(kind, Io::Interrupted | Io::TimedOut | Io::WouldBlock)),
                 cause: err.to_string(),
             },
+        }
+    }
+
+    /// Names where the credentials come from (configuration keys) in an access-denied error;
+    /// `None` keeps the local file system's hint.
+    pub(crate) fn with_credentials(self, source: Option<&str>) -> Self {
+        match (self, source) {
+            (UfsError::PermissionDenied { uri, cause, .. }, Some(source)) => UfsError::PermissionDenied {
+                uri,
+                cause,
+                credentials: source.to_string(),
+            },
+            (other, _) => other,
         }
     }
 

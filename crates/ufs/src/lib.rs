@@ -1,14 +1,16 @@
 //! The under file system (UFS) abstraction: the slow storage Alluxio caches, reached through
-//! Apache OpenDAL. Paths are full UFS URIs (`/data/x`, `file:///data/x`, later `s3://b/k`); a
-//! [`UfsManager`] hands out the [`UnderFileSystem`] serving a URI's scheme and authority.
+//! Apache OpenDAL. Paths are full UFS URIs (`/data/x`, `file:///data/x`, `s3://bucket/key`,
+//! `hdfs://namenode:8020/x`, `gs://bucket/x`, `wasbs://container@account.blob.core.windows.net/x`);
+//! a [`UfsManager`] hands out the [`UnderFileSystem`] serving a URI's scheme and authority.
 
 mod backends;
 mod error;
+mod objects;
 mod opendal_ufs;
 mod uri;
 mod writer;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -90,11 +92,14 @@ pub trait UnderFileSystem: Send + Sync {
     async fn rename(&self, src: &str, dst: &str) -> Result<(), UfsError>;
 }
 
-/// Hands out (and caches) the under file system serving a URI: one instance per scheme and
-/// authority.
+/// What an under file system instance is cached by: its root and its mount options.
+type CacheKey = (String, BTreeMap<String, String>);
+
+/// Hands out (and caches) the under file system serving a URI: one instance per scheme,
+/// authority and mount options.
 pub struct UfsManager {
     conf: alluxio_conf::Configuration,
-    cache: Mutex<HashMap<String, Arc<dyn UnderFileSystem>>>,
+    cache: Mutex<HashMap<CacheKey, Arc<dyn UnderFileSystem>>>,
 }
 
 impl UfsManager {
@@ -108,14 +113,27 @@ impl UfsManager {
 
     /// The under file system serving `uri`; `BadUri` names the schemes this build supports.
     pub fn get(&self, uri: &str) -> Result<Arc<dyn UnderFileSystem>, UfsError> {
+        self.get_with_options(uri, &BTreeMap::new())
+    }
+
+    /// The under file system serving `uri` with a mount's options (`--option key=value`), which
+    /// override the manager's configuration for it; keys are those of the site file
+    /// (`aws.accessKeyId`, `alluxio.underfs.s3.endpoint`, ...).
+    pub fn get_with_options(
+        &self,
+        uri: &str,
+        options: &BTreeMap<String, String>,
+    ) -> Result<Arc<dyn UnderFileSystem>, UfsError> {
         let parsed = UfsUri::parse(uri)?;
-        let key = parsed.root();
+        let key = (parsed.root(), options.clone());
         let mut cache = self.cache.lock();
         if let Some(ufs) = cache.get(&key) {
             return Ok(ufs.clone());
         }
-        let ufs = backends::create(&parsed, uri, &self.conf)?;
-        tracing::debug!(root = %key, "under file system opened");
+        let settings = backends::Settings::new(&self.conf, options, uri);
+        let ufs = backends::create(&parsed, &settings)?;
+        // Option values may be secrets: log only their keys.
+        tracing::debug!(root = %key.0, options = ?options.keys().collect::<Vec<_>>(), "under file system opened");
         cache.insert(key, ufs.clone());
         Ok(ufs)
     }

@@ -1,24 +1,70 @@
 //! [`UnderFileSystem`] over an OpenDAL operator: the contracts of the trait implemented once,
-//! for every backend that can be reached through OpenDAL.
+//! for every backend that can be reached through OpenDAL. What differs between file systems
+//! and object stores (directories, renames, publication of writes) is chosen by [`Kind`]; the
+//! object-store side lives in `objects.rs`.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
-use opendal::{Metadata, Operator};
+use opendal::{EntryMode, Metadata, Operator};
+use tokio::sync::OnceCell;
 
 use crate::uri::UfsUri;
 use crate::writer::{self, OpendalWriter};
 use crate::{UfsError, UfsStatus, UfsWriter, UnderFileSystem};
 
+/// What kind of storage an operator reaches.
+#[derive(Debug, Clone)]
+pub(crate) struct Kind {
+    /// Keys in a flat namespace: a directory is a zero-byte `dir/` marker or implied by keys
+    /// below it, renames are copies, and writes are published atomically by the store.
+    pub(crate) object_store: bool,
+    /// Reached over the network: the first operation checks that the root is reachable with
+    /// the configured credentials, so a wrong secret or a missing bucket is reported as such.
+    pub(crate) remote: bool,
+    /// The configuration keys (or other source) of the credentials, named when access is denied.
+    pub(crate) credentials: String,
+}
+
+impl Kind {
+    /// This host's file system.
+    pub(crate) const LOCAL: Kind = Kind {
+        object_store: false,
+        remote: false,
+        credentials: String::new(),
+    };
+
+    /// An object store whose credentials come from `credentials`.
+    pub(crate) fn object_store(credentials: String) -> Kind {
+        Kind {
+            object_store: true,
+            remote: true,
+            credentials,
+        }
+    }
+
+    /// A remote file system with real directories and renames (HDFS).
+    pub(crate) fn remote_file_system(credentials: &str) -> Kind {
+        Kind {
+            object_store: false,
+            remote: true,
+            credentials: credentials.to_string(),
+        }
+    }
+}
+
 /// One OpenDAL operator serving every path below `root` (`scheme://authority`).
 pub(crate) struct OpendalUfs {
-    op: Operator,
+    pub(crate) op: Operator,
     root: String,
+    pub(crate) kind: Kind,
+    /// Set once the root answered (remote backends only).
+    reachable: OnceCell<()>,
 }
 
 /// `path` as OpenDAL names a directory: with a trailing `/` (the root is `/`).
-fn dir_path(path: &str) -> String {
+pub(crate) fn dir_path(path: &str) -> String {
     format!("{}/", path.trim_end_matches('/'))
 }
 
@@ -39,12 +85,28 @@ fn status_of(name: &str, meta: &Metadata) -> UfsStatus {
 
 impl OpendalUfs {
     /// Serves the URIs below `root` through `op`.
-    pub(crate) fn new(op: Operator, root: String) -> Self {
-        Self { op, root }
+    pub(crate) fn new(op: Operator, root: String, kind: Kind) -> Self {
+        Self {
+            op,
+            root,
+            kind,
+            reachable: OnceCell::new(),
+        }
     }
 
-    /// The OpenDAL path of `uri`, which must belong to this file system.
-    fn path(&self, uri: &str) -> Result<String, UfsError> {
+    /// An OpenDAL error of `operation` on `uri`, naming this backend's credentials if denied.
+    pub(crate) fn fail(&self, operation: &'static str, uri: &str, err: opendal::Error) -> UfsError {
+        UfsError::from_opendal(operation, uri, err).with_credentials(self.credentials())
+    }
+
+    /// Where the credentials of a remote backend come from.
+    fn credentials(&self) -> Option<&str> {
+        self.kind.remote.then_some(self.kind.credentials.as_str())
+    }
+
+    /// The OpenDAL path of `uri`, which must belong to this file system, once the backend is
+    /// known to be reachable.
+    async fn path(&self, uri: &str) -> Result<String, UfsError> {
         let parsed = UfsUri::parse(uri)?;
         if parsed.root() != self.root {
             return Err(UfsError::BadUri {
@@ -56,7 +118,35 @@ impl OpendalUfs {
                 ),
             });
         }
+        if self.kind.remote {
+            self.reachable
+                .get_or_try_init(|| self.check_reachable(uri))
+                .await?;
+        }
         Ok(parsed.relative().to_string())
+    }
+
+    /// Lists one entry of the root: fails with the cause if the endpoint does not answer, the
+    /// credentials are refused or the bucket (container) does not exist.
+    async fn check_reachable(&self, uri: &str) -> Result<(), UfsError> {
+        let listed = match self.op.lister_with("/").limit(1).await {
+            Ok(mut lister) => lister.try_next().await.map(drop),
+            Err(err) => Err(err),
+        };
+        listed.map_err(|err| match err.kind() {
+            // A missing bucket answers 404 like a missing key (OpenDAL's S3 service calls it a
+            // configuration error); it must not read as "absent".
+            opendal::ErrorKind::NotFound | opendal::ErrorKind::ConfigInvalid => UfsError::Operation {
+                operation: "connect",
+                uri: uri.to_string(),
+                cause: format!(
+                    "{} does not exist (or is not visible with these credentials): {err}",
+                    self.root
+                ),
+                temporary: false,
+            },
+            _ => self.fail("connect", uri, err),
+        })
     }
 
     async fn stat(
@@ -67,11 +157,31 @@ impl OpendalUfs {
     ) -> Result<Option<Metadata>, UfsError> {
         match self.op.stat(path).await {
             Ok(meta) => Ok(Some(meta)),
-            Err(err) => match UfsError::from_opendal(operation, uri, err) {
+            Err(err) => match self.fail(operation, uri, err) {
                 // A path below a file does not exist either.
                 UfsError::NotFound { .. } | UfsError::NotADirectory { .. } => Ok(None),
                 other => Err(other),
             },
+        }
+    }
+
+    /// Metadata of `path`, `None` if absent. On object stores a file is looked up first, then a
+    /// directory: a `path/` marker or any key below `path/`.
+    pub(crate) async fn meta(
+        &self,
+        operation: &'static str,
+        uri: &str,
+        path: &str,
+    ) -> Result<Option<Metadata>, UfsError> {
+        if !self.kind.object_store {
+            return self.stat(operation, uri, path).await;
+        }
+        if path.is_empty() {
+            return Ok(Some(Metadata::new(EntryMode::DIR)));
+        }
+        match self.stat(operation, uri, path).await? {
+            Some(meta) => Ok(Some(meta)),
+            None => self.stat(operation, uri, &dir_path(path)).await,
         }
     }
 
@@ -91,17 +201,17 @@ impl OpendalUfs {
 #[async_trait::async_trait]
 impl UnderFileSystem for OpendalUfs {
     async fn status(&self, uri: &str) -> Result<Option<UfsStatus>, UfsError> {
-        let path = self.path(uri)?;
+        let path = self.path(uri).await?;
         let name = path.rsplit('/').next().unwrap_or_default();
         Ok(self
-            .stat("status", uri, &path)
+            .meta("status", uri, &path)
             .await?
             .map(|meta| status_of(name, &meta)))
     }
 
     async fn list(&self, uri: &str) -> Result<Option<Vec<UfsStatus>>, UfsError> {
-        let path = self.path(uri)?;
-        match self.stat("list", uri, &path).await? {
+        let path = self.path(uri).await?;
+        match self.meta("list", uri, &path).await? {
             Some(meta) if meta.is_dir() => {}
             _ => return Ok(None),
         }
@@ -110,7 +220,7 @@ impl UnderFileSystem for OpendalUfs {
             .op
             .list(&dir)
             .await
-            .map_err(|err| UfsError::from_opendal("list", uri, err))?;
+            .map_err(|err| self.fail("list", uri, err))?;
         let mut children = Vec::with_capacity(entries.len());
         for entry in entries {
             let name = entry.name().trim_end_matches('/');
@@ -118,8 +228,9 @@ impl UnderFileSystem for OpendalUfs {
                 continue;
             }
             let listed = entry.metadata();
-            let complete =
-                listed.last_modified().is_some() && (listed.is_dir() || listed.content_length() > 0);
+            // Object stores have nothing more to say about a directory than its listing did.
+            let complete = (listed.is_dir() && self.kind.object_store)
+                || (listed.last_modified().is_some() && (listed.is_dir() || listed.content_length() > 0));
             let meta = if complete {
                 listed.clone()
             } else {
@@ -136,7 +247,10 @@ impl UnderFileSystem for OpendalUfs {
     }
 
     async fn mkdirs(&self, uri: &str) -> Result<(), UfsError> {
-        let path = self.path(uri)?;
+        let path = self.path(uri).await?;
+        if self.kind.object_store {
+            return self.mkdirs_with_markers(uri, &path).await;
+        }
         match self.stat("mkdirs", uri, &path).await? {
             Some(meta) if meta.is_dir() => Ok(()),
             Some(_) => Err(UfsError::NotADirectory { uri: uri.to_string() }),
@@ -144,29 +258,37 @@ impl UnderFileSystem for OpendalUfs {
                 .op
                 .create_dir(&dir_path(&path))
                 .await
-                .map_err(|err| UfsError::from_opendal("mkdirs", uri, err)),
+                .map_err(|err| self.fail("mkdirs", uri, err)),
         }
     }
 
     async fn create(&self, uri: &str) -> Result<Box<dyn UfsWriter>, UfsError> {
-        let path = self.path(uri)?;
-        if path.is_empty() || self.stat("create", uri, &path).await?.is_some_and(|m| m.is_dir()) {
+        let path = self.path(uri).await?;
+        if path.is_empty() || self.meta("create", uri, &path).await?.is_some_and(|m| m.is_dir()) {
             return Err(UfsError::IsADirectory { uri: uri.to_string() });
         }
-        // A temporary in the same directory, renamed on close, keeps half-written files out of
-        // sight. (Object stores publish on close anyway; their backend can skip this step.)
-        let temp = writer::temporary_path(&path);
+        // Object stores publish an object only when its upload completes, so the final name is
+        // written directly; elsewhere a temporary in the same directory is renamed on close.
+        let temp = if self.kind.object_store {
+            if let Some((parent, _)) = path.rsplit_once('/') {
+                self.mkdirs_with_markers(uri, parent).await?;
+            }
+            None
+        } else {
+            Some(writer::temporary_path(&path))
+        };
         let writer = self
             .op
-            .writer(&temp)
+            .writer(temp.as_deref().unwrap_or(&path))
             .await
-            .map_err(|err| UfsError::from_opendal("create", uri, err))?;
+            .map_err(|err| self.fail("create", uri, err))?;
         Ok(Box::new(OpendalWriter {
             op: self.op.clone(),
             writer: Some(writer),
             uri: uri.to_string(),
+            credentials: self.credentials().map(str::to_string),
             path,
-            temp: Some(temp),
+            temp,
         }))
     }
 
@@ -176,9 +298,9 @@ impl UnderFileSystem for OpendalUfs {
         offset: u64,
         length: u64,
     ) -> Result<BoxStream<'static, Result<Bytes, UfsError>>, UfsError> {
-        let path = self.path(uri)?;
+        let path = self.path(uri).await?;
         let meta = self
-            .stat("read", uri, &path)
+            .meta("read", uri, &path)
             .await?
             .ok_or_else(|| UfsError::NotFound { uri: uri.to_string() })?;
         if meta.is_dir() {
@@ -188,7 +310,7 @@ impl UnderFileSystem for OpendalUfs {
         if offset >= end {
             return Ok(futures::stream::empty().boxed());
         }
-        let opened = |err| UfsError::from_opendal("read", uri, err);
+        let opened = |err| self.fail("read", uri, err);
         let stream = self
             .op
             .reader(&path)
@@ -198,28 +320,31 @@ impl UnderFileSystem for OpendalUfs {
             .await
             .map_err(opened)?;
         let uri = uri.to_string();
+        let credentials = self.credentials().map(str::to_string);
         Ok(stream
-            .map_err(move |err| UfsError::from_stream("read", &uri, err))
+            .map_err(move |err| {
+                UfsError::from_stream("read", &uri, err).with_credentials(credentials.as_deref())
+            })
             .boxed())
     }
 
     async fn delete_file(&self, uri: &str) -> Result<(), UfsError> {
-        let path = self.path(uri)?;
-        match self.stat("delete", uri, &path).await? {
+        let path = self.path(uri).await?;
+        match self.meta("delete", uri, &path).await? {
             None => Ok(()),
             Some(meta) if meta.is_dir() => Err(UfsError::IsADirectory { uri: uri.to_string() }),
             Some(_) => self
                 .op
                 .delete(&path)
                 .await
-                .map_err(|err| UfsError::from_opendal("delete", uri, err)),
+                .map_err(|err| self.fail("delete", uri, err)),
         }
     }
 
     async fn delete_directory(&self, uri: &str, recursive: bool) -> Result<(), UfsError> {
-        let path = self.path(uri)?;
+        let path = self.path(uri).await?;
         Self::refuse_root("delete", uri, &path)?;
-        match self.stat("delete", uri, &path).await? {
+        match self.meta("delete", uri, &path).await? {
             None => return Ok(()),
             Some(meta) if !meta.is_dir() => {
                 return Err(UfsError::NotADirectory { uri: uri.to_string() });
@@ -227,7 +352,7 @@ impl UnderFileSystem for OpendalUfs {
             Some(_) => {}
         }
         let dir = dir_path(&path);
-        let failed = |err| UfsError::from_opendal("delete", uri, err);
+        let failed = |err| self.fail("delete", uri, err);
         if recursive {
             return self.op.remove_all(&dir).await.map_err(failed);
         }
@@ -239,19 +364,22 @@ impl UnderFileSystem for OpendalUfs {
     }
 
     async fn rename(&self, src: &str, dst: &str) -> Result<(), UfsError> {
-        let from = self.path(src)?;
-        let to = self.path(dst)?;
+        let from = self.path(src).await?;
+        let to = self.path(dst).await?;
         Self::refuse_root("rename", src, &from)?;
         Self::refuse_root("rename", dst, &to)?;
-        if self.stat("rename", src, &from).await?.is_none() {
+        let Some(meta) = self.meta("rename", src, &from).await? else {
             return Err(UfsError::NotFound { uri: src.to_string() });
-        }
-        if self.stat("rename", dst, &to).await?.is_some() {
+        };
+        if self.meta("rename", dst, &to).await?.is_some() {
             return Err(UfsError::AlreadyExists { uri: dst.to_string() });
+        }
+        if self.kind.object_store {
+            return self.rename_by_copy(src, &from, &to, meta.is_dir()).await;
         }
         self.op
             .rename(&from, &to)
             .await
-            .map_err(|err| UfsError::from_opendal("rename", src, err))
+            .map_err(|err| self.fail("rename", src, err))
     }
 }

@@ -27,18 +27,21 @@ pub(crate) fn is_temporary_name(name: &str) -> bool {
 }
 
 /// Streams bytes into an OpenDAL writer at a temporary path, renamed to `path` on close and
-/// removed on abort or drop; `temp` is `None` once nothing is left to clean up.
+/// removed on abort or drop; `temp` is `None` once nothing is left to clean up, or from the
+/// start on object stores, which publish the object itself only when its upload completes.
 pub(crate) struct OpendalWriter {
     pub(crate) op: Operator,
     pub(crate) writer: Option<opendal::Writer>,
     pub(crate) uri: String,
+    /// Where a remote backend's credentials come from, for access-denied errors.
+    pub(crate) credentials: Option<String>,
     pub(crate) path: String,
     pub(crate) temp: Option<String>,
 }
 
 impl OpendalWriter {
     fn failed(&self, operation: &'static str, err: opendal::Error) -> UfsError {
-        UfsError::from_opendal(operation, &self.uri, err)
+        UfsError::from_opendal(operation, &self.uri, err).with_credentials(self.credentials.as_deref())
     }
 
     async fn discard(&mut self) -> Result<(), UfsError> {
@@ -109,24 +112,33 @@ impl UfsWriter for OpendalWriter {
 
 impl Drop for OpendalWriter {
     fn drop(&mut self) {
-        let Some(temp) = self.temp.take() else {
+        let (writer, temp) = (self.writer.take(), self.temp.take());
+        if writer.is_none() && temp.is_none() {
             return;
-        };
-        // Dropped mid-write (a cancelled task, an early return): remove the temporary in the
+        }
+        // Dropped mid-write (a cancelled task, an early return): abort the upload (an object
+        // store's multipart upload would otherwise linger) and remove the temporary in the
         // background, since Drop cannot wait.
-        drop(self.writer.take());
         let op = self.op.clone();
         let uri = self.uri.clone();
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
                 runtime.spawn(async move {
-                    if let Err(err) = op.delete(&temp).await {
+                    if let Some(mut writer) = writer
+                        && let Err(err) = writer.abort().await
+                        && err.kind() != opendal::ErrorKind::Unsupported
+                    {
+                        tracing::debug!(%uri, error = %err, "abandoned UFS upload not aborted");
+                    }
+                    if let Some(temp) = temp
+                        && let Err(err) = op.delete(&temp).await
+                    {
                         tracing::warn!(%uri, %temp, error = %err, "cannot remove abandoned UFS temporary file");
                     }
                 });
             }
             Err(_) => {
-                tracing::warn!(%uri, %temp, "UFS writer dropped outside a runtime; temporary file left behind");
+                tracing::warn!(%uri, ?temp, "UFS writer dropped outside a runtime; upload or temporary file left behind");
             }
         }
     }

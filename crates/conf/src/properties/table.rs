@@ -113,6 +113,43 @@ pub const PROPERTIES: &[PropertyDef] = &[
         "${alluxio.work.dir}/underFSStorage",
         "Older name of the root UFS.",
     ),
+    unset(
+        "alluxio.underfs.s3.endpoint",
+        K::String,
+        "Endpoint of an S3-compatible store (e.g. http://127.0.0.1:9000); AWS S3 when unset.",
+    ),
+    unset(
+        "alluxio.underfs.s3.endpoint.region",
+        K::String,
+        "Region S3 requests are signed for; us-east-1 when an endpoint is set without one.",
+    ),
+    def(
+        "alluxio.underfs.s3.disable.dns.buckets",
+        K::Bool,
+        "false",
+        "Path-style S3 requests (endpoint/bucket/key) instead of bucket.endpoint/key.",
+    ),
+    unset(
+        "aws.accessKeyId",
+        K::String,
+        "S3 access key id; without it, the AWS environment, profile or instance role is used.",
+    ),
+    unset("aws.secretKey", K::String, "S3 secret key, with aws.accessKeyId."),
+    unset(
+        "s3a.accessKeyId",
+        K::String,
+        "S3 access key id, read when aws.accessKeyId is unset.",
+    ),
+    unset(
+        "s3a.secretKey",
+        K::String,
+        "S3 secret key, read when aws.secretKey is unset.",
+    ),
+    unset(
+        "fs.gcs.credential.path",
+        K::String,
+        "Service account JSON key file for gs:// under storage.",
+    ),
     def(
         "alluxio.master.worker.timeout",
         K::Duration,
@@ -323,6 +360,12 @@ pub const PROPERTIES: &[PropertyDef] = &[
         "When listing loads UFS metadata: Once, Always, Never.",
     ),
     def(
+        "alluxio.user.file.metadata.sync.interval",
+        K::String,
+        "-1",
+        "Sync metadata with the UFS when older than this: -1 never, 0 on every call, or a duration (5min).",
+    ),
+    def(
         "alluxio.user.file.cache.partially.read.block",
         K::Bool,
         "true",
@@ -503,6 +546,11 @@ pub const PROPERTIES: &[PropertyDef] = &[
         K::Integer,
         "5",
         "Missed Mesos heartbeats after which the framework reconnects.",
+    ),
+    unset(
+        "alluxio.integration.mesos.ssl.ca.cert.file",
+        K::String,
+        "PEM file of CA certificates trusted for https:// Mesos masters, besides the system store (or SSL_CERT_FILE).",
     ),
 ];
 

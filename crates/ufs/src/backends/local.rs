@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use alluxio_conf::Configuration;
 use opendal::Operator;
 use opendal::services::Fs;
 
-use crate::opendal_ufs::OpendalUfs;
+use super::Settings;
+use crate::opendal_ufs::{Kind, OpendalUfs};
 use crate::uri::UfsUri;
 use crate::{UfsError, UnderFileSystem};
 
@@ -15,22 +15,15 @@ use crate::{UfsError, UnderFileSystem};
 /// No `RetryLayer` here, unlike network backends: OpenDAL's `fs` service marks every I/O error
 /// it does not classify (ENOTDIR, ENOTEMPTY, ENOSPC, ...) temporary, so retrying would only
 /// delay permanent failures by seconds.
-pub(super) fn create(
-    uri: &UfsUri,
-    original: &str,
-    _conf: &Configuration,
-) -> Result<Arc<dyn UnderFileSystem>, UfsError> {
+pub(super) fn create(uri: &UfsUri, settings: &Settings) -> Result<Arc<dyn UnderFileSystem>, UfsError> {
     if !uri.authority.is_empty() && !uri.authority.eq_ignore_ascii_case("localhost") {
-        return Err(UfsError::BadUri {
-            uri: original.to_string(),
-            reason: format!(
-                "file:// URIs name this host's files; '{}' is another host (write file:///path)",
-                uri.authority
-            ),
-        });
+        return Err(settings.bad_uri(format!(
+            "file:// URIs name this host's files; '{}' is another host (write file:///path)",
+            uri.authority
+        )));
     }
     let op = Operator::new(Fs::default().root("/"))
-        .map_err(|err| UfsError::from_opendal("open", original, err))?
+        .map_err(|err| UfsError::from_opendal("open", settings.uri, err))?
         .finish();
-    Ok(Arc::new(OpendalUfs::new(op, uri.root())))
+    Ok(Arc::new(OpendalUfs::new(op, uri.root(), Kind::LOCAL)))
 }

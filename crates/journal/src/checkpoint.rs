@@ -1,9 +1,10 @@
 //! The checkpoint file: a header (magic, version, through sequence, entry count, header
-//! checksum) followed by the snapshot's entries as records. Written to a temp file, synced and
-//! renamed, so a crash leaves either the old checkpoint or the new one.
+//! checksum) followed by the snapshot's entries as records. Locally it is written to a temp file,
+//! synced and renamed, so a crash leaves either the old checkpoint or the new one; a UFS journal
+//! publishes the same bytes as one object.
 
 use std::fs::{self, File};
-use std::io::{BufReader, BufWriter, Write};
+use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::layout::{CHECKPOINT, CHECKPOINT_TMP, sync_dir};
@@ -37,6 +38,25 @@ pub(crate) fn write(
     let io_err = JournalError::io_on(&tmp.path);
     let file = File::create(&tmp.path).map_err(io_err)?;
     let mut out = BufWriter::with_capacity(IO_BUFFER, file);
+    write_to(&mut out, through_sequence, entries, &tmp.path)?;
+    let file = out.into_inner().map_err(|err| io_err(err.into_error()))?;
+    file.sync_all().map_err(io_err)?;
+    drop(file);
+    let target = folder.join(CHECKPOINT);
+    fs::rename(&tmp.path, &target).map_err(io_err)?;
+    tmp.armed = false;
+    sync_dir(folder)
+}
+
+/// Writes a checkpoint of `entries`, valid through `through_sequence`, to `out`; `path` names
+/// the destination in errors.
+pub(crate) fn write_to(
+    out: &mut impl Write,
+    through_sequence: u64,
+    entries: &[JournalEntry],
+    path: &Path,
+) -> Result<(), JournalError> {
+    let io_err = JournalError::io_on(path);
     out.write_all(&header(through_sequence, entries.len() as u64))
         .map_err(io_err)?;
     let mut record = Vec::new();
@@ -48,13 +68,7 @@ pub(crate) fn write(
         })?;
         out.write_all(&record).map_err(io_err)?;
     }
-    let file = out.into_inner().map_err(|err| io_err(err.into_error()))?;
-    file.sync_all().map_err(io_err)?;
-    drop(file);
-    let target = folder.join(CHECKPOINT);
-    fs::rename(&tmp.path, &target).map_err(io_err)?;
-    tmp.armed = false;
-    sync_dir(folder)
+    Ok(())
 }
 
 /// Reads the checkpoint in `folder`, if there is one. Any damage is an error naming the file:
@@ -66,9 +80,13 @@ pub(crate) fn read(folder: &Path) -> Result<Option<Checkpoint>, JournalError> {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(source) => return Err(JournalError::Io { path, source }),
     };
-    let io_err = JournalError::io_on(&path);
-    let corrupt = JournalError::corrupt_in(&path);
-    let mut input = BufReader::with_capacity(IO_BUFFER, file);
+    read_from(BufReader::with_capacity(IO_BUFFER, file), &path).map(Some)
+}
+
+/// Reads a whole checkpoint from `input`; `path` names it in errors.
+pub(crate) fn read_from(mut input: impl Read, path: &Path) -> Result<Checkpoint, JournalError> {
+    let io_err = JournalError::io_on(path);
+    let corrupt = JournalError::corrupt_in(path);
     let mut head = [0u8; HEADER_LEN];
     if read_full(&mut input, &mut head).map_err(io_err)? < HEADER_LEN {
         return Err(corrupt(0, "the checkpoint header is incomplete".into()));
@@ -99,10 +117,10 @@ pub(crate) fn read(folder: &Path) -> Result<Option<Checkpoint>, JournalError> {
             format!("unexpected bytes after the {count} entries"),
         ));
     }
-    Ok(Some(Checkpoint {
+    Ok(Checkpoint {
         through_sequence,
         entries,
-    }))
+    })
 }
 
 /// Deletes a checkpoint write a crash interrupted.

@@ -1,19 +1,26 @@
 //! The master's journal: every namespace change as a framed, checksummed entry, appended and made
 //! durable with group commit; periodic checkpoints; recovery = latest checkpoint + replay.
+//! The journal lives in a local folder or, so a master relaunched elsewhere recovers, in an under
+//! file system (see [`JournalLocation`]).
 
 mod checkpoint;
 mod layout;
+mod local_sink;
 mod record;
 mod recovery;
+mod ufs;
 mod writer;
 
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use alluxio_conf::Configuration;
 pub use alluxio_proto::grpc::JournalEntry;
 
 use crate::layout::{LOCK, delete_covered_segments, is_journal_file, sync_dir};
+use crate::local_sink::SegmentSink;
+use crate::ufs::UfsStore;
 use crate::writer::Writer;
 
 /// A segment at least this large is closed and a new one started.
@@ -40,6 +47,15 @@ pub enum JournalError {
         offset: u64,
         /// What was found.
         reason: String,
+    },
+    /// An under file system operation of a UFS journal failed (after the UFS layer's retries).
+    #[error("journal object {uri}: {source}")]
+    Ufs {
+        /// The object or folder.
+        uri: String,
+        /// The cause.
+        #[source]
+        source: alluxio_ufs::UfsError,
     },
     /// The journal was closed.
     #[error("the journal is closed")]
@@ -77,6 +93,14 @@ pub enum JournalError {
 }
 
 impl JournalError {
+    /// A failed UFS operation on `uri`.
+    pub(crate) fn ufs(uri: &str, source: alluxio_ufs::UfsError) -> JournalError {
+        JournalError::Ufs {
+            uri: uri.to_string(),
+            source,
+        }
+    }
+
     /// A function turning an I/O error on `path` into a journal error.
     pub(crate) fn io_on(path: &std::path::Path) -> impl Fn(std::io::Error) -> JournalError + Copy + '_ {
         move |source| JournalError::Io {
@@ -95,19 +119,95 @@ impl JournalError {
     }
 }
 
-/// A local, folder-based journal. Dropping it waits until every queued entry is written.
+/// Where a journal lives: the value of `alluxio.master.journal.folder`, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JournalLocation {
+    /// A local folder, locked with `flock` while open.
+    Local(PathBuf),
+    /// An under file system URI (`s3://bucket/journal`, `hdfs://nn:8020/journal` ...). Nothing
+    /// locks it: only one master may run per journal folder.
+    Ufs(String),
+}
+
+impl std::fmt::Display for JournalLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JournalLocation::Local(folder) => write!(f, "{}", folder.display()),
+            JournalLocation::Ufs(uri) => f.write_str(uri),
+        }
+    }
+}
+
+impl JournalLocation {
+    /// Whether the journal folder exists already (for `alluxio format -s`).
+    pub fn exists(&self, conf: &Configuration) -> Result<bool, JournalError> {
+        match self {
+            JournalLocation::Local(folder) => Ok(folder.exists()),
+            JournalLocation::Ufs(uri) => UfsStore::exists(uri, conf),
+        }
+    }
+}
+
+/// A journal. Dropping it waits until every queued entry is written.
 pub struct Journal {
-    folder: PathBuf,
     writer: Writer,
     /// The sequence the latest checkpoint covers.
     checkpointed: AtomicU64,
     /// Checkpoints run one at a time, so they finish in the order of their sequences.
     checkpoint_turn: tokio::sync::Mutex<()>,
-    /// Holds the folder's `flock`; declared last so it is released after the writer stops.
-    _lock: File,
+    /// Declared last so the folder lock and the UFS runtime outlive the writer.
+    store: Store,
+}
+
+/// Where the journal's files or objects are.
+enum Store {
+    Local {
+        folder: PathBuf,
+        /// Holds the folder's `flock`.
+        _lock: File,
+    },
+    Ufs(UfsStore),
 }
 
 impl Journal {
+    /// Opens (creating if needed) the journal at `location`; `conf` gives a UFS journal its
+    /// credentials and endpoint. Returns it with the entries to replay, as [`Journal::open`].
+    /// Blocks until recovered: call it from a blocking context.
+    pub fn open_at(
+        location: &JournalLocation,
+        conf: &Configuration,
+    ) -> Result<(Journal, Vec<JournalEntry>), JournalError> {
+        let uri = match location {
+            JournalLocation::Local(folder) => return Self::open(folder),
+            JournalLocation::Ufs(uri) => uri,
+        };
+        let (store, recovered) = UfsStore::open(uri, conf)?;
+        tracing::info!(
+            journal = %uri,
+            entries = recovered.entries.len(),
+            checkpoint = recovered.through_sequence,
+            last_sequence = recovered.last_sequence,
+            "journal recovered"
+        );
+        let writer = Writer::start(store.sink()?, recovered.last_sequence + 1, PathBuf::from(uri))?;
+        let journal = Journal {
+            writer,
+            checkpointed: AtomicU64::new(recovered.through_sequence),
+            checkpoint_turn: tokio::sync::Mutex::new(()),
+            store: Store::Ufs(store),
+        };
+        Ok((journal, recovered.entries))
+    }
+
+    /// Deletes the journal at `location` (for `alluxio format`), as [`Journal::format`]. A UFS
+    /// journal has no lock to tell whether a master still uses it: stop the master first.
+    pub fn format_at(location: &JournalLocation, conf: &Configuration) -> Result<(), JournalError> {
+        match location {
+            JournalLocation::Local(folder) => Self::format(folder),
+            JournalLocation::Ufs(uri) => UfsStore::format(uri, conf),
+        }
+    }
+
     /// Opens (creating if needed) the journal in `folder` and returns it with the entries to
     /// replay, in order: those of the latest checkpoint, then every later log entry.
     pub fn open(folder: &Path) -> Result<(Journal, Vec<JournalEntry>), JournalError> {
@@ -131,18 +231,22 @@ impl Journal {
             last_sequence = recovered.last_sequence,
             "journal recovered"
         );
-        let writer = Writer::start(
+        let next_sequence = recovered.last_sequence + 1;
+        let sink = SegmentSink::new(
             folder.to_path_buf(),
             recovered.active,
-            recovered.last_sequence + 1,
+            next_sequence,
             segment_limit,
-        )?;
+        );
+        let writer = Writer::start(sink, next_sequence, folder.to_path_buf())?;
         let journal = Journal {
-            folder: folder.to_path_buf(),
             writer,
             checkpointed: AtomicU64::new(recovered.through_sequence),
             checkpoint_turn: tokio::sync::Mutex::new(()),
-            _lock: lock,
+            store: Store::Local {
+                folder: folder.to_path_buf(),
+                _lock: lock,
+            },
         };
         Ok((journal, recovered.entries))
     }
@@ -194,26 +298,34 @@ impl Journal {
         // Makes `through_sequence` durable and closes the segment holding it, so the segments
         // the checkpoint covers can go as soon as it is written.
         self.writer.rotate()?.await.map_err(|_| JournalError::Closed)??;
-        let folder = self.folder.clone();
         let entries = snapshot.len();
-        let written = tokio::task::spawn_blocking(move || {
-            checkpoint::write(&folder, through_sequence, &snapshot)?;
-            delete_covered_segments(&folder, through_sequence)
-        })
-        .await;
-        match written {
-            Ok(result) => result?,
-            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
-            Err(_) => return Err(JournalError::Closed),
+        match &self.store {
+            Store::Local { folder, .. } => {
+                let folder = folder.clone();
+                let written = tokio::task::spawn_blocking(move || {
+                    checkpoint::write(&folder, through_sequence, &snapshot)?;
+                    delete_covered_segments(&folder, through_sequence)
+                })
+                .await;
+                match written {
+                    Ok(result) => result?,
+                    Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+                    Err(_) => return Err(JournalError::Closed),
+                }
+            }
+            Store::Ufs(store) => store.checkpoint(through_sequence, snapshot).await?,
         }
         self.checkpointed.store(through_sequence, Ordering::Release);
-        tracing::debug!(
-            folder = %self.folder.display(),
-            through_sequence,
-            entries,
-            "journal checkpoint written"
-        );
+        tracing::debug!(journal = %self.location(), through_sequence, entries, "journal checkpoint written");
         Ok(())
+    }
+
+    /// Where this journal lives.
+    pub fn location(&self) -> JournalLocation {
+        match &self.store {
+            Store::Local { folder, .. } => JournalLocation::Local(folder.clone()),
+            Store::Ufs(store) => JournalLocation::Ufs(store.uri().to_string()),
+        }
     }
 
     /// Deletes every journal file in `folder` (for `alluxio format`). Other files stay; a

@@ -1,9 +1,8 @@
 //! Group commit: appenders encode their entries into one shared buffer under a lock (which also
 //! assigns sequences, so file order is call order); a single writer thread takes whatever has
-//! queued, writes it, syncs once and completes every waiter of that batch.
+//! queued, hands it to its [`Sink`] (one sync or one published object per batch) and completes
+//! every waiter of that batch.
 
-use std::fs::File;
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,9 +11,7 @@ use std::thread::JoinHandle;
 use parking_lot::{Condvar, Mutex};
 use tokio::sync::oneshot;
 
-use crate::layout::{LOG_HEADER_LEN, create_segment, segment_path};
 use crate::record::encode_record;
-use crate::recovery::ActiveSegment;
 use crate::{JournalEntry, JournalError};
 
 /// Capacity a batch buffer keeps between batches.
@@ -54,9 +51,17 @@ impl Queue {
     }
 }
 
+/// Where the writer thread makes batches durable: local segments or UFS objects.
+pub(crate) trait Sink: Send + 'static {
+    /// Makes `batch`, the records of sequences `first..next`, durable before returning.
+    fn write(&mut self, batch: &[u8], first: u64, next: u64) -> Result<(), Failure>;
+    /// Runs after every batch; `requested` when a checkpoint wants the log cut at this point.
+    fn rotate_if_due(&mut self, requested: bool) -> Result<(), Failure>;
+}
+
 /// A write failure, kept so every later caller gets an error naming it.
 #[derive(Clone)]
-struct Failure {
+pub(crate) struct Failure {
     path: PathBuf,
     kind: std::io::ErrorKind,
     message: String,
@@ -80,6 +85,24 @@ impl From<JournalError> for Failure {
 }
 
 impl Failure {
+    /// A failure of the I/O on `path` (a file, or a UFS object's URI).
+    pub(crate) fn io(path: impl Into<PathBuf>, err: &std::io::Error) -> Failure {
+        Failure {
+            path: path.into(),
+            kind: err.kind(),
+            message: err.to_string(),
+        }
+    }
+
+    /// A failure of publishing the UFS object `uri`.
+    pub(crate) fn ufs(uri: &str, err: &alluxio_ufs::UfsError) -> Failure {
+        Failure {
+            path: PathBuf::from(uri),
+            kind: std::io::ErrorKind::Other,
+            message: err.to_string(),
+        }
+    }
+
     fn to_error(&self) -> JournalError {
         JournalError::Io {
             path: self.path.clone(),
@@ -89,12 +112,12 @@ impl Failure {
 }
 
 impl Writer {
-    /// Starts the writer thread appending to `active`; the next entry gets `next_sequence`.
+    /// Starts the writer thread writing to `sink`; the next entry gets `next_sequence`.
+    /// `location` names the journal in an error starting the thread.
     pub(crate) fn start(
-        folder: PathBuf,
-        active: ActiveSegment,
+        sink: impl Sink,
         next_sequence: u64,
-        segment_limit: u64,
+        location: PathBuf,
     ) -> Result<Writer, JournalError> {
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue {
@@ -108,22 +131,16 @@ impl Writer {
             wake: Condvar::new(),
             flushes: AtomicU64::new(0),
         });
-        let folder_for_error = folder.clone();
         let mut thread = WriterThread {
             shared: shared.clone(),
-            segment_path: segment_path(&folder, active.first),
-            folder,
-            file: active.file,
-            segment_first: active.first,
-            segment_len: active.len,
+            sink,
             written_next: next_sequence,
-            segment_limit,
         };
         let handle = std::thread::Builder::new()
             .name("journal-writer".into())
             .spawn(move || thread.run())
             .map_err(|source| JournalError::Io {
-                path: folder_for_error,
+                path: location,
                 source,
             })?;
         Ok(Writer {
@@ -199,19 +216,14 @@ impl Drop for Writer {
     }
 }
 
-struct WriterThread {
+struct WriterThread<S> {
     shared: Arc<Shared>,
-    folder: PathBuf,
-    file: File,
-    segment_path: PathBuf,
-    segment_first: u64,
-    segment_len: u64,
-    /// The sequence of the first entry not yet in the file.
+    sink: S,
+    /// The sequence of the first entry not yet written.
     written_next: u64,
-    segment_limit: u64,
 }
 
-impl WriterThread {
+impl<S: Sink> WriterThread<S> {
     fn run(&mut self) {
         // Swapped with the queue's buffer each batch so both allocations are reused.
         let mut batch = Vec::new();
@@ -239,7 +251,7 @@ impl WriterThread {
                 // An appender that stopped waiting is not an error.
                 let _ = reply.send(Ok(sequence));
             }
-            if let Err(failure) = self.rotate_if_due(!rotations.is_empty()) {
+            if let Err(failure) = self.sink.rotate_if_due(!rotations.is_empty()) {
                 self.fail(failure, Vec::new(), rotations);
                 return;
             }
@@ -254,37 +266,14 @@ impl WriterThread {
         }
     }
 
-    /// Writes and syncs one batch (if it holds anything): one sync for all its appenders.
+    /// Writes one batch (if it holds anything): one sync or object for all its appenders.
     fn write(&mut self, batch: &[u8], batch_next: u64) -> Result<(), Failure> {
         if batch.is_empty() {
             return Ok(());
         }
-        let failure = |err: std::io::Error| Failure {
-            path: self.segment_path.clone(),
-            kind: err.kind(),
-            message: err.to_string(),
-        };
-        self.file.write_all(batch).map_err(failure)?;
-        self.file.sync_data().map_err(failure)?;
+        self.sink.write(batch, self.written_next, batch_next)?;
         self.shared.flushes.fetch_add(1, Ordering::Relaxed);
-        self.segment_len += batch.len() as u64;
         self.written_next = batch_next;
-        Ok(())
-    }
-
-    /// Starts a new segment when asked to or when the current one is full.
-    fn rotate_if_due(&mut self, requested: bool) -> Result<(), Failure> {
-        // An empty segment is never rotated away: its successor would need the same name.
-        let has_entries = self.written_next > self.segment_first;
-        if !has_entries || !(requested || self.segment_len >= self.segment_limit) {
-            return Ok(());
-        }
-        let first = self.written_next;
-        self.file = create_segment(&self.folder, first).map_err(Failure::from)?;
-        self.segment_path = segment_path(&self.folder, first);
-        self.segment_first = first;
-        self.segment_len = LOG_HEADER_LEN;
-        tracing::debug!(path = %self.segment_path.display(), "started a new journal segment");
         Ok(())
     }
 

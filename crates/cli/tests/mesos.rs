@@ -333,6 +333,56 @@ fn start_script_with_w_waits_and_passes_sigterm_on_to_the_framework() {
 }
 
 #[test]
+fn https_master_is_refused_until_its_ca_is_trusted_through_ssl_cert_file() {
+    let d = Deployment::with_tls(Route::Local);
+    let address = d.mesos_address();
+    assert!(address.starts_with("https://127.0.0.1:"), "{address}");
+    let stop = |d: &Deployment| {
+        let out = d.script("alluxio-mesos-stop.sh", &[]);
+        assert!(out.status.success(), "stop: {}{}", stdout(&out), stderr(&out));
+    };
+
+    // Untrusted: the framework keeps retrying, and its log says which master and why.
+    d.start_framework();
+    let refused = |out: &str| {
+        out.lines()
+            .find(|line| line.contains("certificate is not trusted"))
+            .map(str::to_string)
+    };
+    if !poll(Duration::from_secs(20), || refused(&d.framework_out()).is_some()) {
+        d.fail("the framework to log the untrusted certificate");
+    }
+    let line = refused(&d.framework_out()).unwrap_or_default();
+    assert!(line.contains(&address), "{line}");
+    assert!(
+        line.contains("alluxio.integration.mesos.ssl.ca.cert.file"),
+        "{line}"
+    );
+    assert!(d.sim().frameworks().is_empty());
+    stop(&d);
+
+    // SSL_CERT_FILE names the CA: the framework registers over TLS and launches the master.
+    let ca = &d.tls.as_ref().expect("a TLS deployment has certificates").ca;
+    let out = d
+        .script_command("alluxio-mesos-start.sh", &[&address])
+        .env("SSL_CERT_FILE", ca)
+        .output()
+        .expect("run alluxio-mesos-start.sh");
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let launched = poll(Duration::from_secs(30), || {
+        d.sim().tasks().iter().any(|t| t.name == "AlluxioMaster")
+    });
+    if !launched {
+        d.fail("the master task over an https master");
+    }
+    assert!(d.sim().frameworks().iter().any(|f| f.connected));
+    stop(&d);
+    // TEARDOWN went over TLS too: Mesos forgot the framework and killed its tasks.
+    assert!(d.sim().frameworks().is_empty(), "{}", d.diagnostics());
+    assert!(d.live_tasks().is_empty(), "{}", d.diagnostics());
+}
+
+#[test]
 fn mesos_command_rejects_bad_flags_and_exits_zero_on_sigterm() {
     let dir = tempfile::tempdir().expect("temp dir");
     for args in [

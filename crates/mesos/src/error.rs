@@ -9,7 +9,7 @@ use crate::wire::recordio::RecordIoError;
 pub enum MesosError {
     /// The `--mesos` argument cannot be parsed.
     #[error(
-        "invalid Mesos master address {address:?}: {reason}; use host:port, http://host:port or a comma-separated list of them"
+        "invalid Mesos master address {address:?}: {reason}; use host:port, http://host:port, https://host:port or a comma-separated list of them"
     )]
     BadAddress {
         /// The address as given.
@@ -18,13 +18,36 @@ pub enum MesosError {
         reason: String,
     },
     /// The HTTP request could not be made or its answer not read.
-    #[error("cannot talk to the Mesos master at {url}: {source}; check the address and that the master runs")]
+    #[error("cannot talk to the Mesos master at {url}: {cause}; check the address and that the master runs")]
     Transport {
         /// Endpoint URL.
         url: String,
+        /// The client error and its causes, as one line.
+        cause: String,
         /// The client error.
         #[source]
         source: reqwest::Error,
+    },
+    /// The TLS handshake with an https:// master failed.
+    #[error("TLS with the Mesos master at {url} failed: {cause}")]
+    Tls {
+        /// Endpoint URL.
+        url: String,
+        /// What was wrong (untrusted or wrong-host certificate, ...) and what to do.
+        cause: String,
+        /// The client error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The extra CA certificates cannot be loaded.
+    #[error(
+        "cannot load the CA certificates of {path} (alluxio.integration.mesos.ssl.ca.cert.file): {reason}; give a PEM file of CA certificates"
+    )]
+    CaFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
     },
     /// No answer within the deadline.
     #[error("the Mesos master at {url} did not answer {call} within {seconds} s")]

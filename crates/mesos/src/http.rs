@@ -1,6 +1,10 @@
 //! The v1 scheduler HTTP client: SUBSCRIBE with its RecordIO event stream, and every other call
 //! as its own request carrying `Mesos-Stream-Id`.
 
+mod endpoint;
+mod tls;
+
+use std::path::Path;
 use std::pin::Pin;
 use std::time::Duration;
 
@@ -13,6 +17,9 @@ use crate::error::MesosError;
 use crate::wire::recordio::Decoder;
 use crate::wire::{Call, CallType, Event};
 
+pub use endpoint::{Endpoint, Scheme, parse_masters};
+pub use tls::CA_CERT_FILE_KEY;
+
 /// Path of the scheduler endpoint on a master.
 const SCHEDULER_PATH: &str = "/api/v1/scheduler";
 /// Header naming the subscription on every call.
@@ -23,78 +30,6 @@ const MAX_STREAM_ID: usize = 128;
 const MAX_REDIRECTS: usize = 4;
 /// Deadline for a call's answer, and for SUBSCRIBE's response headers.
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default Mesos master port, when an address names none.
-const DEFAULT_PORT: u16 = 5050;
-
-/// One master, as `host:port`; spoken to over plain HTTP (this build has no TLS).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoint {
-    /// `host:port`.
-    pub authority: String,
-}
-
-impl Endpoint {
-    /// The scheduler endpoint URL on this master.
-    pub fn url(&self) -> String {
-        format!("http://{}{SCHEDULER_PATH}", self.authority)
-    }
-
-    /// Parses `host[:port]` or `http://host[:port][/path]`.
-    fn parse(text: &str, address: &str) -> Result<Self, MesosError> {
-        let bad = |reason: &str| MesosError::BadAddress {
-            address: address.to_string(),
-            reason: reason.to_string(),
-        };
-        let rest = match text.split_once("://") {
-            Some(("http", rest)) => rest,
-            Some(("https", _)) => {
-                return Err(bad(
-                    "https:// needs TLS, which this build does not include; use http://",
-                ));
-            }
-            Some((scheme, _)) => return Err(bad(&format!("scheme {scheme}:// is not supported"))),
-            None => text,
-        };
-        let authority = rest.split('/').next().unwrap_or_default();
-        if authority.is_empty() || authority.contains(char::is_whitespace) || authority.contains('@') {
-            return Err(bad(&format!("{text:?} names no host")));
-        }
-        // A bracketed IPv6 literal has colons of its own; the port follows the bracket.
-        let port_part = authority.rsplit_once(']').map_or(authority, |(_, after)| after);
-        let authority = match port_part.rsplit_once(':') {
-            Some((_, port)) => {
-                port.parse::<u16>()
-                    .map_err(|_| bad(&format!("port {port:?} is not a number")))?;
-                authority.to_string()
-            }
-            None => format!("{authority}:{DEFAULT_PORT}"),
-        };
-        Ok(Self { authority })
-    }
-
-    /// The leader named by a 307 `Location`: `host:port`, `//host:port/...` or a full URL.
-    fn redirected(location: &str) -> Option<Self> {
-        Self::parse(location.strip_prefix("//").unwrap_or(location), location).ok()
-    }
-}
-
-/// Parses the `--mesos` argument: one or more comma-separated masters.
-pub fn parse_masters(address: &str) -> Result<Vec<Endpoint>, MesosError> {
-    let masters = address
-        .split(',')
-        .map(str::trim)
-        .filter(|part| !part.is_empty())
-        .map(|part| Endpoint::parse(part, address))
-        .collect::<Result<Vec<_>, _>>()?;
-    if masters.is_empty() {
-        return Err(MesosError::BadAddress {
-            address: address.to_string(),
-            reason: "no master given".to_string(),
-        });
-    }
-    Ok(masters)
-}
-
 /// Principal and secret for HTTP basic authentication.
 #[derive(Debug, Clone)]
 pub struct Credentials {
@@ -114,13 +49,23 @@ pub struct SchedulerClient {
 
 impl SchedulerClient {
     /// A client trying `masters` in order; redirects are followed by hand (307 only).
-    pub fn new(masters: Vec<Endpoint>, credentials: Option<Credentials>) -> Result<Self, MesosError> {
+    /// https:// masters must present a certificate signed by a CA of the system store (or of
+    /// `SSL_CERT_FILE`) or of the PEM file `ca_file`.
+    pub fn new(
+        masters: Vec<Endpoint>,
+        credentials: Option<Credentials>,
+        ca_file: Option<&Path>,
+    ) -> Result<Self, MesosError> {
         let url = masters.first().map(Endpoint::url).unwrap_or_default();
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(10));
+        if let Some(path) = ca_file {
+            builder = tls::trust_ca_file(builder, path)?;
+        }
+        let http = builder
             .build()
-            .map_err(|source| MesosError::Transport { url, source })?;
+            .map_err(|source| tls::transport_error(&url, source))?;
         Ok(Self {
             http,
             masters,
@@ -153,11 +98,11 @@ impl SchedulerClient {
         })
     }
 
-    /// The masters as `host:port,host:port`, for messages.
+    /// The masters as `http://host:port,https://host:port`, for messages.
     pub fn masters_text(&self) -> String {
         self.masters
             .iter()
-            .map(|m| m.authority.as_str())
+            .map(Endpoint::to_string)
             .collect::<Vec<_>>()
             .join(",")
     }
@@ -173,10 +118,7 @@ impl SchedulerClient {
             let response = tokio::time::timeout(CALL_TIMEOUT, request)
                 .await
                 .map_err(|_| timeout(&url, CallType::Subscribe))?
-                .map_err(|source| MesosError::Transport {
-                    url: url.clone(),
-                    source,
-                })?;
+                .map_err(|source| tls::transport_error(&url, source))?;
             match response.status() {
                 StatusCode::OK => return Subscription::open(self, endpoint, response),
                 StatusCode::TEMPORARY_REDIRECT => {
@@ -185,7 +127,7 @@ impl SchedulerClient {
                         .get(LOCATION)
                         .and_then(|v| v.to_str().ok())
                         .map(str::to_string);
-                    let leader = location.as_deref().and_then(Endpoint::redirected);
+                    let leader = location.as_deref().and_then(|l| endpoint.redirected(l));
                     let Some(leader) = leader else {
                         return Err(MesosError::BadRedirect { url, location });
                     };
@@ -276,12 +218,7 @@ impl Subscription {
             }
             match self.body.next().await {
                 Some(Ok(chunk)) => self.decoder.push(&chunk),
-                Some(Err(source)) => {
-                    return Err(MesosError::Transport {
-                        url: self.url.clone(),
-                        source,
-                    });
-                }
+                Some(Err(source)) => return Err(tls::transport_error(&self.url, source)),
                 None => {
                     self.decoder.finish().map_err(|source| MesosError::RecordIo {
                         url: self.url.clone(),
@@ -325,10 +262,7 @@ impl Caller {
             .await
             .map_err(|source| match source.is_timeout() {
                 true => timeout(&self.url, call.kind),
-                false => MesosError::Transport {
-                    url: self.url.clone(),
-                    source,
-                },
+                false => tls::transport_error(&self.url, source),
             })?;
         match response.status() {
             StatusCode::ACCEPTED => Ok(()),
@@ -369,57 +303,5 @@ async fn rejected(
         call: call_name(kind),
         status: status.as_u16(),
         body: body.trim().to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ep(authority: &str) -> Endpoint {
-        Endpoint {
-            authority: authority.into(),
-        }
-    }
-
-    #[test]
-    fn master_lists_accept_host_port_urls_and_default_port() {
-        assert_eq!(
-            parse_masters("m1:5050, http://m2:5051/ ,m4,[::1]:5052").unwrap(),
-            vec![ep("m1:5050"), ep("m2:5051"), ep("m4:5050"), ep("[::1]:5052")]
-        );
-        assert_eq!(ep("m1:5050").url(), "http://m1:5050/api/v1/scheduler");
-    }
-
-    #[test]
-    fn bad_master_lists_are_rejected_with_the_address() {
-        for bad in [
-            "",
-            " , ",
-            "zk://z1:2181/mesos",
-            "m1:port",
-            "http:///x",
-            "user@m1:5050",
-            "https://m1:5050",
-        ] {
-            match parse_masters(bad) {
-                Err(MesosError::BadAddress { address, .. }) => assert_eq!(address, bad),
-                other => panic!("{bad:?} gave {other:?}"),
-            }
-        }
-    }
-
-    #[test]
-    fn redirect_locations_in_all_forms_name_the_leader() {
-        assert_eq!(
-            Endpoint::redirected("//m2:5050/master/api/v1/scheduler"),
-            Some(ep("m2:5050"))
-        );
-        assert_eq!(Endpoint::redirected("m3:5051"), Some(ep("m3:5051")));
-        assert_eq!(
-            Endpoint::redirected("http://m4:5050/api/v1/scheduler"),
-            Some(ep("m4:5050"))
-        );
-        assert_eq!(Endpoint::redirected(""), None);
     }
 }

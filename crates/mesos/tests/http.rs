@@ -26,7 +26,7 @@ async fn subscribe_skips_dead_masters_follows_307_and_streams_split_events() {
         principal: "alluxio".into(),
         secret: "s3cret".into(),
     };
-    let client = SchedulerClient::new(masters, Some(credentials)).unwrap();
+    let client = SchedulerClient::new(masters, Some(credentials), None).unwrap();
 
     let mut subscription = client.subscribe(&Call::subscribe(info())).await.unwrap();
     let subscribe = leader.expect_call("SUBSCRIBE").await;
@@ -79,7 +79,7 @@ async fn subscribe_skips_dead_masters_follows_307_and_streams_split_events() {
 #[tokio::test]
 async fn rejected_calls_report_status_and_body() {
     let leader = FakeMaster::start().await;
-    let client = SchedulerClient::new(parse_masters(&leader.addr.to_string()).unwrap(), None).unwrap();
+    let client = SchedulerClient::new(parse_masters(&leader.addr.to_string()).unwrap(), None, None).unwrap();
     let subscription = client.subscribe(&Call::subscribe(info())).await.unwrap();
     leader.reject_next(StatusCode::FORBIDDEN, "Framework is not subscribed\n");
     let err = subscription
@@ -104,7 +104,7 @@ async fn rejected_calls_report_status_and_body() {
 async fn subscribe_failures_name_every_master_and_the_last_error() {
     let leader = FakeMaster::start().await;
     leader.reject_next(StatusCode::BAD_REQUEST, "Expecting 'subscribe' to be present");
-    let client = SchedulerClient::new(parse_masters(&leader.addr.to_string()).unwrap(), None).unwrap();
+    let client = SchedulerClient::new(parse_masters(&leader.addr.to_string()).unwrap(), None, None).unwrap();
     let err = client.subscribe(&Call::subscribe(info())).await.unwrap_err();
     let text = err.to_string();
     assert!(matches!(err, MesosError::NoMaster { .. }), "{text}");
@@ -118,7 +118,7 @@ async fn subscribe_failures_name_every_master_and_the_last_error() {
 #[tokio::test]
 async fn torn_and_hostile_event_streams_are_errors_not_clean_ends() {
     let leader = FakeMaster::start().await;
-    let client = SchedulerClient::new(parse_masters(&leader.addr.to_string()).unwrap(), None).unwrap();
+    let client = SchedulerClient::new(parse_masters(&leader.addr.to_string()).unwrap(), None, None).unwrap();
 
     let mut subscription = client.subscribe(&Call::subscribe(info())).await.unwrap();
     leader.send_event(&json!({"type": "HEARTBEAT"}), 100);

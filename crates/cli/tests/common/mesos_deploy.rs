@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use alluxio_testkit::mesos::{MesosSimulator, TaskSnapshot};
+use alluxio_testkit::mesos::{MesosSimulator, TaskSnapshot, TestCertificates};
 
 use crate::common::{ALLUXIO, alluxio_command, free_ports, poll, stderr, stdout};
 
@@ -57,11 +57,22 @@ pub struct Deployment {
     pub master_port: u16,
     /// `alluxio.worker.port`, distinct from every other test's.
     pub worker_port: u16,
+    /// The CA and certificate of a simulator serving https.
+    pub tls: Option<TestCertificates>,
 }
 
 impl Deployment {
     /// Installs, configures and starts the simulator; the framework is not started yet.
     pub fn new(route: Route) -> Self {
+        Self::build(route, false)
+    }
+
+    /// As [`Deployment::new`], with the simulator serving https with a test CA's certificate.
+    pub fn with_tls(route: Route) -> Self {
+        Self::build(route, true)
+    }
+
+    fn build(route: Route, tls: bool) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path();
         install(&root.join("home"));
@@ -111,6 +122,13 @@ impl Deployment {
         for agent in AGENTS {
             builder = builder.agent(agent, &spec);
         }
+        let tls = tls.then(|| {
+            std::fs::create_dir_all(root.join("tls")).expect("tls dir");
+            TestCertificates::generate(&root.join("tls"), &["127.0.0.1"]).expect("test certificates")
+        });
+        if let Some(certs) = &tls {
+            builder = builder.tls(&certs.cert, &certs.key);
+        }
         let sim = rt.block_on(builder.start()).expect("start the Mesos simulator");
         Self {
             sim: Some(sim),
@@ -118,6 +136,7 @@ impl Deployment {
             dir,
             master_port: master,
             worker_port: worker,
+            tls,
         }
     }
 
@@ -131,9 +150,12 @@ impl Deployment {
         self.dir.path()
     }
 
-    /// `host:port` of the simulated Mesos master.
+    /// `host:port` of the simulated Mesos master, or `https://host:port` when it serves TLS.
     pub fn mesos_address(&self) -> String {
-        self.sim().addr().to_string()
+        match self.tls {
+            Some(_) => self.sim().url(),
+            None => self.sim().addr().to_string(),
+        }
     }
 
     /// Runs `integration/mesos/bin/<name>` of the install with this deployment's conf and logs.

@@ -14,7 +14,7 @@ use std::time::Duration;
 use alluxio_conf::{Configuration, keys};
 
 use crate::error::MesosError;
-use crate::http::{Caller, Credentials, SchedulerClient, Subscription, parse_masters};
+use crate::http::{CA_CERT_FILE_KEY, Caller, Credentials, SchedulerClient, Subscription, parse_masters};
 use crate::policy::{Action, Input, Scheduler, SchedulerConfig, SchedulerState, StatusUpdate, TaskState};
 use crate::tasks::TaskTemplate;
 use crate::wire::{Call, Capability, EventType, FrameworkInfo, Id};
@@ -106,6 +106,10 @@ impl Driver {
             }),
             _ => None,
         };
+        let ca_file = conf
+            .get_opt(CA_CERT_FILE_KEY)?
+            .filter(|path| !path.trim().is_empty())
+            .map(PathBuf::from);
         let role = conf.get(keys::INTEGRATION_MESOS_ROLE)?;
         let user = match conf.get_opt(keys::INTEGRATION_MESOS_USER)? {
             Some(user) => user,
@@ -130,7 +134,7 @@ impl Driver {
             ..Default::default()
         };
         Ok(Self {
-            client: SchedulerClient::new(parse_masters(masters)?, credentials)?,
+            client: SchedulerClient::new(parse_masters(masters)?, credentials, ca_file.as_deref())?,
             scheduler,
             template: TaskTemplate::from_conf(conf)?,
             state_path,

@@ -14,12 +14,18 @@
 //! cargo run -p alluxio-testkit --bin mesos-simulator -- --port 5050 --agents 3 --work-dir /tmp/mesos
 //! ```
 //!
+//! With [`MesosSimulatorBuilder::tls`] (`--tls-cert`/`--tls-key`) it serves https on the same
+//! port instead, as a master with `LIBPROCESS_SSL_ENABLED=1`; [`TestCertificates`] makes a CA
+//! and a certificate for it.
+//!
 //! Deviations from a real master, by design: JSON only (protobuf bodies get 415, protobuf-only
 //! `Accept` gets 406); command tasks only (custom executors and LAUNCH_GROUP get TASK_ERROR);
 //! one role per framework; only HTTP basic authentication; no reservations or volumes.
 
 mod agent;
+mod builder;
 mod calls;
+mod certs;
 mod fetch;
 mod health;
 mod http;
@@ -27,20 +33,20 @@ mod removal;
 mod resources;
 mod state;
 mod subscribe;
+mod tls;
 mod validate;
 
-use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use parking_lot::Mutex;
-use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+pub use builder::MesosSimulatorBuilder;
+pub use certs::TestCertificates;
 pub use resources::{ResourceError, Resources};
-use state::{Agent, State, Timing};
+use state::State;
 
 /// Resources of an agent when none are given: room for an Alluxio master and worker on the
 /// default ports, plus the usual Mesos port pool.
@@ -59,6 +65,14 @@ pub enum SimulatorError {
         #[source]
         source: ResourceError,
     },
+    /// A TLS certificate or key is unusable.
+    #[error("TLS file {path}: {reason}")]
+    Tls {
+        /// The certificate or key file (or the directory certificates were generated in).
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// Binding a listener or making the work dir failed.
     #[error("{what}: {source}")]
     Io {
@@ -74,181 +88,6 @@ pub enum SimulatorError {
 #[derive(Debug)]
 pub(crate) struct Inner {
     pub state: Mutex<State>,
-}
-
-/// Builds a [`MesosSimulator`].
-#[derive(Debug, Clone)]
-pub struct MesosSimulatorBuilder {
-    agents: Vec<(String, String)>,
-    port: u16,
-    work_dir: Option<PathBuf>,
-    timing: Timing,
-    follower_redirect: bool,
-    credential: Option<(String, String)>,
-}
-
-impl MesosSimulatorBuilder {
-    /// Requires HTTP basic authentication with this principal and secret on the scheduler
-    /// endpoint (as `--authenticate_http_frameworks` with a credentials file).
-    pub fn credential(mut self, principal: &str, secret: &str) -> Self {
-        self.credential = Some((principal.to_owned(), secret.to_owned()));
-        self
-    }
-
-    /// Adds an agent with this loopback address as hostname and resources in the agent flag
-    /// syntax (`cpus:4;mem:8192;ports:[31000-32000]`).
-    pub fn agent(mut self, host: &str, resources: &str) -> Self {
-        self.agents.push((host.to_owned(), resources.to_owned()));
-        self
-    }
-
-    /// Adds `n` agents on 127.0.0.2, 127.0.0.3, ... with [`DEFAULT_AGENT_RESOURCES`].
-    pub fn default_agents(mut self, n: usize) -> Self {
-        for _ in 0..n {
-            let host = format!("127.0.0.{}", self.agents.len() + 2);
-            self.agents.push((host, DEFAULT_AGENT_RESOURCES.to_owned()));
-        }
-        self
-    }
-
-    /// The leader's port (default 0: chosen by the OS).
-    pub fn port(mut self, port: u16) -> Self {
-        self.port = port;
-        self
-    }
-
-    /// Where sandboxes go (default: a temp dir removed with the simulator).
-    pub fn work_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.work_dir = Some(dir.into());
-        self
-    }
-
-    /// The heartbeat interval announced in SUBSCRIBED (default 15s, as Mesos).
-    pub fn heartbeat_interval(mut self, interval: Duration) -> Self {
-        self.timing.heartbeat = interval;
-        self
-    }
-
-    /// How often offers are made (default 1s, the Mesos `--allocation_interval`).
-    pub fn allocation_interval(mut self, interval: Duration) -> Self {
-        self.timing.allocation_interval = interval;
-        self
-    }
-
-    /// How long an unacknowledged status update waits before it is re-sent (default 10s).
-    pub fn update_retry_interval(mut self, interval: Duration) -> Self {
-        self.timing.update_retry = interval;
-        self
-    }
-
-    /// SIGTERM → SIGKILL grace of a KILL when the task has no kill policy (default 3s).
-    pub fn kill_grace_period(mut self, grace: Duration) -> Self {
-        self.timing.kill_grace = grace;
-        self
-    }
-
-    /// Also starts a non-leading master that answers everything with 307 to the leader.
-    pub fn follower_redirect(mut self, on: bool) -> Self {
-        self.follower_redirect = on;
-        self
-    }
-
-    /// Binds the listeners and starts the allocator.
-    pub async fn start(self) -> Result<MesosSimulator, SimulatorError> {
-        let io = |what: String| move |source| SimulatorError::Io { what, source };
-        let (work_dir, temp) = match self.work_dir {
-            Some(dir) => (dir, None),
-            None => {
-                let temp = tempfile::tempdir().map_err(io("cannot create a temp work dir".into()))?;
-                (temp.path().to_path_buf(), Some(temp))
-            }
-        };
-        std::fs::create_dir_all(&work_dir)
-            .map_err(io(format!("cannot create work dir {}", work_dir.display())))?;
-        let listener = TcpListener::bind(("127.0.0.1", self.port))
-            .await
-            .map_err(io(format!("cannot bind 127.0.0.1:{}", self.port)))?;
-        let addr = listener
-            .local_addr()
-            .map_err(io("cannot read the bound address".into()))?;
-        let master_id = uuid::Uuid::new_v4().to_string();
-        let mut agents = BTreeMap::new();
-        for (i, (host, spec)) in self.agents.iter().enumerate() {
-            let total = Resources::parse(spec).map_err(|source| SimulatorError::Resources {
-                host: host.clone(),
-                source,
-            })?;
-            let id = format!("{master_id}-S{i}");
-            agents.insert(
-                id.clone(),
-                Agent {
-                    id,
-                    hostname: host.clone(),
-                    total,
-                    used: Resources::default(),
-                    offered: Resources::default(),
-                },
-            );
-        }
-        let inner = Arc::new(Inner {
-            state: Mutex::new(State {
-                master_addr: addr,
-                master_id,
-                work_dir: work_dir.clone(),
-                timing: self.timing.clone(),
-                agents,
-                frameworks: BTreeMap::new(),
-                removed_frameworks: HashSet::new(),
-                offers: BTreeMap::new(),
-                tasks: BTreeMap::new(),
-                counter: 0,
-                closed: false,
-                credential: self.credential.clone(),
-            }),
-        });
-        let mut servers = vec![tokio::spawn(serve(listener, http::router(inner.clone())))];
-        let mut follower = None;
-        if self.follower_redirect {
-            let listener = TcpListener::bind("127.0.0.1:0")
-                .await
-                .map_err(io("cannot bind the follower".into()))?;
-            follower = Some(
-                listener
-                    .local_addr()
-                    .map_err(io("cannot read the follower address".into()))?,
-            );
-            servers.push(tokio::spawn(serve(listener, http::follower_router(addr.port()))));
-        }
-        servers.push(tokio::spawn(allocator(
-            inner.clone(),
-            self.timing.allocation_interval,
-        )));
-        tracing::info!(%addr, agents = self.agents.len(), work_dir = %work_dir.display(), "Mesos simulator started");
-        Ok(MesosSimulator {
-            inner,
-            addr,
-            follower,
-            work_dir,
-            servers,
-            _temp: temp,
-        })
-    }
-}
-
-async fn serve(listener: TcpListener, router: axum::Router) {
-    if let Err(err) = axum::serve(listener, router).await {
-        tracing::error!(%err, "simulator listener stopped");
-    }
-}
-
-async fn allocator(inner: Arc<Inner>, interval: Duration) {
-    let mut tick = tokio::time::interval(interval);
-    loop {
-        tick.tick().await;
-        let mut state = inner.state.lock();
-        state.retry_updates();
-        state.allocate();
-    }
 }
 
 /// A simulated agent, as [`MesosSimulator::agents`] reports it.
@@ -303,6 +142,7 @@ pub struct FrameworkSnapshot {
 pub struct MesosSimulator {
     inner: Arc<Inner>,
     addr: SocketAddr,
+    scheme: &'static str,
     follower: Option<SocketAddr>,
     work_dir: PathBuf,
     servers: Vec<JoinHandle<()>>,
@@ -312,24 +152,18 @@ pub struct MesosSimulator {
 impl MesosSimulator {
     /// Starts building a simulator.
     pub fn builder() -> MesosSimulatorBuilder {
-        MesosSimulatorBuilder {
-            agents: Vec::new(),
-            port: 0,
-            work_dir: None,
-            timing: Timing {
-                heartbeat: Duration::from_secs(15),
-                allocation_interval: Duration::from_secs(1),
-                update_retry: Duration::from_secs(10),
-                kill_grace: Duration::from_secs(3),
-            },
-            follower_redirect: false,
-            credential: None,
-        }
+        MesosSimulatorBuilder::new()
     }
 
     /// The leader's address (`127.0.0.1:port`).
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The leader as a framework is pointed at it: `http://127.0.0.1:port`, or `https://...`
+    /// when serving TLS.
+    pub fn url(&self) -> String {
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// The redirecting follower's address, when started with `follower_redirect(true)`.

@@ -10,8 +10,9 @@ use common::{alluxio_command, stderr, stdout};
 use serde_json::Value;
 
 /// Cases compared with a physical limit, and the limit each is compared with.
-const LIMITED: [(&str, &str); 4] = [
+const LIMITED: [(&str, &str); 5] = [
     ("write.must_cache", "tmpfs_write"),
+    ("write.data_port", "loopback_tcp"),
     ("read.short_circuit", "tmpfs_read"),
     ("read.data_port", "loopback_tcp"),
     ("read.ufs_cold", "ufs_read"),
@@ -85,7 +86,7 @@ fn bench_prints_every_case_as_json_with_numbers() {
 }
 
 #[test]
-fn bench_rejects_a_bad_size_and_a_target_without_a_master() {
+fn bench_rejects_a_bad_size_a_bad_group_and_a_target_without_a_master() {
     let home = tempfile::tempdir().unwrap();
     let output = alluxio_command(home.path())
         .args(["bench", "--size", "lots"])
@@ -93,6 +94,12 @@ fn bench_rejects_a_bad_size_and_a_target_without_a_master() {
         .unwrap();
     assert!(!output.status.success());
     assert!(stderr(&output).contains("--size"), "{}", stderr(&output));
+    let output = alluxio_command(home.path())
+        .args(["bench", "--only", "data,everything"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("everything"), "{}", stderr(&output));
     let output = alluxio_command(home.path())
         .args(["bench", "--target", "alluxio:///no-master"])
         .output()

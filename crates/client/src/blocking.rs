@@ -200,6 +200,13 @@ impl FileOutStream {
         self.inner.as_ref().map_or(0, crate::FileOutStream::bytes_written)
     }
 
+    /// Bytes sent to workers so far, by path.
+    pub fn stats(&self) -> crate::WriteStats {
+        self.inner
+            .as_ref()
+            .map_or_else(Default::default, crate::FileOutStream::stats)
+    }
+
     /// Flushes the last block and completes the file.
     pub fn close(mut self) -> Result<FileInfo, ClientError> {
         let stream = self
@@ -224,9 +231,11 @@ impl Write for FileOutStream {
         Ok(buf.len())
     }
 
-    /// Bytes reach the worker as whole chunks; durability comes only with `close`.
+    /// Sends buffered bytes on to the worker and the UFS; durability comes only with `close`.
     fn flush(&mut self) -> io::Result<()> {
-        Ok(())
+        let driver = self.driver.clone();
+        let stream = self.stream()?;
+        Ok(driver.run(stream.flush())??)
     }
 }
 

@@ -1,24 +1,28 @@
-//! Writing a file: bytes are cut into blocks, each streamed in chunks to a worker's data port
-//! (cached write types) and/or to the file's UFS copy (CACHE_THROUGH, THROUGH), then the file is
-//! completed. Any failure abandons the blocks, aborts the UFS copy and deletes the file.
+//! Writing a file: bytes are cut into blocks, each written to a worker (cached write types:
+//! straight into the block file of a worker on this host, else over its data port) and/or to the
+//! file's UFS copy (CACHE_THROUGH, THROUGH), then the file is completed. Any failure abandons the
+//! blocks, aborts the UFS copy and deletes the file.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
 use alluxio_proto::AlluxioPath;
-use alluxio_proto::data::{Op, Request};
 use alluxio_proto::grpc::{DeleteRequest, FileInfo, WriteType};
 use alluxio_ufs::UfsWriter;
 use bytes::{Bytes, BytesMut};
 
 use crate::ClientError;
+use crate::block_sink::{BlockSink, WritePath};
 use crate::context::Context;
-use crate::worker_client::{DataConnection, data_address};
+use crate::worker_client::data_address;
 
-/// The block being streamed to a worker.
-struct OpenBlock {
-    conn: DataConnection,
-    block_id: u64,
+/// Bytes a [`FileOutStream`] has sent to workers so far, by how they reached them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    /// Written straight into the block files of a worker on this host (short-circuit).
+    pub short_circuit_bytes: u64,
+    /// Streamed to a worker over its data port.
+    pub remote_bytes: u64,
 }
 
 /// A file being written. Call [`FileOutStream::close`] to complete it; dropped unclosed, the
@@ -34,8 +38,9 @@ pub struct FileOutStream {
     block_fill: u64,
     /// Accepted bytes of the current block not sent yet.
     buffer: BytesMut,
-    block: Option<OpenBlock>,
+    block: Option<BlockSink>,
     ufs: Option<Box<dyn UfsWriter>>,
+    stats: WriteStats,
     /// Set once a failure abandoned the file; every later call reports it.
     failed: bool,
 }
@@ -50,7 +55,7 @@ impl FileOutStream {
     ) -> Result<Self, ClientError> {
         let ufs = if write_type.writes_through() {
             let opened = async {
-                let ufs = ctx.ufs.get(&info.ufs_path)?;
+                let ufs = ctx.ufs(info.mount_id, &info.ufs_path).await?;
                 ufs.create(&info.ufs_path).await.map_err(ClientError::from)
             }
             .await;
@@ -75,6 +80,7 @@ impl FileOutStream {
             buffer: BytesMut::with_capacity(chunk_size),
             block: None,
             ufs,
+            stats: WriteStats::default(),
             failed: false,
         })
     }
@@ -91,6 +97,20 @@ impl FileOutStream {
     /// Bytes written so far.
     pub fn bytes_written(&self) -> u64 {
         self.written
+    }
+
+    /// Bytes sent to workers so far, by path ([`FileOutStream::flush`] first to count them all).
+    pub fn stats(&self) -> WriteStats {
+        self.stats
+    }
+
+    /// Sends the bytes buffered so far on to the worker and the UFS (the block stays open).
+    pub async fn flush(&mut self) -> Result<(), ClientError> {
+        self.check_usable()?;
+        match self.flush_buffer(false).await {
+            Ok(()) => Ok(()),
+            Err(err) => Err(self.fail(err).await),
+        }
     }
 
     /// Flushes the last block and completes the file.
@@ -179,14 +199,19 @@ impl FileOutStream {
                 self.open_block(self.block_size).await?;
             }
             if let Some(block) = self.block.as_mut() {
-                block.conn.write_chunk(data).await.map_err(|e| {
+                block.write(data).await.map_err(|e| {
                     e.context(format!(
                         "cannot write block {} of {} to worker {}",
-                        block.block_id,
+                        block.block_id(),
                         self.path,
-                        block.conn.address()
+                        block.address()
                     ))
                 })?;
+                let counter = match block.path() {
+                    WritePath::ShortCircuit => &mut self.stats.short_circuit_bytes,
+                    WritePath::Remote => &mut self.stats.remote_bytes,
+                };
+                *counter += data.len() as u64;
             }
         }
         if let Some(ufs) = self.ufs.as_mut() {
@@ -197,8 +222,7 @@ impl FileOutStream {
 
     async fn open_block(&mut self, expected_length: u64) -> Result<(), ClientError> {
         let block_id = self.ctx.master.new_block_id(self.path.as_str()).await?;
-        let mut req = Request::new(Op::WriteBlock, block_id, 0, expected_length);
-        req.tier = self.ctx.defaults.write_tier;
+        let tier = self.ctx.defaults.write_tier;
         // Before any byte is sent, an unreachable worker can be traded for another one.
         let mut unreachable = HashSet::new();
         let mut last_err = None;
@@ -208,15 +232,15 @@ impl FileOutStream {
                 Err(err) => return Err(last_err.unwrap_or(err)),
             };
             let address = data_address(&worker);
-            let sent = async {
-                let mut conn = self.ctx.pool.acquire(&address).await?;
-                conn.send(&req).await?;
-                Ok::<_, ClientError>(conn)
+            let local = self.ctx.defaults.short_circuit && self.ctx.workers.is_local(&worker.host).await;
+            let opened = async {
+                let conn = self.ctx.pool.acquire(&address).await?;
+                BlockSink::open(conn, block_id, expected_length, tier, local).await
             }
             .await;
-            match sent {
-                Ok(conn) => {
-                    self.block = Some(OpenBlock { conn, block_id });
+            match opened {
+                Ok(sink) => {
+                    self.block = Some(sink);
                     return Ok(());
                 }
                 Err(err @ ClientError::Unavailable(_)) => {
@@ -239,21 +263,16 @@ impl FileOutStream {
 
     async fn commit_block(&mut self) -> Result<(), ClientError> {
         self.block_fill = 0;
-        let Some(mut block) = self.block.take() else {
+        let Some(block) = self.block.take() else {
             return Ok(());
         };
-        match block.conn.commit().await {
-            Ok(_) => {
-                self.ctx.pool.release(block.conn);
-                Ok(())
-            }
-            Err(err) => Err(err.context(format!(
-                "cannot commit block {} of {} on worker {}",
-                block.block_id,
-                self.path,
-                block.conn.address()
-            ))),
-        }
+        let (block_id, address) = (block.block_id(), block.address().to_string());
+        block.commit(&self.ctx.pool).await.map_err(|err| {
+            err.context(format!(
+                "cannot commit block {block_id} of {} on worker {address}",
+                self.path
+            ))
+        })
     }
 
     /// Abandons everything after `err` and returns it.
@@ -267,7 +286,7 @@ impl FileOutStream {
         self.failed = true;
         self.buffer.clear();
         if let Some(block) = self.block.take() {
-            block.conn.cancel().await;
+            block.cancel(&self.ctx.pool).await;
         }
         if let Some(ufs) = self.ufs.take()
             && let Err(err) = ufs.abort().await

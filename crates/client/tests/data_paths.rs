@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use alluxio_client::{
-    FileSystem, FreeOptions, ListStatusOptions, OpenFileOptions, ReadStats, ReadType, WriteType,
+    FileSystem, FreeOptions, ListStatusOptions, OpenFileOptions, ReadStats, ReadType, WriteStats, WriteType,
 };
 use alluxio_testkit::LocalCluster;
 use common::*;
@@ -75,16 +75,34 @@ async fn every_write_type_reads_back_with_every_read_type() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn short_circuit_and_remote_reads_give_the_same_bytes() {
+async fn short_circuit_and_remote_reads_and_writes_give_the_same_bytes() {
     let cluster = cluster(1).await;
     let fs = FileSystem::connect(cluster.client_conf()).await.unwrap();
-    let data = pattern(FILE_LEN, 77);
-    write_file(&fs, "/sc/file", &data, WriteType::MustCache).await;
-
     let mut remote_conf = cluster.client_conf();
     remote_conf.set("alluxio.user.short.circuit.enabled", "false");
     let remote = FileSystem::connect(remote_conf).await.unwrap();
     let len = FILE_LEN as u64;
+    let data = pattern(FILE_LEN, 77);
+
+    let (_, stats) = write_file_stats(&remote, "/sc/file", &data, WriteType::MustCache).await;
+    assert_eq!(
+        stats,
+        WriteStats {
+            remote_bytes: len,
+            ..Default::default()
+        }
+    );
+    assert!(read_file(&fs, "/sc/file", ReadType::NoCache).await.unwrap() == data);
+    fs.delete(&path("/sc/file"), Default::default()).await.unwrap();
+    let (info, stats) = write_file_stats(&fs, "/sc/file", &data, WriteType::MustCache).await;
+    assert_eq!(
+        stats,
+        WriteStats {
+            short_circuit_bytes: len,
+            ..Default::default()
+        }
+    );
+    assert_eq!((info.length, info.in_alluxio_percentage), (len, 100));
     let short_circuit = ReadStats {
         short_circuit_bytes: len,
         ..Default::default()
@@ -226,7 +244,7 @@ async fn files_placed_in_the_ufs_are_listed_read_and_cached() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn blocks_below_the_memory_tier_are_read_short_circuit() {
+async fn blocks_below_the_memory_tier_are_written_and_read_short_circuit() {
     init_logging();
     let cluster = LocalCluster::builder()
         .block_size(MIB)
@@ -238,7 +256,8 @@ async fn blocks_below_the_memory_tier_are_read_short_circuit() {
         .unwrap();
     let fs = FileSystem::connect(cluster.client_conf()).await.unwrap();
     let data = pattern(FILE_LEN, 21);
-    write_file(&fs, "/ssd/file", &data, WriteType::MustCache).await;
+    let (_, stats) = write_file_stats(&fs, "/ssd/file", &data, WriteType::MustCache).await;
+    assert_eq!(stats.short_circuit_bytes, FILE_LEN as u64);
     let ssd = cluster.worker(0).ssd_dir.clone().unwrap();
     assert_eq!(block_files(&ssd), 4);
     assert_eq!(block_files(&cluster.worker(0).mem_dir), 0);

@@ -13,7 +13,7 @@
 //! or the block file path of `OpenLocalBlock`), then `length` raw data bytes (reads only):
 //!
 //! ```text
-//! status u8 | reserved [u8; 3] | message_len u32 | length u64
+//! status u8 | flags u8 | reserved [u8; 2] | message_len u32 | length u64
 //! ```
 //!
 //! Ops:
@@ -28,6 +28,16 @@
 //!   `length` its size. The block stays locked (not evicted, moved or removed) until
 //!   `CloseLocalBlock` with the same block id, or until the connection closes.
 //! - `CloseLocalBlock`: releases the lock taken by `OpenLocalBlock`.
+//! - `CreateLocalBlock`: short-circuit write. The worker starts a temp block in tier `tier`,
+//!   reserving `length` bytes, and answers with the temp file's absolute path (message) and the
+//!   bytes reserved (`length`), with [`RESPONSE_IN_MEMORY`] when the file is in a memory tier
+//!   (writing it never waits for a disk). The client writes the file itself, never past the
+//!   reservation.
+//!   The temp block lives as long as the connection, unless completed.
+//! - `RequestLocalSpace`: grows the reservation of a block being written locally to at least
+//!   `length` bytes in total (evicting if needed); answers with the new reservation.
+//! - `CompleteLocalBlock`: commits a block written locally, at the file's length (answered as
+//!   `length`), and reports it to the master; with [`FLAG_CANCEL`] abandons it instead.
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
@@ -51,6 +61,10 @@ pub const CHUNK_CANCEL: u32 = u32::MAX;
 pub const TO_END: u64 = u64::MAX;
 /// Flag: move the block to the top tier when read (CACHE_PROMOTE).
 pub const FLAG_PROMOTE: u16 = 1;
+/// Flag of `CompleteLocalBlock`: abandon the block instead of committing it.
+pub const FLAG_CANCEL: u16 = 2;
+/// Response flag of `CreateLocalBlock`: the temp file is in a memory tier.
+pub const RESPONSE_IN_MEMORY: u8 = 1;
 
 /// What a request asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +80,12 @@ pub enum Op {
     OpenLocalBlock = 4,
     /// Release a short-circuit lock.
     CloseLocalBlock = 5,
+    /// Start a block the client writes to its file directly.
+    CreateLocalBlock = 6,
+    /// Reserve more space for a block being written locally.
+    RequestLocalSpace = 7,
+    /// Commit (or abandon) a block written locally.
+    CompleteLocalBlock = 8,
 }
 
 impl Op {
@@ -76,6 +96,9 @@ impl Op {
             3 => Op::ReadUfsBlock,
             4 => Op::OpenLocalBlock,
             5 => Op::CloseLocalBlock,
+            6 => Op::CreateLocalBlock,
+            7 => Op::RequestLocalSpace,
+            8 => Op::CompleteLocalBlock,
             _ => return None,
         })
     }
@@ -121,7 +144,7 @@ impl Status {
 pub struct Request {
     /// The operation.
     pub op: Op,
-    /// Op-specific flags ([`FLAG_PROMOTE`]).
+    /// Op-specific flags ([`FLAG_PROMOTE`], [`FLAG_CANCEL`]).
     pub flags: u16,
     /// The block concerned.
     pub block_id: u64,
@@ -155,9 +178,11 @@ impl Request {
 pub struct Response {
     /// Outcome.
     pub status: Status,
-    /// Error text, or the block path for `OpenLocalBlock`.
+    /// Op-specific flags ([`RESPONSE_IN_MEMORY`]).
+    pub flags: u8,
+    /// Error text, or the block file path for `OpenLocalBlock` and `CreateLocalBlock`.
     pub message: String,
-    /// Raw bytes that follow (reads) or the block size (open, write).
+    /// Raw bytes that follow (reads), the block size (open, write) or bytes reserved (local writes).
     pub length: u64,
 }
 
@@ -166,6 +191,7 @@ impl Response {
     pub fn ok(length: u64) -> Self {
         Self {
             status: Status::Ok,
+            flags: 0,
             message: String::new(),
             length,
         }
@@ -175,6 +201,7 @@ impl Response {
     pub fn error(status: Status, message: impl Into<String>) -> Self {
         Self {
             status,
+            flags: 0,
             message: message.into(),
             length: 0,
         }
@@ -248,7 +275,8 @@ pub fn encode_response(resp: &Response) -> Vec<u8> {
     let message = truncate_message(&resp.message);
     let mut buf = Vec::with_capacity(RESPONSE_HEADER_LEN + message.len());
     buf.push(resp.status as u8);
-    buf.extend_from_slice(&[0, 0, 0]);
+    buf.push(resp.flags);
+    buf.extend_from_slice(&[0, 0]);
     buf.extend_from_slice(&(message.len() as u32).to_be_bytes());
     buf.extend_from_slice(&resp.length.to_be_bytes());
     buf.extend_from_slice(message.as_bytes());
@@ -268,6 +296,7 @@ pub fn decode_response_header(buf: &[u8; RESPONSE_HEADER_LEN]) -> Result<(Respon
     Ok((
         Response {
             status,
+            flags: buf[1],
             message: String::new(),
             length: be_u64(&buf[8..16]),
         },

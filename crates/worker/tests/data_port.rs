@@ -236,6 +236,7 @@ async fn ufs_reads_serve_ranges_and_cache_whole_blocks_on_request() {
         offset_in_file: (block * block_size) as u64,
         block_length: (contents.len() - block * block_size).min(block_size) as u64,
         cache,
+        ..Default::default()
     };
     let mut client = DataClient::connect(worker.data_addr()).await;
 
@@ -308,6 +309,7 @@ async fn concurrent_caching_reads_of_one_block_all_succeed() {
         offset_in_file: 0,
         block_length: contents.len() as u64,
         cache: true,
+        ..Default::default()
     };
     let mut readers = tokio::task::JoinSet::new();
     for reader in 0..4u64 {

@@ -31,6 +31,9 @@ pub fn target_conf(mut conf: Configuration, target: &str) -> anyhow::Result<Conf
 
 /// A master and one worker in this process, and the temp dirs they use.
 pub struct Embedded {
+    /// The servers' own async threads: they share the machine with the benchmark's client the
+    /// way separate processes would, rather than taking turns on the client's threads.
+    runtime: tokio::runtime::Runtime,
     master: alluxio_master::RunningMaster,
     worker: alluxio_worker::RunningWorker,
     client_conf: Configuration,
@@ -67,8 +70,13 @@ impl Embedded {
         ] {
             conf.set(key, value);
         }
-        let master = alluxio_master::start(conf.clone())
-            .await
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .thread_name("alluxio-server")
+            .enable_all()
+            .build()
+            .context("cannot start the servers' async runtime")?;
+        let master = on_servers(&runtime, alluxio_master::start(conf.clone()))
+            .await?
             .context("cannot start the embedded master")?;
         conf.set(keys::MASTER_PORT, master.rpc_addr().port().to_string());
         let quota = args.size + args.small_files as u64 * SMALL_FILE_BYTES + MEM_SLACK;
@@ -87,14 +95,19 @@ impl Embedded {
         ] {
             worker_conf.set(&key, value);
         }
-        let worker = match alluxio_worker::start(worker_conf).await {
+        let started = on_servers(&runtime, alluxio_worker::start(worker_conf))
+            .await
+            .and_then(|started| started.map_err(anyhow::Error::new));
+        let worker = match started {
             Ok(worker) => worker,
             Err(e) => {
-                stop_master(master).await;
-                return Err(anyhow::Error::new(e).context("cannot start the embedded worker"));
+                stop_master(&runtime, master).await;
+                runtime.shutdown_background();
+                return Err(e.context("cannot start the embedded worker"));
             }
         };
         let embedded = Self {
+            runtime,
             master,
             worker,
             client_conf: conf,
@@ -120,10 +133,14 @@ impl Embedded {
 
     /// Stops the worker, then the master; failures are logged, as the figures are already out.
     pub async fn shutdown(self) {
-        if let Err(e) = self.worker.shutdown().await {
-            tracing::warn!(error = %e, "the embedded worker did not shut down cleanly");
+        match on_servers(&self.runtime, self.worker.shutdown()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "the embedded worker did not shut down cleanly"),
+            Err(e) => tracing::warn!(error = %e, "the embedded worker did not shut down cleanly"),
         }
-        stop_master(self.master).await;
+        stop_master(&self.runtime, self.master).await;
+        // Dropping a runtime may not block inside async code; its threads end on their own.
+        self.runtime.shutdown_background();
     }
 
     async fn wait_ready(&self) -> anyhow::Result<()> {
@@ -153,8 +170,22 @@ impl Embedded {
     }
 }
 
-async fn stop_master(master: alluxio_master::RunningMaster) {
-    if let Err(e) = master.shutdown().await {
-        tracing::warn!(error = %e, "the embedded master did not shut down cleanly");
+async fn stop_master(runtime: &tokio::runtime::Runtime, master: alluxio_master::RunningMaster) {
+    match on_servers(runtime, master.shutdown()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "the embedded master did not shut down cleanly"),
+        Err(e) => tracing::warn!(error = %e, "the embedded master did not shut down cleanly"),
     }
+}
+
+/// Runs `work` on the servers' runtime (so everything it spawns lives there) and waits for it.
+async fn on_servers<F>(runtime: &tokio::runtime::Runtime, work: F) -> anyhow::Result<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    runtime
+        .spawn(work)
+        .await
+        .context("a server task of the embedded cluster panicked")
 }

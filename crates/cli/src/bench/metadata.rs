@@ -203,7 +203,8 @@ impl Worker {
 }
 
 /// Ops per second of `op` over all workers: operations finished after the warm-up divided by
-/// the measured time (shorter when every worker ran out of files to delete).
+/// the measured time (shorter when every worker ran out of files to delete). Deletes may run
+/// out during the warm-up when creates were slow; then every delete counts, from the start.
 async fn measure(
     workers: Vec<Worker>,
     op: Op,
@@ -215,32 +216,39 @@ async fn measure(
     let mut tasks = JoinSet::new();
     for (index, mut worker) in workers.into_iter().enumerate() {
         tasks.spawn(async move {
-            let mut counted = 0u64;
+            let (mut counted, mut done) = (0u64, 0u64);
             let mut last = Instant::now();
             while last < stop_at {
                 if !worker.step(op).await? {
                     break;
                 }
+                done += 1;
                 last = Instant::now();
                 if last >= measure_from && last <= stop_at {
                     counted += 1;
                 }
             }
-            anyhow::Ok((index, worker, counted, last.min(stop_at)))
+            anyhow::Ok((index, worker, counted, done, last.min(stop_at)))
         });
     }
     let mut back = Vec::new();
-    let (mut total, mut end) = (0u64, measure_from);
-    while let Some(done) = tasks.join_next().await {
-        let (index, worker, counted, last) = done.context("a benchmark client panicked")??;
+    let (mut counted_total, mut done_total, mut end) = (0u64, 0u64, start);
+    while let Some(finished) = tasks.join_next().await {
+        let (index, worker, counted, done, last) = finished.context("a benchmark client panicked")??;
         back.push((index, worker));
-        total += counted;
+        counted_total += counted;
+        done_total += done;
         end = end.max(last);
     }
     back.sort_by_key(|(index, _)| *index);
-    let window = end.saturating_duration_since(measure_from);
+    let (total, from) = if counted_total > 0 {
+        (counted_total, measure_from)
+    } else {
+        (done_total, start)
+    };
+    let window = end.saturating_duration_since(from);
     if total == 0 || window.is_zero() {
-        bail!("no {} finished after the {warm_up:?} warm-up", op.name());
+        bail!("no {} finished in {:?}", op.name(), warm_up + duration);
     }
     Ok((
         total as f64 / window.as_secs_f64(),

@@ -41,6 +41,20 @@ pub struct BenchArgs {
     /// Entries of the directory listed by the listStatus case.
     #[arg(long = "list-entries", default_value_t = 10_000)]
     list_entries: usize,
+    /// Run only these groups of cases (repeatable or comma-separated); all by default.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<CaseGroup>,
+}
+
+/// Groups of cases `--only` selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum CaseGroup {
+    /// Sequential writes and reads against tmpfs, loopback TCP and the UFS.
+    Data,
+    /// Metadata operations per second at 1, 4 and 16 clients.
+    Metadata,
+    /// Many 64 KiB files written and read back.
+    SmallFiles,
 }
 
 /// What every case needs: where the cluster is, the sizes, and scratch space.
@@ -117,9 +131,16 @@ pub async fn run(conf: Configuration, args: BenchArgs) -> anyhow::Result<ExitCod
 
 async fn run_cases(setup: &Setup, out: &mut Reporter) -> anyhow::Result<()> {
     out.header();
-    throughput::run(setup, out).await?;
-    metadata::run(setup, out).await?;
-    small_files::run(setup, out).await?;
+    let selected = |group| setup.args.only.is_empty() || setup.args.only.contains(&group);
+    if selected(CaseGroup::Data) {
+        throughput::run(setup, out).await?;
+    }
+    if selected(CaseGroup::Metadata) {
+        metadata::run(setup, out).await?;
+    }
+    if selected(CaseGroup::SmallFiles) {
+        small_files::run(setup, out).await?;
+    }
     let fs = alluxio_client::FileSystem::connect(setup.conf.clone()).await?;
     let options = alluxio_client::DeleteOptions {
         recursive: true,

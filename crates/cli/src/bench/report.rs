@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 /// The physical limit a figure is compared with, measured in the same run.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Limit {
     /// What was measured (e.g. `tmpfs_read`).
     pub name: &'static str,

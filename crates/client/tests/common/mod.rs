@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use alluxio_client::{
     AlluxioPath, ClientError, CreateFileOptions, FileInfo, FileSystem, OpenFileOptions, ReadStats, ReadType,
-    WriteType,
+    WriteStats, WriteType,
 };
 use tokio::time::Instant;
 
@@ -41,6 +41,16 @@ pub fn path(p: &str) -> AlluxioPath {
 
 /// Writes `data` in odd-sized pieces (so pieces straddle chunk and block boundaries).
 pub async fn write_file(fs: &FileSystem, p: &str, data: &[u8], write_type: WriteType) -> FileInfo {
+    write_file_stats(fs, p, data, write_type).await.0
+}
+
+/// Writes a file in uneven pieces, saying how its bytes reached the workers.
+pub async fn write_file_stats(
+    fs: &FileSystem,
+    p: &str,
+    data: &[u8],
+    write_type: WriteType,
+) -> (FileInfo, WriteStats) {
     let options = CreateFileOptions {
         recursive: true,
         write_type: Some(write_type),
@@ -51,7 +61,9 @@ pub async fn write_file(fs: &FileSystem, p: &str, data: &[u8], write_type: Write
         out.write(piece).await.unwrap();
     }
     assert_eq!(out.bytes_written(), data.len() as u64);
-    out.close().await.unwrap()
+    out.flush().await.unwrap();
+    let stats = out.stats();
+    (out.close().await.unwrap(), stats)
 }
 
 /// Reads a whole file with `read_type`.

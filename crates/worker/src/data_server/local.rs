@@ -20,6 +20,7 @@ pub(super) async fn open_local_block(conn: &mut Connection, request: &Request) -
         )
     })?;
     let response = Response {
+        flags: 0,
         status: Status::Ok,
         message: path.to_string_lossy().into_owned(),
         length: lock.meta().length,

@@ -3,6 +3,7 @@
 
 mod buffers;
 mod local;
+mod local_write;
 mod read;
 mod ufs_read;
 mod write;
@@ -21,7 +22,7 @@ use tokio::task::JoinSet;
 use crate::WorkerError;
 use crate::context::WorkerContext;
 use crate::process::Shutdown;
-use crate::store::{BlockLock, StoreError};
+use crate::store::{BlockLock, StoreError, TempBlock};
 use buffers::PieceBuffers;
 
 /// Connections served at once; more wait in the listen backlog.
@@ -148,12 +149,13 @@ pub(crate) async fn blocking<T: Send + 'static>(
     }
 }
 
-/// One client connection and the short-circuit locks it holds.
+/// One client connection, the short-circuit locks it holds and the blocks it writes locally.
 pub(crate) struct Connection {
     ctx: Arc<WorkerContext>,
     stream: BufReader<TcpStream>,
     peer: SocketAddr,
     local_locks: HashMap<u64, Vec<BlockLock>>,
+    local_writes: HashMap<u64, TempBlock>,
     buffers: Arc<PieceBuffers>,
 }
 
@@ -164,6 +166,7 @@ impl Connection {
             stream: BufReader::with_capacity(READ_BUFFER, stream),
             peer,
             local_locks: HashMap::new(),
+            local_writes: HashMap::new(),
             buffers,
         }
     }
@@ -219,6 +222,9 @@ impl Connection {
             Op::ReadUfsBlock => ufs_read::read_ufs_block(self, request).await,
             Op::OpenLocalBlock => local::open_local_block(self, request).await,
             Op::CloseLocalBlock => local::close_local_block(self, request).await,
+            Op::CreateLocalBlock => local_write::create_local_block(self, request).await,
+            Op::RequestLocalSpace => local_write::request_local_space(self, request).await,
+            Op::CompleteLocalBlock => local_write::complete_local_block(self, request).await,
         }
     }
 }

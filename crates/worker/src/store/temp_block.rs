@@ -3,7 +3,7 @@
 
 use std::fs::File;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::shared::{Block, DirId, Shared, io_error, sync_dir};
@@ -75,6 +75,39 @@ impl TempBlock {
     /// Bytes written so far.
     pub fn length(&self) -> u64 {
         self.written
+    }
+
+    /// The temp file, for a client on this host that writes it directly.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether the file is in the memory tier, where writing it never waits for a disk.
+    pub fn in_memory(&self) -> bool {
+        !self.shared.tiers[self.dir.tier].durable
+    }
+
+    /// Bytes of space held for the block.
+    pub fn reserved(&self) -> u64 {
+        self.reserved
+    }
+
+    /// Holds at least `total` bytes of space for the block (evicting if needed), for a writer that
+    /// bypasses [`TempBlock::write`].
+    pub fn reserve(&mut self, total: u64) -> Result<(), StoreError> {
+        if total > self.reserved {
+            self.reserved += self.shared.grow(self.dir, total - self.reserved, self.block_id)?;
+        }
+        Ok(())
+    }
+
+    /// Takes the file's length as the block's, after another writer filled it directly; a file
+    /// longer than the space it was given must get that space now or is refused.
+    pub fn adopt_file_length(&mut self) -> Result<u64, StoreError> {
+        let length = self.file.metadata().map_err(io_error(&self.path))?.len();
+        self.reserve(length)?;
+        self.written = length;
+        Ok(length)
     }
 
     /// Makes the block visible (durably named by its id) and returns its metadata.

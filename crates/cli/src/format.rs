@@ -24,7 +24,11 @@ pub fn run(conf: &Configuration, args: &FormatArgs) -> anyhow::Result<ExitCode> 
     let journal = conf.get(keys::MASTER_JOURNAL_FOLDER)?;
     // The master's own resolution, so `file:///j` and `/j` mean the same folder here and there.
     let folder = alluxio_master::journal_folder(conf)?;
-    if args.skip_if_formatted && folder.exists() {
+    if args.skip_if_formatted
+        && folder
+            .exists(conf)
+            .with_context(|| format!("cannot tell whether the journal at {journal} exists"))?
+    {
         println!("Journal folder {journal} already exists; not formatting (-s).");
         return Ok(ExitCode::SUCCESS);
     }

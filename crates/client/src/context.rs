@@ -1,10 +1,15 @@
 //! What every call and stream of one client shares: configuration defaults (validated once),
-//! the master client, worker selection, the data-connection pool and the UFS manager.
+//! the master client, worker selection, the data-connection pool and the UFS manager with the
+//! mounts' options.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use alluxio_conf::{Configuration, keys};
 use alluxio_proto::data::MAX_CHUNK_LEN;
 use alluxio_proto::grpc::{LoadMetadataType, ReadType, WriteType};
-use alluxio_ufs::UfsManager;
+use alluxio_ufs::{UfsManager, UnderFileSystem};
+use parking_lot::Mutex;
 
 use crate::ClientError;
 use crate::master_client::MasterClient;
@@ -22,6 +27,8 @@ pub(crate) struct Defaults {
     pub(crate) chunk_size: usize,
     pub(crate) write_tier: u32,
     pub(crate) load_metadata_type: LoadMetadataType,
+    /// Milliseconds; `None` (-1) never syncs.
+    pub(crate) sync_interval_ms: Option<i64>,
     pub(crate) short_circuit: bool,
 }
 
@@ -45,10 +52,27 @@ impl Defaults {
                 keys::USER_FILE_METADATA_LOAD_TYPE,
                 LoadMetadataType::from_alluxio_name,
             )?,
+            sync_interval_ms: conf.get_parsed(keys::USER_FILE_METADATA_SYNC_INTERVAL, parse_sync_interval)?,
             short_circuit: conf.get_bool(keys::USER_SHORT_CIRCUIT_ENABLED)?,
         })
     }
 }
+
+/// `alluxio.user.file.metadata.sync.interval`: a negative number never syncs, else a duration.
+fn parse_sync_interval(value: &str) -> Result<Option<i64>, String> {
+    let value = value.trim();
+    if value.starts_with('-') {
+        return match value.parse::<i64>() {
+            Ok(_) => Ok(None),
+            Err(_) => Err("-1 (never), 0 (every call) or a duration such as 5min".into()),
+        };
+    }
+    let interval = alluxio_conf::parse_duration(value)?;
+    Ok(Some(i64::try_from(interval.as_millis()).unwrap_or(i64::MAX)))
+}
+
+/// Mount id of the root mount (0: a sender that names no mount); see `FileInfo.mount_id`.
+const ROOT_MOUNT_ID: u64 = 1;
 
 /// Shared state of a [`crate::FileSystem`] and its streams.
 pub(crate) struct Context {
@@ -57,7 +81,9 @@ pub(crate) struct Context {
     pub(crate) master: MasterClient,
     pub(crate) workers: WorkerSelector,
     pub(crate) pool: DataPool,
-    pub(crate) ufs: UfsManager,
+    ufs: UfsManager,
+    /// Options of each mount by mount id, as the master gave them (ids are never reused).
+    mount_options: Mutex<HashMap<u64, Arc<BTreeMap<String, String>>>>,
 }
 
 impl Context {
@@ -72,8 +98,33 @@ impl Context {
             master,
             pool: DataPool::default(),
             ufs: UfsManager::new(&conf),
+            mount_options: Mutex::new(HashMap::new()),
             conf,
         })
+    }
+
+    /// The UFS serving `uri`, opened with the options of mount `mount_id` (asked of the master
+    /// once per mount, so credentials given at mount time reach this client).
+    pub(crate) async fn ufs(
+        &self,
+        mount_id: u64,
+        uri: &str,
+    ) -> Result<Arc<dyn UnderFileSystem>, ClientError> {
+        if mount_id <= ROOT_MOUNT_ID {
+            // The root mount takes its properties from the configuration, as this process does.
+            return Ok(self.ufs.get(uri)?);
+        }
+        let cached = self.mount_options.lock().get(&mount_id).cloned();
+        let options = match cached {
+            Some(options) => options,
+            None => {
+                let info = self.master.get_ufs_info(mount_id).await?;
+                let options = Arc::new(info.properties.into_iter().collect());
+                self.mount_options.lock().insert(mount_id, Arc::clone(&options));
+                options
+            }
+        };
+        Ok(self.ufs.get_with_options(uri, &options)?)
     }
 }
 
@@ -98,5 +149,21 @@ mod tests {
         assert_eq!(defaults.block_size, 512 * 1024 * 1024);
         assert_eq!(defaults.chunk_size, 8 * 1024 * 1024);
         assert_eq!(defaults.load_metadata_type, LoadMetadataType::Once);
+        assert_eq!(defaults.sync_interval_ms, None);
+    }
+
+    #[test]
+    fn sync_interval_is_never_zero_or_a_duration() {
+        assert_eq!(parse_sync_interval("-1"), Ok(None));
+        assert_eq!(parse_sync_interval("0"), Ok(Some(0)));
+        assert_eq!(parse_sync_interval("5min"), Ok(Some(300_000)));
+        assert!(parse_sync_interval("-x").is_err());
+        let mut conf = Configuration::defaults();
+        conf.set(keys::USER_FILE_METADATA_SYNC_INTERVAL, "soon");
+        let err = Defaults::from_conf(&conf).err().unwrap();
+        assert!(
+            err.to_string().contains(keys::USER_FILE_METADATA_SYNC_INTERVAL),
+            "{err}"
+        );
     }
 }

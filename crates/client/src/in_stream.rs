@@ -176,7 +176,7 @@ impl FileInStream {
         self.info = self
             .ctx
             .master
-            .get_status(self.path.as_str(), LoadMetadataType::Never)
+            .get_status(self.path.as_str(), LoadMetadataType::Never, None)
             .await?;
         self.blocks = block_layout(&self.info);
         Ok(())
@@ -265,6 +265,7 @@ impl FileInStream {
             offset_in_file: span.start,
             block_length: span.length,
             cache: self.read_type != ReadType::NoCache,
+            mount_id: self.info.mount_id,
         };
         let mut last_err = None;
         for _ in 0..UFS_READ_ATTEMPTS {

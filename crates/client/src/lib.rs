@@ -7,12 +7,14 @@
 // fields added to the proto later don't break the client.
 #![allow(clippy::needless_update)]
 
+mod block_sink;
 mod block_source;
 pub mod blocking;
 mod context;
 mod error;
 mod in_stream;
 mod master_client;
+mod mounts;
 mod options;
 mod out_stream;
 mod policy;
@@ -22,11 +24,12 @@ pub use alluxio_proto::grpc::{BlockMasterInfo, FileInfo, MasterInfo, ReadType, W
 pub use alluxio_proto::{AlluxioPath, AlluxioUri};
 pub use error::ClientError;
 pub use in_stream::{FileInStream, ReadStats};
+pub use mounts::{MountOptions, MountPointInfo};
 pub use options::{
     CreateDirectoryOptions, CreateFileOptions, DeleteOptions, FreeOptions, ListStatusOptions,
     OpenFileOptions, SetAttributeOptions,
 };
-pub use out_stream::FileOutStream;
+pub use out_stream::{FileOutStream, WriteStats};
 
 use std::sync::Arc;
 
@@ -135,7 +138,11 @@ impl FileSystem {
     pub async fn get_status(&self, path: &AlluxioPath) -> Result<FileInfo, ClientError> {
         self.ctx
             .master
-            .get_status(path.as_str(), self.ctx.defaults.load_metadata_type)
+            .get_status(
+                path.as_str(),
+                self.ctx.defaults.load_metadata_type,
+                self.ctx.defaults.sync_interval_ms,
+            )
             .await
     }
 
@@ -161,6 +168,7 @@ impl FileSystem {
             path: path.to_string(),
             recursive: options.recursive,
             load_metadata_type: load as i32,
+            sync_interval_ms: self.ctx.defaults.sync_interval_ms,
             ..Default::default()
         };
         self.ctx.master.list_status(req).await
@@ -218,6 +226,32 @@ impl FileSystem {
     /// Asks for a complete file to be persisted to the UFS in the background.
     pub async fn persist(&self, path: &AlluxioPath) -> Result<(), ClientError> {
         self.ctx.master.schedule_persistence(path.as_str()).await
+    }
+
+    /// Paths at or below `path` whose Alluxio metadata disagrees with the UFS (missing there, of
+    /// another type or length, or present there although never persisted), sorted.
+    pub async fn check_consistency(&self, path: &AlluxioPath) -> Result<Vec<AlluxioPath>, ClientError> {
+        let paths = self.ctx.master.check_consistency(path.as_str()).await?;
+        paths
+            .iter()
+            .map(|p| {
+                AlluxioPath::new(p).map_err(|e| {
+                    ClientError::Internal(format!("the master reported an invalid path {p:?}: {e}"))
+                })
+            })
+            .collect()
+    }
+
+    /// Whether a live worker runs on this host (`alluxio.user.hostname`, or a local address).
+    pub async fn has_local_worker(&self) -> Result<bool, ClientError> {
+        for worker in self.ctx.workers.live_workers(true).await?.iter() {
+            if let Some(address) = &worker.address
+                && self.ctx.workers.is_local(&address.host).await
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Capacity and usage of the cluster, per tier.

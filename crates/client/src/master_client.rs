@@ -212,10 +212,12 @@ impl MasterClient {
         &self,
         path: &str,
         load_metadata_type: LoadMetadataType,
+        sync_interval_ms: Option<i64>,
     ) -> Result<FileInfo, ClientError> {
         let req = GetStatusRequest {
             path: path.to_string(),
             load_metadata_type: load_metadata_type as i32,
+            sync_interval_ms,
             ..Default::default()
         };
         let resp = self
@@ -273,6 +275,66 @@ impl MasterClient {
         })
         .await
         .map(drop)
+    }
+
+    pub(crate) async fn check_consistency(&self, path: &str) -> Result<Vec<String>, ClientError> {
+        let req = CheckConsistencyRequest {
+            path: path.to_string(),
+            ..Default::default()
+        };
+        let resp = self
+            .fs_call(Retry::Idempotent, req, |mut c, r| async move {
+                c.check_consistency(r).await
+            })
+            .await?;
+        Ok(resp.inconsistent_paths)
+    }
+
+    pub(crate) async fn mount(&self, req: MountRequest) -> Result<(), ClientError> {
+        self.fs_call(Retry::IfNotSent, req, |mut c, r| async move { c.mount(r).await })
+            .await
+            .map(drop)
+    }
+
+    pub(crate) async fn unmount(&self, path: &str) -> Result<(), ClientError> {
+        let req = UnmountRequest {
+            path: path.to_string(),
+            ..Default::default()
+        };
+        self.fs_call(
+            Retry::IfNotSent,
+            req,
+            |mut c, r| async move { c.unmount(r).await },
+        )
+        .await
+        .map(drop)
+    }
+
+    pub(crate) async fn get_mount_table(&self) -> Result<GetMountTableResponse, ClientError> {
+        self.fs_call(
+            Retry::Idempotent,
+            GetMountTableRequest::default(),
+            |mut c, r| async move { c.get_mount_table(r).await },
+        )
+        .await
+    }
+
+    pub(crate) async fn get_ufs_info(&self, mount_id: u64) -> Result<UfsInfo, ClientError> {
+        let req = GetUfsInfoRequest {
+            mount_id,
+            ..Default::default()
+        };
+        let resp = self
+            .fs_call(Retry::Idempotent, req, |mut c, r| async move {
+                c.get_ufs_info(r).await
+            })
+            .await?;
+        resp.ufs_info.ok_or_else(|| {
+            ClientError::Internal(format!(
+                "the master at {} answered GetUfsInfo without UFS information",
+                self.address
+            ))
+        })
     }
 
     pub(crate) async fn worker_info_list(&self) -> Result<GetWorkerInfoListResponse, ClientError> {

@@ -83,6 +83,29 @@ pub enum MasterError {
         #[source]
         source: std::io::Error,
     },
+    /// A write under a read-only mount point.
+    #[error("A write operation on {path} is under a readonly mount point {mount_point}")]
+    ReadOnlyMount {
+        /// The path written.
+        path: String,
+        /// The read-only mount point above it.
+        mount_point: String,
+    },
+    /// The UFS of a new mount cannot be opened or reached.
+    #[error("cannot mount {uri}: {source}; check the URI and the mount's --option properties")]
+    MountUfs {
+        /// The UFS URI.
+        uri: String,
+        /// The cause.
+        #[source]
+        source: alluxio_ufs::UfsError,
+    },
+    /// The UFS directory of a new mount does not exist.
+    #[error("Ufs path {0} does not exist")]
+    UfsPathMissing(String),
+    /// A mount id the master does not know (unmounted since it was handed out).
+    #[error("Mount id {0} does not exist; the path was probably unmounted")]
+    UnknownMount(u64),
     /// The master is shutting down or its journal writer stopped.
     #[error("the master is shutting down; retry against the restarted master")]
     Unavailable,
@@ -91,7 +114,10 @@ pub enum MasterError {
 impl From<MasterError> for Status {
     fn from(err: MasterError) -> Self {
         let code = match &err {
-            MasterError::NotFound(_) | MasterError::BlockNotFound(_) => Code::NotFound,
+            MasterError::NotFound(_)
+            | MasterError::BlockNotFound(_)
+            | MasterError::UfsPathMissing(_)
+            | MasterError::UnknownMount(_) => Code::NotFound,
             MasterError::AlreadyExists(_) => Code::AlreadyExists,
             MasterError::InvalidPath(_) | MasterError::InvalidArgument(_) => Code::InvalidArgument,
             MasterError::NotADirectory(_)
@@ -101,7 +127,9 @@ impl From<MasterError> for Status {
             | MasterError::FileAlreadyCompleted(_)
             | MasterError::NotPersisted(_)
             | MasterError::Pinned(_)
-            | MasterError::UnknownWorker(_) => Code::FailedPrecondition,
+            | MasterError::UnknownWorker(_)
+            | MasterError::ReadOnlyMount { .. }
+            | MasterError::MountUfs { .. } => Code::FailedPrecondition,
             MasterError::Unavailable => Code::Unavailable,
             MasterError::Ufs(alluxio_ufs::UfsError::Operation { temporary: true, .. }) => Code::Unavailable,
             MasterError::Conf(_)

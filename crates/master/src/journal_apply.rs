@@ -6,12 +6,13 @@ use std::collections::BTreeMap;
 
 use alluxio_proto::grpc::journal_entry::Entry;
 use alluxio_proto::grpc::{
-    JournalAddBlock, JournalCompleteFile, JournalCreateFile, JournalEntry, JournalMkdir,
-    JournalNextContainer, JournalSetAttribute, JournalSetChildrenLoaded, PersistenceState, TtlAction,
-    WriteType,
+    JournalAddBlock, JournalAddMountPoint, JournalCompleteFile, JournalCreateFile, JournalEntry,
+    JournalMkdir, JournalNextContainer, JournalSetAttribute, JournalSetChildrenLoaded, PersistenceState,
+    TtlAction, WriteType,
 };
-use alluxio_proto::ids;
+use alluxio_proto::{AlluxioPath, ids};
 
+use crate::mount_table::MountInfo;
 use crate::namespace::tree::{Inode, InodeKind, Tree, root_id};
 
 /// Why an entry does not fit the tree it is applied to.
@@ -77,6 +78,7 @@ impl Tree {
                 }
                 let parent = self.inode_mut(e.id)?.parent;
                 let name = self.inode_mut(e.id)?.name.clone();
+                self.check_no_mount_below(e.id)?;
                 for id in self.subtree(e.id) {
                     self.inodes.remove(&id);
                     self.pinned_files.remove(&id);
@@ -91,6 +93,7 @@ impl Tree {
                 if self.subtree(e.id).contains(&e.new_parent_id) {
                     return Err(format!("{} cannot move below itself", e.id));
                 }
+                self.check_no_mount_below(e.id)?;
                 if self.children_mut(e.new_parent_id)?.contains_key(&e.new_name) {
                     return Err(format!("{} already exists in {}", e.new_name, e.new_parent_id));
                 }
@@ -162,8 +165,35 @@ impl Tree {
             Entry::NextContainer(e) => {
                 self.next_container = self.next_container.max(e.next_container_id);
             }
+            Entry::AddMountPoint(e) => {
+                let point = AlluxioPath::new(&e.alluxio_path).map_err(|err| err.to_string())?;
+                match self.lookup(&point) {
+                    Some(inode) if inode.is_dir() => {}
+                    _ => return Err(format!("mount point {point} is not a directory in the namespace")),
+                }
+                self.mounts.add(point, MountInfo::from_entry(e))?;
+            }
+            Entry::DeleteMountPoint(e) => {
+                let point = AlluxioPath::new(&e.alluxio_path).map_err(|err| err.to_string())?;
+                self.mounts.remove(&point)?;
+            }
         }
         Ok(())
+    }
+
+    /// Mount points are moved or removed only with their own entries, so the table never names
+    /// a path the tree lacks.
+    fn check_no_mount_below(&self, id: u64) -> Result<(), ApplyError> {
+        if self.mounts.is_empty() {
+            return Ok(());
+        }
+        let path = self
+            .path_of(id)
+            .ok_or_else(|| format!("inode {id} does not exist"))?;
+        match self.mounts.points_under(&path).next() {
+            Some(point) => Err(format!("{path} holds mount point {point}")),
+            None => Ok(()),
+        }
     }
 
     /// Builds a tree from entries in journal order.
@@ -190,6 +220,16 @@ impl Tree {
             let Some(inode) = self.get(id) else { continue };
             snapshot_inode(inode, &mut out, &mut attributes);
         }
+        out.extend(self.mounts.iter().map(|(point, info)| {
+            Entry::AddMountPoint(JournalAddMountPoint {
+                alluxio_path: point.to_string(),
+                ufs_uri: info.ufs_uri.clone(),
+                mount_id: info.mount_id,
+                read_only: info.read_only,
+                shared: info.shared,
+                properties: info.options.clone().into_iter().collect(),
+            })
+        }));
         // Attributes last: inserting children updates their parent's modification time.
         out.into_iter()
             .chain(attributes)

@@ -5,6 +5,7 @@ mod block_map;
 mod error;
 mod journal_apply;
 mod journal_writer;
+mod mount_table;
 mod namespace;
 mod persist;
 mod persist_done;

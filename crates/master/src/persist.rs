@@ -4,17 +4,24 @@
 //! workers), and the checks that a persisted file still sits where the namespace has it.
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
 
 use alluxio_proto::grpc::{
     BlockHeartbeatRequest, BlockHeartbeatResponse, BlockIdList, CommandType, CommitBlockRequest, PersistFile,
     PersistenceState, RegisterWorkerRequest,
 };
 use alluxio_proto::{AlluxioPath, ids};
+use tokio::time::Instant;
 
 use crate::MasterError;
 use crate::namespace::FileSystemMaster;
 use crate::namespace::tree::{InodeKind, Tree};
 use crate::workers::BlockReport;
+
+/// Pause before a file whose persisting failed is handed out again; doubled per failure.
+const FIRST_RETRY_PAUSE: Duration = Duration::from_secs(1);
+/// Longest pause between two attempts at a file, however often it failed.
+const MAX_RETRY_PAUSE: Duration = Duration::from_secs(600);
 
 /// A file waiting for persistence.
 #[derive(Debug, Default)]
@@ -24,6 +31,16 @@ struct Job {
     /// Its Alluxio path when last handed out: the worker writes the UFS file of this path,
     /// which may no longer be the file's path when it reports success.
     handed_path: Option<AlluxioPath>,
+    /// Failed attempts so far.
+    failures: u32,
+    /// Not handed out before this, after a failure.
+    retry_at: Option<Instant>,
+}
+
+impl Job {
+    fn ready(&self, now: Instant) -> bool {
+        self.worker.is_none() && self.retry_at.is_none_or(|at| at <= now)
+    }
 }
 
 /// Files waiting for persistence, by file id.
@@ -50,6 +67,19 @@ impl PersistQueue {
     /// Queues a file (again).
     pub fn schedule(&mut self, file_id: u64) {
         self.jobs.insert(file_id, Job::default());
+    }
+
+    /// Queues a file again after a failed attempt, to be handed out after a pause that doubles
+    /// with each failure, so a UFS that stays unwritable is not hammered.
+    pub fn retry_later(&mut self, file_id: u64) {
+        let job = self.jobs.entry(file_id).or_default();
+        job.worker = None;
+        job.failures = job.failures.saturating_add(1);
+        let doublings = (job.failures - 1).min(16);
+        let pause = FIRST_RETRY_PAUSE
+            .saturating_mul(1 << doublings)
+            .min(MAX_RETRY_PAUSE);
+        job.retry_at = Some(Instant::now() + pause);
     }
 
     /// Removes a file reported persisted; returns the path it was handed out for, if known.
@@ -136,8 +166,8 @@ impl FileSystemMaster {
         {
             let mut queue = self.persist.lock();
             for file in request.failed_persist_file_ids {
-                tracing::warn!(file, worker, "persisting failed; rescheduling");
-                queue.schedule(file);
+                tracing::warn!(file, worker, "persisting failed; rescheduling after a pause");
+                queue.retry_later(file);
             }
         }
         if command.command_type() == CommandType::Register {
@@ -185,7 +215,8 @@ impl FileSystemMaster {
         let mut queue = self.persist.lock();
         let mut out = Vec::new();
         let mut gone = Vec::new();
-        for (file, job) in queue.jobs.iter_mut().filter(|(_, job)| job.worker.is_none()) {
+        let now = Instant::now();
+        for (file, job) in queue.jobs.iter_mut().filter(|(_, job)| job.ready(now)) {
             let Some(inode) = tree
                 .get(*file)
                 .filter(|i| i.persistence == PersistenceState::ToBePersisted)
@@ -203,9 +234,11 @@ impl FileSystemMaster {
             let Some(path) = tree.path_of(*file) else { continue };
             if self.blocks.holds_most(worker, block_ids) {
                 job.worker = Some(worker);
+                let (ufs_path, mount_id) = self.ufs_location(&tree, &path);
                 out.push(PersistFile {
                     file_id: *file,
-                    ufs_path: self.ufs_path(&path),
+                    ufs_path,
+                    mount_id,
                     block_ids: block_ids.clone(),
                     length: *length,
                 });

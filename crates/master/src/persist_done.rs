@@ -67,8 +67,9 @@ impl FileSystemMaster {
             // Handed out before this master started: it was written for the current path.
             return Ok(current);
         };
-        let ufs = self.ufs()?;
-        let from = self.ufs_path(written);
+        // Renames never cross mounts, so the file's UFS is the one it was written to.
+        let source = self.resolve_ufs(written)?;
+        let (ufs, from) = (source.ufs, source.uri);
         let Some(current) = current else {
             if !exists && !taken && ufs.status(&from).await?.is_some() {
                 tracing::info!(file, ufs = %from, "file deleted while being persisted; removing its UFS copy");
@@ -79,10 +80,10 @@ impl FileSystemMaster {
         if &current == written {
             return Ok(Some(current));
         }
-        let to = self.ufs_path(&current);
+        let to = self.resolve_ufs(&current)?.uri;
         if ufs.status(&from).await?.is_some() {
             if let Some(parent) = current.parent() {
-                ufs.mkdirs(&self.ufs_path(&parent)).await?;
+                ufs.mkdirs(&self.resolve_ufs(&parent)?.uri).await?;
             }
             tracing::info!(file, from = %from, to = %to, "file renamed while being persisted; moving its UFS copy");
             ufs.rename(&from, &to).await?;

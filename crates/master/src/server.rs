@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use alluxio_conf::{Configuration, keys};
-use alluxio_journal::Journal;
+use alluxio_journal::{Journal, JournalLocation};
 use alluxio_proto::grpc::block_master_client_service_server::BlockMasterClientServiceServer;
 use alluxio_proto::grpc::block_master_worker_service_server::BlockMasterWorkerServiceServer;
 use alluxio_proto::grpc::file_system_master_client_service_server::FileSystemMasterClientServiceServer;
@@ -99,9 +99,9 @@ fn advertised(bound: SocketAddr, hostname: &str) -> String {
     format!("{hostname}:{}", bound.port())
 }
 
-/// The local folder of the journal named by `alluxio.master.journal.folder`: a plain path or a
-/// `file://` URI. Journals in a UFS (hdfs://, s3a:// ...) are refused with a clear error.
-pub fn journal_folder(conf: &Configuration) -> Result<PathBuf, MasterError> {
+/// Where `alluxio.master.journal.folder` puts the journal: a plain path or a `file://` URI is a
+/// local folder; any other URI (s3://, s3a://, hdfs://, gs://, wasb:// ...) an under file system.
+pub fn journal_folder(conf: &Configuration) -> Result<JournalLocation, MasterError> {
     let value = conf.get(keys::MASTER_JOURNAL_FOLDER)?;
     if let Some(path) = value.strip_prefix("file://") {
         // file:///j is /j; file://localhost/j names the same local folder.
@@ -112,15 +112,12 @@ pub fn journal_folder(conf: &Configuration) -> Result<PathBuf, MasterError> {
                 "a file:// URI must name a local absolute path, as file:///path",
             ));
         }
-        return Ok(PathBuf::from(path));
+        return Ok(JournalLocation::Local(PathBuf::from(path)));
     }
     match value.split_once("://") {
-        Some((scheme, _)) if !scheme.is_empty() && !scheme.contains('/') => Err(journal_folder_error(
-            &value,
-            "journals on a UFS URI are not supported yet; use a local path or a file:// URI",
-        )),
+        Some((scheme, _)) if !scheme.is_empty() && !scheme.contains('/') => Ok(JournalLocation::Ufs(value)),
         _ if value.trim().is_empty() => Err(journal_folder_error(&value, "it is empty")),
-        _ => Ok(PathBuf::from(value)),
+        _ => Ok(JournalLocation::Local(PathBuf::from(value))),
     }
 }
 
@@ -188,10 +185,12 @@ pub async fn start(conf: Configuration) -> Result<RunningMaster, MasterError> {
     let rpc_addr = local(&rpc_listener, "master RPC")?;
     let web_addr = local(&web_listener, "master web")?;
 
-    let journal_folder = folder.clone();
-    let (journal, entries) = tokio::task::spawn_blocking(move || Journal::open(&journal_folder))
-        .await
-        .map_err(|err| MasterError::Internal(format!("journal recovery stopped: {err}")))??;
+    let journal_location = folder.clone();
+    let journal_conf = conf.clone();
+    let (journal, entries) =
+        tokio::task::spawn_blocking(move || Journal::open_at(&journal_location, &journal_conf))
+            .await
+            .map_err(|err| MasterError::Internal(format!("journal recovery stopped: {err}")))??;
     let tree =
         Tree::replay(&entries).map_err(|(sequence, reason)| MasterError::Replay { sequence, reason })?;
     let inodes = tree.len();
@@ -258,7 +257,7 @@ pub async fn start(conf: Configuration) -> Result<RunningMaster, MasterError> {
             fs.expire_ttl(now_ms()).await;
         }
     }));
-    tracing::info!(rpc = %rpc_addr, web = %web_addr, journal = %folder.display(), replayed = entries.len(), inodes, "master started");
+    tracing::info!(rpc = %rpc_addr, web = %web_addr, journal = %folder, replayed = entries.len(), inodes, "master started");
     Ok(RunningMaster {
         rpc_addr,
         web_addr,
@@ -271,8 +270,8 @@ pub async fn start(conf: Configuration) -> Result<RunningMaster, MasterError> {
 /// Deletes the journal (for `alluxio format`).
 pub fn format(conf: &Configuration) -> Result<(), MasterError> {
     let folder = journal_folder(conf)?;
-    Journal::format(&folder)?;
-    tracing::info!(journal = %folder.display(), "master journal formatted");
+    Journal::format_at(&folder, conf)?;
+    tracing::info!(journal = %folder, "master journal formatted");
     Ok(())
 }
 
@@ -280,22 +279,25 @@ pub fn format(conf: &Configuration) -> Result<(), MasterError> {
 mod tests {
     use super::*;
 
-    fn folder_of(value: &str) -> Result<PathBuf, MasterError> {
+    fn folder_of(value: &str) -> Result<JournalLocation, MasterError> {
         let mut conf = Configuration::defaults();
         conf.set(keys::MASTER_JOURNAL_FOLDER, value);
         journal_folder(&conf)
     }
 
     #[test]
-    fn journal_folder_accepts_paths_and_file_uris_only() {
-        assert_eq!(folder_of("/j/x").unwrap(), PathBuf::from("/j/x"));
-        assert_eq!(folder_of("rel/j").unwrap(), PathBuf::from("rel/j"));
-        assert_eq!(folder_of("file:///j").unwrap(), PathBuf::from("/j"));
-        assert_eq!(folder_of("file://localhost/j").unwrap(), PathBuf::from("/j"));
+    fn journal_folder_is_local_for_paths_and_file_uris_else_a_ufs() {
+        let local = |path: &str| JournalLocation::Local(PathBuf::from(path));
+        assert_eq!(folder_of("/j/x").unwrap(), local("/j/x"));
+        assert_eq!(folder_of("rel/j").unwrap(), local("rel/j"));
+        assert_eq!(folder_of("file:///j").unwrap(), local("/j"));
+        assert_eq!(folder_of("file://localhost/j").unwrap(), local("/j"));
         assert!(folder_of("file://host/j").is_err());
-        let err = folder_of("hdfs://nn:9000/journal").unwrap_err().to_string();
-        assert!(err.contains("hdfs://nn:9000/journal"), "{err}");
-        assert!(err.contains("not supported yet"), "{err}");
+        for uri in ["hdfs://nn:9000/journal", "s3://bucket/journal", "s3a://b/j"] {
+            assert_eq!(folder_of(uri).unwrap(), JournalLocation::Ufs(uri.into()));
+        }
+        let err = folder_of(" ").unwrap_err().to_string();
+        assert!(err.contains("it is empty"), "{err}");
     }
 
     #[test]

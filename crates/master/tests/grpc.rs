@@ -162,6 +162,7 @@ impl Clients {
         let request = GetStatusRequest {
             path: path.into(),
             load_metadata_type: LoadMetadataType::Never.into(),
+            ..Default::default()
         };
         Ok(self
             .fs
@@ -177,6 +178,7 @@ impl Clients {
             path: path.into(),
             recursive: true,
             load_metadata_type: load.into(),
+            ..Default::default()
         };
         let infos = self
             .fs

@@ -1,15 +1,21 @@
 //! State shared by the worker's servers and background loops.
 
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use alluxio_proto::grpc::{CommitBlockRequest, WorkerNetAddress};
-use alluxio_ufs::UfsManager;
+use alluxio_ufs::{UfsManager, UnderFileSystem};
+use parking_lot::Mutex;
 
 use crate::WorkerError;
 use crate::master_client::MasterClient;
 use crate::persist::PersistTracker;
 use crate::store::{BlockMeta, BlockStore};
+
+/// Mount id of the root mount (0: a sender that names no mount); see `FileInfo.mount_id`.
+const ROOT_MOUNT_ID: u64 = 1;
 
 /// Everything a request handler or loop of one worker needs; no globals, so several workers can
 /// live in one process.
@@ -17,7 +23,9 @@ pub(crate) struct WorkerContext {
     /// The tiered block store.
     pub store: BlockStore,
     /// Under file systems, for UFS reads and persistence.
-    pub ufs: UfsManager,
+    ufs: UfsManager,
+    /// Options of each mount by mount id, as the master gave them (ids are never reused).
+    mount_options: Mutex<HashMap<u64, Arc<BTreeMap<String, String>>>>,
     /// The master.
     pub master: MasterClient,
     /// The address advertised to the master.
@@ -45,6 +53,7 @@ impl WorkerContext {
         Self {
             store,
             ufs,
+            mount_options: Mutex::new(HashMap::new()),
             master,
             address,
             start_time_ms,
@@ -61,6 +70,30 @@ impl WorkerContext {
 
     pub(crate) fn set_worker_id(&self, id: u64) {
         self.worker_id.store(id, Ordering::Release);
+    }
+
+    /// The UFS serving `uri`, opened with the options of mount `mount_id` (asked of the master
+    /// once per mount, so credentials given at mount time reach this worker).
+    pub(crate) async fn ufs(
+        &self,
+        mount_id: u64,
+        uri: &str,
+    ) -> Result<Arc<dyn UnderFileSystem>, WorkerError> {
+        if mount_id <= ROOT_MOUNT_ID {
+            // The root mount takes its properties from the configuration, as this process does.
+            return Ok(self.ufs.get(uri)?);
+        }
+        let cached = self.mount_options.lock().get(&mount_id).cloned();
+        let options = match cached {
+            Some(options) => options,
+            None => {
+                let info = self.master.ufs_info(mount_id).await?;
+                let options = Arc::new(info.properties.into_iter().collect());
+                self.mount_options.lock().insert(mount_id, Arc::clone(&options));
+                options
+            }
+        };
+        Ok(self.ufs.get_with_options(uri, &options)?)
     }
 
     /// Used bytes of the tier called `alias`.

@@ -5,9 +5,10 @@ use std::time::{Duration, Instant};
 
 use alluxio_proto::grpc::block_master_client_service_client::BlockMasterClientServiceClient;
 use alluxio_proto::grpc::block_master_worker_service_client::BlockMasterWorkerServiceClient;
+use alluxio_proto::grpc::file_system_master_client_service_client::FileSystemMasterClientServiceClient;
 use alluxio_proto::grpc::{
     BlockHeartbeatRequest, BlockHeartbeatResponse, BlockInfo, CommitBlockRequest, GetBlockInfoRequest,
-    GetWorkerIdRequest, RegisterWorkerRequest, WorkerNetAddress,
+    GetUfsInfoRequest, GetWorkerIdRequest, RegisterWorkerRequest, UfsInfo, WorkerNetAddress,
 };
 use tonic::transport::{Channel, Endpoint};
 
@@ -25,6 +26,7 @@ pub(crate) struct MasterClient {
     address: String,
     worker: BlockMasterWorkerServiceClient<Channel>,
     blocks: BlockMasterClientServiceClient<Channel>,
+    fs: FileSystemMasterClientServiceClient<Channel>,
 }
 
 impl MasterClient {
@@ -45,7 +47,8 @@ impl MasterClient {
             .map_err(|(e, waited)| unreachable(source_chain(&e), waited))?;
         Ok(Self {
             worker: BlockMasterWorkerServiceClient::new(channel.clone()),
-            blocks: BlockMasterClientServiceClient::new(channel),
+            blocks: BlockMasterClientServiceClient::new(channel.clone()),
+            fs: FileSystemMasterClientServiceClient::new(channel),
             address,
         })
     }
@@ -98,6 +101,17 @@ impl MasterClient {
             .map_err(self.rpc_error("CommitBlock"))?
             .into_inner()
             .file_pinned)
+    }
+
+    /// The UFS URI and options of mount `mount_id`.
+    pub(crate) async fn ufs_info(&self, mount_id: u64) -> Result<UfsInfo, WorkerError> {
+        let response = self
+            .fs
+            .clone()
+            .get_ufs_info(GetUfsInfoRequest { mount_id })
+            .await
+            .map_err(self.rpc_error("GetUfsInfo"))?;
+        Ok(response.into_inner().ufs_info.unwrap_or_default())
     }
 
     /// Where a block lives.

@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 
 use alluxio_proto::data::{self, Op, Request, Status};
 use alluxio_proto::grpc::PersistFile;
@@ -19,6 +20,11 @@ use crate::context::WorkerContext;
 
 /// Bytes read from a block file or socket per UFS write.
 const COPY_CHUNK: usize = 4 * 1024 * 1024;
+/// Attempts at one file before its failure goes to the master, which hands it out again.
+const PERSIST_ATTEMPTS: u32 = 4;
+/// Pause after the first failed attempt, doubled after each further one, so a UFS that is
+/// briefly unwritable is not hammered.
+const FIRST_RETRY_DELAY: Duration = Duration::from_millis(250);
 
 /// Files being persisted and outcomes not yet reported to the master.
 #[derive(Default)]
@@ -67,7 +73,7 @@ pub(crate) fn spawn(ctx: &Arc<WorkerContext>, file: PersistFile, jobs: &mut Join
     let ctx = Arc::clone(ctx);
     jobs.spawn(async move {
         let file_id = file.file_id;
-        let result = persist_file(&ctx, &file).await;
+        let result = persist_with_retry(&ctx, &file).await;
         match &result {
             Ok(()) => {
                 tracing::info!(file_id, ufs_path = %file.ufs_path, bytes = file.length, "file persisted")
@@ -78,9 +84,33 @@ pub(crate) fn spawn(ctx: &Arc<WorkerContext>, file: PersistFile, jobs: &mut Join
     });
 }
 
+/// [`persist_file`], attempted again with a doubling pause while it fails.
+async fn persist_with_retry(ctx: &WorkerContext, file: &PersistFile) -> Result<(), WorkerError> {
+    let mut delay = FIRST_RETRY_DELAY;
+    let mut attempt = 1;
+    loop {
+        match persist_file(ctx, file).await {
+            Err(e) if attempt < PERSIST_ATTEMPTS => {
+                tracing::warn!(
+                    file_id = file.file_id,
+                    ufs_path = %file.ufs_path,
+                    attempt,
+                    retry_in_ms = delay.as_millis() as u64,
+                    error = %e,
+                    "persisting failed; retrying"
+                );
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
 /// Writes every block of `file` to its UFS path; nothing is visible there unless all succeed.
 pub(crate) async fn persist_file(ctx: &WorkerContext, file: &PersistFile) -> Result<(), WorkerError> {
-    let ufs = ctx.ufs.get(&file.ufs_path)?;
+    let ufs = ctx.ufs(file.mount_id, &file.ufs_path).await?;
     if let Some((parent, _)) = file.ufs_path.rsplit_once('/')
         && !parent.is_empty()
         && !parent.ends_with(':')

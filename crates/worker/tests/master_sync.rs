@@ -206,12 +206,14 @@ async fn persistence_writes_the_files_blocks_from_here_and_other_workers() {
         ufs_path: ufs_path.display().to_string(),
         block_ids: vec![41, 42],
         length: (first.len() + second.len()) as u64,
+        ..Default::default()
     };
     let broken = PersistFile {
         file_id: 4001,
         ufs_path: dir_a.path().join("ufs/broken").display().to_string(),
         block_ids: vec![41, 77],
         length: 1,
+        ..Default::default()
     };
     master.queue(
         worker_a.worker_id(),
@@ -258,6 +260,7 @@ async fn persist_results_survive_a_heartbeat_answered_with_register() {
         ufs_path: ufs_path.display().to_string(),
         block_ids: vec![51],
         length: data.len() as u64,
+        ..Default::default()
     };
     master.queue(
         worker.worker_id(),

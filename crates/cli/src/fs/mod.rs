@@ -4,6 +4,7 @@
 mod attributes;
 mod capacity;
 mod cat;
+mod check_consistency;
 mod checksum;
 mod copy;
 mod copy_cmds;
@@ -12,9 +13,11 @@ pub mod display;
 mod du;
 mod endpoint;
 mod free;
+mod load;
 mod location;
 mod ls;
 mod mkdir;
+mod mount;
 mod mv;
 mod persist;
 mod rm;
@@ -78,6 +81,11 @@ enum FsCommand {
     Location(location::LocationArgs),
     /// Drop cached blocks of persisted files.
     Free(free::FreeArgs),
+    /// Read files into Alluxio storage.
+    Load(load::LoadArgs),
+    /// Compare Alluxio metadata with the under storage (and repair it with -r).
+    #[command(name = "checkConsistency")]
+    CheckConsistency(check_consistency::CheckConsistencyArgs),
     /// Keep a file's blocks from being evicted.
     Pin(attributes::PathArgs),
     /// Allow a file's blocks to be evicted again.
@@ -96,6 +104,10 @@ enum FsCommand {
     /// Print the bytes used in the cluster.
     #[command(name = "getUsedBytes")]
     GetUsedBytes,
+    /// Mount a UFS path onto an Alluxio path; without arguments, print the mount table.
+    Mount(mount::MountArgs),
+    /// Unmount an Alluxio path; its metadata and cached data leave Alluxio, the UFS keeps its data.
+    Unmount(mount::UnmountArgs),
 }
 
 /// Runs one shell command.
@@ -127,6 +139,8 @@ pub async fn run(conf: Configuration, args: FsArgs) -> anyhow::Result<ExitCode> 
         FsCommand::Checksum(a) => checksum::run(&shell, a).await?,
         FsCommand::Location(a) => location::run(&shell, a).await?,
         FsCommand::Free(a) => free::run(&shell, a).await?,
+        FsCommand::Load(a) => load::run(&shell, a).await?,
+        FsCommand::CheckConsistency(a) => check_consistency::run(&shell, a).await?,
         FsCommand::Pin(a) => attributes::pin(&shell, a, true).await?,
         FsCommand::Unpin(a) => attributes::pin(&shell, a, false).await?,
         FsCommand::Persist(a) => persist::run(&shell, a).await?,
@@ -134,6 +148,8 @@ pub async fn run(conf: Configuration, args: FsArgs) -> anyhow::Result<ExitCode> 
         FsCommand::UnsetTtl(a) => attributes::unset_ttl(&shell, a).await?,
         FsCommand::GetCapacityBytes => capacity::run(&shell, capacity::Total::Capacity).await?,
         FsCommand::GetUsedBytes => capacity::run(&shell, capacity::Total::Used).await?,
+        FsCommand::Mount(a) => mount::mount(&shell, a).await?,
+        FsCommand::Unmount(a) => mount::unmount(&shell, a).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -37,14 +37,19 @@ impl FileSystemMaster {
         write_type: WriteType,
     ) -> Result<(), MasterError> {
         let through = write_type.writes_through();
-        if let Some(inode) = self.tree.read().lookup(path) {
-            if inode.is_dir() && allow_exists {
-                return Ok(());
+        {
+            let tree = self.tree.read();
+            if let Some(inode) = tree.lookup(path) {
+                if inode.is_dir() && allow_exists {
+                    return Ok(());
+                }
+                return Err(MasterError::AlreadyExists(path.to_string()));
             }
-            return Err(MasterError::AlreadyExists(path.to_string()));
+            self.check_writable(&tree, path)?;
         }
         if through {
-            self.ufs()?.mkdirs(&self.ufs_path(path)).await?;
+            let target = self.resolve_ufs(path)?;
+            target.ufs.mkdirs(&target.uri).await?;
         }
         let settings = &self.settings;
         self.commit(|tree, alloc| {
@@ -54,6 +59,7 @@ impl FileSystemMaster {
                 }
                 return Err(MasterError::AlreadyExists(path.to_string()));
             }
+            self.check_writable(tree, path)?;
             let now = now_ms();
             let (mut entries, parent) =
                 missing_parents(tree, path, recursive, through, now, alloc, settings)?;
@@ -88,6 +94,7 @@ impl FileSystemMaster {
                 if tree.lookup(path).is_some() {
                     return Err(MasterError::AlreadyExists(path.to_string()));
                 }
+                self.check_writable(tree, path)?;
                 let now = now_ms();
                 let (mut entries, parent) =
                     missing_parents(tree, path, options.recursive, false, now, alloc, settings)?;
@@ -163,13 +170,15 @@ impl FileSystemMaster {
         };
         if state == PersistenceState::ToBePersisted && length == 0 {
             // No block for a worker to persist from: the master writes the empty file itself.
-            self.ufs()?.create(&self.ufs_path(path)).await?.close().await?;
+            let target = self.resolve_ufs(path)?;
+            target.ufs.create(&target.uri).await?.close().await?;
             state = PersistenceState::Persisted;
         }
         if state == PersistenceState::Persisted
             && let Some(parent) = path.parent()
         {
-            self.ufs()?.mkdirs(&self.ufs_path(&parent)).await?;
+            let target = self.resolve_ufs(&parent)?;
+            target.ufs.mkdirs(&target.uri).await?;
         }
         self.commit(|tree, _| {
             let inode = tree.resolve(path)?;
@@ -247,7 +256,15 @@ pub(super) fn block_sequence(path: &AlluxioPath, sequence: u64) -> Result<u64, M
     Ok(sequence)
 }
 
-fn mkdir(id: u64, parent: u64, name: &str, persisted: bool, now: i64, settings: &super::FsSettings) -> Entry {
+/// The entry creating directory `name` (id `id`) in `parent`.
+pub(super) fn mkdir(
+    id: u64,
+    parent: u64,
+    name: &str,
+    persisted: bool,
+    now: i64,
+    settings: &super::FsSettings,
+) -> Entry {
     Entry::Mkdir(JournalMkdir {
         id,
         parent_id: parent,

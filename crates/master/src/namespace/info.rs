@@ -4,7 +4,7 @@ use alluxio_proto::AlluxioPath;
 use alluxio_proto::grpc::{BlockInfo, FileBlockInfo, FileInfo};
 
 use super::FileSystemMaster;
-use super::tree::{Inode, InodeKind, root_id};
+use super::tree::{Inode, InodeKind, Tree, root_id};
 use crate::MasterError;
 use crate::workers::MEM_TIER;
 
@@ -15,16 +15,18 @@ impl FileSystemMaster {
         let inode = tree
             .get(id)
             .ok_or_else(|| MasterError::NotFound(path.to_string()))?;
-        Ok(self.file_info(inode, path))
+        Ok(self.file_info(&tree, inode, path))
     }
 
-    /// The status of `inode`, which is at `path`.
-    pub(crate) fn file_info(&self, inode: &Inode, path: &AlluxioPath) -> FileInfo {
+    /// The status of `inode`, which is at `path` in `tree`.
+    pub(crate) fn file_info(&self, tree: &Tree, inode: &Inode, path: &AlluxioPath) -> FileInfo {
+        let (ufs_path, mount_id) = self.ufs_location(tree, path);
         let mut info = FileInfo {
             file_id: inode.id,
             name: inode.name.clone(),
             path: path.to_string(),
-            ufs_path: self.ufs_path(path),
+            ufs_path,
+            mount_id,
             creation_time_ms: inode.creation_ms,
             last_modification_time_ms: inode.modification_ms,
             folder: inode.is_dir(),
@@ -36,7 +38,7 @@ impl FileSystemMaster {
             owner: or_default(&inode.owner, &self.settings.owner),
             group: or_default(&inode.group, &self.settings.group),
             mode: inode.mode,
-            mount_point: inode.id == root_id(),
+            mount_point: inode.id == root_id() || tree.mounts.is_mount_point(path),
             ..Default::default()
         };
         let InodeKind::File {

@@ -2,6 +2,7 @@
 //! Never): UFS calls happen unlocked, the results are applied (and journaled) afterwards.
 
 use std::collections::{HashSet, VecDeque};
+use std::time::Duration;
 
 use alluxio_proto::AlluxioPath;
 use alluxio_proto::grpc::journal_entry::Entry;
@@ -24,20 +25,36 @@ impl FileSystemMaster {
         self.load_path(path, load).await?;
         let tree = self.tree.read();
         let inode = tree.resolve(path)?;
-        Ok(self.file_info(inode, path))
+        Ok(self.file_info(&tree, inode, path))
     }
 
-    /// The children of a directory (all descendants if `recursive`), or the file itself.
+    /// [`Self::list_status_synced`] without metadata sync (tests' shorthand).
+    #[cfg(test)]
     pub async fn list_status(
         &self,
         path: &AlluxioPath,
         recursive: bool,
         load: LoadMetadataType,
     ) -> Result<Vec<FileInfo>, MasterError> {
+        self.list_status_synced(path, recursive, load, None).await
+    }
+
+    /// The children of a directory (all descendants if `recursive`), or the file itself; first
+    /// syncs the path and every directory listed with the UFS when last synced longer ago than
+    /// `sync` (`None`: never).
+    pub async fn list_status_synced(
+        &self,
+        path: &AlluxioPath,
+        recursive: bool,
+        load: LoadMetadataType,
+        sync: Option<Duration>,
+    ) -> Result<Vec<FileInfo>, MasterError> {
+        self.sync_status(path, sync).await?;
         self.load_path(path, load).await?;
         let mut out = Vec::new();
         let mut queue = VecDeque::from([path.clone()]);
         while let Some(dir) = queue.pop_front() {
+            self.sync_listing(&dir, sync).await?;
             self.sync_directory(&dir, load).await?;
             let tree = self.tree.read();
             let inode = match tree.resolve(&dir) {
@@ -47,7 +64,7 @@ impl FileSystemMaster {
                 Err(err) => return Err(err),
             };
             if !inode.is_dir() {
-                out.push(self.file_info(inode, &dir));
+                out.push(self.file_info(&tree, inode, &dir));
                 continue;
             }
             for (name, child_id) in inode.children() {
@@ -55,7 +72,7 @@ impl FileSystemMaster {
                     continue;
                 };
                 let child_path = dir.join(name)?;
-                out.push(self.file_info(child, &child_path));
+                out.push(self.file_info(&tree, child, &child_path));
                 if recursive && child.is_dir() {
                     queue.push_back(child_path);
                 }
@@ -65,11 +82,14 @@ impl FileSystemMaster {
     }
 
     /// Loads `path` and its missing ancestors from the UFS if Alluxio lacks them.
-    async fn load_path(&self, path: &AlluxioPath, load: LoadMetadataType) -> Result<(), MasterError> {
+    pub(super) async fn load_path(
+        &self,
+        path: &AlluxioPath,
+        load: LoadMetadataType,
+    ) -> Result<(), MasterError> {
         if load == LoadMetadataType::Never || self.tree.read().lookup(path).is_some() {
             return Ok(());
         }
-        let ufs = self.ufs()?;
         let mut found = Vec::new();
         let mut prefix = AlluxioPath::root();
         for name in path.components() {
@@ -77,7 +97,8 @@ impl FileSystemMaster {
             if self.tree.read().lookup(&prefix).is_some() {
                 continue;
             }
-            match ufs.status(&self.ufs_path(&prefix)).await? {
+            let target = self.resolve_ufs(&prefix)?;
+            match target.ufs.status(&target.uri).await? {
                 Some(status) => found.push((prefix.clone(), status)),
                 None => return Ok(()),
             }
@@ -103,6 +124,7 @@ impl FileSystemMaster {
                 entries.push(load_entry(id, parent, status, block_size));
                 parents.push((prefix.clone(), id));
             }
+            self.sync.remember_loaded(&entries);
             Ok((entries, ()))
         })
         .await
@@ -121,7 +143,8 @@ impl FileSystemMaster {
                 _ => return Ok(()),
             }
         }
-        let listing = self.ufs()?.list(&self.ufs_path(dir)).await?.unwrap_or_default();
+        let target = self.resolve_ufs(dir)?;
+        let listing = target.ufs.list(&target.uri).await?.unwrap_or_default();
         let block_size = self.settings.default_block_size;
         self.commit(|tree, alloc| {
             let Some(inode) = tree.lookup(dir) else {
@@ -156,6 +179,7 @@ impl FileSystemMaster {
                     id: inode.id,
                 }));
             }
+            self.sync.remember_loaded(&entries);
             Ok((entries, ()))
         })
         .await
@@ -176,7 +200,8 @@ impl FileSystemMaster {
     }
 }
 
-fn load_entry(id: u64, parent: u64, status: &UfsStatus, block_size: u64) -> Entry {
+/// The entry loading the UFS entry `status` as inode `id` under `parent`.
+pub(super) fn load_entry(id: u64, parent: u64, status: &UfsStatus, block_size: u64) -> Entry {
     let (length, block_ids) = if status.is_dir {
         (0, Vec::new())
     } else {

@@ -11,25 +11,30 @@
 
 pub mod tree;
 
+mod consistency;
 mod create;
 mod info;
 mod load;
 mod modify;
+mod mounts;
+mod sync;
 
 pub use create::CreateFileOptions;
 pub use modify::SetAttributeOptions;
+pub use mounts::MountOptions;
+pub use sync::sync_interval;
 
 use std::sync::Arc;
 
-use alluxio_proto::AlluxioPath;
 use alluxio_proto::grpc::journal_entry::Entry;
 use alluxio_proto::grpc::{JournalSetAttribute, PersistenceState};
 use alluxio_proto::ids;
-use alluxio_ufs::{UfsManager, UnderFileSystem};
+use alluxio_ufs::UfsManager;
 use parking_lot::{Mutex, RwLock};
 
 use crate::MasterError;
 use crate::journal_writer::JournalWriter;
+use crate::mount_table::{MountInfo, ROOT_MOUNT_ID};
 use crate::persist::PersistQueue;
 use crate::workers::BlockMaster;
 use tree::Tree;
@@ -55,8 +60,12 @@ pub struct FileSystemMaster {
     journal: JournalWriter,
     pub(crate) blocks: Arc<BlockMaster>,
     ufs: UfsManager,
+    /// The mount at `/`, from `settings.root_ufs`.
+    root_mount: MountInfo,
     pub(crate) settings: FsSettings,
     pub(crate) persist: Mutex<PersistQueue>,
+    /// Metadata sync times and UFS fingerprints (in memory only).
+    pub(crate) sync: sync::SyncState,
 }
 
 /// Hands out the ids of inodes created by one operation.
@@ -88,13 +97,22 @@ impl FileSystemMaster {
         settings: FsSettings,
     ) -> Self {
         let persist = PersistQueue::from_tree(&tree.read());
+        let root_mount = MountInfo {
+            mount_id: ROOT_MOUNT_ID,
+            ufs_uri: settings.root_ufs.clone(),
+            read_only: false,
+            shared: false,
+            options: Default::default(),
+        };
         Self {
             tree,
             journal,
             blocks,
             ufs,
+            root_mount,
             settings,
             persist: Mutex::new(persist),
+            sync: sync::SyncState::default(),
         }
     }
 
@@ -124,16 +142,6 @@ impl FileSystemMaster {
         };
         durable.wait().await?;
         outcome
-    }
-
-    /// The root UFS.
-    pub(crate) fn ufs(&self) -> Result<Arc<dyn UnderFileSystem>, MasterError> {
-        Ok(self.ufs.get(&self.settings.root_ufs)?)
-    }
-
-    /// Where `path` lives in the root UFS.
-    pub fn ufs_path(&self, path: &AlluxioPath) -> String {
-        alluxio_ufs::join(&self.settings.root_ufs, path.as_str())
     }
 
     /// Stops journaling; waits for queued entries.
@@ -177,4 +185,8 @@ mod tests;
 #[cfg(test)]
 mod tests_blocks;
 #[cfg(test)]
+mod tests_mounts;
+#[cfg(test)]
 mod tests_persist;
+#[cfg(test)]
+mod tests_sync;

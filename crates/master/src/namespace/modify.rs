@@ -2,7 +2,9 @@
 
 use alluxio_proto::AlluxioPath;
 use alluxio_proto::grpc::journal_entry::Entry;
-use alluxio_proto::grpc::{JournalDelete, JournalRename, JournalSetAttribute, PersistenceState, TtlAction};
+use alluxio_proto::grpc::{
+    JournalDelete, JournalDeleteMountPoint, JournalRename, JournalSetAttribute, PersistenceState, TtlAction,
+};
 
 use super::tree::{Inode, InodeKind, Tree};
 use super::{FileSystemMaster, persist_ancestors};
@@ -25,8 +27,32 @@ fn is_non_empty_dir(inode: &Inode) -> bool {
     inode.children().next().is_some()
 }
 
+/// A mount point below a directory being deleted, with its persisted children (name, is a
+/// directory) as Alluxio knows them.
+struct MountedDir {
+    point: AlluxioPath,
+    persisted_children: Vec<(String, bool)>,
+}
+
+fn mounted_dir(tree: &Tree, point: &AlluxioPath) -> MountedDir {
+    let persisted_children = tree
+        .lookup(point)
+        .into_iter()
+        .flat_map(Inode::children)
+        .filter_map(|(name, id)| {
+            tree.get(*id)
+                .filter(|c| c.is_persisted())
+                .map(|c| (name.clone(), c.is_dir()))
+        })
+        .collect();
+    MountedDir {
+        point: point.clone(),
+        persisted_children,
+    }
+}
+
 /// Block ids of every file at or below `id`.
-fn subtree_blocks(tree: &Tree, id: u64) -> Vec<u64> {
+pub(super) fn subtree_blocks(tree: &Tree, id: u64) -> Vec<u64> {
     tree.subtree(id)
         .into_iter()
         .filter_map(|id| match &tree.get(id)?.kind {
@@ -46,7 +72,7 @@ impl FileSystemMaster {
         recursive: bool,
         alluxio_only: bool,
     ) -> Result<(), MasterError> {
-        let check = |tree: &Tree| -> Result<(u64, bool, bool), MasterError> {
+        let check = |tree: &Tree| -> Result<(u64, bool, bool, Vec<MountedDir>), MasterError> {
             if path.is_root() {
                 return Err(MasterError::InvalidArgument(
                     "Cannot delete the root directory /".into(),
@@ -56,32 +82,73 @@ impl FileSystemMaster {
             if is_non_empty_dir(inode) && !recursive {
                 return Err(MasterError::DirectoryNotEmpty(path.to_string()));
             }
-            Ok((inode.id, inode.is_dir(), inode.is_persisted()))
-        };
-        let (id, is_dir, persisted) = check(&self.tree.read())?;
-        if persisted && !alluxio_only {
-            let ufs = self.ufs()?;
-            let uri = self.ufs_path(path);
-            if is_dir {
-                ufs.delete_directory(&uri, recursive).await?;
-            } else {
-                ufs.delete_file(&uri).await?;
+            self.check_writable(tree, path)?;
+            let mut points = Vec::new();
+            for point in tree.mounts.points_under(path) {
+                self.check_writable(tree, point)?;
+                points.push(mounted_dir(tree, point));
             }
+            Ok((inode.id, inode.is_dir(), inode.is_persisted(), points))
+        };
+        let (id, is_dir, persisted, points) = check(&self.tree.read())?;
+        if persisted && !alluxio_only {
+            self.delete_in_ufs(path, is_dir, recursive, &points).await?;
         }
         let blocks = self
             .commit(|tree, _| {
-                let (now_id, _, _) = check(tree)?;
+                let (now_id, _, _, points) = check(tree)?;
                 if now_id != id {
                     return Err(MasterError::NotFound(path.to_string()));
                 }
-                let entry = Entry::Delete(JournalDelete {
+                // Mount points below go with their directory, as an unmount would.
+                let mut entries: Vec<Entry> = points
+                    .iter()
+                    .map(|mounted| {
+                        Entry::DeleteMountPoint(JournalDeleteMountPoint {
+                            alluxio_path: mounted.point.to_string(),
+                        })
+                    })
+                    .collect();
+                entries.push(Entry::Delete(JournalDelete {
                     id,
                     op_time_ms: now_ms(),
-                });
-                Ok((vec![entry], subtree_blocks(tree, id)))
+                }));
+                Ok((entries, subtree_blocks(tree, id)))
             })
             .await?;
         self.blocks.forget_blocks(&blocks);
+        Ok(())
+    }
+
+    /// Deletes `path` from its UFS. The directories mounted at `points` (at or below `path`) are
+    /// kept, as Alluxio does (they belong to whoever mounted them); only the persisted children
+    /// Alluxio knows in them are deleted.
+    async fn delete_in_ufs(
+        &self,
+        path: &AlluxioPath,
+        is_dir: bool,
+        recursive: bool,
+        points: &[MountedDir],
+    ) -> Result<(), MasterError> {
+        if !points.iter().any(|mounted| mounted.point == *path) {
+            let target = self.resolve_ufs(path)?;
+            if is_dir {
+                target.ufs.delete_directory(&target.uri, recursive).await?;
+            } else {
+                target.ufs.delete_file(&target.uri).await?;
+            }
+        }
+        for mounted in points {
+            let target = self.resolve_ufs(&mounted.point)?;
+            for (name, is_dir) in &mounted.persisted_children {
+                let uri = alluxio_ufs::join(&target.uri, name);
+                if *is_dir {
+                    target.ufs.delete_directory(&uri, true).await?;
+                } else {
+                    target.ufs.delete_file(&uri).await?;
+                }
+            }
+        }
         Ok(())
     }
 
@@ -109,15 +176,28 @@ impl FileSystemMaster {
             if !parent.is_dir() {
                 return Err(MasterError::NotADirectory(dst_parent.to_string()));
             }
+            self.check_writable(tree, src)?;
+            self.check_writable(tree, dst)?;
+            if self.mount_of(tree, src).0 != self.mount_of(tree, dst).0 {
+                return Err(MasterError::InvalidArgument(format!(
+                    "Renaming {src} to {dst} is a cross mount operation"
+                )));
+            }
+            if let Some(point) = tree.mounts.points_under(src).next() {
+                return Err(MasterError::InvalidArgument(format!(
+                    "Cannot rename {src}: it holds the mount point {point}; unmount it first"
+                )));
+            }
             Ok((inode.id, parent.id, inode.is_persisted()))
         };
         let (id, _, persisted) = check(&self.tree.read())?;
         if persisted {
-            let ufs = self.ufs()?;
+            let from = self.resolve_ufs(src)?;
+            let to = self.resolve_ufs(dst)?;
             if let Some(parent) = dst.parent() {
-                ufs.mkdirs(&self.ufs_path(&parent)).await?;
+                from.ufs.mkdirs(&self.resolve_ufs(&parent)?.uri).await?;
             }
-            ufs.rename(&self.ufs_path(src), &self.ufs_path(dst)).await?;
+            from.ufs.rename(&from.uri, &to.uri).await?;
         }
         self.commit(|tree, _| {
             let (now_id, parent, _) = check(tree)?;
@@ -215,6 +295,7 @@ impl FileSystemMaster {
         let id = self
             .commit(|tree, _| {
                 let inode = tree.resolve(path)?;
+                self.check_writable(tree, path)?;
                 match inode.kind {
                     InodeKind::Dir { .. } => {
                         return Err(MasterError::IsADirectory(path.to_string()));

@@ -404,7 +404,7 @@ async fn listing_loads_ufs_metadata_as_the_load_type_says() {
     assert_eq!(f.replayed(), *f.fs.tree.read());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn async_through_is_persisted_by_a_worker_holding_the_blocks() {
     let f = fixture(1_000);
     let worker = f.worker("w1");
@@ -437,10 +437,13 @@ async fn async_through_is_persisted_by_a_worker_holding_the_blocks() {
     assert_eq!(jobs.len(), 1);
     assert_eq!((jobs[0].file_id, jobs[0].length), (info.file_id, 40));
     assert!(jobs[0].ufs_path.ends_with("/async"));
-    let again =
+    let failed =
         f.fs.worker_heartbeat(beat(vec![], vec![info.file_id]))
             .await
             .unwrap();
+    assert!(failed.persist_files.is_empty(), "a failed job waits a moment");
+    tokio::time::advance(std::time::Duration::from_secs(2)).await;
+    let again = f.fs.worker_heartbeat(beat(vec![], vec![])).await.unwrap();
     assert_eq!(again.persist_files.len(), 1, "a failed job is handed out again");
     f.fs.worker_heartbeat(beat(vec![info.file_id], vec![]))
         .await

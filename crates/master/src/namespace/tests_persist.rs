@@ -12,7 +12,7 @@ use super::tests::{Fixture, file_options, fixture, p};
 
 impl Fixture {
     /// Writes an ASYNC_THROUGH file with one 40-byte block per worker in `holders`.
-    async fn write_async(&self, path: &str, holders: &[u64]) -> u64 {
+    pub(super) async fn write_async(&self, path: &str, holders: &[u64]) -> u64 {
         let path = p(path);
         self.fs
             .create_file(&path, file_options(WriteType::AsyncThrough))
@@ -36,11 +36,15 @@ impl Fixture {
         info.file_id
     }
 
-    async fn jobs(&self, worker: u64) -> Vec<PersistFile> {
+    pub(super) async fn jobs(&self, worker: u64) -> Vec<PersistFile> {
         self.beat(worker, Vec::new()).await.persist_files
     }
 
-    async fn beat(&self, worker: u64, persisted: Vec<u64>) -> alluxio_proto::grpc::BlockHeartbeatResponse {
+    pub(super) async fn beat(
+        &self,
+        worker: u64,
+        persisted: Vec<u64>,
+    ) -> alluxio_proto::grpc::BlockHeartbeatResponse {
         self.fs
             .worker_heartbeat(BlockHeartbeatRequest {
                 worker_id: worker,
@@ -129,4 +133,33 @@ async fn persist_results_count_when_the_worker_must_register_again() {
     let answer = f.beat(worker, vec![file]).await;
     assert_eq!(answer.command.unwrap().command_type(), CommandType::Register);
     assert_eq!(f.state("/r").await, PersistenceState::Persisted);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_persist_is_handed_out_again_after_a_doubling_pause() {
+    let f = fixture(1_000);
+    let worker = f.worker("w1");
+    let file = f.write_async("/retry", &[worker]).await;
+    let fail = async || {
+        f.fs.worker_heartbeat(BlockHeartbeatRequest {
+            worker_id: worker,
+            failed_persist_file_ids: vec![file],
+            ..Default::default()
+        })
+        .await
+        .expect("heartbeat")
+        .persist_files
+    };
+    assert_eq!(f.jobs(worker).await.len(), 1);
+    assert!(fail().await.is_empty(), "not handed out again at once");
+    tokio::time::advance(Duration::from_millis(900)).await;
+    assert!(f.jobs(worker).await.is_empty());
+    tokio::time::advance(Duration::from_millis(200)).await;
+    assert_eq!(f.jobs(worker).await.len(), 1, "handed out after one second");
+    assert!(fail().await.is_empty());
+    tokio::time::advance(Duration::from_millis(1_100)).await;
+    assert!(f.jobs(worker).await.is_empty(), "the second pause is two seconds");
+    tokio::time::advance(Duration::from_millis(1_000)).await;
+    assert_eq!(f.jobs(worker).await.len(), 1);
+    assert_eq!(f.state("/retry").await, PersistenceState::ToBePersisted);
 }

@@ -7,6 +7,7 @@ use alluxio_proto::grpc::{PersistenceState, TtlAction, WriteType};
 use alluxio_proto::ids;
 
 use crate::MasterError;
+use crate::mount_table::MountTable;
 
 /// Id of the root directory (container 0).
 pub fn root_id() -> u64 {
@@ -101,6 +102,8 @@ pub struct Tree {
     pub(crate) next_container: u64,
     /// Pinned files, kept apart because every worker heartbeat asks for them.
     pub(crate) pinned_files: BTreeSet<u64>,
+    /// The mounts below the root.
+    pub(crate) mounts: MountTable,
 }
 
 impl Tree {
@@ -128,6 +131,7 @@ impl Tree {
             inodes: HashMap::from([(root.id, root)]),
             next_container: 1,
             pinned_files: BTreeSet::new(),
+            mounts: MountTable::default(),
         }
     }
 

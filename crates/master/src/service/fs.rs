@@ -7,7 +7,10 @@ use alluxio_proto::grpc::*;
 use tonic::{Request, Response, Status};
 
 use super::parse;
-use crate::namespace::{CreateFileOptions, FileSystemMaster, SetAttributeOptions};
+use crate::mount_table::{MountInfo, ufs_space, ufs_type};
+use crate::namespace::{
+    CreateFileOptions, FileSystemMaster, MountOptions, SetAttributeOptions, sync_interval,
+};
 
 /// Serves client namespace calls.
 pub struct FsClientService(pub Arc<FileSystemMaster>);
@@ -73,6 +76,9 @@ impl FileSystemMasterClientService for FsClientService {
     ) -> Result<Response<GetStatusResponse>, Status> {
         let r = request.into_inner();
         let path = parse(&r.path)?;
+        self.0
+            .sync_status(&path, sync_interval(r.sync_interval_ms))
+            .await?;
         let file_info = self.0.get_status(&path, r.load_metadata_type()).await?;
         Ok(Response::new(GetStatusResponse {
             file_info: Some(file_info),
@@ -87,7 +93,12 @@ impl FileSystemMasterClientService for FsClientService {
         let path = parse(&r.path)?;
         let file_infos = self
             .0
-            .list_status(&path, r.recursive, r.load_metadata_type())
+            .list_status_synced(
+                &path,
+                r.recursive,
+                r.load_metadata_type(),
+                sync_interval(r.sync_interval_ms),
+            )
             .await?;
         Ok(Response::new(ListStatusResponse { file_infos }))
     }
@@ -136,5 +147,76 @@ impl FileSystemMasterClientService for FsClientService {
         let path = parse(&request.into_inner().path)?;
         self.0.schedule_persist(&path).await?;
         Ok(Response::new(ScheduleAsyncPersistenceResponse {}))
+    }
+
+    async fn check_consistency(
+        &self,
+        request: Request<CheckConsistencyRequest>,
+    ) -> Result<Response<CheckConsistencyResponse>, Status> {
+        let path = parse(&request.into_inner().path)?;
+        let inconsistent = self.0.check_consistency(&path).await?;
+        Ok(Response::new(CheckConsistencyResponse {
+            inconsistent_paths: inconsistent.iter().map(ToString::to_string).collect(),
+        }))
+    }
+
+    async fn mount(&self, request: Request<MountRequest>) -> Result<Response<MountResponse>, Status> {
+        let r = request.into_inner();
+        let path = parse(&r.path)?;
+        let options = MountOptions {
+            read_only: r.read_only,
+            shared: r.shared,
+            properties: r.properties.into_iter().collect(),
+        };
+        self.0.mount(&path, &r.ufs_uri, options).await?;
+        Ok(Response::new(MountResponse {}))
+    }
+
+    async fn unmount(&self, request: Request<UnmountRequest>) -> Result<Response<UnmountResponse>, Status> {
+        let path = parse(&request.into_inner().path)?;
+        self.0.unmount(&path).await?;
+        Ok(Response::new(UnmountResponse {}))
+    }
+
+    async fn get_mount_table(
+        &self,
+        _request: Request<GetMountTableRequest>,
+    ) -> Result<Response<GetMountTableResponse>, Status> {
+        let mount_points = self
+            .0
+            .mount_table()
+            .into_iter()
+            .map(|(point, info)| (point.to_string(), mount_point_info(info)))
+            .collect();
+        Ok(Response::new(GetMountTableResponse { mount_points }))
+    }
+
+    async fn get_ufs_info(
+        &self,
+        request: Request<GetUfsInfoRequest>,
+    ) -> Result<Response<GetUfsInfoResponse>, Status> {
+        let info = self.0.ufs_info(request.into_inner().mount_id)?;
+        Ok(Response::new(GetUfsInfoResponse {
+            ufs_info: Some(UfsInfo {
+                uri: info.ufs_uri,
+                properties: info.options.into_iter().collect(),
+                read_only: info.read_only,
+                shared: info.shared,
+            }),
+        }))
+    }
+}
+
+fn mount_point_info(info: MountInfo) -> MountPointInfo {
+    let (ufs_capacity_bytes, ufs_used_bytes) = ufs_space(&info.ufs_uri);
+    MountPointInfo {
+        ufs_type: ufs_type(&info.ufs_uri),
+        ufs_uri: info.ufs_uri,
+        ufs_capacity_bytes,
+        ufs_used_bytes,
+        read_only: info.read_only,
+        properties: info.options.into_iter().collect(),
+        shared: info.shared,
+        mount_id: info.mount_id,
     }
 }

@@ -1,0 +1,177 @@
+//! Mounts through the client against a LocalCluster: a second local directory and a loopback S3
+//! bucket whose credentials exist only in the mount's options.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use alluxio_client::{ClientError, FileSystem, ListStatusOptions, MountOptions, ReadType, WriteType};
+use alluxio_testkit::LocalCluster;
+use alluxio_testkit::s3::S3Server;
+use common::*;
+
+async fn names(fs: &FileSystem, dir: &str) -> Vec<String> {
+    let listed = fs
+        .list_status(&path(dir), ListStatusOptions::default())
+        .await
+        .unwrap();
+    listed.into_iter().map(|i| i.name).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mounted_directory_is_read_cached_written_and_survives_a_master_restart() {
+    init_logging();
+    let mut cluster = LocalCluster::builder().block_size(MIB).start().await.unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let data = pattern(2 * MIB as usize + 1234, 7);
+    std::fs::write(other.path().join("in.bin"), &data).unwrap();
+    let fs = FileSystem::connect(cluster.client_conf()).await.unwrap();
+    let uri = other.path().display().to_string();
+
+    fs.mount(&path("/mnt"), &uri, MountOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(names(&fs, "/mnt").await, ["in.bin"]);
+    assert_eq!(
+        read_file(&fs, "/mnt/in.bin", ReadType::Cache).await.unwrap(),
+        data
+    );
+    wait_until("the mounted file cached", Duration::from_secs(20), async || {
+        in_alluxio(&fs, "/mnt/in.bin").await == 100
+    })
+    .await;
+
+    let written = pattern(MIB as usize + 99, 8);
+    write_file(&fs, "/mnt/out/new.bin", &written, WriteType::CacheThrough).await;
+    assert_eq!(std::fs::read(other.path().join("out/new.bin")).unwrap(), written);
+    assert!(
+        !cluster.ufs_root().join("mnt").exists(),
+        "nothing lands in the root UFS"
+    );
+
+    cluster.restart_master().await.unwrap();
+    let table = fs.get_mount_table().await.unwrap();
+    assert_eq!(table.keys().collect::<Vec<_>>(), ["/", "/mnt"]);
+    assert_eq!(table["/mnt"].ufs_uri, uri);
+    wait_until("reads after the restart", Duration::from_secs(20), async || {
+        read_file(&fs, "/mnt/out/new.bin", ReadType::NoCache)
+            .await
+            .is_ok_and(|b| b == written)
+    })
+    .await;
+
+    fs.unmount(&path("/mnt")).await.unwrap();
+    assert!(!fs.exists(&path("/mnt")).await.unwrap());
+    assert_eq!(
+        std::fs::read(other.path().join("in.bin")).unwrap(),
+        data,
+        "UFS data stays"
+    );
+    assert_eq!(std::fs::read(other.path().join("out/new.bin")).unwrap(), written);
+    cluster.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_mount_refuses_writes_with_the_mount_point() {
+    init_logging();
+    let cluster = LocalCluster::builder().block_size(MIB).start().await.unwrap();
+    let other = tempfile::tempdir().unwrap();
+    std::fs::write(other.path().join("r.txt"), b"read me").unwrap();
+    let fs = FileSystem::connect(cluster.client_conf()).await.unwrap();
+    let options = MountOptions {
+        read_only: true,
+        ..Default::default()
+    };
+    fs.mount(&path("/ro"), &other.path().display().to_string(), options)
+        .await
+        .unwrap();
+    assert_eq!(
+        read_file(&fs, "/ro/r.txt", ReadType::NoCache).await.unwrap(),
+        b"read me"
+    );
+    let err = fs
+        .create_file(&path("/ro/w.txt"), Default::default())
+        .await
+        .err()
+        .expect("a write under a read-only mount fails");
+    assert!(
+        matches!(&err, ClientError::FailedPrecondition(m)
+            if m == "A write operation on /ro/w.txt is under a readonly mount point /ro"),
+        "{err}"
+    );
+    let err = fs.unmount(&path("/")).await.unwrap_err();
+    assert!(matches!(err, ClientError::InvalidArgument(_)), "{err}");
+    assert!(!other.path().join("w.txt").exists());
+    cluster.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_s3_bucket_mounted_with_option_credentials_is_read_and_written() {
+    init_logging();
+    let s3 = S3Server::start(&["bucket"]).await.unwrap();
+    let data = pattern(MIB as usize + 4321, 9);
+    assert!(s3.put_object("bucket", "dir/a.bin", data.clone()));
+    let cluster = LocalCluster::builder().block_size(MIB).start().await.unwrap();
+    let fs = FileSystem::connect(cluster.client_conf()).await.unwrap();
+    let options = |secret: &str| MountOptions {
+        properties: BTreeMap::from([
+            ("aws.accessKeyId".to_string(), s3.access_key.clone()),
+            ("aws.secretKey".to_string(), secret.to_string()),
+            ("alluxio.underfs.s3.endpoint".to_string(), s3.endpoint.clone()),
+            (
+                "alluxio.underfs.s3.disable.dns.buckets".to_string(),
+                "true".to_string(),
+            ),
+        ]),
+        ..Default::default()
+    };
+
+    let err = fs
+        .mount(&path("/s3"), "s3://bucket/dir", options("wrong"))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("s3://bucket/dir"), "{err}");
+    assert!(!fs.exists(&path("/s3")).await.unwrap());
+
+    fs.mount(&path("/s3"), "s3://bucket/dir", options(&s3.secret_key))
+        .await
+        .unwrap();
+    // The worker reads the object with the mount's credentials (this client has none).
+    assert_eq!(read_file(&fs, "/s3/a.bin", ReadType::Cache).await.unwrap(), data);
+    // The client writes CACHE_THROUGH, the worker persists ASYNC_THROUGH, both into the bucket.
+    let through = pattern(300_000, 10);
+    write_file(&fs, "/s3/through.bin", &through, WriteType::CacheThrough).await;
+    let later = pattern(200_000, 11);
+    write_file(&fs, "/s3/async.bin", &later, WriteType::AsyncThrough).await;
+    wait_until(
+        "the ASYNC_THROUGH file persisted",
+        Duration::from_secs(30),
+        async || fs.get_status(&path("/s3/async.bin")).await.unwrap().persisted,
+    )
+    .await;
+    let keys = s3.keys("bucket").unwrap();
+    for key in ["dir/a.bin", "dir/through.bin", "dir/async.bin"] {
+        assert!(keys.iter().any(|k| k == key), "{key} in {keys:?}");
+    }
+    fs.free(&path("/s3/through.bin"), Default::default())
+        .await
+        .unwrap();
+    wait_until("freed", Duration::from_secs(20), async || {
+        in_alluxio(&fs, "/s3/through.bin").await == 0
+    })
+    .await;
+    assert_eq!(
+        read_file(&fs, "/s3/through.bin", ReadType::NoCache)
+            .await
+            .unwrap(),
+        through
+    );
+
+    let table = fs.get_mount_table().await.unwrap();
+    assert_eq!(table["/s3"].ufs_type, "s3");
+    assert_eq!(table["/s3"].properties["aws.secretKey"], s3.secret_key);
+    fs.unmount(&path("/s3")).await.unwrap();
+    assert!(s3.keys("bucket").unwrap().iter().any(|k| k == "dir/async.bin"));
+    cluster.shutdown().await.unwrap();
+}

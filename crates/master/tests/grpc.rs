@@ -447,6 +447,54 @@ async fn a_restarted_master_keeps_its_namespace() {
     master.shutdown().await.unwrap();
 }
 
+/// A master relaunched on another host (nothing of the first one's disk) recovers the namespace
+/// from a journal in S3, checkpoint and log tail alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_master_elsewhere_recovers_from_a_journal_in_s3() {
+    let s3 = alluxio_testkit::s3::S3Server::start(&["journal"]).await.unwrap();
+    let journal_uri = "s3://journal/alluxio/journal";
+    // The root UFS is shared storage too; the local journal folder is set aside for the S3 one.
+    let shared = dirs();
+    let settings = || {
+        let mut conf = conf(&shared, &[(keys::MASTER_JOURNAL_CHECKPOINT_PERIOD_ENTRIES, "5")]);
+        conf.set(keys::MASTER_JOURNAL_FOLDER, journal_uri);
+        conf.set("alluxio.underfs.s3.endpoint", s3.endpoint.clone());
+        conf.set("alluxio.underfs.s3.disable.dns.buckets", "true");
+        conf.set("aws.accessKeyId", s3.access_key.clone());
+        conf.set("aws.secretKey", s3.secret_key.clone());
+        conf
+    };
+
+    let first = start(settings()).await.unwrap();
+    let mut c = clients(&first).await;
+    let worker = c.register("host-a").await;
+    let mut written = Vec::new();
+    for i in 0..8 {
+        written.push(c.write(&format!("/data/part-{i}"), 150, worker).await);
+    }
+    first.shutdown().await.unwrap();
+    assert_eq!(std::fs::read_dir(shared.journal.path()).unwrap().count(), 0);
+    let keys = s3.keys("journal").unwrap();
+    assert!(
+        keys.iter().any(|k| k.starts_with("alluxio/journal/checkpoints/"))
+            && keys.iter().any(|k| k.starts_with("alluxio/journal/logs/")),
+        "a checkpoint and a log tail in the bucket: {keys:?}"
+    );
+
+    let second = start(settings()).await.unwrap();
+    let mut c = clients(&second).await;
+    for before in &written {
+        let after = c.status(&before.path).await.unwrap();
+        assert_eq!(
+            (after.file_id, after.length, &after.block_ids),
+            (before.file_id, 150, &before.block_ids)
+        );
+    }
+    let listed = c.list("/data", LoadMetadataType::Never).await;
+    assert_eq!(listed.len(), 8, "{listed:?}");
+    second.shutdown().await.unwrap();
+}
+
 #[tokio::test]
 async fn a_corrupt_journal_stops_the_start() {
     let dirs = dirs();

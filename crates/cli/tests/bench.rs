@@ -101,6 +101,12 @@ fn bench_rejects_a_bad_size_a_bad_group_and_a_target_without_a_master() {
     assert!(!output.status.success());
     assert!(stderr(&output).contains("everything"), "{}", stderr(&output));
     let output = alluxio_command(home.path())
+        .args(["bench", "--rounds", "0"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("--rounds"), "{}", stderr(&output));
+    let output = alluxio_command(home.path())
         .args(["bench", "--target", "alluxio:///no-master"])
         .output()
         .unwrap();

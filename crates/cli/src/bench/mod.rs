@@ -41,6 +41,9 @@ pub struct BenchArgs {
     /// Entries of the directory listed by the listStatus case.
     #[arg(long = "list-entries", default_value_t = 10_000)]
     list_entries: usize,
+    /// Times every sequential case and its limit is measured; the median is printed.
+    #[arg(long, default_value_t = 3, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100))]
+    rounds: usize,
     /// Run only these groups of cases (repeatable or comma-separated); all by default.
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<CaseGroup>,

@@ -70,6 +70,39 @@ impl Line {
         }
     }
 
+    /// The median of the same case measured in several rounds, its limit the median of the
+    /// limits measured in those rounds; the first error if any round failed.
+    pub fn median(rounds: &[Line]) -> Line {
+        let Some(first) = rounds.first() else {
+            return Line::error("(no case)", "no round was run");
+        };
+        let mut values = Vec::with_capacity(rounds.len());
+        let mut limits = Vec::with_capacity(rounds.len());
+        for line in rounds {
+            match &line.outcome {
+                Outcome::Error(_) => return line.clone(),
+                Outcome::Figure { value, limit, .. } => {
+                    values.push(*value);
+                    limits.extend(limit.map(|l| l.value));
+                }
+            }
+        }
+        let Outcome::Figure { unit, limit, .. } = first.outcome else {
+            unreachable!("errors returned above")
+        };
+        Line {
+            case: first.case.clone(),
+            outcome: Outcome::Figure {
+                value: median(&mut values),
+                unit,
+                limit: limit.map(|l| Limit {
+                    name: l.name,
+                    value: median(&mut limits),
+                }),
+            },
+        }
+    }
+
     /// The line as people read it: `case  value unit  limit unit (name)  ratio`.
     pub fn human(&self) -> String {
         match &self.outcome {
@@ -119,6 +152,17 @@ impl Line {
 }
 
 /// `value / limit`, 0 when the limit is not positive (a limit too fast to time).
+/// The middle value (the mean of the two middle ones for an even count).
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    }
+}
+
 fn ratio(value: f64, limit: f64) -> f64 {
     if limit > 0.0 { value / limit } else { 0.0 }
 }
@@ -208,6 +252,29 @@ mod tests {
         // Values end in the same column whatever the case name.
         assert_eq!(a.find("1500.0").map(|i| i + 6), b.find("61234.6").map(|i| i + 7));
         assert!(Line::error("x", "why").human().contains("ERROR why"));
+    }
+
+    #[test]
+    fn median_of_rounds_takes_each_middle_figure_and_keeps_errors() {
+        let round = |value, limit| {
+            Line::against(
+                "read.x",
+                value,
+                "MiB/s",
+                Limit {
+                    name: "tmpfs_read",
+                    value: limit,
+                },
+            )
+        };
+        let three = [round(3.0, 30.0), round(1.0, 10.0), round(2.0, 50.0)];
+        assert_eq!(Line::median(&three), round(2.0, 30.0));
+        assert_eq!(
+            Line::median(&[round(1.0, 10.0), round(4.0, 20.0)]),
+            round(2.5, 15.0)
+        );
+        let failed = Line::error("read.x", "wrong path");
+        assert_eq!(Line::median(&[round(1.0, 1.0), failed.clone()]), failed);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Sequential data-path cases: MUST_CACHE writes (short-circuit vs tmpfs write, over the data
 //! port vs loopback TCP), short-circuit read vs tmpfs read, data-port read vs loopback TCP, cold
-//! UFS read through the worker vs reading the UFS file.
+//! UFS read through the worker vs reading the UFS file. Each case and each limit is measured
+//! once per round, alternating, and the median of the rounds is printed: a virtual machine's
+//! memory and loopback speed vary from one second to the next.
 
 use std::time::{Duration, Instant};
 
@@ -17,8 +19,22 @@ use super::report::{Limit, Line, Reporter};
 
 const UNIT: &str = "MiB/s";
 
-/// Runs the five cases, printing each line as soon as it is measured.
+/// Runs the five cases `--rounds` times and prints the median of each.
 pub async fn run(setup: &Setup, out: &mut Reporter) -> anyhow::Result<()> {
+    let mut rounds = Vec::with_capacity(setup.args.rounds);
+    for _ in 0..setup.args.rounds {
+        rounds.push(round(setup).await?);
+    }
+    for case in 0..rounds[0].len() {
+        let measured: Vec<Line> = rounds.iter().map(|lines| lines[case].clone()).collect();
+        out.emit(&Line::median(&measured));
+    }
+    Ok(())
+}
+
+/// One measurement of every limit and every case, in a fixed order.
+async fn round(setup: &Setup) -> anyhow::Result<Vec<Line>> {
+    let mut out = Vec::new();
     let fs = FileSystem::connect(setup.conf.clone())
         .await
         .context("cannot connect to the Alluxio master")?;
@@ -42,7 +58,7 @@ pub async fn run(setup: &Setup, out: &mut Reporter) -> anyhow::Result<()> {
         name: "loopback_tcp",
         value: loopback,
     };
-    out.emit(&write_line(
+    out.push(write_line(
         "write.data_port",
         &path,
         size,
@@ -58,7 +74,7 @@ pub async fn run(setup: &Setup, out: &mut Reporter) -> anyhow::Result<()> {
         name: "tmpfs_write",
         value: tmpfs_write,
     };
-    out.emit(&write_line(
+    out.push(write_line(
         "write.must_cache",
         &path,
         size,
@@ -74,21 +90,22 @@ pub async fn run(setup: &Setup, out: &mut Reporter) -> anyhow::Result<()> {
         s.short_circuit_bytes
     })
     .await;
-    out.emit(&line);
+    out.push(line);
     let line = read_case(&remote, &path, setup, "read.data_port", loopback_limit, |s| {
         s.remote_bytes
     })
     .await;
-    out.emit(&line);
+    out.push(line);
     fs.delete(&path, DeleteOptions::default())
         .await
         .with_context(|| format!("cannot delete {path}"))?;
 
-    cold_read(&fs, setup, out).await
+    cold_read(&fs, setup, &mut out).await?;
+    Ok(out)
 }
 
 /// A file only the UFS has, read through a worker without caching, vs reading it directly.
-async fn cold_read(fs: &FileSystem, setup: &Setup, out: &mut Reporter) -> anyhow::Result<()> {
+async fn cold_read(fs: &FileSystem, setup: &Setup, out: &mut Vec<Line>) -> anyhow::Result<()> {
     const CASE: &str = "read.ufs_cold";
     let (size, buffer) = (setup.size, setup.buffer);
     let Some(ufs_root) = &setup.ufs_root else {
@@ -102,7 +119,7 @@ async fn cold_read(fs: &FileSystem, setup: &Setup, out: &mut Reporter) -> anyhow
             Ok((stats, _)) => Line::error(CASE, wrong_path(&path, size, "from the UFS", stats)),
             Err(e) => Line::error(CASE, format!("{e:#}")),
         };
-        out.emit(&line);
+        out.push(line);
         return fs
             .delete(&path, DeleteOptions::default())
             .await
@@ -120,7 +137,7 @@ async fn cold_read(fs: &FileSystem, setup: &Setup, out: &mut Reporter) -> anyhow
     };
     let dir = AlluxioPath::new(&format!("/{dir_name}"))?;
     let path = AlluxioPath::new(&format!("/{dir_name}/file"))?;
-    out.emit(&read_case(fs, &path, setup, CASE, limit, |s| s.ufs_bytes).await);
+    out.push(read_case(fs, &path, setup, CASE, limit, |s| s.ufs_bytes).await);
     let recursive = DeleteOptions {
         recursive: true,
         ..Default::default()

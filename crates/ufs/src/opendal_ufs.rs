@@ -14,6 +14,11 @@ use crate::uri::UfsUri;
 use crate::writer::{self, OpendalWriter};
 use crate::{UfsError, UfsStatus, UfsWriter, UnderFileSystem};
 
+/// Size of each part of an object store's multipart upload (S3 allows 5 MiB to 5 GiB).
+const UPLOAD_PART_BYTES: usize = 16 << 20;
+/// Parts of one upload in flight at once.
+const UPLOAD_PARTS_IN_FLIGHT: usize = 4;
+
 /// What kind of storage an operator reaches.
 #[derive(Debug, Clone)]
 pub(crate) struct Kind {
@@ -277,11 +282,13 @@ impl UnderFileSystem for OpendalUfs {
         } else {
             Some(writer::temporary_path(&path))
         };
-        let writer = self
-            .op
-            .writer(temp.as_deref().unwrap_or(&path))
-            .await
-            .map_err(|err| self.fail("create", uri, err))?;
+        let mut writer = self.op.writer_with(temp.as_deref().unwrap_or(&path));
+        if self.kind.object_store {
+            // Parts of a multipart upload go up side by side: one at a time, a single upload
+            // waits a round trip per part and moves a fraction of what the link carries.
+            writer = writer.chunk(UPLOAD_PART_BYTES).concurrent(UPLOAD_PARTS_IN_FLIGHT);
+        }
+        let writer = writer.await.map_err(|err| self.fail("create", uri, err))?;
         Ok(Box::new(OpendalWriter {
             op: self.op.clone(),
             writer: Some(writer),

@@ -119,28 +119,31 @@ async fn abandoned_multipart_uploads_are_aborted() {
         )
         .unwrap();
     let big = Bytes::from(vec![1u8; 6 * 1024 * 1024]);
+    // Parts are 16 MiB and go up in background tasks: 36 MiB has started a multipart upload.
 
-    // OpenDAL keeps the first 5 MiB part back and starts the upload with the second.
     let mut writer = ufs.create("s3://bucket/aborted").await.unwrap();
-    writer.write(big.clone()).await.unwrap();
-    writer.write(big.clone()).await.unwrap();
-    assert_eq!(server.uploads_in_progress(), 1, "12 MiB goes up in parts");
+    for _ in 0..6 {
+        writer.write(big.clone()).await.unwrap();
+    }
+    assert!(
+        eventually(|| server.uploads_in_progress() == 1).await,
+        "36 MiB goes up in parts"
+    );
     writer.abort().await.unwrap();
     assert_eq!(server.uploads_in_progress(), 0);
 
     let mut writer = ufs.create("s3://bucket/dropped").await.unwrap();
-    writer.write(big.clone()).await.unwrap();
-    writer.write(big).await.unwrap();
-    assert_eq!(server.uploads_in_progress(), 1);
-    drop(writer);
-    // Aborted in the background: poll, bounded.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while server.uploads_in_progress() > 0 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(10)).await;
+    for _ in 0..6 {
+        writer.write(big.clone()).await.unwrap();
     }
-    assert_eq!(
-        server.uploads_in_progress(),
-        0,
+    assert!(
+        eventually(|| server.uploads_in_progress() == 1).await,
+        "36 MiB goes up in parts"
+    );
+    drop(writer);
+    // Aborted in the background.
+    assert!(
+        eventually(|| server.uploads_in_progress() == 0).await,
         "the dropped writer's upload was aborted"
     );
     assert_eq!(
@@ -291,4 +294,16 @@ async fn configuration_mistakes_are_reported_at_open() {
         .unwrap();
     assert!(matches!(err, UfsError::Configuration { .. }), "{err:?}");
     assert!(err.to_string().contains("aws.secretKey"), "{err}");
+}
+
+/// Whether `check` holds within 10 seconds, polled every 10 ms.
+async fn eventually(mut check: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !check() {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    true
 }

@@ -1,6 +1,10 @@
-//! ReadBlock: streams a range of a cached block. Memory-tier blocks go with `sendfile`, from tmpfs
-//! to the socket without passing through user space; blocks on disk tiers are read on the
-//! blocking pool, so a slow disk never stalls a runtime thread.
+//! ReadBlock: streams a range of a cached block. Memory-tier blocks go to another host with
+//! `sendfile`, from tmpfs to the socket without passing through user space; to a client on this
+//! host (loopback) they are written from a mapping of the block file, because on loopback the
+//! receiver copies anyway and a bulk copy into the socket beats `sendfile`'s page-by-page
+//! hand-over (a cached 1 GiB block read in 0.39-0.55 s instead of 0.54-0.70 s; see
+//! docs/performance.md). Blocks on disk tiers are read on the blocking pool, so a slow disk
+//! never stalls a runtime thread.
 
 use std::os::fd::AsFd;
 
@@ -77,7 +81,11 @@ pub(super) async fn send_range(
     })?;
     data::write_response(&mut conn.stream, &Response::ok(length)).await?;
     let sent = if lock.in_memory() {
-        sendfile_all(conn.stream.get_ref(), &file, offset, length).await
+        if conn.peer.ip().is_loopback() {
+            send_mapped(conn.stream.get_ref(), &file, offset, length).await
+        } else {
+            sendfile_all(conn.stream.get_ref(), &file, offset, length).await
+        }
     } else {
         // A non-blocking sendfile from a disk still waits for the disk, on a runtime thread;
         // tokio::fs does those reads on the blocking pool instead.
@@ -102,6 +110,38 @@ async fn copy_from_disk(
             std::io::ErrorKind::UnexpectedEof,
             format!("block file ended {} bytes early", length - copied),
         ));
+    }
+    Ok(())
+}
+
+/// Sends `length` bytes of a memory-tier `file` from `offset` by writing from a mapping of it.
+async fn send_mapped(
+    stream: &TcpStream,
+    file: &std::fs::File,
+    offset: u64,
+    length: u64,
+) -> std::io::Result<()> {
+    if length == 0 {
+        return Ok(());
+    }
+    // SAFETY: the caller holds the block's lock, and a committed block file is never written,
+    // truncated or removed while locked, so the mapping stays valid and unchanged while read.
+    let map = unsafe {
+        memmap2::MmapOptions::new()
+            .offset(offset)
+            .len(length as usize)
+            .populate()
+            .map(file)?
+    };
+    let mut sent = 0;
+    while sent < map.len() {
+        stream.writable().await?;
+        match stream.try_write(&map[sent..]) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => sent += n,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e),
+        }
     }
     Ok(())
 }
@@ -140,6 +180,45 @@ async fn sendfile_all(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Sends bytes 1000..(1000 + 3 MiB) of a 4 MiB file with `send` and checks what arrives.
+    async fn check_sender(send: Sender) {
+        use std::io::Write;
+        use tokio::io::AsyncReadExt;
+        let content: Vec<u8> = (0..4u32 << 20).map(|i| (i % 253) as u8).collect();
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&content).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let reader = tokio::spawn(async move {
+            let mut socket = TcpStream::connect(addr).await.unwrap();
+            let mut received = Vec::new();
+            socket.read_to_end(&mut received).await.unwrap();
+            received
+        });
+        let (socket, _) = listener.accept().await.unwrap();
+        send(socket, file).await.unwrap();
+        let received = reader.await.unwrap();
+        assert!(
+            received == content[1000..1000 + (3 << 20)],
+            "the range arrives unchanged"
+        );
+    }
+
+    /// One of the memory-tier senders, given the accepted socket and the block file.
+    type Sender = fn(TcpStream, std::fs::File) -> futures::future::BoxFuture<'static, std::io::Result<()>>;
+
+    #[tokio::test]
+    async fn mapped_and_sendfile_sends_carry_the_exact_range() {
+        check_sender(|socket, file| {
+            Box::pin(async move { send_mapped(&socket, &file, 1000, 3 << 20).await })
+        })
+        .await;
+        check_sender(|socket, file| {
+            Box::pin(async move { sendfile_all(&socket, &file, 1000, 3 << 20).await })
+        })
+        .await;
+    }
 
     #[test]
     fn ranges_are_checked_against_the_block_length() {

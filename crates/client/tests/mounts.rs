@@ -175,3 +175,65 @@ async fn an_s3_bucket_mounted_with_option_credentials_is_read_and_written() {
     assert!(s3.keys("bucket").unwrap().iter().any(|k| k == "dir/async.bin"));
     cluster.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_changes_made_behind_alluxio_are_seen_on_sync_and_through_writes_skip_the_cache() {
+    init_logging();
+    let s3 = S3Server::start(&["bucket"]).await.unwrap();
+    let old = pattern(400_000, 3);
+    assert!(s3.put_object("bucket", "dir/a.bin", old.clone()));
+    let cluster = LocalCluster::builder().block_size(MIB).start().await.unwrap();
+    let plain = FileSystem::connect(cluster.client_conf()).await.unwrap();
+    let mut conf = cluster.client_conf();
+    conf.set(alluxio_conf::keys::USER_FILE_METADATA_SYNC_INTERVAL, "0");
+    let syncing = FileSystem::connect(conf).await.unwrap();
+    let options = MountOptions {
+        properties: BTreeMap::from([
+            ("aws.accessKeyId".to_string(), s3.access_key.clone()),
+            ("aws.secretKey".to_string(), s3.secret_key.clone()),
+            ("alluxio.underfs.s3.endpoint".to_string(), s3.endpoint.clone()),
+            (
+                "alluxio.underfs.s3.disable.dns.buckets".to_string(),
+                "true".to_string(),
+            ),
+        ]),
+        ..Default::default()
+    };
+    plain
+        .mount(&path("/s3"), "s3://bucket/dir", options)
+        .await
+        .unwrap();
+    assert_eq!(
+        read_file(&plain, "/s3/a.bin", ReadType::Cache).await.unwrap(),
+        old
+    );
+
+    // THROUGH: in the bucket, not in any worker.
+    let through = pattern(250_000, 4);
+    write_file(&plain, "/s3/t.bin", &through, WriteType::Through).await;
+    assert!(s3.keys("bucket").unwrap().iter().any(|k| k == "dir/t.bin"));
+    assert_eq!(in_alluxio(&plain, "/s3/t.bin").await, 0);
+    // Listed once (load type Once): from now on only a sync looks at the bucket again.
+    assert_eq!(names(&plain, "/s3").await, ["a.bin", "t.bin"]);
+
+    // Another tool rewrites a.bin and adds b.bin.
+    let new = pattern(123_456, 5);
+    assert!(s3.put_object("bucket", "dir/a.bin", new.clone()));
+    assert!(s3.put_object("bucket", "dir/b.bin", b"bee".to_vec()));
+    assert_eq!(names(&plain, "/s3").await, ["a.bin", "t.bin"], "-1 never syncs");
+    assert_eq!(
+        plain.check_consistency(&path("/s3")).await.unwrap(),
+        [path("/s3/a.bin")]
+    );
+    assert_eq!(names(&syncing, "/s3").await, ["a.bin", "b.bin", "t.bin"]);
+    assert_eq!(
+        syncing.get_status(&path("/s3/a.bin")).await.unwrap().length,
+        123_456
+    );
+    assert_eq!(
+        read_file(&syncing, "/s3/a.bin", ReadType::Cache).await.unwrap(),
+        new
+    );
+    assert!(plain.check_consistency(&path("/s3")).await.unwrap().is_empty());
+    cluster.shutdown().await.unwrap();
+}

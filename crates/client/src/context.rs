@@ -2,14 +2,12 @@
 //! the master client, worker selection, the data-connection pool and the UFS manager with the
 //! mounts' options.
 
-use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use alluxio_conf::{Configuration, keys};
 use alluxio_proto::data::MAX_CHUNK_LEN;
 use alluxio_proto::grpc::{LoadMetadataType, ReadType, WriteType};
-use alluxio_ufs::{UfsManager, UnderFileSystem};
-use parking_lot::Mutex;
+use alluxio_ufs::{MountUfsCache, UfsManager, UnderFileSystem};
 
 use crate::ClientError;
 use crate::master_client::MasterClient;
@@ -71,9 +69,6 @@ fn parse_sync_interval(value: &str) -> Result<Option<i64>, String> {
     Ok(Some(i64::try_from(interval.as_millis()).unwrap_or(i64::MAX)))
 }
 
-/// Mount id of the root mount (0: a sender that names no mount); see `FileInfo.mount_id`.
-const ROOT_MOUNT_ID: u64 = 1;
-
 /// Shared state of a [`crate::FileSystem`] and its streams.
 pub(crate) struct Context {
     pub(crate) conf: Configuration,
@@ -81,9 +76,7 @@ pub(crate) struct Context {
     pub(crate) master: MasterClient,
     pub(crate) workers: WorkerSelector,
     pub(crate) pool: DataPool,
-    ufs: UfsManager,
-    /// Options of each mount by mount id, as the master gave them (ids are never reused).
-    mount_options: Mutex<HashMap<u64, Arc<BTreeMap<String, String>>>>,
+    ufs: MountUfsCache,
 }
 
 impl Context {
@@ -97,8 +90,7 @@ impl Context {
             workers: WorkerSelector::new(master.clone(), user_hostname),
             master,
             pool: DataPool::default(),
-            ufs: UfsManager::new(&conf),
-            mount_options: Mutex::new(HashMap::new()),
+            ufs: MountUfsCache::new(UfsManager::new(&conf)),
             conf,
         })
     }
@@ -110,21 +102,17 @@ impl Context {
         mount_id: u64,
         uri: &str,
     ) -> Result<Arc<dyn UnderFileSystem>, ClientError> {
-        if mount_id <= ROOT_MOUNT_ID {
-            // The root mount takes its properties from the configuration, as this process does.
-            return Ok(self.ufs.get(uri)?);
-        }
-        let cached = self.mount_options.lock().get(&mount_id).cloned();
-        let options = match cached {
-            Some(options) => options,
-            None => {
-                let info = self.master.get_ufs_info(mount_id).await?;
-                let options = Arc::new(info.properties.into_iter().collect());
-                self.mount_options.lock().insert(mount_id, Arc::clone(&options));
-                options
-            }
-        };
-        Ok(self.ufs.get_with_options(uri, &options)?)
+        self.ufs
+            .get(mount_id, uri, || async {
+                Ok(self
+                    .master
+                    .get_ufs_info(mount_id)
+                    .await?
+                    .properties
+                    .into_iter()
+                    .collect())
+            })
+            .await
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod backends;
 mod error;
+mod mounts;
 mod objects;
 mod opendal_ufs;
 mod uri;
@@ -19,6 +20,7 @@ use parking_lot::Mutex;
 
 pub use backends::SUPPORTED;
 pub use error::UfsError;
+pub use mounts::{MountUfsCache, ROOT_MOUNT_ID};
 pub use uri::UfsUri;
 
 /// Metadata of a UFS file or directory.

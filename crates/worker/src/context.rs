@@ -1,21 +1,16 @@
 //! State shared by the worker's servers and background loops.
 
-use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use alluxio_proto::grpc::{CommitBlockRequest, WorkerNetAddress};
-use alluxio_ufs::{UfsManager, UnderFileSystem};
-use parking_lot::Mutex;
+use alluxio_ufs::{MountUfsCache, UfsManager, UnderFileSystem};
 
 use crate::WorkerError;
 use crate::master_client::MasterClient;
 use crate::persist::PersistTracker;
 use crate::store::{BlockMeta, BlockStore};
-
-/// Mount id of the root mount (0: a sender that names no mount); see `FileInfo.mount_id`.
-const ROOT_MOUNT_ID: u64 = 1;
 
 /// Everything a request handler or loop of one worker needs; no globals, so several workers can
 /// live in one process.
@@ -23,9 +18,7 @@ pub(crate) struct WorkerContext {
     /// The tiered block store.
     pub store: BlockStore,
     /// Under file systems, for UFS reads and persistence.
-    ufs: UfsManager,
-    /// Options of each mount by mount id, as the master gave them (ids are never reused).
-    mount_options: Mutex<HashMap<u64, Arc<BTreeMap<String, String>>>>,
+    ufs: MountUfsCache,
     /// The master.
     pub master: MasterClient,
     /// The address advertised to the master.
@@ -52,8 +45,7 @@ impl WorkerContext {
             .map_or(0, |d| d.as_millis() as i64);
         Self {
             store,
-            ufs,
-            mount_options: Mutex::new(HashMap::new()),
+            ufs: MountUfsCache::new(ufs),
             master,
             address,
             start_time_ms,
@@ -79,21 +71,17 @@ impl WorkerContext {
         mount_id: u64,
         uri: &str,
     ) -> Result<Arc<dyn UnderFileSystem>, WorkerError> {
-        if mount_id <= ROOT_MOUNT_ID {
-            // The root mount takes its properties from the configuration, as this process does.
-            return Ok(self.ufs.get(uri)?);
-        }
-        let cached = self.mount_options.lock().get(&mount_id).cloned();
-        let options = match cached {
-            Some(options) => options,
-            None => {
-                let info = self.master.ufs_info(mount_id).await?;
-                let options = Arc::new(info.properties.into_iter().collect());
-                self.mount_options.lock().insert(mount_id, Arc::clone(&options));
-                options
-            }
-        };
-        Ok(self.ufs.get_with_options(uri, &options)?)
+        self.ufs
+            .get(mount_id, uri, || async {
+                Ok(self
+                    .master
+                    .ufs_info(mount_id)
+                    .await?
+                    .properties
+                    .into_iter()
+                    .collect())
+            })
+            .await
     }
 
     /// Used bytes of the tier called `alias`.

@@ -3,26 +3,17 @@
 
 use std::sync::Arc;
 
-use opendal::Operator;
 use opendal::services::AzblobConfig;
 
-use super::{Settings, build_failed, retry_layer};
-use crate::opendal_ufs::{Kind, OpendalUfs};
+use super::{Settings, network_ufs};
+use crate::opendal_ufs::Kind;
 use crate::uri::UfsUri;
 use crate::{UfsError, UnderFileSystem};
 
 /// An Azure container as an under file system: object-store directory semantics, retries.
 pub(super) fn create(uri: &UfsUri, settings: &Settings) -> Result<Arc<dyn UnderFileSystem>, UfsError> {
     let (config, credentials) = config(uri, settings)?;
-    let op = Operator::from_config(config)
-        .map_err(|err| build_failed(settings.uri, err))?
-        .layer(retry_layer())
-        .finish();
-    Ok(Arc::new(OpendalUfs::new(
-        op,
-        uri.root(),
-        Kind::object_store(credentials),
-    )))
+    network_ufs(config, uri, settings, Kind::object_store(credentials))
 }
 
 /// The OpenDAL configuration for `uri`, and where its credentials come from: the account key

@@ -3,11 +3,10 @@
 
 use std::sync::Arc;
 
-use opendal::Operator;
 use opendal::services::HdfsNativeConfig;
 
-use super::{Settings, build_failed, retry_layer};
-use crate::opendal_ufs::{Kind, OpendalUfs};
+use super::{Settings, network_ufs};
+use crate::opendal_ufs::Kind;
 use crate::uri::UfsUri;
 use crate::{UfsError, UnderFileSystem};
 
@@ -17,15 +16,12 @@ const CREDENTIALS: &str =
 
 /// An HDFS cluster as an under file system: real directories and renames, retries.
 pub(super) fn create(uri: &UfsUri, settings: &Settings) -> Result<Arc<dyn UnderFileSystem>, UfsError> {
-    let op = Operator::from_config(config(uri, settings)?)
-        .map_err(|err| build_failed(settings.uri, err))?
-        .layer(retry_layer())
-        .finish();
-    Ok(Arc::new(OpendalUfs::new(
-        op,
-        uri.root(),
+    network_ufs(
+        config(uri, settings)?,
+        uri,
+        settings,
         Kind::remote_file_system(CREDENTIALS),
-    )))
+    )
 }
 
 /// The OpenDAL configuration for `uri`: the name node is the URI's authority.

@@ -13,6 +13,7 @@ use std::time::Duration;
 use alluxio_conf::Configuration;
 use opendal::layers::RetryLayer;
 
+use crate::opendal_ufs::{Kind, OpendalUfs};
 use crate::uri::UfsUri;
 use crate::{UfsError, UnderFileSystem};
 
@@ -91,6 +92,21 @@ fn retry_layer() -> RetryLayer {
         .with_min_delay(Duration::from_millis(200))
         .with_max_delay(Duration::from_secs(5))
         .with_jitter()
+}
+
+/// An under file system reached over the network: `config`'s service with retries, rooted at
+/// `uri`'s path.
+fn network_ufs(
+    config: impl opendal::Configurator,
+    uri: &UfsUri,
+    settings: &Settings,
+    kind: Kind,
+) -> Result<Arc<dyn UnderFileSystem>, UfsError> {
+    let op = opendal::Operator::from_config(config)
+        .map_err(|err| build_failed(settings.uri, err))?
+        .layer(retry_layer())
+        .finish();
+    Ok(Arc::new(OpendalUfs::new(op, uri.root(), kind)))
 }
 
 /// Turns an OpenDAL error at build time (no network involved) into a configuration error.

@@ -4,11 +4,10 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use opendal::Operator;
 use opendal::services::S3Config;
 
-use super::{Settings, build_failed, retry_layer};
-use crate::opendal_ufs::{Kind, OpendalUfs};
+use super::{Settings, network_ufs};
+use crate::opendal_ufs::Kind;
 use crate::uri::UfsUri;
 use crate::{UfsError, UnderFileSystem};
 
@@ -31,15 +30,7 @@ pub(super) fn create(uri: &UfsUri, settings: &Settings) -> Result<Arc<dyn UnderF
         .iter()
         .any(|var| std::env::var_os(var).is_some_and(|v| !v.is_empty()));
     let (config, credentials) = config(uri, settings, env_region)?;
-    let op = Operator::from_config(config)
-        .map_err(|err| build_failed(settings.uri, err))?
-        .layer(retry_layer())
-        .finish();
-    Ok(Arc::new(OpendalUfs::new(
-        op,
-        uri.root(),
-        Kind::object_store(credentials),
-    )))
+    network_ufs(config, uri, settings, Kind::object_store(credentials))
 }
 
 /// The OpenDAL configuration for `uri`, and where its credentials come from (for access-denied

@@ -225,13 +225,5 @@ async fn a_crashed_master_lock_is_taken_over_and_format_empties_the_folder() {
 }
 
 async fn read(ufs: &dyn alluxio_ufs::UnderFileSystem, uri: &str) -> Vec<u8> {
-    use futures::TryStreamExt;
-    let chunks: Vec<bytes::Bytes> = ufs
-        .read(uri, 0, u64::MAX)
-        .await
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
-    chunks.concat()
+    ufs.read_all(uri).await.unwrap()
 }

@@ -86,6 +86,12 @@ pub trait UnderFileSystem: Send + Sync {
         offset: u64,
         length: u64,
     ) -> Result<BoxStream<'static, Result<Bytes, UfsError>>, UfsError>;
+    /// The whole file, in memory: for small files only (journal objects, checks).
+    async fn read_all(&self, uri: &str) -> Result<Vec<u8>, UfsError> {
+        use futures::TryStreamExt;
+        let chunks: Vec<Bytes> = self.read(uri, 0, u64::MAX).await?.try_collect().await?;
+        Ok(chunks.concat())
+    }
     /// Deletes a file; succeeds if it does not exist.
     async fn delete_file(&self, uri: &str) -> Result<(), UfsError>;
     /// Deletes a directory (with its contents if `recursive`); succeeds if it does not exist.

@@ -9,7 +9,6 @@ use alluxio_conf::Configuration;
 use alluxio_testkit::s3::S3Server;
 use alluxio_ufs::{UfsError, UfsManager};
 use bytes::Bytes;
-use futures::TryStreamExt;
 
 const BUCKET: &str = "bucket";
 
@@ -29,14 +28,7 @@ fn manager() -> UfsManager {
 }
 
 async fn read_all(ufs: &dyn alluxio_ufs::UnderFileSystem, uri: &str) -> Vec<u8> {
-    let chunks: Vec<Bytes> = ufs
-        .read(uri, 0, u64::MAX)
-        .await
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
-    chunks.concat()
+    ufs.read_all(uri).await.unwrap()
 }
 
 #[tokio::test]

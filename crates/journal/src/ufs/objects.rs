@@ -2,7 +2,6 @@
 
 use alluxio_ufs::{UfsError, UnderFileSystem, join};
 use bytes::Bytes;
-use futures::TryStreamExt;
 
 use crate::JournalError;
 
@@ -92,15 +91,9 @@ pub(crate) async fn publish(ufs: &dyn UnderFileSystem, uri: &str, bytes: Bytes) 
 
 /// The whole content of the object `uri`.
 pub(crate) async fn read_object(ufs: &dyn UnderFileSystem, uri: &str) -> Result<Vec<u8>, JournalError> {
-    let fail = |source: UfsError| JournalError::ufs(uri, source);
-    let chunks: Vec<Bytes> = ufs
-        .read(uri, 0, u64::MAX)
+    ufs.read_all(uri)
         .await
-        .map_err(fail)?
-        .try_collect()
-        .await
-        .map_err(fail)?;
-    Ok(chunks.concat())
+        .map_err(|source| JournalError::ufs(uri, source))
 }
 
 /// Deletes the object `uri` (nothing if it is gone already).

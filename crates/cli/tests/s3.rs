@@ -38,12 +38,12 @@ impl Bucket {
         at: &'a str,
         options: &'a mut Vec<String>,
     ) -> Vec<&'a str> {
-        *options = vec![
-            format!("alluxio.underfs.s3.endpoint={}", self.server.endpoint),
-            "alluxio.underfs.s3.disable.dns.buckets=true".to_string(),
-            format!("aws.accessKeyId={}", self.server.access_key),
-            format!("aws.secretKey={secret}"),
-        ];
+        let mut properties = self.server.properties();
+        properties.insert("aws.secretKey".to_string(), secret.to_string());
+        *options = properties
+            .iter()
+            .map(|(key, value)| format!("{key}={value}"))
+            .collect();
         let mut args = vec!["fs", "mount"];
         for option in options.iter() {
             args.extend(["--option", option.as_str()]);

@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use alluxio_client::{ClientError, FileSystem, ListStatusOptions, MountOptions, ReadType, WriteType};
@@ -114,17 +113,13 @@ async fn an_s3_bucket_mounted_with_option_credentials_is_read_and_written() {
     assert!(s3.put_object("bucket", "dir/a.bin", data.clone()));
     let cluster = LocalCluster::builder().block_size(MIB).start().await.unwrap();
     let fs = FileSystem::connect(cluster.client_conf()).await.unwrap();
-    let options = |secret: &str| MountOptions {
-        properties: BTreeMap::from([
-            ("aws.accessKeyId".to_string(), s3.access_key.clone()),
-            ("aws.secretKey".to_string(), secret.to_string()),
-            ("alluxio.underfs.s3.endpoint".to_string(), s3.endpoint.clone()),
-            (
-                "alluxio.underfs.s3.disable.dns.buckets".to_string(),
-                "true".to_string(),
-            ),
-        ]),
-        ..Default::default()
+    let options = |secret: &str| {
+        let mut properties = s3.properties();
+        properties.insert("aws.secretKey".to_string(), secret.to_string());
+        MountOptions {
+            properties,
+            ..Default::default()
+        }
     };
 
     let err = fs
@@ -188,15 +183,7 @@ async fn s3_changes_made_behind_alluxio_are_seen_on_sync_and_through_writes_skip
     conf.set(alluxio_conf::keys::USER_FILE_METADATA_SYNC_INTERVAL, "0");
     let syncing = FileSystem::connect(conf).await.unwrap();
     let options = MountOptions {
-        properties: BTreeMap::from([
-            ("aws.accessKeyId".to_string(), s3.access_key.clone()),
-            ("aws.secretKey".to_string(), s3.secret_key.clone()),
-            ("alluxio.underfs.s3.endpoint".to_string(), s3.endpoint.clone()),
-            (
-                "alluxio.underfs.s3.disable.dns.buckets".to_string(),
-                "true".to_string(),
-            ),
-        ]),
+        properties: s3.properties(),
         ..Default::default()
     };
     plain

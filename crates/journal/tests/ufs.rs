@@ -18,10 +18,9 @@ const URI: &str = "s3://bucket/journal";
 
 fn conf(server: &S3Server) -> Configuration {
     let mut conf = Configuration::defaults();
-    conf.set("alluxio.underfs.s3.endpoint", server.endpoint.clone());
-    conf.set("aws.accessKeyId", server.access_key.clone());
-    conf.set("aws.secretKey", server.secret_key.clone());
-    conf.set("alluxio.underfs.s3.disable.dns.buckets", "true");
+    for (key, value) in server.properties() {
+        conf.set(&key, value);
+    }
     conf
 }
 

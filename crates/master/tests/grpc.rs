@@ -458,10 +458,9 @@ async fn a_master_elsewhere_recovers_from_a_journal_in_s3() {
     let settings = || {
         let mut conf = conf(&shared, &[(keys::MASTER_JOURNAL_CHECKPOINT_PERIOD_ENTRIES, "5")]);
         conf.set(keys::MASTER_JOURNAL_FOLDER, journal_uri);
-        conf.set("alluxio.underfs.s3.endpoint", s3.endpoint.clone());
-        conf.set("alluxio.underfs.s3.disable.dns.buckets", "true");
-        conf.set("aws.accessKeyId", s3.access_key.clone());
-        conf.set("aws.secretKey", s3.secret_key.clone());
+        for (key, value) in s3.properties() {
+            conf.set(&key, value);
+        }
         conf
     };
 

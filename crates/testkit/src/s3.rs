@@ -4,6 +4,7 @@
 
 mod store;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use bytes::Bytes;
@@ -95,6 +96,20 @@ impl S3Server {
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The Alluxio properties that reach this server: endpoint, path-style requests and its key
+    /// pair; for `alluxio-site.properties`, a `Configuration` or a mount's options.
+    pub fn properties(&self) -> BTreeMap<String, String> {
+        [
+            ("alluxio.underfs.s3.endpoint", self.endpoint.as_str()),
+            ("alluxio.underfs.s3.disable.dns.buckets", "true"),
+            ("aws.accessKeyId", self.access_key.as_str()),
+            ("aws.secretKey", self.secret_key.as_str()),
+        ]
+        .into_iter()
+        .map(|(key, value)| (key.to_string(), value.to_string()))
+        .collect()
     }
 
     /// Stores an object straight into a bucket, bypassing HTTP, as another S3 client would;

@@ -14,7 +14,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::{alluxio_command, free_port, poll, stderr, stdout, wait_until};
-use deploy::{CLUSTER_TIMEOUT, Deployment, Launched, Route};
+use deploy::{CLUSTER_TIMEOUT, Deployment, Launched, Options, Route};
 use rustix::process::{Pid, Signal, kill_process, test_kill_process};
 
 /// `len` bytes of a fixed pseudo-random sequence (no two blocks alike).
@@ -218,6 +218,89 @@ fn tarball_route_brings_up_a_working_cluster() {
     let data = pattern(2 << 20);
     write_file(&d, &host, "/mesos-tarball", &data);
     assert_reads_back(&d, &host, "/mesos-tarball", &data);
+}
+
+#[test]
+fn agents_off_127_0_0_1_with_default_ports_come_up_from_an_environment_without_user() {
+    // As on a multi-host cluster: no agent (and no task) listens on 127.0.0.1, where Mesos
+    // sends HTTP and TCP health checks; Alluxio's own ports on every agent; and the framework
+    // started with neither USER nor LOGNAME, so the user must come from its uid.
+    let d = Deployment::with(
+        Route::Local,
+        Options {
+            agents: Some(vec!["127.0.1.2", "127.0.1.3"]),
+            default_ports: true,
+            ..Options::default()
+        },
+    );
+    d.start_framework();
+    let cluster = d.wait_for_cluster();
+    assert_eq!(cluster.workers.len(), 2);
+    let host = cluster.master.hostname.clone();
+    let data = pattern(2 << 20);
+    write_file(&d, &host, "/mesos-multi-agent", &data);
+    assert_reads_back(&d, &host, "/mesos-multi-agent", &data);
+    let log = d.framework_out();
+    assert!(!log.contains("keeps failing"), "{log}");
+}
+
+#[test]
+fn a_role_with_statically_reserved_resources_gets_its_cluster() {
+    let d = Deployment::with(
+        Route::Local,
+        Options {
+            reserved_role: Some("alluxio"),
+            ..Options::default()
+        },
+    );
+    d.start_framework();
+    d.wait_for_cluster();
+    // Every agent offered only resources reserved for `alluxio`; the tasks hold them.
+    for agent in d.sim().agents() {
+        assert!(agent.used.scalar("cpus") > 0.0, "{agent:?}");
+        assert_eq!(agent.used.usable_by("*").scalar("cpus"), 0.0, "{agent:?}");
+    }
+}
+
+#[test]
+fn a_task_that_cannot_start_is_relaunched_with_backoff_and_explained_once() {
+    let d = Deployment::with(
+        Route::Local,
+        Options {
+            site: vec![(
+                "alluxio.integration.mesos.user",
+                "no-such-user-alluxio-test".to_string(),
+            )],
+            ..Options::default()
+        },
+    );
+    d.start_framework();
+    // Relaunched at once, the master would be lost on every offer (one a second); backing off
+    // from 1 s, it is launched at about 0, 1, 3 and 7 s.
+    std::thread::sleep(Duration::from_secs(12));
+    let tasks = d.sim().tasks();
+    assert!(
+        (3..=5).contains(&tasks.len()),
+        "{} launches in 12 s\n{}",
+        tasks.len(),
+        d.diagnostics()
+    );
+    assert!(
+        tasks.iter().all(|t| t.state == "TASK_LOST"),
+        "{}",
+        d.diagnostics()
+    );
+    let log = d.framework_out();
+    let warnings: Vec<&str> = log.lines().filter(|l| l.contains("keeps failing")).collect();
+    assert_eq!(warnings.len(), 1, "{log}");
+    assert!(
+        warnings[0].contains("WARN")
+            && warnings[0].contains("REASON_EXECUTOR_TERMINATED")
+            && warnings[0].contains("No such user 'no-such-user-alluxio-test'"),
+        "{log}"
+    );
+    let stopped = d.script("alluxio-mesos-stop.sh", &[]);
+    assert!(stopped.status.success(), "{}", stderr(&stopped));
 }
 
 #[test]

@@ -171,3 +171,8 @@ pub const INTEGRATION_MESOS_FRAMEWORK_STATE_FILE: &str = "alluxio.integration.me
 pub const INTEGRATION_MESOS_REFUSE_SECONDS: &str = "alluxio.integration.mesos.refuse.seconds";
 /// Missed Mesos heartbeats after which the framework reconnects.
 pub const INTEGRATION_MESOS_HEARTBEAT_MISSED_MAX: &str = "alluxio.integration.mesos.heartbeat.missed.max";
+/// First wait before relaunching a task that failed quickly (doubled per failure in a row).
+pub const INTEGRATION_MESOS_RELAUNCH_BACKOFF_INITIAL: &str =
+    "alluxio.integration.mesos.relaunch.backoff.initial";
+/// Longest wait before relaunching a task that keeps failing.
+pub const INTEGRATION_MESOS_RELAUNCH_BACKOFF_MAX: &str = "alluxio.integration.mesos.relaunch.backoff.max";

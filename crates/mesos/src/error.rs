@@ -127,6 +127,15 @@ pub enum MesosError {
     /// The framework settings are unusable.
     #[error(transparent)]
     Policy(#[from] crate::policy::ConfigError),
+    /// Neither `alluxio.integration.mesos.user` nor the passwd entry of the effective uid names
+    /// the user Mesos should run the tasks as.
+    #[error(
+        "cannot tell which user Mesos should run the Alluxio tasks as: {reason}; set alluxio.integration.mesos.user to a user that exists on every agent"
+    )]
+    NoTaskUser {
+        /// Why no user was found.
+        reason: String,
+    },
     /// The framework state file cannot be read or written.
     #[error(
         "framework state file {path}: {source}; fix its permissions or remove it to start a new framework"

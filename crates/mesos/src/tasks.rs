@@ -1,14 +1,16 @@
 //! Turns the policy's [`TaskPlan`] into a v1 `TaskInfo`: a command task running the
 //! distribution's sandbox script, with resources, fetcher URIs, environment and health check.
+//!
+//! The health check is a COMMAND check running `alluxio-mesos-health-check.sh`: Mesos sends its
+//! HTTP and TCP checks to 127.0.0.1, but a task serves on its agent's address (`LIBPROCESS_IP`),
+//! which on a multi-host cluster (or several agents on one machine) is not loopback. A command
+//! check runs in the task's environment, so the script probes the address the task bound.
 
 use alluxio_conf::{Configuration, format_bytes, keys};
 
 use crate::error::MesosError;
 use crate::policy::{TaskKind, TaskPlan};
-use crate::wire::{
-    AllocationInfo, CommandInfo, Environment, HealthCheck, HealthCheckType, HttpCheck, Id, Range, Resource,
-    TaskInfo, Uri, Variable,
-};
+use crate::wire::{CommandInfo, Environment, HealthCheck, HealthCheckType, Id, TaskInfo, Uri, Variable};
 
 /// `alluxio.integration.mesos.alluxio.jar.url` value meaning "installed at `alluxio.home`".
 const LOCAL: &str = "LOCAL";
@@ -66,7 +68,7 @@ impl TaskTemplate {
             name: plan.name.clone(),
             task_id: Id::new(&plan.task_id),
             agent_id: Id::new(agent_id),
-            resources: resources(plan),
+            resources: plan.resources.clone(),
             command: CommandInfo {
                 uris: self.uris(),
                 environment: Some(Environment {
@@ -76,7 +78,7 @@ impl TaskTemplate {
                 value: Some(self.command(plan.kind)),
                 user: None,
             },
-            health_check: Some(health_check(match plan.kind {
+            health_check: Some(self.health_check(match plan.kind {
                 TaskKind::Master => self.master_web_port,
                 TaskKind::Worker => self.worker_web_port,
             })),
@@ -98,11 +100,39 @@ impl TaskTemplate {
                 "{{ [ -d {SANDBOX_HOME} ] || mv \"$(ls -d alluxio-*/ | head -n 1)\" {SANDBOX_HOME}; }}"
             ));
         }
-        steps.push(format!(
-            "{}/integration/mesos/bin/{script}",
-            shell_quote(&self.home)
-        ));
+        steps.push(self.installed_script(script));
         steps.join(" && ")
+    }
+
+    /// The shell word naming `integration/mesos/bin/<script>` of the installation the task uses:
+    /// `alluxio.home` on the agent, or the extracted tarball in the sandbox.
+    fn installed_script(&self, script: &str) -> String {
+        let home = match self.tarball {
+            Some(_) => format!("\"${{MESOS_SANDBOX:-.}}\"/{SANDBOX_HOME}"),
+            None => shell_quote(&self.home),
+        };
+        format!("{home}/integration/mesos/bin/{script}")
+    }
+
+    /// GET /health on the task's web `port` at the address it serves on, by the installed
+    /// script; generous grace for journal replay at start.
+    fn health_check(&self, port: u16) -> HealthCheck {
+        HealthCheck {
+            delay_seconds: 1.0,
+            interval_seconds: 3.0,
+            timeout_seconds: 5.0,
+            consecutive_failures: 5,
+            grace_period_seconds: 60.0,
+            kind: HealthCheckType::Command,
+            command: Some(CommandInfo {
+                shell: Some(true),
+                value: Some(format!(
+                    "{} {port}",
+                    self.installed_script("alluxio-mesos-health-check.sh")
+                )),
+                ..Default::default()
+            }),
+        }
     }
 
     fn uris(&self) -> Vec<Uri> {
@@ -150,49 +180,6 @@ fn var(name: &str, value: &str) -> Variable {
     Variable {
         name: name.to_string(),
         value: value.to_string(),
-    }
-}
-
-/// `cpus`, `mem` and single-port `ports` ranges, each in the offer's allocation role.
-fn resources(plan: &TaskPlan) -> Vec<Resource> {
-    let ports = plan
-        .ports
-        .iter()
-        .map(|&p| Range {
-            begin: p.into(),
-            end: p.into(),
-        })
-        .collect();
-    let allocation_info = plan.allocation_role.as_ref().map(|role| AllocationInfo {
-        role: Some(role.clone()),
-    });
-    [
-        Resource::scalar("cpus", plan.cpus),
-        Resource::scalar("mem", plan.mem_mb as f64),
-        Resource::ranges("ports", ports),
-    ]
-    .into_iter()
-    .map(|resource| Resource {
-        allocation_info: allocation_info.clone(),
-        ..resource
-    })
-    .collect()
-}
-
-/// HTTP `GET /health` on the task's web port; generous grace for journal replay at start.
-fn health_check(port: u16) -> HealthCheck {
-    HealthCheck {
-        delay_seconds: 1.0,
-        interval_seconds: 3.0,
-        timeout_seconds: 5.0,
-        consecutive_failures: 5,
-        grace_period_seconds: 60.0,
-        kind: HealthCheckType::Http,
-        http: Some(HttpCheck {
-            scheme: "http".to_string(),
-            port: port.into(),
-            path: "/health".to_string(),
-        }),
     }
 }
 

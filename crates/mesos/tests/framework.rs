@@ -105,7 +105,11 @@ async fn launches_master_then_worker_acknowledges_and_tears_down_on_stop() {
         (&json!("AlluxioMaster"), &json!("0"))
     );
     assert_eq!(task["agent_id"]["value"], "S1");
-    assert_eq!(task["health_check"]["http"]["port"], 19999);
+    assert_eq!(task["health_check"]["type"], "COMMAND");
+    assert_eq!(
+        task["health_check"]["command"]["value"],
+        "/opt/alluxio/integration/mesos/bin/alluxio-mesos-health-check.sh 19999"
+    );
     let persisted = state(&state_file);
     assert_eq!(persisted.framework_id.as_deref(), Some("F1"));
     assert!(persisted.tasks.contains_key(&0));

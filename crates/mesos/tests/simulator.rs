@@ -1,6 +1,7 @@
 //! The framework against the testkit Mesos simulator: real processes in sandboxes, real health
-//! checks. The tasks run stand-in scripts (a static HTTP server answering `/health`) so this
-//! test checks the framework, not the Alluxio servers.
+//! checks. The tasks run stand-in scripts (a static HTTP server answering `/health` on the
+//! agent's address) so this test checks the framework and its health check, not the Alluxio
+//! servers.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -78,6 +79,13 @@ async fn master_then_worker_per_agent_survives_framework_restart_and_worker_cras
     let home = tempfile::tempdir().unwrap();
     stand_in_script(home.path(), "alluxio-master-mesos.sh", 19999);
     stand_in_script(home.path(), "alluxio-worker-mesos.sh", 30000);
+    // The real health check, which must reach the stand-ins on their agents' addresses.
+    let check = "integration/mesos/bin/alluxio-mesos-health-check.sh";
+    std::os::unix::fs::symlink(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(check),
+        home.path().join(check),
+    )
+    .unwrap();
     let state_dir = tempfile::tempdir().unwrap();
     let sim = MesosSimulator::builder()
         .default_agents(2)

@@ -144,7 +144,7 @@ async fn health_checks_report_healthy_then_kill_after_failures() {
     let sim = simulator(1).await;
     let mut sched = Scheduler::subscribe(sim.addr(), framework_info()).await;
     let offer = sched.offer().await;
-    let (port, responder) = http_responder("127.0.0.2").await;
+    let (port, responder) = http_responder("127.0.0.1").await;
     let check = json!({"type": "HTTP", "http": {"port": port, "path": "/health"},
         "delay_seconds": 0.0, "interval_seconds": 0.1, "timeout_seconds": 1.0,
         "grace_period_seconds": 0.0, "consecutive_failures": 2});
@@ -174,12 +174,72 @@ async fn health_checks_report_healthy_then_kill_after_failures() {
     sim.shutdown().await;
 }
 
+/// The first health result of task `id`, acknowledging updates on the way.
+async fn first_health(sched: &mut Scheduler, id: &str) -> bool {
+    loop {
+        let status = sched.await_state(id, "TASK_RUNNING").await;
+        if let Some(healthy) = status.get("healthy").and_then(serde_json::Value::as_bool) {
+            return healthy;
+        }
+    }
+}
+
 #[tokio::test]
-async fn tcp_health_check_on_the_agent_address() {
+async fn http_and_tcp_checks_go_to_loopback_so_a_task_on_its_agent_address_fails_them() {
+    let sim = simulator(1).await;
+    let mut sched = Scheduler::subscribe(sim.addr(), framework_info()).await;
+    // Something serves on the agent's address (127.0.0.2), as a task bound to LIBPROCESS_IP
+    // does, and nothing on 127.0.0.1 at that port: Mesos' HTTP and TCP checks fail.
+    let (port, _responder) = http_responder("127.0.0.2").await;
+    let checks = [
+        (
+            "http",
+            json!({"type": "HTTP", "http": {"port": port, "path": "/health"}}),
+        ),
+        ("tcp", json!({"type": "TCP", "tcp": {"port": port}})),
+        // A COMMAND check runs in the task's environment and reaches LIBPROCESS_IP.
+        (
+            "command",
+            json!({"type": "COMMAND", "command": {"value": format!(
+                "[ \"$PROBE\" = yes ] && [ -n \"$MESOS_SANDBOX\" ] && bash -c \"exec 3<>/dev/tcp/$LIBPROCESS_IP/{port}\""
+            ), "environment": {"variables": [{"name": "PROBE", "value": "yes"}]}}}),
+        ),
+    ];
+    for (id, mut check) in checks {
+        for (field, value) in [
+            ("delay_seconds", 0.0),
+            ("interval_seconds", 0.1),
+            ("timeout_seconds", 2.0),
+            ("grace_period_seconds", 0.0),
+        ] {
+            check[field] = json!(value);
+        }
+        check["consecutive_failures"] = json!(1);
+        let offer = sched.offer().await;
+        sched
+            .launch(
+                &offer,
+                id,
+                json!({"value": "exec sleep 30", "shell": true}),
+                json!({"health_check": check}),
+            )
+            .await;
+        let healthy = first_health(&mut sched, id).await;
+        assert_eq!(healthy, id == "command", "{id} check");
+        if !healthy {
+            let killed = sched.await_state(id, "TASK_KILLED").await;
+            assert_eq!(killed["healthy"], false);
+        }
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn tcp_health_check_on_loopback() {
     let sim = simulator(1).await;
     let mut sched = Scheduler::subscribe(sim.addr(), framework_info()).await;
     let offer = sched.offer().await;
-    let (port, _responder) = http_responder("127.0.0.2").await;
+    let (port, _responder) = http_responder("127.0.0.1").await;
     let check = json!({"type": "TCP", "tcp": {"port": port}, "delay_seconds": 0.0, "interval_seconds": 0.1});
     sched
         .launch(
@@ -189,12 +249,164 @@ async fn tcp_health_check_on_the_agent_address() {
             json!({"health_check": check}),
         )
         .await;
-    loop {
-        let status = sched.await_state("t", "TASK_RUNNING").await;
-        if status.get("healthy") == Some(&json!(true)) {
-            break;
-        }
-    }
+    assert!(first_health(&mut sched, "t").await);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_task_of_an_empty_or_unknown_user_is_lost_as_the_agent_reports_it() {
+    let sim = simulator(1).await;
+    let mut info = framework_info();
+    info["user"] = json!("");
+    let mut sched = Scheduler::subscribe(sim.addr(), info).await;
+    let offer = sched.offer().await;
+    sched
+        .launch(&offer, "nobody", json!({"value": "true"}), json!({}))
+        .await;
+    let lost = sched.await_state("nobody", "TASK_LOST").await;
+    assert_eq!(lost["reason"], "REASON_EXECUTOR_TERMINATED");
+    let message = lost["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("Failed to create executor directory '")
+            && message.ends_with("': Failed to chown directory to '': No such user ''"),
+        "{message}"
+    );
+    // CommandInfo.user overrides FrameworkInfo.user, and must exist too.
+    let offer = sched.offer().await;
+    let command = json!({"value": "true", "user": "no-such-user-alluxio-test"});
+    sched.launch(&offer, "ghost", command, json!({})).await;
+    let lost = sched.await_state("ghost", "TASK_LOST").await;
+    assert!(
+        lost["message"]
+            .as_str()
+            .is_some_and(|m| m.ends_with("No such user 'no-such-user-alluxio-test'")),
+        "{lost}"
+    );
+    let offer = sched.offer().await;
+    let command = json!({"value": "true", "user": mesos_common::current_user()});
+    sched.launch(&offer, "me", command, json!({})).await;
+    sched.await_state("me", "TASK_FINISHED").await;
+    sim.shutdown().await;
+}
+
+/// One agent with resources reserved statically for `alluxio` and a dynamic reservation.
+async fn reserved_simulator() -> MesosSimulator {
+    MesosSimulator::builder()
+        .agent(
+            "127.0.0.2",
+            "cpus(alluxio):2;mem(alluxio):1024;ports(alluxio):[19998-19999];cpus:1;mem:512;ports:[31000-31010]",
+        )
+        .dynamic_reservation("127.0.0.2", "mem:256", "alluxio", Some("ops"))
+        .allocation_interval(Duration::from_millis(50))
+        .start()
+        .await
+        .expect("simulator starts")
+}
+
+fn framework_of_role(role: &str, capabilities: &[&str]) -> serde_json::Value {
+    let mut info = framework_info();
+    info["roles"] = json!([role]);
+    info["capabilities"] = capabilities.iter().map(|c| json!({"type": c})).collect();
+    info
+}
+
+#[tokio::test]
+async fn reserved_resources_are_offered_to_their_role_in_mesos_format() {
+    let sim = reserved_simulator().await;
+    // Role `alluxio` without RESERVATION_REFINEMENT: static as `role`, dynamic with `reservation`.
+    let mut sched = Scheduler::subscribe(sim.addr(), framework_of_role("alluxio", &["MULTI_ROLE"])).await;
+    let offer = sched.offer().await;
+    let resources = offer["resources"].as_array().unwrap().clone();
+    let find = |name: &str, role: &str, dynamic: bool| {
+        resources
+            .iter()
+            .find(|r| r["name"] == name && r["role"] == role && r.get("reservation").is_some() == dynamic)
+            .unwrap_or_else(|| panic!("no {name}({role}) dynamic={dynamic} in {offer}"))
+            .clone()
+    };
+    assert_eq!(find("cpus", "alluxio", false)["scalar"]["value"], 2.0);
+    assert_eq!(find("cpus", "*", false)["scalar"]["value"], 1.0);
+    let dynamic = find("mem", "alluxio", true);
+    assert_eq!(dynamic["scalar"]["value"], 256.0);
+    assert_eq!(dynamic["reservation"]["principal"], "ops");
+    assert_eq!(find("mem", "*", false)["scalar"]["value"], 256.0);
+    assert!(
+        resources
+            .iter()
+            .all(|r| r["allocation_info"]["role"] == "alluxio")
+    );
+    assert!(resources.iter().all(|r| r.get("reservations").is_none()));
+    drop(sched);
+
+    // With RESERVATION_REFINEMENT the same reservations come as `reservations`.
+    let mut sched = Scheduler::subscribe(
+        sim.addr(),
+        framework_of_role("alluxio", &["MULTI_ROLE", "RESERVATION_REFINEMENT"]),
+    )
+    .await;
+    let offer = sched.offer().await;
+    assert!(
+        offer["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["name"] == "cpus"
+                && r["reservations"] == json!([{"type": "STATIC", "role": "alluxio"}])),
+        "{offer}"
+    );
+    drop(sched);
+
+    // Another role sees only the unreserved part.
+    let mut sched = Scheduler::subscribe(sim.addr(), framework_of_role("other", &["MULTI_ROLE"])).await;
+    let offer = sched.offer().await;
+    let resources = offer["resources"].as_array().unwrap();
+    assert!(resources.iter().all(|r| r["role"] == "*"), "{offer}");
+    let cpus: f64 = resources
+        .iter()
+        .filter(|r| r["name"] == "cpus")
+        .map(|r| r["scalar"]["value"].as_f64().unwrap())
+        .sum();
+    assert_eq!(cpus, 1.0);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_launch_must_name_the_reservation_it_was_offered() {
+    let sim = reserved_simulator().await;
+    let mut sched = Scheduler::subscribe(sim.addr(), framework_of_role("alluxio", &["MULTI_ROLE"])).await;
+    let allocated = json!({"role": "alluxio"});
+    // Two unreserved cpus: the agent offers one unreserved and two reserved, so Mesos refuses.
+    let offer = sched.offer().await;
+    let unreserved = json!({"resources": [
+        {"name": "cpus", "type": "SCALAR", "scalar": {"value": 2}, "allocation_info": allocated}]});
+    sched
+        .launch(&offer, "wrong", json!({"value": "true"}), unreserved)
+        .await;
+    let error = sched.next_update("wrong").await;
+    assert_eq!(
+        (error["state"].as_str(), error["reason"].as_str()),
+        (Some("TASK_ERROR"), Some("REASON_TASK_INVALID"))
+    );
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("Total resources cpus(allocated: alluxio):2 required by task and its executor is more than available ")
+            && message.contains("cpus(allocated: alluxio)(reservations: [(STATIC,alluxio)]):2"),
+        "{message}"
+    );
+    // The same cpus named as reserved, plus the dynamically reserved mem: launched.
+    let offer = sched.offer().await;
+    let reserved = json!({"resources": [
+        {"name": "cpus", "type": "SCALAR", "scalar": {"value": 2}, "role": "alluxio", "allocation_info": allocated},
+        {"name": "mem", "type": "SCALAR", "scalar": {"value": 256}, "role": "alluxio",
+         "reservation": {"principal": "ops"}, "allocation_info": allocated},
+        {"name": "ports", "type": "RANGES", "ranges": {"range": [{"begin": 19998, "end": 19998}]},
+         "role": "alluxio", "allocation_info": allocated}]});
+    sched
+        .launch(&offer, "right", json!({"value": "sleep 30"}), reserved)
+        .await;
+    sched.await_state("right", "TASK_RUNNING").await;
+    assert_eq!(sim.agents()[0].used.scalar("cpus"), 2.0);
+    assert_eq!(sim.agents()[0].used.scalar("mem"), 256.0);
     sim.shutdown().await;
 }
 
@@ -367,5 +579,29 @@ async fn pymesos_subscribes_and_runs_a_task() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("TASK_RUNNING"), "{stdout}");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn resources_freed_by_an_ended_task_lift_the_refuse_filter_of_the_rest() {
+    let sim = simulator(1).await;
+    let mut sched = Scheduler::subscribe(sim.addr(), framework_info()).await;
+    let offer = sched.offer().await;
+    // The launch filters what it left of the offer for a minute, as Mesos' RefusedOfferFilter.
+    let mut task = json!({"value": "sleep 1"});
+    task["shell"] = json!(true);
+    let accept = json!({"type": "ACCEPT", "accept": {
+        "offer_ids": [offer["id"]],
+        "operations": [{"type": "LAUNCH", "launch": {"task_infos": [{
+            "name": "short", "task_id": {"value": "short"}, "agent_id": offer["agent_id"],
+            "resources": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.5},
+                           "allocation_info": {"role": "test"}}],
+            "command": task}]}}],
+        "filters": {"refuse_seconds": 60.0}}});
+    assert_eq!(sched.call(accept).await.0, 202);
+    sched.await_state("short", "TASK_FINISHED").await;
+    // The task's half cpu is back: the agent has more free than was refused, so it is offered.
+    let again = sched.offer().await;
+    assert_eq!(again["agent_id"], offer["agent_id"]);
     sim.shutdown().await;
 }

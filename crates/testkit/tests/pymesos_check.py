@@ -6,6 +6,8 @@ update state, and exits 0 once TASK_RUNNING was seen (1 on timeout or a terminal
 """
 
 import logging
+import os
+import pwd
 import sys
 import threading
 
@@ -56,7 +58,9 @@ class Check(Scheduler):
 
 def main():
     logging.basicConfig(level=logging.WARNING)
-    framework = {"user": "", "name": "pymesos-check", "hostname": "127.0.0.1"}
+    # An agent drops tasks of a user it does not know, as Mesos does: run as ourselves.
+    user = pwd.getpwuid(os.geteuid()).pw_name
+    framework = {"user": user, "name": "pymesos-check", "hostname": "127.0.0.1"}
     driver = MesosSchedulerDriver(Check(), framework, sys.argv[1], implicit_acknowledgements=True)
     driver.start()
     DONE.wait(45)

@@ -1,7 +1,9 @@
 //! An Alluxio deployment on the Mesos simulator for the end-to-end tests: a temp install of the
 //! distribution (scripts from this repository, `lib/alluxio` = the binary under test), a site
-//! file with ports of its own, three agents on 127.0.0.2-4, and the framework started and
-//! stopped with the real `integration/mesos/bin` scripts. Dropping it kills every process.
+//! file with ports of its own (or Alluxio's defaults), agents on distinct loopback addresses
+//! (127.0.0.2-4 unless told otherwise), and the framework started and stopped with the real
+//! `integration/mesos/bin` scripts from an environment without `USER` or `LOGNAME`, as a
+//! service manager starts it. Dropping it kills every process.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -11,8 +13,11 @@ use alluxio_testkit::mesos::{MesosSimulator, TaskSnapshot, TestCertificates};
 
 use crate::common::{ALLUXIO, alluxio_command, free_ports, poll, stderr, stdout};
 
-/// Agents of every deployment; each is a loopback address tasks bind to.
+/// Agents of a deployment unless [`Options::agents`] says otherwise; each is a loopback
+/// address tasks bind to.
 pub const AGENTS: [&str; 3] = ["127.0.0.2", "127.0.0.3", "127.0.0.4"];
+/// Alluxio's default master (rpc, web) and worker (rpc, data, web) ports.
+const DEFAULT_PORTS: [u16; 5] = [19998, 19999, 29998, 29999, 30000];
 /// Bound on a cluster coming up (debug binaries, two shared cores, tests in parallel).
 pub const CLUSTER_TIMEOUT: Duration = Duration::from_secs(90);
 /// Task states after which a task holds no process.
@@ -47,7 +52,22 @@ pub struct Launched {
     pub workers: Vec<TaskSnapshot>,
 }
 
-/// A simulator with three agents and a temp Alluxio install pointed at it.
+/// How a deployment differs from the default one.
+#[derive(Default)]
+pub struct Options {
+    /// The simulator serves https with a test CA's certificate.
+    pub tls: bool,
+    /// Agent addresses instead of [`AGENTS`].
+    pub agents: Option<Vec<&'static str>>,
+    /// Alluxio's default ports instead of free ones (only one test in a binary may use them).
+    pub default_ports: bool,
+    /// Agents reserve all their resources for this role statically, and the framework runs in it.
+    pub reserved_role: Option<&'static str>,
+    /// More `key=value` lines for the site file.
+    pub site: Vec<(&'static str, String)>,
+}
+
+/// A simulator with its agents and a temp Alluxio install pointed at it.
 pub struct Deployment {
     // An Option so Drop can stop the simulator (killing tasks) before cleaning their dirs.
     sim: Option<MesosSimulator>,
@@ -59,36 +79,58 @@ pub struct Deployment {
     pub worker_port: u16,
     /// The CA and certificate of a simulator serving https.
     pub tls: Option<TestCertificates>,
+    /// The agents' addresses.
+    pub agents: Vec<&'static str>,
 }
 
 impl Deployment {
     /// Installs, configures and starts the simulator; the framework is not started yet.
     pub fn new(route: Route) -> Self {
-        Self::build(route, false)
+        Self::with(route, Options::default())
     }
 
     /// As [`Deployment::new`], with the simulator serving https with a test CA's certificate.
     pub fn with_tls(route: Route) -> Self {
-        Self::build(route, true)
+        Self::with(
+            route,
+            Options {
+                tls: true,
+                ..Options::default()
+            },
+        )
     }
 
-    fn build(route: Route, tls: bool) -> Self {
+    /// Installs, configures and starts the simulator as `options` say.
+    pub fn with(route: Route, options: Options) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path();
         install(&root.join("home"));
-        let [master, master_web, worker, worker_data, worker_web] = free_ports::<5>();
+        let ports = match options.default_ports {
+            true => DEFAULT_PORTS,
+            false => free_ports::<5>(),
+        };
+        let [master, master_web, worker, worker_data, worker_web] = ports;
         let jar_url = match route {
             Route::Local => "LOCAL".to_string(),
             Route::Tarball(url) => url,
         };
+        let port_keys = [
+            ("alluxio.master.port", master),
+            ("alluxio.master.web.port", master_web),
+            ("alluxio.worker.port", worker),
+            ("alluxio.worker.data.port", worker_data),
+            ("alluxio.worker.web.port", worker_web),
+        ];
+        let explicit_ports = port_keys
+            .iter()
+            .filter(|_| !options.default_ports)
+            .map(|(key, port)| (*key, port.to_string()));
+        let role = options
+            .reserved_role
+            .map(|role| ("alluxio.integration.mesos.role", role.to_string()));
         let site = [
             ("alluxio.integration.mesos.alluxio.jar.url", jar_url),
             ("alluxio.work.dir", root.join("work").display().to_string()),
-            ("alluxio.master.port", master.to_string()),
-            ("alluxio.master.web.port", master_web.to_string()),
-            ("alluxio.worker.port", worker.to_string()),
-            ("alluxio.worker.data.port", worker_data.to_string()),
-            ("alluxio.worker.web.port", worker_web.to_string()),
             ("alluxio.worker.memory.size", "32MB".into()),
             ("alluxio.integration.master.resource.mem", "256MB".into()),
             ("alluxio.integration.worker.resource.mem", "256MB".into()),
@@ -96,14 +138,22 @@ impl Deployment {
             ("alluxio.worker.block.heartbeat.interval", "100ms".into()),
             ("alluxio.user.rpc.retry.max.duration", "10sec".into()),
         ]
-        .iter()
+        .into_iter()
+        .chain(explicit_ports)
+        .chain(role)
+        .chain(options.site)
         .map(|(k, v)| format!("{k}={v}\n"))
         .collect::<String>();
         std::fs::create_dir_all(root.join("conf")).expect("conf dir");
         std::fs::write(root.join("conf/alluxio-site.properties"), site).expect("site file");
 
+        let reserved = options
+            .reserved_role
+            .map(|role| format!("({role})"))
+            .unwrap_or_default();
         let spec = format!(
-            "cpus:4;mem:4096;ports:[{m}-{m},{mw}-{mw},{w}-{w},{wd}-{wd},{ww}-{ww}]",
+            "cpus{r}:4;mem{r}:4096;ports{r}:[{m}-{m},{mw}-{mw},{w}-{w},{wd}-{wd},{ww}-{ww}]",
+            r = reserved,
             m = master,
             mw = master_web,
             w = worker,
@@ -119,10 +169,11 @@ impl Deployment {
             .work_dir(root.join("mesos"))
             .heartbeat_interval(Duration::from_secs(2))
             .kill_grace_period(Duration::from_secs(2));
-        for agent in AGENTS {
+        let agents = options.agents.unwrap_or_else(|| AGENTS.to_vec());
+        for agent in &agents {
             builder = builder.agent(agent, &spec);
         }
-        let tls = tls.then(|| {
+        let tls = options.tls.then(|| {
             std::fs::create_dir_all(root.join("tls")).expect("tls dir");
             TestCertificates::generate(&root.join("tls"), &["127.0.0.1"]).expect("test certificates")
         });
@@ -137,6 +188,7 @@ impl Deployment {
             master_port: master,
             worker_port: worker,
             tls,
+            agents,
         }
     }
 
@@ -180,6 +232,8 @@ impl Deployment {
             .env("ALLUXIO_CONF_DIR", root.join("conf"))
             .env("ALLUXIO_LOGS_DIR", root.join("logs"))
             .env("ALLUXIO_MESOS_STOP_TIMEOUT", "30")
+            .env_remove("USER")
+            .env_remove("LOGNAME")
             .env_remove("RUST_LOG");
         cmd
     }
@@ -217,7 +271,7 @@ impl Deployment {
     }
 
     /// Waits until one master and a worker on every agent run and pass their health checks,
-    /// and the master counts three live workers.
+    /// and the master counts them all live.
     pub fn wait_for_cluster(&self) -> Launched {
         let mut launched = None;
         let complete = poll(CLUSTER_TIMEOUT, || {
@@ -226,15 +280,16 @@ impl Deployment {
         });
         let launched = match (complete, launched) {
             (true, Some(launched)) => launched,
-            _ => self.fail("one healthy master and three healthy workers"),
+            _ => self.fail("one healthy master and a healthy worker per agent"),
         };
         let host = launched.master.hostname.clone();
+        let live = format!("Live Workers: {}\n", self.agents.len());
         let workers_live = poll(CLUSTER_TIMEOUT, || {
             let out = self.alluxio(&host, &["fsadmin", "report"]);
-            out.status.success() && stdout(&out).contains("Live Workers: 3\n")
+            out.status.success() && stdout(&out).contains(&live)
         });
         if !workers_live {
-            self.fail("the master to count three live workers");
+            self.fail(&format!("the master to count {live}"));
         }
         launched
     }
@@ -249,7 +304,7 @@ impl Deployment {
             healthy.into_iter().partition(|t| t.name == "AlluxioMaster");
         let mut hosts: Vec<&str> = workers.iter().map(|t| t.hostname.as_str()).collect();
         hosts.sort_unstable();
-        if masters.len() != 1 || hosts != AGENTS {
+        if masters.len() != 1 || hosts != self.agents {
             return None;
         }
         let master = masters.into_iter().next()?;
@@ -317,7 +372,7 @@ impl Drop for Deployment {
         if let Some(sim) = self.sim.take() {
             self.rt.block_on(sim.shutdown());
         }
-        for host in AGENTS {
+        for host in &self.agents {
             let _ = std::fs::remove_dir_all(self.ram_dir(host));
         }
     }

@@ -547,6 +547,18 @@ pub const PROPERTIES: &[PropertyDef] = &[
         "5",
         "Missed Mesos heartbeats after which the framework reconnects.",
     ),
+    def(
+        "alluxio.integration.mesos.relaunch.backoff.initial",
+        K::Duration,
+        "1sec",
+        "Wait before relaunching a task that failed before running healthy for a minute; doubled for each such failure in a row.",
+    ),
+    def(
+        "alluxio.integration.mesos.relaunch.backoff.max",
+        K::Duration,
+        "5min",
+        "Longest wait before relaunching a task that keeps failing.",
+    ),
     unset(
         "alluxio.integration.mesos.ssl.ca.cert.file",
         K::String,

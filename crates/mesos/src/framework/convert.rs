@@ -10,10 +10,7 @@ pub fn offer(offer: &wire::Offer) -> Offer {
         id: offer.id.value.clone(),
         agent_id: offer.agent_id.value.clone(),
         hostname: offer.hostname.clone(),
-        cpus: offer.scalar_sum("cpus"),
-        mem_mb: offer.scalar_sum("mem"),
-        port_ranges: offer.ranges_of("ports"),
-        allocation_role: offer.allocation_role(),
+        resources: offer.resources.clone(),
     }
 }
 
@@ -54,7 +51,7 @@ pub fn call(
 ) -> Result<Option<Call>, String> {
     let fid = framework_id.clone();
     Ok(Some(match action {
-        Action::Log(_) => return Ok(None),
+        Action::Log(_) | Action::Warn(_) => return Ok(None),
         Action::Launch {
             offer_id,
             agent_id,

@@ -111,13 +111,7 @@ impl Driver {
             .filter(|path| !path.trim().is_empty())
             .map(PathBuf::from);
         let role = conf.get(keys::INTEGRATION_MESOS_ROLE)?;
-        let user = match conf.get_opt(keys::INTEGRATION_MESOS_USER)? {
-            Some(user) => user,
-            // The HTTP API does not fill in the user as libmesos did; run tasks as ourselves.
-            None => std::env::var("USER")
-                .or_else(|_| std::env::var("LOGNAME"))
-                .unwrap_or_default(),
-        };
+        let user = task_user(conf.get_opt(keys::INTEGRATION_MESOS_USER)?)?;
         let framework = FrameworkInfo {
             user,
             name: FRAMEWORK_NAME.to_string(),
@@ -291,12 +285,20 @@ impl Driver {
     /// Feeds `input` to the policy, persists the state, then carries out the actions in order.
     /// Persisting first means a crash right after a LAUNCH can never reuse its task id.
     async fn step(&mut self, input: Input, link: Option<Link<'_>>) {
+        self.scheduler.set_now(unix_now());
         let mut queue: VecDeque<Action> = self.scheduler.handle(input).into();
         self.persist();
         while let Some(action) = queue.pop_front() {
-            if let Action::Log(line) = &action {
-                tracing::info!("{line}");
-                continue;
+            match &action {
+                Action::Log(line) => {
+                    tracing::info!("{line}");
+                    continue;
+                }
+                Action::Warn(line) => {
+                    tracing::warn!("{line}");
+                    continue;
+                }
+                _ => {}
             }
             let Some(link) = &link else {
                 tracing::warn!("not subscribed, dropping {action:?}");
@@ -402,6 +404,36 @@ impl Driver {
     }
 }
 
+/// Seconds since the epoch, the time the policy decides at.
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// The user Mesos runs the tasks as: `alluxio.integration.mesos.user`, else the passwd entry of
+/// the framework's effective uid, as libmesos filled it in (the HTTP API does not). Never empty:
+/// an agent cannot chown a sandbox to `''` and would lose every task.
+fn task_user(configured: Option<String>) -> Result<String, MesosError> {
+    if let Some(user) = configured {
+        return match user.trim() {
+            "" => Err(MesosError::NoTaskUser {
+                reason: format!("{} is set but empty", keys::INTEGRATION_MESOS_USER),
+            }),
+            user => Ok(user.to_string()),
+        };
+    }
+    match whoami::fallible::username() {
+        Ok(user) if !user.is_empty() => Ok(user),
+        Ok(_) => Err(MesosError::NoTaskUser {
+            reason: "the passwd entry of the effective uid has an empty name".to_string(),
+        }),
+        Err(e) => Err(MesosError::NoTaskUser {
+            reason: format!("the effective uid has no passwd entry ({e})"),
+        }),
+    }
+}
+
 /// Reads events until SUBSCRIBED: calls are accepted only after it.
 async fn wait_subscribed(subscription: &mut Subscription) -> Result<(), MesosError> {
     let url = subscription.url().to_string();
@@ -421,5 +453,24 @@ async fn wait_subscribed(subscription: &mut Subscription) -> Result<(), MesosErr
             Some(_) => {}
             None => return Err(ended("closed before SUBSCRIBED".to_string())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tasks_run_as_the_configured_user_else_the_effective_uid_never_as_nobody() {
+        assert_eq!(task_user(Some(" alluxio ".to_string())).unwrap(), "alluxio");
+        let err = task_user(Some("  ".to_string())).unwrap_err().to_string();
+        assert!(
+            err.contains("alluxio.integration.mesos.user is set but empty"),
+            "{err}"
+        );
+        // The passwd entry of geteuid(), whatever USER says (a service manager may set none).
+        let expected = whoami::fallible::username().expect("this test runs as a user with a passwd entry");
+        assert_eq!(task_user(None).unwrap(), expected);
+        assert!(!expected.is_empty());
     }
 }

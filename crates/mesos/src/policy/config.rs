@@ -51,6 +51,10 @@ pub struct SchedulerConfig {
     pub max_workers: Option<u64>,
     /// How long Mesos withholds a declined offer's resources, in seconds.
     pub refuse_seconds: f64,
+    /// Seconds before relaunching a task after its first quick failure; doubled per failure.
+    pub backoff_initial_seconds: f64,
+    /// Most seconds between relaunches of a task that keeps failing.
+    pub backoff_max_seconds: f64,
 }
 
 const MB: u64 = 1 << 20;
@@ -87,6 +91,12 @@ impl SchedulerConfig {
             required_master_host: required_master_host.filter(|host| !host.trim().is_empty()),
             max_workers,
             refuse_seconds: conf.get_u64(keys::INTEGRATION_MESOS_REFUSE_SECONDS)? as f64,
+            backoff_initial_seconds: conf
+                .get_duration(keys::INTEGRATION_MESOS_RELAUNCH_BACKOFF_INITIAL)?
+                .as_secs_f64(),
+            backoff_max_seconds: conf
+                .get_duration(keys::INTEGRATION_MESOS_RELAUNCH_BACKOFF_MAX)?
+                .as_secs_f64(),
         })
     }
 }

@@ -10,6 +10,7 @@
 //! namespace only if `alluxio.master.journal.folder` is on a shared UFS path or it lands on the
 //! same host as before, which is why that host is preferred when it offers in the same round.
 
+mod backoff;
 mod config;
 mod offers;
 mod state;
@@ -19,6 +20,9 @@ mod tests;
 
 use serde::{Deserialize, Serialize};
 
+use crate::wire::{Resource, ranges_of, scalar_total};
+
+pub use backoff::{Backoff, STABLE_SECONDS};
 pub use config::{ConfigError, SchedulerConfig, TaskShape};
 pub use state::{SchedulerState, TaskRecord, TaskState};
 
@@ -41,7 +45,7 @@ impl TaskKind {
     }
 }
 
-/// A resource offer, reduced to what the policy needs (scalars summed over roles).
+/// A resource offer: its agent and the offered resources, as Mesos sent them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Offer {
     /// Offer id.
@@ -50,14 +54,25 @@ pub struct Offer {
     pub agent_id: String,
     /// The agent's host name.
     pub hostname: String,
-    /// Offered `cpus`.
-    pub cpus: f64,
+    /// The offered resources; a task's resources are carved out of them.
+    pub resources: Vec<Resource>,
+}
+
+impl Offer {
+    /// Offered `cpus`, over every role and reservation (as in Alluxio 1.x).
+    pub fn cpus(&self) -> f64 {
+        scalar_total(&self.resources, "cpus")
+    }
+
     /// Offered `mem`, in MB.
-    pub mem_mb: f64,
+    pub fn mem_mb(&self) -> f64 {
+        scalar_total(&self.resources, "mem")
+    }
+
     /// Offered `ports`, inclusive ranges.
-    pub port_ranges: Vec<(u64, u64)>,
-    /// Role the resources are allocated to (MULTI_ROLE), copied onto launched resources.
-    pub allocation_role: Option<String>,
+    pub fn port_ranges(&self) -> Vec<(u64, u64)> {
+        ranges_of(&self.resources, "ports")
+    }
 }
 
 /// A task status update, reduced to what the policy needs.
@@ -124,8 +139,9 @@ pub struct TaskPlan {
     pub mem_mb: u64,
     /// Ports to reserve, each as a single-port range: master `[web, rpc]`, worker `[rpc, data, web]`.
     pub ports: Vec<u16>,
-    /// The offer's allocation role, to put on every resource.
-    pub allocation_role: Option<String>,
+    /// The cpus, mem and ports above, carved out of the offer's resources: each keeps the role,
+    /// reservation and allocation of the offered resource it comes from, as Mesos requires.
+    pub resources: Vec<Resource>,
     /// For a worker, the host of the master it joins.
     pub master_hostname: Option<String>,
 }
@@ -176,6 +192,8 @@ pub enum Action {
     },
     /// A line for the framework log explaining the decision next to it.
     Log(String),
+    /// A line for the framework log that needs an operator: something keeps failing.
+    Warn(String),
 }
 
 /// The policy: configuration plus persisted state.
@@ -183,6 +201,8 @@ pub enum Action {
 pub struct Scheduler {
     config: SchedulerConfig,
     state: SchedulerState,
+    /// The time of the event being handled, seconds since the epoch, as the driver last said.
+    now: f64,
 }
 
 impl Scheduler {
@@ -191,7 +211,14 @@ impl Scheduler {
         Scheduler {
             config,
             state: SchedulerState::default(),
+            now: 0.0,
         }
+    }
+
+    /// Tells the time (seconds since the epoch) of the events that follow: the policy reads no
+    /// clock, and relaunch backoff needs one.
+    pub fn set_now(&mut self, now: f64) {
+        self.now = now;
     }
 
     /// The configuration it decides with.

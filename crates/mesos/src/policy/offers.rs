@@ -3,6 +3,7 @@
 
 use super::config::TaskShape;
 use super::{Action, Offer, Scheduler, TaskKind, TaskPlan, TaskRecord, TaskState};
+use crate::wire::{Resource, take_ranges, take_scalar};
 
 impl Scheduler {
     /// Answers every offer of one OFFERS event: at most one task per offer, the rest declined.
@@ -17,31 +18,50 @@ impl Scheduler {
                     .insert(offer.hostname.clone(), offer.agent_id.clone());
             }
             let decision = if master_pick == Some(index) {
-                Ok(TaskKind::Master)
+                fits(offer, &self.config.master).map(|resources| (TaskKind::Master, resources))
             } else {
-                self.worker_refusal(offer).map_or(Ok(TaskKind::Worker), Err)
+                self.worker_placement(offer)
+                    .map(|resources| (TaskKind::Worker, resources))
             };
             match decision {
-                Ok(kind) => {
+                Ok((kind, resources)) => {
                     launched = true;
-                    self.launch(offer, kind, out);
+                    self.launch(offer, kind, resources, out);
                 }
                 Err(why) => {
                     out.push(Action::Log(format!(
                         "declining offer {} from {}: {why}",
                         offer.id, offer.hostname
                     )));
-                    declined.push(offer.id.clone());
+                    declined.push((offer.id.clone(), self.refuse_seconds_for(offer)));
                 }
             }
         }
-        if !declined.is_empty() {
+        // One DECLINE per refuse filter length, in the order the offers came.
+        while let Some(&(_, refuse_seconds)) = declined.first() {
+            let (same, rest): (Vec<_>, Vec<_>) =
+                declined.into_iter().partition(|(_, r)| *r == refuse_seconds);
             out.push(Action::Decline {
-                offer_ids: declined,
-                refuse_seconds: self.config.refuse_seconds,
+                offer_ids: same.into_iter().map(|(id, _)| id).collect(),
+                refuse_seconds,
             });
+            declined = rest;
         }
         self.suppress_if_complete(launched, out);
+    }
+
+    /// How long Mesos should withhold a declined `offer`: the configured refuse time, or less
+    /// when a relaunch this offer could take backs off for less, so that the offer comes back
+    /// when the backoff ends.
+    fn refuse_seconds_for(&self, offer: &Offer) -> f64 {
+        let kind = match self.master_needed() {
+            true => TaskKind::Master,
+            false => TaskKind::Worker,
+        };
+        self.backoff_wait(kind, &offer.hostname)
+            .map_or(self.config.refuse_seconds, |wait| {
+                wait.min(self.config.refuse_seconds)
+            })
     }
 
     /// Whether a master should be launched now.
@@ -70,13 +90,17 @@ impl Scheduler {
         {
             return Some(format!("the master must run on {required}"));
         }
+        if let Some(why) = self.backoff_refusal(TaskKind::Master, &offer.hostname) {
+            return Some(why);
+        }
         fits(offer, &self.config.master).err()
     }
 
-    /// Why `offer` cannot take a worker (or, while a master is needed, why it is not used for it).
-    fn worker_refusal(&self, offer: &Offer) -> Option<String> {
+    /// The resources of `offer` a worker takes, or why it cannot take one (or, while a master is
+    /// needed, why it is not used for it).
+    fn worker_placement(&self, offer: &Offer) -> Result<Vec<Resource>, String> {
         if self.master_needed() {
-            return Some(match self.master_refusal(offer) {
+            return Err(match self.master_refusal(offer) {
                 Some(why) => format!("no master yet and this offer cannot take it: {why}"),
                 None => "no master yet and another offer of this round takes it".to_string(),
             });
@@ -84,13 +108,13 @@ impl Scheduler {
         let state = &self.state;
         if state.healthy_master().is_none() {
             let Some((id, master)) = state.master() else {
-                return Some("no master task is active; workers wait for one".to_string());
+                return Err("no master task is active; workers wait for one".to_string());
             };
             let health = match master.healthy {
                 Some(false) => "failing its health check",
                 _ => "not yet healthy",
             };
-            return Some(format!(
+            return Err(format!(
                 "master task {id} on {} is {} and {health}; workers wait for it",
                 master.hostname,
                 master.state.mesos_name()
@@ -99,16 +123,19 @@ impl Scheduler {
         if let Some(max) = self.config.max_workers
             && state.active_workers() >= max
         {
-            return Some(format!("the maximum of {max} workers is reached"));
+            return Err(format!("the maximum of {max} workers is reached"));
         }
         if state.has_worker_on(&offer.hostname) {
-            return Some("a worker already runs on this host".to_string());
+            return Err("a worker already runs on this host".to_string());
         }
-        fits(offer, &self.config.worker).err()
+        if let Some(why) = self.backoff_refusal(TaskKind::Worker, &offer.hostname) {
+            return Err(why);
+        }
+        fits(offer, &self.config.worker)
     }
 
     /// Records the task as staging and emits its launch.
-    fn launch(&mut self, offer: &Offer, kind: TaskKind, out: &mut Vec<Action>) {
+    fn launch(&mut self, offer: &Offer, kind: TaskKind, resources: Vec<Resource>, out: &mut Vec<Action>) {
         let shape = match kind {
             TaskKind::Master => &self.config.master,
             TaskKind::Worker => &self.config.worker,
@@ -126,7 +153,7 @@ impl Scheduler {
             cpus: shape.cpus,
             mem_mb: shape.mem_mb,
             ports: shape.ports.clone(),
-            allocation_role: offer.allocation_role.clone(),
+            resources,
             master_hostname: master_hostname.clone(),
         };
         let ports: Vec<String> = plan.ports.iter().map(u16::to_string).collect();
@@ -152,6 +179,7 @@ impl Scheduler {
                 hostname: offer.hostname.clone(),
                 state: TaskState::Staging,
                 healthy: None,
+                healthy_since: None,
                 master_hostname,
             },
         );
@@ -188,38 +216,42 @@ impl Scheduler {
     }
 }
 
-/// Why `offer` lacks the cpus, mem or ports of `shape`, or `Ok` if it has them.
-fn fits(offer: &Offer, shape: &TaskShape) -> Result<(), String> {
-    if offer.cpus < shape.cpus {
-        return Err(format!(
+/// The resources of `offer` that `shape` takes (its cpus, mem and ports), or why it lacks them.
+fn fits(offer: &Offer, shape: &TaskShape) -> Result<Vec<Resource>, String> {
+    let cpus = take_scalar(&offer.resources, "cpus", shape.cpus).ok_or_else(|| {
+        format!(
             "{} cpus offered, the {} needs {}",
-            offer.cpus, shape.name, shape.cpus
-        ));
-    }
-    if offer.mem_mb < shape.mem_mb as f64 {
-        return Err(format!(
+            offer.cpus(),
+            shape.name,
+            shape.cpus
+        )
+    })?;
+    let mem = take_scalar(&offer.resources, "mem", shape.mem_mb as f64).ok_or_else(|| {
+        format!(
             "{} MB offered, the {} needs {} MB",
-            offer.mem_mb, shape.name, shape.mem_mb
-        ));
-    }
-    let missing: Vec<String> = shape
-        .ports
-        .iter()
-        .filter(|port| {
-            !offer
-                .port_ranges
-                .iter()
-                .any(|(low, high)| (*low..=*high).contains(&u64::from(**port)))
-        })
-        .map(u16::to_string)
-        .collect();
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
+            offer.mem_mb(),
+            shape.name,
+            shape.mem_mb
+        )
+    })?;
+    let wanted: Vec<u64> = shape.ports.iter().map(|&port| port.into()).collect();
+    let ports = take_ranges(&offer.resources, "ports", &wanted).ok_or_else(|| {
+        let offered = offer.port_ranges();
+        let missing: Vec<String> = shape
+            .ports
+            .iter()
+            .filter(|&&port| {
+                !offered
+                    .iter()
+                    .any(|(low, high)| (*low..=*high).contains(&u64::from(port)))
+            })
+            .map(u16::to_string)
+            .collect();
+        format!(
             "ports {} of the {} are not offered",
             missing.join(","),
             shape.name
-        ))
-    }
+        )
+    })?;
+    Ok([cpus, mem, ports].concat())
 }

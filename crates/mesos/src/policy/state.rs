@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::TaskKind;
+use super::backoff::Backoff;
 
 /// A Mesos task state (`TaskState` in `mesos/v1/mesos.proto`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,6 +98,9 @@ pub struct TaskRecord {
     pub state: TaskState,
     /// Last health-check result reported, if any.
     pub healthy: Option<bool>,
+    /// When it last turned healthy (seconds since the epoch), while it stays healthy.
+    #[serde(default)]
+    pub healthy_since: Option<f64>,
     /// For a worker, the master host it was told to join.
     pub master_hostname: Option<String>,
 }
@@ -118,6 +122,8 @@ pub struct SchedulerState {
     pub worker_hosts: BTreeMap<String, String>,
     /// Host of the last master that ended, preferred for its replacement (its journal may be local).
     pub last_master_host: Option<String>,
+    /// Failure streaks of tasks that end before running healthy, by [`super::backoff::key`].
+    pub backoffs: BTreeMap<String, Backoff>,
 }
 
 impl SchedulerState {

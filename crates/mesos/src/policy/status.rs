@@ -95,7 +95,11 @@ impl Scheduler {
             } else {
                 format!("ended {} ({detail})", update.state.mesos_name())
             };
+            let ended = self.state.tasks.get(&id).cloned();
             self.forget_task(id, &cause, out);
+            if let Some(task) = ended {
+                self.record_end(id, &task, update, &cause, out);
+            }
             self.revive(&format!("task {id} ended"), false, out);
             return;
         }
@@ -112,6 +116,11 @@ impl Scheduler {
             task.healthy = update.healthy;
         }
         let is_healthy = task.state == TaskState::Running && task.healthy == Some(true);
+        task.healthy_since = match (was_healthy, is_healthy) {
+            (false, true) => Some(self.now),
+            (_, false) => None,
+            (true, true) => task.healthy_since,
+        };
         let (kind, hostname) = (task.kind, task.hostname.clone());
         let state = update.state.mesos_name();
         let line = match (kind, task.state, task.healthy) {

@@ -33,21 +33,25 @@ fn plan(kind: TaskKind) -> TaskPlan {
         hostname: hostname.to_string(),
         cpus: 1.5,
         mem_mb,
+        resources: serde_json::from_value(resources(mem_mb as f64, &ports)).unwrap(),
         ports,
-        allocation_role: Some("alluxio".to_string()),
         master_hostname: master.map(str::to_string),
     }
 }
 
-fn health(port: u16) -> serde_json::Value {
+/// The COMMAND check running the installed health-check script from `home` (a shell word).
+fn health(home: &str, port: u16) -> serde_json::Value {
     json!({
         "delay_seconds": 1.0, "interval_seconds": 3.0, "timeout_seconds": 5.0,
-        "consecutive_failures": 5, "grace_period_seconds": 60.0, "type": "HTTP",
-        "http": {"scheme": "http", "port": port, "path": "/health"}
+        "consecutive_failures": 5, "grace_period_seconds": 60.0, "type": "COMMAND",
+        "command": {
+            "uris": [], "shell": true,
+            "value": format!("{home}/integration/mesos/bin/alluxio-mesos-health-check.sh {port}")
+        }
     })
 }
 
-fn resources(mem: f64, ports: &[u64]) -> serde_json::Value {
+fn resources(mem: f64, ports: &[u16]) -> serde_json::Value {
     let alloc = json!({"role": "alluxio"});
     let ranges: Vec<_> = ports.iter().map(|p| json!({"begin": p, "end": p})).collect();
     json!([
@@ -83,7 +87,7 @@ fn local_master_task_runs_the_installed_script_without_uris() {
                 "value": "echo 'Starting Alluxio with alluxio-master-mesos.sh' && mkdir -p conf && \
                           '/opt/my alluxio'/integration/mesos/bin/alluxio-master-mesos.sh"
             },
-            "health_check": health(19999)
+            "health_check": health("'/opt/my alluxio'", 19999)
         })
     );
 }
@@ -117,20 +121,11 @@ fn tarball_worker_task_fetches_extracts_and_normalises_the_folder() {
                 "shell": true,
                 "value": "echo 'Starting Alluxio with alluxio-worker-mesos.sh' && mkdir -p conf && \
                           { [ -d alluxio ] || mv \"$(ls -d alluxio-*/ | head -n 1)\" alluxio; } && \
-                          alluxio/integration/mesos/bin/alluxio-worker-mesos.sh"
+                          \"${MESOS_SANDBOX:-.}\"/alluxio/integration/mesos/bin/alluxio-worker-mesos.sh"
             },
-            "health_check": health(30000)
+            "health_check": health("\"${MESOS_SANDBOX:-.}\"/alluxio", 30000)
         })
     );
-}
-
-#[test]
-fn resources_omit_allocation_info_for_pre_multi_role_offers() {
-    let template = TaskTemplate::from_conf(&conf("LOCAL")).unwrap();
-    let mut plan = plan(TaskKind::Master);
-    plan.allocation_role = None;
-    let task = template.task_info(&plan, "S1");
-    assert!(task.resources.iter().all(|r| r.allocation_info.is_none()));
 }
 
 #[test]

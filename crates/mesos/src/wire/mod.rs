@@ -18,10 +18,11 @@ pub use call::{
     Operation, Reconcile, ReconcileTask, Roles, Subscribe,
 };
 pub use event::{ErrorEvent, Event, EventType, Failure, MasterInfo, Offers, Rescind, Subscribed, Update};
-pub use resource::{AllocationInfo, Offer, Range, Ranges, Resource, Scalar, ValueType};
-pub use task::{
-    CommandInfo, Environment, HealthCheck, HealthCheckType, HttpCheck, TaskInfo, TaskStatus, Uri, Variable,
+pub use resource::{
+    AllocationInfo, Offer, Range, Ranges, Resource, Scalar, ValueType, ranges_of, scalar_total, take_ranges,
+    take_scalar,
 };
+pub use task::{CommandInfo, Environment, HealthCheck, HealthCheckType, TaskInfo, TaskStatus, Uri, Variable};
 
 use base64::Engine as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};

@@ -53,7 +53,10 @@ pub struct AllocationInfo {
     pub role: Option<String>,
 }
 
-/// `Resource`. Reservations, disk info and the like are ignored.
+/// `Resource`. The fields the framework reads are modelled; every other field of an offered
+/// resource (`reservation`, `reservations`, `disk`, `revocable`, `shared`, `provider_id`, ...) is
+/// kept verbatim in `identity`, so that a launched resource carved out of it with
+/// [`take_scalar`] or [`take_ranges`] names exactly the resource Mesos offered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Resource {
     /// `cpus`, `mem`, `ports`, ...
@@ -67,12 +70,16 @@ pub struct Resource {
     /// Set for RANGES resources.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ranges: Option<Ranges>,
-    /// The deprecated single role of the resource (pre-MULTI_ROLE masters).
+    /// The role the resource is reserved for (`*` or absent: unreserved), in the format Mesos
+    /// uses for frameworks without the RESERVATION_REFINEMENT capability.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
-    /// The role the resource is allocated to; must be copied onto launched resources.
+    /// The role the resource is allocated to (MULTI_ROLE).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allocation_info: Option<AllocationInfo>,
+    /// Every other field, as offered.
+    #[serde(flatten)]
+    pub identity: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Resource {
@@ -85,6 +92,7 @@ impl Resource {
             ranges: None,
             role: None,
             allocation_info: None,
+            identity: Default::default(),
         }
     }
 
@@ -97,8 +105,111 @@ impl Resource {
             ranges: Some(Ranges { range: ranges }),
             role: None,
             allocation_info: None,
+            identity: Default::default(),
         }
     }
+
+    /// Whether the resource is reserved (statically or dynamically) for a role, in either the
+    /// pre- or the post-reservation-refinement format.
+    pub fn is_reserved(&self) -> bool {
+        let refined = ["reservation", "reservations"]
+            .iter()
+            .any(|field| self.identity.get(*field).is_some_and(|v| !v.is_null()));
+        refined || self.role.as_deref().is_some_and(|role| role != "*")
+    }
+}
+
+/// Sum of the SCALAR resources called `name` in `resources`, whatever their role.
+pub fn scalar_total(resources: &[Resource], name: &str) -> f64 {
+    resources
+        .iter()
+        .filter(|r| r.name == name)
+        .filter_map(|r| r.scalar)
+        .map(|s| s.value)
+        .sum()
+}
+
+/// Every range of the RANGES resources called `name` in `resources`.
+pub fn ranges_of(resources: &[Resource], name: &str) -> Vec<(u64, u64)> {
+    resources
+        .iter()
+        .filter(|r| r.name == name)
+        .filter_map(|r| r.ranges.as_ref())
+        .flat_map(|r| r.range.iter().map(|range| (range.begin, range.end)))
+        .collect()
+}
+
+/// Scalars are fixed to three decimals by Mesos; smaller leftovers are rounding.
+const SCALAR_EPSILON: f64 = 0.0005;
+
+/// The offered resources called `name`, reserved ones first: they are held for our role and
+/// would otherwise go unused.
+fn candidates<'a>(offered: &'a [Resource], name: &'a str) -> impl Iterator<Item = &'a Resource> {
+    let named = move |reserved: bool| {
+        offered
+            .iter()
+            .filter(move |r| r.name == name && r.is_reserved() == reserved)
+    };
+    named(true).chain(named(false))
+}
+
+/// Takes `amount` of the SCALAR resource `name` out of `offered`: one piece per offered resource
+/// drawn on, each a copy of it (role, reservations, allocation and every other field) with only
+/// the quantity changed. `None` when the offer holds less.
+pub fn take_scalar(offered: &[Resource], name: &str, amount: f64) -> Option<Vec<Resource>> {
+    let mut left = amount;
+    let mut pieces = Vec::new();
+    for resource in candidates(offered, name) {
+        if left <= SCALAR_EPSILON {
+            break;
+        }
+        let Some(available) = resource.scalar.map(|s| s.value).filter(|v| *v > 0.0) else {
+            continue;
+        };
+        let taken = available.min(left);
+        left -= taken;
+        pieces.push(Resource {
+            scalar: Some(Scalar {
+                value: (taken * 1000.0).round() / 1000.0,
+            }),
+            ..resource.clone()
+        });
+    }
+    (left <= SCALAR_EPSILON).then_some(pieces)
+}
+
+/// Takes the single values `wanted` (ports) of the RANGES resource `name` out of `offered`, as
+/// single-value ranges in copies of the offered resources holding them (one per such resource,
+/// values in the order given). `None` when a value is not offered.
+pub fn take_ranges(offered: &[Resource], name: &str, wanted: &[u64]) -> Option<Vec<Resource>> {
+    let mut pieces: Vec<(usize, Resource)> = Vec::new();
+    let sources: Vec<&Resource> = candidates(offered, name).collect();
+    for &value in wanted {
+        let source = sources.iter().position(|r| {
+            r.ranges
+                .as_ref()
+                .is_some_and(|ranges| ranges.range.iter().any(|g| g.begin <= value && value <= g.end))
+        })?;
+        let single = Range {
+            begin: value,
+            end: value,
+        };
+        match pieces.iter_mut().find(|(index, _)| *index == source) {
+            Some((_, piece)) => piece
+                .ranges
+                .get_or_insert_with(Ranges::default)
+                .range
+                .push(single),
+            None => pieces.push((
+                source,
+                Resource {
+                    ranges: Some(Ranges { range: vec![single] }),
+                    ..sources[source].clone()
+                },
+            )),
+        }
+    }
+    Some(pieces.into_iter().map(|(_, piece)| piece).collect())
 }
 
 /// `Offer`: resources of one agent offered to this framework.
@@ -124,29 +235,11 @@ pub struct Offer {
 impl Offer {
     /// Sum of the SCALAR resources called `name` (roles are not told apart, as in Alluxio 1.x).
     pub fn scalar_sum(&self, name: &str) -> f64 {
-        self.resources
-            .iter()
-            .filter(|r| r.name == name)
-            .filter_map(|r| r.scalar)
-            .map(|s| s.value)
-            .sum()
+        scalar_total(&self.resources, name)
     }
 
     /// Every range of the RANGES resources called `name`.
     pub fn ranges_of(&self, name: &str) -> Vec<(u64, u64)> {
-        self.resources
-            .iter()
-            .filter(|r| r.name == name)
-            .filter_map(|r| r.ranges.as_ref())
-            .flat_map(|r| r.range.iter().map(|range| (range.begin, range.end)))
-            .collect()
-    }
-
-    /// The role the offer is allocated to (the offer's `allocation_info`, else the first
-    /// resource's), which launched resources must repeat; `None` from pre-1.2 masters.
-    pub fn allocation_role(&self) -> Option<String> {
-        std::iter::once(&self.allocation_info)
-            .chain(self.resources.iter().map(|r| &r.allocation_info))
-            .find_map(|a| a.as_ref().and_then(|a| a.role.clone()))
+        ranges_of(&self.resources, name)
     }
 }

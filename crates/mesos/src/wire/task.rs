@@ -72,17 +72,6 @@ pub enum HealthCheckType {
     Unknown,
 }
 
-/// `HealthCheck.HTTPCheckInfo`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HttpCheck {
-    /// `http` or `https`.
-    pub scheme: String,
-    /// Port on the task's host (network namespace).
-    pub port: u32,
-    /// Request path.
-    pub path: String,
-}
-
 /// `HealthCheck`: run by the agent; results arrive as `healthy` in status updates.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HealthCheck {
@@ -99,9 +88,9 @@ pub struct HealthCheck {
     /// Kind of check.
     #[serde(rename = "type")]
     pub kind: HealthCheckType,
-    /// Set for HTTP checks.
+    /// Set for COMMAND checks: run on the agent in the task's environment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub http: Option<HttpCheck>,
+    pub command: Option<CommandInfo>,
 }
 
 /// `TaskInfo`: a command task (no custom executor).

@@ -28,7 +28,7 @@ fn subscribed_event_parses_with_unknown_fields_ignored() {
 }
 
 #[test]
-fn offers_event_exposes_scalars_ranges_and_allocation_role() {
+fn offers_event_exposes_scalars_ranges_and_allocation() {
     let e = event(json!({
         "type": "OFFERS",
         "offers": {"offers": [{
@@ -54,8 +54,85 @@ fn offers_event_exposes_scalars_ranges_and_allocation_role() {
     assert_eq!(offer.scalar_sum("cpus"), 2.5);
     assert_eq!(offer.scalar_sum("mem"), 4096.0);
     assert_eq!(offer.ranges_of("ports"), vec![(19998, 19999), (31000, 32000)]);
-    assert_eq!(offer.allocation_role().as_deref(), Some("alluxio"));
+    assert_eq!(
+        offer.resources[0].allocation_info,
+        Some(AllocationInfo {
+            role: Some("alluxio".to_string())
+        })
+    );
     assert_eq!(offer.resources[4].kind, ValueType::Set);
+}
+
+/// An offer to role `alluxio` as Mesos 1.11 sends it to a framework without the
+/// RESERVATION_REFINEMENT capability: static reservations as `role`, dynamic ones with
+/// `reservation` too, unreserved resources as role `*`.
+fn reserved_offer() -> Vec<Resource> {
+    serde_json::from_value(json!([
+        {"name": "cpus", "type": "SCALAR", "scalar": {"value": 4}, "role": "*",
+         "allocation_info": {"role": "alluxio"}},
+        {"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.5}, "role": "alluxio",
+         "allocation_info": {"role": "alluxio"}},
+        {"name": "mem", "type": "SCALAR", "scalar": {"value": 1024}, "role": "alluxio",
+         "reservation": {"principal": "ops", "labels": {"labels": [{"key": "k", "value": "v"}]}},
+         "allocation_info": {"role": "alluxio"}},
+        {"name": "mem", "type": "SCALAR", "scalar": {"value": 8192}, "role": "*",
+         "allocation_info": {"role": "alluxio"}},
+        {"name": "ports", "type": "RANGES", "ranges": {"range": [{"begin": 31000, "end": 32000}]},
+         "role": "*", "allocation_info": {"role": "alluxio"}},
+        {"name": "ports", "type": "RANGES", "ranges": {"range": [{"begin": 19998, "end": 19999}]},
+         "role": "alluxio", "allocation_info": {"role": "alluxio"}, "some_future_field": true}
+    ]))
+    .unwrap()
+}
+
+#[test]
+fn carved_resources_keep_every_field_of_the_offered_ones_reserved_first() {
+    let offered = reserved_offer();
+    let cpus = serde_json::to_value(take_scalar(&offered, "cpus", 1.0).unwrap()).unwrap();
+    assert_eq!(
+        cpus,
+        json!([
+            {"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.5}, "role": "alluxio",
+             "allocation_info": {"role": "alluxio"}},
+            {"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.5}, "role": "*",
+             "allocation_info": {"role": "alluxio"}}
+        ])
+    );
+    let mem = serde_json::to_value(take_scalar(&offered, "mem", 512.0).unwrap()).unwrap();
+    assert_eq!(
+        mem,
+        json!([{"name": "mem", "type": "SCALAR", "scalar": {"value": 512.0}, "role": "alluxio",
+                "reservation": {"principal": "ops", "labels": {"labels": [{"key": "k", "value": "v"}]}},
+                "allocation_info": {"role": "alluxio"}}])
+    );
+    let ports =
+        serde_json::to_value(take_ranges(&offered, "ports", &[19999, 31005, 19998]).unwrap()).unwrap();
+    assert_eq!(
+        ports,
+        json!([
+            {"name": "ports", "type": "RANGES",
+             "ranges": {"range": [{"begin": 19999, "end": 19999}, {"begin": 19998, "end": 19998}]},
+             "role": "alluxio", "allocation_info": {"role": "alluxio"}, "some_future_field": true},
+            {"name": "ports", "type": "RANGES", "ranges": {"range": [{"begin": 31005, "end": 31005}]},
+             "role": "*", "allocation_info": {"role": "alluxio"}}
+        ])
+    );
+    assert!(
+        take_scalar(&offered, "cpus", 4.6).is_none(),
+        "only 4.5 cpus are offered"
+    );
+    assert!(take_ranges(&offered, "ports", &[30000]).is_none());
+}
+
+#[test]
+fn post_refinement_reservations_count_as_reserved() {
+    let refined: Resource = serde_json::from_value(json!({
+        "name": "cpus", "type": "SCALAR", "scalar": {"value": 1},
+        "reservations": [{"type": "STATIC", "role": "alluxio"}]
+    }))
+    .unwrap();
+    assert!(refined.is_reserved());
+    assert!(!Resource::scalar("cpus", 1.0).is_reserved());
 }
 
 #[test]

@@ -20,8 +20,9 @@ struct Launch {
     command: Value,
     env: BTreeMap<String, String>,
     health_check: Option<Value>,
-    hostname: String,
     sandbox: std::path::PathBuf,
+    /// `CommandInfo.user`, else `FrameworkInfo.user`: the owner of the sandbox.
+    user: String,
 }
 
 fn launch_of(state: &State, key: &TaskKey) -> Option<Launch> {
@@ -47,12 +48,20 @@ fn launch_of(state: &State, key: &TaskKey) -> Option<Launch> {
     env.insert("MESOS_FRAMEWORK_ID".into(), key.0.clone());
     env.insert("MESOS_AGENT_ENDPOINT".into(), format!("{}:5051", task.hostname));
     env.insert("LIBPROCESS_IP".into(), task.hostname.clone());
+    let user = match command.get("user").and_then(Value::as_str) {
+        Some(user) => user.to_owned(),
+        None => state
+            .frameworks
+            .get(&key.0)
+            .map(|f| f.user.clone())
+            .unwrap_or_default(),
+    };
     Some(Launch {
         command,
         env,
         health_check: task.info.get("health_check").cloned(),
-        hostname: task.hostname.clone(),
         sandbox: task.sandbox.clone(),
+        user,
     })
 }
 
@@ -61,6 +70,18 @@ pub(crate) async fn run_task(inner: Arc<Inner>, key: TaskKey) {
     let Some(launch) = launch_of(&inner.state.lock(), &key) else {
         return;
     };
+    if let Err(why) = check_user(&launch) {
+        tracing::warn!(task = %key.1, %why, "executor directory not created");
+        let mut state = inner.state.lock();
+        let partition_aware = state.frameworks.get(&key.0).is_some_and(|f| f.partition_aware);
+        let lost = if partition_aware {
+            "TASK_DROPPED"
+        } else {
+            "TASK_LOST"
+        };
+        state.agent_update(&key, lost, Some("REASON_EXECUTOR_TERMINATED"), &why);
+        return;
+    }
     let child = match prepare_and_spawn(&launch).await {
         Ok(child) => child,
         Err(why) => {
@@ -91,7 +112,7 @@ pub(crate) async fn run_task(inner: Arc<Inner>, key: TaskKey) {
         tokio::spawn(run_health_checks(
             inner.clone(),
             key.clone(),
-            launch.hostname,
+            launch.env.clone(),
             check,
         ))
     });
@@ -124,6 +145,23 @@ fn describe(status: ExitStatus) -> String {
         (Some(code), _) => format!("Command exited with status {code}"),
         (None, Some(sig)) => format!("Command terminated with signal {sig}"),
         _ => "Command ended".to_owned(),
+    }
+}
+
+/// An agent running as root (`--switch_user`, the default) chowns the executor directory to
+/// the task's user before anything runs, and drops a task whose user it cannot find with
+/// this message (apache/mesos `src/slave/paths.cpp`). The simulator then runs the task as
+/// itself.
+fn check_user(launch: &Launch) -> Result<(), String> {
+    let known = !launch.user.is_empty() && matches!(nix::unistd::User::from_name(&launch.user), Ok(Some(_)));
+    match known {
+        true => Ok(()),
+        false => Err(format!(
+            "Failed to create executor directory '{}': Failed to chown directory to '{}': No such user '{}'",
+            launch.sandbox.display(),
+            launch.user,
+            launch.user
+        )),
     }
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use tokio::net::TcpListener;
 
-use super::resources::Resources;
+use super::resources::{ResourceError, Resources};
 use super::state::{Agent, State, Timing};
 use super::{DEFAULT_AGENT_RESOURCES, Inner, MesosSimulator, SimulatorError, http, tls};
 
@@ -17,6 +17,8 @@ use super::{DEFAULT_AGENT_RESOURCES, Inner, MesosSimulator, SimulatorError, http
 #[derive(Debug, Clone)]
 pub struct MesosSimulatorBuilder {
     agents: Vec<(String, String)>,
+    /// (host, resources, role, principal) to reserve dynamically once the agents exist.
+    dynamic_reservations: Vec<(String, String, String, Option<String>)>,
     port: u16,
     work_dir: Option<PathBuf>,
     timing: Timing,
@@ -30,6 +32,7 @@ impl MesosSimulatorBuilder {
     pub(super) fn new() -> Self {
         Self {
             agents: Vec::new(),
+            dynamic_reservations: Vec::new(),
             port: 0,
             work_dir: None,
             timing: Timing {
@@ -62,6 +65,24 @@ impl MesosSimulatorBuilder {
     /// syntax (`cpus:4;mem:8192;ports:[31000-32000]`).
     pub fn agent(mut self, host: &str, resources: &str) -> Self {
         self.agents.push((host.to_owned(), resources.to_owned()));
+        self
+    }
+
+    /// Reserves `resources` (agent flag syntax, taken from the unreserved ones) of the agent
+    /// `host` dynamically for `role`, as an operator's `/reserve` by `principal` does.
+    pub fn dynamic_reservation(
+        mut self,
+        host: &str,
+        resources: &str,
+        role: &str,
+        principal: Option<&str>,
+    ) -> Self {
+        self.dynamic_reservations.push((
+            host.to_owned(),
+            resources.to_owned(),
+            role.to_owned(),
+            principal.map(str::to_owned),
+        ));
         self
     }
 
@@ -145,6 +166,24 @@ impl MesosSimulatorBuilder {
                 host: host.clone(),
                 source,
             })?;
+            let mut total = total;
+            for (_, spec, role, principal) in self.dynamic_reservations.iter().filter(|r| r.0 == *host) {
+                let amount = Resources::parse(spec).map_err(|source| SimulatorError::Resources {
+                    host: host.clone(),
+                    source,
+                })?;
+                if !total.reserve_dynamically(&amount, role, principal.as_deref()) {
+                    return Err(SimulatorError::Resources {
+                        host: host.clone(),
+                        source: ResourceError::Spec {
+                            spec: spec.clone(),
+                            why: format!(
+                                "cannot reserve it for {role}: the agent's unreserved resources do not hold it"
+                            ),
+                        },
+                    });
+                }
+            }
             let id = format!("{master_id}-S{i}");
             agents.insert(
                 id.clone(),

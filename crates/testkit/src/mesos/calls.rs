@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::Inner;
 use super::agent::{kill_task, sandbox_path};
@@ -122,7 +122,7 @@ pub(crate) fn accept(state: &mut State, fid: &str, accept: &Value) -> Vec<TaskKe
     }
     // What the tasks did not use goes back to the pool, filtered like a decline.
     if !agent_id.is_empty() {
-        state.add_filter(fid, &agent_id, refuse_seconds(accept.get("filters")));
+        state.add_filter(fid, &agent_id, pool, refuse_seconds(accept.get("filters")));
     }
     launched
 }
@@ -225,9 +225,9 @@ fn validate_task(
     let resources = Resources::from_json(&list).map_err(|e| e.to_string())?;
     if !pool.contains(&resources) {
         return Err(format!(
-            "Task uses more resources {} than available {}",
-            json!(resources.to_json(role)),
-            json!(pool.to_json(role))
+            "Total resources {} required by task and its executor is more than available {}",
+            resources.describe(role),
+            pool.describe(role)
         ));
     }
     Ok(resources)
@@ -280,7 +280,7 @@ pub(crate) fn decline(state: &mut State, fid: &str, decline: &Value) {
         let id = value_of(id, "/value");
         if state.offers.get(id).is_some_and(|o| o.framework_id == fid) {
             if let Some(offer) = state.remove_offer(id) {
-                state.add_filter(fid, &offer.agent_id, refuse);
+                state.add_filter(fid, &offer.agent_id, offer.resources, refuse);
             }
         } else {
             tracing::warn!(framework = fid, offer = id, "DECLINE of an unknown offer ignored");

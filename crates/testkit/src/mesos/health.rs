@@ -3,7 +3,13 @@
 //! `grace_period_seconds` before the first success are ignored; each counted failure and the
 //! first success (or a recovery) is reported as a TASK_RUNNING update with `healthy`; after
 //! `consecutive_failures` failures the task is killed.
+//!
+//! As in Mesos (`src/checks/checks_types.hpp`, and "Current limitations" in health-checks.md),
+//! HTTP and TCP checks always go to 127.0.0.1, whatever address the agent and its tasks serve
+//! on; a COMMAND check runs in the sandbox with the task's environment (the executor's, which
+//! holds `LIBPROCESS_IP` and `MESOS_SANDBOX`) plus the check's own variables.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,8 +30,16 @@ fn seconds(check: &Value, field: &str, default: f64) -> Duration {
     })
 }
 
-/// Probes task `key` on its agent address `host` until the task ends or fails its check.
-pub(crate) async fn run_health_checks(inner: Arc<Inner>, key: TaskKey, host: String, check: Value) {
+/// Where Mesos sends HTTP and TCP checks (`DEFAULT_IPV4_DOMAIN`).
+const CHECK_DOMAIN: &str = "127.0.0.1";
+
+/// Probes task `key`, whose command runs with `env`, until the task ends or fails its check.
+pub(crate) async fn run_health_checks(
+    inner: Arc<Inner>,
+    key: TaskKey,
+    env: BTreeMap<String, String>,
+    check: Value,
+) {
     let started = Instant::now();
     let delay = seconds(&check, "delay_seconds", 15.0);
     let interval = seconds(&check, "interval_seconds", 10.0);
@@ -50,7 +64,7 @@ pub(crate) async fn run_health_checks(inner: Arc<Inner>, key: TaskKey, host: Str
     };
     loop {
         let healthy = matches!(
-            tokio::time::timeout(timeout, probe(&check, &host, &sandbox)).await,
+            tokio::time::timeout(timeout, probe(&check, &env, &sandbox)).await,
             Ok(true)
         );
         if !tracker.record(&inner, &key, healthy) {
@@ -112,7 +126,7 @@ impl Tracker {
     }
 }
 
-async fn probe(check: &Value, host: &str, sandbox: &PathBuf) -> bool {
+async fn probe(check: &Value, env: &BTreeMap<String, String>, sandbox: &PathBuf) -> bool {
     match check.get("type").and_then(Value::as_str) {
         Some("HTTP") => {
             let Some(port) = check.pointer("/http/port").and_then(Value::as_u64) else {
@@ -123,14 +137,14 @@ async fn probe(check: &Value, host: &str, sandbox: &PathBuf) -> bool {
                 .and_then(Value::as_str)
                 .unwrap_or("http");
             let path = check.pointer("/http/path").and_then(Value::as_str).unwrap_or("/");
-            let url = format!("{scheme}://{host}:{port}{path}");
+            let url = format!("{scheme}://{CHECK_DOMAIN}:{port}{path}");
             match reqwest::Client::new().get(&url).send().await {
                 Ok(resp) => (200..400).contains(&resp.status().as_u16()),
                 Err(_) => false,
             }
         }
         Some("TCP") => match check.pointer("/tcp/port").and_then(Value::as_u64) {
-            Some(port) => tokio::net::TcpStream::connect(format!("{host}:{port}"))
+            Some(port) => tokio::net::TcpStream::connect(format!("{CHECK_DOMAIN}:{port}"))
                 .await
                 .is_ok(),
             None => false,
@@ -139,9 +153,20 @@ async fn probe(check: &Value, host: &str, sandbox: &PathBuf) -> bool {
             let Some(cmd) = check.pointer("/command/value").and_then(Value::as_str) else {
                 return false;
             };
+            let own_vars = check
+                .pointer("/command/environment/variables")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|var| {
+                    let name = var.get("name").and_then(Value::as_str)?;
+                    Some((name, var.get("value").and_then(Value::as_str).unwrap_or_default()))
+                });
             tokio::process::Command::new("sh")
                 .arg("-c")
                 .arg(cmd)
+                .envs(env)
+                .envs(own_vars)
                 .current_dir(sandbox)
                 .kill_on_drop(true)
                 .status()

@@ -18,9 +18,16 @@
 //! port instead, as a master with `LIBPROCESS_SSL_ENABLED=1`; [`TestCertificates`] makes a CA
 //! and a certificate for it.
 //!
+//! As on a real cluster, agents may reserve resources for a role (`cpus(alluxio):4` statically,
+//! [`MesosSimulatorBuilder::dynamic_reservation`] dynamically), which only frameworks of that
+//! role are offered and whose launches must name the same reservation; health checks of type
+//! HTTP and TCP go to 127.0.0.1 whatever the agent's address; and an agent drops a task whose
+//! user (`CommandInfo.user`, else `FrameworkInfo.user`) is empty or unknown.
+//!
 //! Deviations from a real master, by design: JSON only (protobuf bodies get 415, protobuf-only
 //! `Accept` gets 406); command tasks only (custom executors and LAUNCH_GROUP get TASK_ERROR);
-//! one role per framework; only HTTP basic authentication; no reservations or volumes.
+//! one role per framework; only HTTP basic authentication; no refined reservations, RESERVE
+//! operations or volumes; tasks run as the simulator's own user once their user is found.
 
 mod agent;
 mod builder;
@@ -45,7 +52,7 @@ use tokio::task::JoinHandle;
 
 pub use builder::MesosSimulatorBuilder;
 pub use certs::TestCertificates;
-pub use resources::{ResourceError, Resources};
+pub use resources::{Reservation, ResourceError, Resources};
 use state::State;
 
 /// Resources of an agent when none are given: room for an Alluxio master and worker on the

@@ -46,10 +46,13 @@ pub(crate) struct Stream {
     pub _stop: tokio::sync::oneshot::Sender<()>,
 }
 
-/// A refuse filter: `resources` of `agent_id` are not offered again before `until`.
+/// A refuse filter: until `until`, `agent_id` is not offered to the framework again while what
+/// it has free is within the refused `resources` (apache/mesos `RefusedOfferFilter`): resources
+/// freed since, such as those of a task that ended, lift it at once.
 #[derive(Debug)]
 pub(crate) struct Filter {
     pub agent_id: String,
+    pub resources: Resources,
     pub until: Instant,
 }
 
@@ -61,8 +64,12 @@ pub(crate) struct Framework {
     pub partition_aware: bool,
     pub killing_state: bool,
     pub multi_role: bool,
+    /// RESERVATION_REFINEMENT: offers show reservations as `reservations`, not `role`.
+    pub reservation_refinement: bool,
     pub failover_timeout: Duration,
     pub stream: Option<Stream>,
+    /// `FrameworkInfo.user`: who its tasks run as unless `CommandInfo.user` says otherwise.
+    pub user: String,
     /// `FrameworkInfo.principal`, checked against the authenticated one.
     pub principal: Option<String>,
     pub suppressed: bool,
@@ -282,14 +289,22 @@ impl State {
         Some(offer)
     }
 
-    /// Adds a refuse filter on `agent_id` for `framework_id` (ignored for 0 or less seconds).
-    pub fn add_filter(&mut self, framework_id: &str, agent_id: &str, refuse_seconds: f64) {
+    /// Adds a refuse filter of `resources` on `agent_id` for `framework_id` (ignored for 0 or
+    /// less seconds).
+    pub fn add_filter(
+        &mut self,
+        framework_id: &str,
+        agent_id: &str,
+        resources: Resources,
+        refuse_seconds: f64,
+    ) {
         if refuse_seconds <= 0.0 || !refuse_seconds.is_finite() {
             return;
         }
         if let Some(fw) = self.frameworks.get_mut(framework_id) {
             fw.filters.push(Filter {
                 agent_id: agent_id.to_owned(),
+                resources,
                 until: Instant::now() + Duration::from_secs_f64(refuse_seconds.min(1e9)),
             });
         }
@@ -308,32 +323,41 @@ impl State {
             if fw.stream.is_none() || fw.suppressed {
                 continue;
             }
-            let filtered: HashSet<String> = fw.filters.iter().map(|f| f.agent_id.clone()).collect();
             let role = fw.role.clone();
+            let allocation_role = fw.multi_role.then(|| role.clone());
+            let refinement = fw.reservation_refinement;
             let mut offers = Vec::new();
             let agent_ids: Vec<String> = self.agents.keys().cloned().collect();
             for aid in agent_ids {
-                if filtered.contains(&aid) || self.offers.values().any(|o| o.agent_id == aid) {
+                if self.offers.values().any(|o| o.agent_id == aid) {
                     continue;
                 }
                 let Some(agent) = self.agents.get_mut(&aid) else {
                     continue;
                 };
-                let free = agent.available();
-                if free.is_empty() {
+                let free = agent.available().usable_by(&role);
+                let refused = self.frameworks.get(&fid).is_some_and(|fw| {
+                    fw.filters
+                        .iter()
+                        .any(|f| f.agent_id == aid && f.resources.contains(&free))
+                });
+                if free.is_empty() || refused {
                     continue;
                 }
                 agent.offered.add(&free);
                 let hostname = agent.hostname.clone();
                 let oid = self.next_id("O");
-                offers.push(json!({
+                let mut offer = json!({
                     "id": {"value": oid},
                     "framework_id": {"value": fid},
                     "agent_id": {"value": aid},
                     "hostname": hostname,
-                    "resources": free.to_json(&role),
-                    "allocation_info": {"role": role},
-                }));
+                    "resources": free.to_json(allocation_role.as_deref(), refinement),
+                });
+                if let Some(role) = &allocation_role {
+                    offer["allocation_info"] = json!({"role": role});
+                }
+                offers.push(offer);
                 self.offers.insert(
                     oid,
                     Offer {

@@ -85,12 +85,18 @@ pub(crate) fn subscribe(inner: &Arc<Inner>, subscribe: Value) -> (String, Unboun
             partition_aware: capabilities.contains(&"PARTITION_AWARE"),
             killing_state: capabilities.contains(&"TASK_KILLING_STATE"),
             multi_role,
+            reservation_refinement: capabilities.contains(&"RESERVATION_REFINEMENT"),
             failover_timeout: Duration::from_secs_f64(if failover.is_finite() && failover > 0.0 {
                 failover.min(1e9)
             } else {
                 0.0
             }),
             stream: Some(stream),
+            user: info
+                .get("user")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
             principal: info.get("principal").and_then(Value::as_str).map(str::to_owned),
             suppressed,
             filters: previous.map(|p| p.filters).unwrap_or_default(),

@@ -29,9 +29,18 @@ impl Drop for Scheduler {
     }
 }
 
-/// A FrameworkInfo with the required fields.
+/// The user these tests run as: agents drop tasks of users they do not know.
+pub fn current_user() -> String {
+    nix::unistd::User::from_uid(nix::unistd::geteuid())
+        .ok()
+        .flatten()
+        .expect("the tests run as a user with a passwd entry")
+        .name
+}
+
+/// A FrameworkInfo with the required fields, for role `test`, running tasks as this user.
 pub fn framework_info() -> Value {
-    json!({"user": "", "name": "sim-test", "roles": ["test"], "capabilities": [{"type": "MULTI_ROLE"}]})
+    json!({"user": current_user(), "name": "sim-test", "roles": ["test"], "capabilities": [{"type": "MULTI_ROLE"}]})
 }
 
 /// POSTs `call` to the scheduler endpoint; returns status and body text.

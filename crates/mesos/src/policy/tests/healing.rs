@@ -1,17 +1,22 @@
 //! Relaunches, agent loss, re-attachment after a restart, and tasks that are not ours.
 
-use super::super::{Action, Input, Scheduler, SchedulerState, StatusUpdate, TaskKind, TaskState};
+use super::super::{
+    Action, Input, STABLE_SECONDS, Scheduler, SchedulerState, StatusUpdate, TaskKind, TaskState,
+};
 use super::{
-    count, declined, default_config, launches, logs, offer, scheduler, status, update, with_healthy_master,
+    DEFAULT_PORTS, count, declined, default_config, launches, logs, offer, offer_of, offered, scheduler,
+    status, update, with_healthy_master,
 };
 
-/// Master 0 on h1 and workers 1 on h1, 2 on h2, all running and healthy.
+/// Master 0 on h1 and workers 1 on h1, 2 on h2, all running and healthy for a minute (so an
+/// end is not a quick failure and is relaunched at once).
 fn cluster() -> Scheduler {
     let mut scheduler = with_healthy_master(scheduler(), "h1");
     let out = scheduler.handle(Input::Offers(vec![offer("A", "h1"), offer("B", "h2")]));
     assert_eq!(launches(&out).len(), 2);
     scheduler.handle(update("1", "h1", TaskState::Running, Some(true), Some("u1")));
     scheduler.handle(update("2", "h2", TaskState::Running, Some(true), Some("u2")));
+    scheduler.set_now(STABLE_SECONDS);
     scheduler
 }
 
@@ -132,8 +137,7 @@ fn a_master_moved_to_another_host_replaces_the_workers_of_the_old_one() {
 #[test]
 fn a_lost_agent_takes_its_tasks_and_offers_are_revived() {
     let mut scheduler = cluster();
-    let mut leftovers = offer("S", "h2");
-    leftovers.cpus = 0.0;
+    let leftovers = offer_of("S", "h2", offered(0.0, 8192.0, &DEFAULT_PORTS));
     let out = scheduler.handle(Input::Offers(vec![leftovers]));
     assert_eq!(count(&out, &Action::Suppress), 1);
     let out = scheduler.handle(Input::AgentLost {

@@ -1,5 +1,6 @@
 //! Unit tests of the policy: events in, actions out.
 
+mod backoff;
 mod config;
 mod healing;
 mod random;
@@ -8,6 +9,7 @@ mod rules;
 use alluxio_conf::{Configuration, keys};
 
 use super::{Action, Input, Offer, Scheduler, SchedulerConfig, StatusUpdate, TaskPlan, TaskState};
+use crate::wire::{AllocationInfo, Range, Resource};
 
 /// Defaults with a 1GB ramdisk (the default depends on the machine).
 fn conf() -> Configuration {
@@ -30,17 +32,42 @@ fn agent(host: &str) -> String {
     format!("agent-{host}")
 }
 
-/// A generous offer from `host` with both tasks' default ports.
-fn offer(id: &str, host: &str) -> Offer {
+/// Both tasks' default ports.
+const DEFAULT_PORTS: [(u64, u64); 2] = [(19998, 19999), (29998, 30000)];
+
+/// Unreserved `cpus`, `mem` and `ports`, allocated to role `alluxio`, as a MULTI_ROLE
+/// framework is offered them.
+fn offered(cpus: f64, mem_mb: f64, ports: &[(u64, u64)]) -> Vec<Resource> {
+    let ranges = ports.iter().map(|&(begin, end)| Range { begin, end }).collect();
+    [
+        Resource::scalar("cpus", cpus),
+        Resource::scalar("mem", mem_mb),
+        Resource::ranges("ports", ranges),
+    ]
+    .into_iter()
+    .map(|resource| Resource {
+        role: Some("*".to_string()),
+        allocation_info: Some(AllocationInfo {
+            role: Some("alluxio".to_string()),
+        }),
+        ..resource
+    })
+    .collect()
+}
+
+/// An offer from `host` of these resources.
+fn offer_of(id: &str, host: &str, resources: Vec<Resource>) -> Offer {
     Offer {
         id: id.to_string(),
         agent_id: agent(host),
         hostname: host.to_string(),
-        cpus: 4.0,
-        mem_mb: 8192.0,
-        port_ranges: vec![(19998, 19999), (29998, 30000)],
-        allocation_role: Some("alluxio".to_string()),
+        resources,
     }
+}
+
+/// A generous offer from `host` with both tasks' default ports.
+fn offer(id: &str, host: &str) -> Offer {
+    offer_of(id, host, offered(4.0, 8192.0, &DEFAULT_PORTS))
 }
 
 fn status(task_id: &str, host: &str, state: TaskState) -> StatusUpdate {

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::super::{Action, Input, Offer, Scheduler, SchedulerConfig, StatusUpdate, TaskKind, TaskState};
-use super::{agent, default_config};
+use super::{agent, default_config, offer_of, offered};
 
 /// xorshift64*: deterministic, no crate needed.
 struct Rng(u64);
@@ -48,15 +48,13 @@ impl World {
         if rng.chance(85) {
             port_ranges.push((29990, 30010));
         }
-        Offer {
-            id: format!("O{}", self.next_offer),
-            agent_id: agent(host),
-            hostname: host.to_string(),
-            cpus: [0.5, 1.0, 2.0, 4.0][rng.below(4) as usize],
-            mem_mb: [512.0, 1024.0, 2048.0, 8192.0][rng.below(4) as usize],
-            port_ranges,
-            allocation_role: None,
-        }
+        let cpus = [0.5, 1.0, 2.0, 4.0][rng.below(4) as usize];
+        let mem_mb = [512.0, 1024.0, 2048.0, 8192.0][rng.below(4) as usize];
+        offer_of(
+            &format!("O{}", self.next_offer),
+            host,
+            offered(cpus, mem_mb, &port_ranges),
+        )
     }
 
     fn random_update(&mut self, rng: &mut Rng) -> Option<StatusUpdate> {
@@ -138,10 +136,10 @@ impl Checker {
                         .get(offer_id.as_str())
                         .expect("launch on an offer of this event");
                     assert_eq!(&offer.agent_id, agent_id);
-                    assert!(task.cpus <= offer.cpus && task.mem_mb as f64 <= offer.mem_mb);
+                    assert!(task.cpus <= offer.cpus() && task.mem_mb as f64 <= offer.mem_mb());
                     for port in &task.ports {
                         let port = u64::from(*port);
-                        assert!(offer.port_ranges.iter().any(|(l, h)| (*l..=*h).contains(&port)));
+                        assert!(offer.port_ranges().iter().any(|(l, h)| (*l..=*h).contains(&port)));
                     }
                     match task.kind {
                         TaskKind::Master => self.masters += 1,
@@ -250,6 +248,8 @@ fn run(seed: u64, config: SchedulerConfig, steps: usize) -> Checker {
                 None => continue,
             }
         };
+        // Two seconds between events: long enough for short relaunch backoffs to pass.
+        scheduler.set_now(step as f64 * 2.0);
         let before = scheduler.clone();
         let out = scheduler.handle(input.clone());
         checker.check(&before, &input, &out, &scheduler, &mut world);

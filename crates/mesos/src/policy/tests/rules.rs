@@ -1,7 +1,10 @@
 //! One test per offer rule: master first, resources, required host, worker placement, limits.
 
 use super::super::{Action, Input, Scheduler, SchedulerConfig, TaskKind, TaskState};
-use super::{count, declined, default_config, launches, logs, offer, scheduler, update, with_healthy_master};
+use super::{
+    DEFAULT_PORTS, count, declined, default_config, launches, logs, offer, offer_of, offered, scheduler,
+    update, with_healthy_master,
+};
 
 #[test]
 fn master_goes_first_on_a_qualifying_offer() {
@@ -19,7 +22,11 @@ fn master_goes_first_on_a_qualifying_offer() {
     assert_eq!(master.hostname, "127.0.0.2");
     assert_eq!((master.cpus, master.mem_mb), (1.0, 1024));
     assert_eq!(master.ports, vec![19999, 19998]);
-    assert_eq!(master.allocation_role.as_deref(), Some("alluxio"));
+    assert_eq!(
+        master.resources,
+        offered(1.0, 1024.0, &[(19999, 19999), (19998, 19998)]),
+        "the offer's role and allocation are carried"
+    );
     assert_eq!(master.master_hostname, None);
     assert!(matches!(&out[1], Action::Launch { offer_id, agent_id, .. }
         if offer_id == "O1" && agent_id == "agent-127.0.0.2"));
@@ -45,12 +52,9 @@ fn master_goes_first_on_a_qualifying_offer() {
 #[test]
 fn offers_short_of_cpus_mem_or_ports_are_declined_with_the_reason() {
     let mut scheduler = scheduler();
-    let mut few_cpus = offer("C", "h1");
-    few_cpus.cpus = 0.5;
-    let mut little_mem = offer("M", "h2");
-    little_mem.mem_mb = 1000.0;
-    let mut no_web_port = offer("P", "h3");
-    no_web_port.port_ranges = vec![(19998, 19998), (29998, 30000)];
+    let few_cpus = offer_of("C", "h1", offered(0.5, 8192.0, &DEFAULT_PORTS));
+    let little_mem = offer_of("M", "h2", offered(4.0, 1000.0, &DEFAULT_PORTS));
+    let no_web_port = offer_of("P", "h3", offered(4.0, 8192.0, &[(19998, 19998), (29998, 30000)]));
     let out = scheduler.handle(Input::Offers(vec![few_cpus, little_mem, no_web_port]));
     assert!(launches(&out).is_empty());
     assert_eq!(declined(&out), vec!["C", "M", "P"]);
@@ -167,8 +171,7 @@ fn offers_are_suppressed_once_and_revived_when_a_task_ends() {
     assert_eq!(launches(&out).len(), 2);
     // Launches happened in this round, so it is not yet known to be complete.
     assert_eq!(count(&out, &Action::Suppress), 0);
-    let mut leftovers = offer("C", "h2");
-    leftovers.cpus = 0.1;
+    let leftovers = offer_of("C", "h2", offered(0.1, 8192.0, &DEFAULT_PORTS));
     let out = scheduler.handle(Input::Offers(vec![leftovers.clone()]));
     assert_eq!(count(&out, &Action::Suppress), 1);
     let out = scheduler.handle(Input::Offers(vec![leftovers]));
@@ -184,8 +187,7 @@ fn offers_are_suppressed_once_and_revived_when_a_task_ends() {
 #[test]
 fn a_host_never_offering_enough_for_a_worker_does_not_block_suppression() {
     let mut scheduler = with_healthy_master(scheduler(), "h1");
-    let mut small = offer("S", "h9");
-    small.mem_mb = 512.0;
+    let small = offer_of("S", "h9", offered(4.0, 512.0, &DEFAULT_PORTS));
     let out = scheduler.handle(Input::Offers(vec![offer("A", "h1"), small.clone()]));
     assert_eq!(launches(&out).len(), 1);
     let out = scheduler.handle(Input::Offers(vec![small]));

@@ -18,6 +18,9 @@ pub enum ClientError {
     /// Not enough space in Alluxio storage.
     #[error("{0}")]
     ResourceExhausted(String),
+    /// The caller, or the under storage for the credentials in use, may not do this.
+    #[error("{0}")]
+    PermissionDenied(String),
     /// The master or a worker cannot be reached.
     #[error("{0}")]
     Unavailable(String),
@@ -41,6 +44,7 @@ impl ClientError {
             Code::InvalidArgument | Code::OutOfRange => ClientError::InvalidArgument(message),
             Code::FailedPrecondition | Code::Aborted => ClientError::FailedPrecondition(message),
             Code::ResourceExhausted => ClientError::ResourceExhausted(message),
+            Code::PermissionDenied | Code::Unauthenticated => ClientError::PermissionDenied(message),
             Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled => ClientError::Unavailable(message),
             _ => ClientError::Internal(message),
         }
@@ -54,6 +58,7 @@ impl ClientError {
             Status::AlreadyExists => ClientError::AlreadyExists(message),
             Status::InvalidArgument => ClientError::InvalidArgument(message),
             Status::ResourceExhausted => ClientError::ResourceExhausted(message),
+            Status::PermissionDenied => ClientError::PermissionDenied(message),
             Status::Unavailable => ClientError::Unavailable(message),
             Status::Ok | Status::Internal => ClientError::Internal(message),
         }
@@ -76,6 +81,7 @@ impl ClientError {
             ClientError::InvalidArgument(m) => ClientError::InvalidArgument(wrap(m)),
             ClientError::FailedPrecondition(m) => ClientError::FailedPrecondition(wrap(m)),
             ClientError::ResourceExhausted(m) => ClientError::ResourceExhausted(wrap(m)),
+            ClientError::PermissionDenied(m) => ClientError::PermissionDenied(wrap(m)),
             ClientError::Unavailable(m) => ClientError::Unavailable(wrap(m)),
             ClientError::Internal(m) => ClientError::Internal(wrap(m)),
         }
@@ -105,8 +111,11 @@ impl From<alluxio_ufs::UfsError> for ClientError {
             UfsError::IsADirectory { .. }
             | UfsError::NotADirectory { .. }
             | UfsError::DirectoryNotEmpty { .. } => ClientError::FailedPrecondition(message),
-            _ if err.is_temporary() => ClientError::Unavailable(message),
-            _ => ClientError::Internal(message),
+            UfsError::PermissionDenied { .. } => ClientError::PermissionDenied(message),
+            UfsError::Operation { temporary: true, .. } => ClientError::Unavailable(message),
+            UfsError::Operation { temporary: false, .. } | UfsError::Configuration { .. } => {
+                ClientError::Internal(message)
+            }
         }
     }
 }
@@ -119,6 +128,7 @@ impl From<ClientError> for std::io::Error {
             ClientError::AlreadyExists(_) => ErrorKind::AlreadyExists,
             ClientError::InvalidArgument(_) => ErrorKind::InvalidInput,
             ClientError::ResourceExhausted(_) => ErrorKind::StorageFull,
+            ClientError::PermissionDenied(_) => ErrorKind::PermissionDenied,
             ClientError::Unavailable(_) => ErrorKind::ConnectionRefused,
             ClientError::FailedPrecondition(_) | ClientError::Internal(_) => ErrorKind::Other,
         };

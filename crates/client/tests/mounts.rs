@@ -224,3 +224,46 @@ async fn s3_changes_made_behind_alluxio_are_seen_on_sync_and_through_writes_skip
     assert!(plain.check_consistency(&path("/s3")).await.unwrap().is_empty());
     cluster.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bucket_refusing_the_mounts_credentials_is_a_permission_error_not_an_outage() {
+    init_logging();
+    let s3 = S3Server::start(&["bucket"]).await.unwrap();
+    let data = pattern(300_000, 12);
+    assert!(s3.put_object("bucket", "dir/a.bin", data.clone()));
+    let cluster = LocalCluster::builder().block_size(MIB).start().await.unwrap();
+    let fs = FileSystem::connect(cluster.client_conf()).await.unwrap();
+    let options = MountOptions {
+        properties: s3.properties(),
+        ..Default::default()
+    };
+    fs.mount(&path("/s3"), "s3://bucket/dir", options).await.unwrap();
+    assert!(fs.exists(&path("/s3/a.bin")).await.unwrap());
+
+    // The bucket's keys are rotated behind Alluxio: the same endpoint, other credentials.
+    let addr = s3.addr();
+    drop(s3);
+    let mut rotated = None;
+    for _ in 0..100 {
+        match S3Server::start_on(addr, &["bucket"], "AKROTATED".into(), "rotated".into()).await {
+            Ok(server) => {
+                rotated = Some(server);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+    let rotated = rotated.expect("the endpoint is free again");
+    assert!(rotated.put_object("bucket", "dir/a.bin", data));
+
+    // The worker reading for the client is refused: the client is told so, once, instead of
+    // retrying other workers and reporting the cluster unreachable.
+    let err = read_file(&fs, "/s3/a.bin", ReadType::NoCache).await.unwrap_err();
+    assert!(matches!(err, ClientError::PermissionDenied(_)), "{err:?}");
+    assert!(err.to_string().contains("access denied"), "{err}");
+    assert_eq!(
+        std::io::Error::from(err).kind(),
+        std::io::ErrorKind::PermissionDenied
+    );
+    cluster.shutdown().await.unwrap();
+}

@@ -132,6 +132,7 @@ impl From<MasterError> for Status {
             | MasterError::MountUfs { .. } => Code::FailedPrecondition,
             MasterError::Unavailable => Code::Unavailable,
             MasterError::Ufs(alluxio_ufs::UfsError::Operation { temporary: true, .. }) => Code::Unavailable,
+            MasterError::Ufs(alluxio_ufs::UfsError::PermissionDenied { .. }) => Code::PermissionDenied,
             MasterError::Conf(_)
             | MasterError::Journal(_)
             | MasterError::JournalWrite(_)

@@ -122,6 +122,8 @@ pub enum Status {
     Internal = 5,
     /// The block already exists.
     AlreadyExists = 6,
+    /// The under storage refused the worker's credentials or permissions.
+    PermissionDenied = 7,
 }
 
 impl Status {
@@ -134,6 +136,7 @@ impl Status {
             4 => Status::Unavailable,
             5 => Status::Internal,
             6 => Status::AlreadyExists,
+            7 => Status::PermissionDenied,
             _ => return None,
         })
     }

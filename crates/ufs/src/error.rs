@@ -1,8 +1,8 @@
 //! The UFS error type, and the one place OpenDAL errors are turned into it.
 
-/// A UFS failure, naming the URI and operation involved.
+/// A UFS failure, naming the URI and operation involved. Not `non_exhaustive`: every caller
+/// maps each variant explicitly, so a new one must be placed everywhere.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum UfsError {
     /// The path does not exist.
     #[error("{uri} does not exist in the under file system")]

@@ -8,6 +8,7 @@ mod read;
 mod ufs_read;
 mod write;
 
+use alluxio_ufs::UfsError;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -111,14 +112,18 @@ impl From<StoreError> for DataError {
     }
 }
 
-impl From<alluxio_ufs::UfsError> for DataError {
-    fn from(e: alluxio_ufs::UfsError) -> Self {
+impl From<UfsError> for DataError {
+    fn from(e: UfsError) -> Self {
         let status = match &e {
-            alluxio_ufs::UfsError::NotFound { .. } => Status::NotFound,
-            alluxio_ufs::UfsError::BadUri { .. }
-            | alluxio_ufs::UfsError::IsADirectory { .. }
-            | alluxio_ufs::UfsError::NotADirectory { .. } => Status::InvalidArgument,
-            _ => Status::Unavailable,
+            UfsError::NotFound { .. } => Status::NotFound,
+            UfsError::AlreadyExists { .. } => Status::AlreadyExists,
+            UfsError::BadUri { .. }
+            | UfsError::IsADirectory { .. }
+            | UfsError::NotADirectory { .. }
+            | UfsError::DirectoryNotEmpty { .. } => Status::InvalidArgument,
+            UfsError::PermissionDenied { .. } => Status::PermissionDenied,
+            UfsError::Operation { temporary: true, .. } => Status::Unavailable,
+            UfsError::Operation { temporary: false, .. } | UfsError::Configuration { .. } => Status::Internal,
         };
         DataError::Request(status, e.to_string())
     }

@@ -366,3 +366,22 @@ fn worker_memory_defaults_to_two_thirds_of_physical_memory() {
     );
     assert_eq!(conf.source(keys::WORKER_MEMORY_SIZE), Source::Default);
 }
+
+/// Every key constant names a property of the table (or a per-tier template), so that a key
+/// the code reads always has a default, a kind and a description for `getConf`.
+#[test]
+fn every_key_constant_is_defined_in_the_property_table() {
+    let source = include_str!("keys.rs");
+    // Each `pub const NAME: &str = "value";`, the value on the same line or the next.
+    let names: Vec<&str> = source
+        .split("pub const ")
+        .skip(1)
+        .filter_map(|item| item.split('"').nth(1))
+        .collect();
+    assert!(names.len() > 50, "found only {} key constants", names.len());
+    let undefined: Vec<&&str> = names
+        .iter()
+        .filter(|name| crate::properties::describe(name).is_none())
+        .collect();
+    assert!(undefined.is_empty(), "keys without a definition: {undefined:?}");
+}

@@ -7,7 +7,9 @@ use std::fs::{self, File};
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use crate::layout::{CHECKPOINT, CHECKPOINT_TMP, sync_dir};
+use alluxio_server::sync_dir;
+
+use crate::layout::{CHECKPOINT, CHECKPOINT_TMP};
 use crate::record::{Next, RecordReader, encode_record, read_full};
 use crate::{JournalEntry, JournalError};
 
@@ -45,7 +47,7 @@ pub(crate) fn write(
     let target = folder.join(CHECKPOINT);
     fs::rename(&tmp.path, &target).map_err(io_err)?;
     tmp.armed = false;
-    sync_dir(folder)
+    sync_dir(folder).map_err(JournalError::io_on(folder))
 }
 
 /// Writes a checkpoint of `entries`, valid through `through_sequence`, to `out`; `path` names

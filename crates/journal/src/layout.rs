@@ -5,6 +5,8 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use alluxio_server::sync_dir;
+
 use crate::JournalError;
 
 /// Name of the durable checkpoint.
@@ -84,7 +86,7 @@ pub(crate) fn create_segment(folder: &Path, first: u64) -> Result<File, JournalE
         .map_err(io_err)?;
     write_log_header(&mut file).map_err(io_err)?;
     file.sync_data().map_err(io_err)?;
-    sync_dir(folder)?;
+    sync_dir(folder).map_err(JournalError::io_on(folder))?;
     Ok(file)
 }
 
@@ -109,16 +111,6 @@ pub(crate) fn check_log_header(header: &[u8; LOG_HEADER_LEN as usize]) -> Result
             "segment format version {other} is not supported (expected {LOG_VERSION})"
         )),
     }
-}
-
-/// Makes renames, creations and deletions in `folder` durable.
-pub(crate) fn sync_dir(folder: &Path) -> Result<(), JournalError> {
-    File::open(folder)
-        .and_then(|dir| dir.sync_all())
-        .map_err(|source| JournalError::Io {
-            path: folder.to_path_buf(),
-            source,
-        })
 }
 
 /// Deletes the segments whose every entry is at or below `through_sequence`, never the newest

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use alluxio_conf::Configuration;
 pub use alluxio_proto::grpc::JournalEntry;
 
-use crate::layout::{LOCK, delete_covered_segments, is_journal_file, sync_dir};
+use crate::layout::{LOCK, delete_covered_segments, is_journal_file};
 use crate::local_sink::SegmentSink;
 use crate::ufs::UfsStore;
 use crate::writer::Writer;
@@ -348,7 +348,7 @@ impl Journal {
             path: lock_path,
             source,
         })?;
-        sync_dir(folder)?;
+        alluxio_server::sync_dir(folder).map_err(JournalError::io_on(folder))?;
         tracing::info!(folder = %folder.display(), "journal formatted");
         Ok(())
     }

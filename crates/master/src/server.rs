@@ -3,16 +3,16 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use alluxio_conf::{Configuration, keys};
 use alluxio_journal::{Journal, JournalLocation};
 use alluxio_proto::grpc::block_master_client_service_server::BlockMasterClientServiceServer;
 use alluxio_proto::grpc::block_master_worker_service_server::BlockMasterWorkerServiceServer;
 use alluxio_proto::grpc::file_system_master_client_service_server::FileSystemMasterClientServiceServer;
+use alluxio_server::{Shutdown, ShutdownSender, every};
 use parking_lot::RwLock;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tonic::transport::server::TcpIncoming;
 
@@ -30,7 +30,7 @@ const MAX_WORKER_MESSAGE: usize = 256 << 20;
 pub struct RunningMaster {
     rpc_addr: SocketAddr,
     web_addr: SocketAddr,
-    stop: watch::Sender<bool>,
+    stop: ShutdownSender,
     tasks: Vec<JoinHandle<()>>,
     fs: Arc<FileSystemMaster>,
 }
@@ -48,8 +48,7 @@ impl RunningMaster {
 
     /// Stops serving, flushes the journal and returns once every task has ended.
     pub async fn shutdown(self) -> Result<(), MasterError> {
-        // Nobody listening just means every task already ended.
-        let _ = self.stop.send(true);
+        self.stop.stop();
         for task in self.tasks {
             if let Err(err) = task.await {
                 tracing::error!(error = %err, "master task failed while stopping");
@@ -83,13 +82,12 @@ fn settings(conf: &Configuration) -> Result<FsSettings, MasterError> {
 }
 
 async fn bind(what: &'static str, host: String, port: u16) -> Result<TcpListener, MasterError> {
-    let address = format!("{host}:{port}");
-    TcpListener::bind(&address)
+    alluxio_server::bind(what, &host, port)
         .await
-        .map_err(|source| MasterError::Serve {
-            what,
-            address,
-            source,
+        .map_err(|e| MasterError::Serve {
+            what: e.what,
+            address: e.address,
+            source: e.source,
         })
 }
 
@@ -126,33 +124,6 @@ fn journal_folder_error(value: &str, why: &str) -> MasterError {
         "{} = '{value}' cannot be used: {why}",
         keys::MASTER_JOURNAL_FOLDER
     ))
-}
-
-/// Resolves once shutdown is requested (or the sender is gone).
-async fn stop_signal(stop: &mut watch::Receiver<bool>) {
-    while !*stop.borrow_and_update() {
-        if stop.changed().await.is_err() {
-            return;
-        }
-    }
-}
-
-/// Runs `tick` every `period` until `stop` fires.
-fn every<F, Fut>(period: Duration, mut stop: watch::Receiver<bool>, mut tick: F) -> JoinHandle<()>
-where
-    F: FnMut() -> Fut + Send + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    tokio::spawn(async move {
-        let mut interval = tokio::time::interval(period.max(Duration::from_millis(1)));
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                () = stop_signal(&mut stop) => break,
-                _ = interval.tick() => tick().await,
-            }
-        }
-    })
 }
 
 /// Recovers the namespace from the journal and starts serving.
@@ -208,7 +179,7 @@ pub async fn start(conf: Configuration) -> Result<RunningMaster, MasterError> {
         started: Instant::now(),
     });
 
-    let (stop, stopped) = watch::channel(false);
+    let (stop, stopped) = Shutdown::channel();
     let mut tasks = Vec::new();
     let mut rpc_stop = stopped.clone();
     let rpc = tonic::transport::Server::builder()
@@ -226,9 +197,7 @@ pub async fn start(conf: Configuration) -> Result<RunningMaster, MasterError> {
         // Small answers must not wait for the client's delayed ACK (Nagle): ~45 ms per call.
         .serve_with_incoming_shutdown(
             TcpIncoming::from(rpc_listener).with_nodelay(Some(true)),
-            async move {
-                stop_signal(&mut rpc_stop).await;
-            },
+            async move { rpc_stop.wait().await },
         );
     tasks.push(tokio::spawn(async move {
         if let Err(err) = rpc.await {
@@ -236,9 +205,8 @@ pub async fn start(conf: Configuration) -> Result<RunningMaster, MasterError> {
         }
     }));
     let mut web_stop = stopped.clone();
-    let web = axum::serve(web_listener, web::router(info)).with_graceful_shutdown(async move {
-        stop_signal(&mut web_stop).await;
-    });
+    let web = axum::serve(web_listener, web::router(info))
+        .with_graceful_shutdown(async move { web_stop.wait().await });
     tasks.push(tokio::spawn(async move {
         if let Err(err) = web.await {
             tracing::error!(error = %err, "master web server failed");

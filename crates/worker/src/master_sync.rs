@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 use alluxio_proto::grpc::{
     BlockHeartbeatRequest, BlockHeartbeatResponse, BlockIdList, CommandType, RegisterWorkerRequest,
 };
+use alluxio_server::Shutdown;
 use tokio::task::JoinSet;
 
 use crate::WorkerError;
 use crate::context::WorkerContext;
 use crate::master_client::retry_until;
 use crate::persist;
-use crate::process::Shutdown;
 use crate::store::{BlockMeta, StoreChanges, StoreError, TierUsage};
 
 /// Gets a worker id for the advertised address and registers every stored block, so a restarted

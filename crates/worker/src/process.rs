@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use alluxio_conf::{Configuration, keys};
 use alluxio_proto::grpc::WorkerNetAddress;
+use alluxio_server::{Shutdown, ShutdownSender};
 use alluxio_ufs::UfsManager;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
-use tokio::task::JoinSet;
+use tokio::task::{JoinHandle, JoinSet};
 
 use crate::context::WorkerContext;
 use crate::master_client::MasterClient;
@@ -20,25 +20,13 @@ use crate::{WorkerError, data_server, master_sync, rpc, web};
 /// How long [`RunningWorker::shutdown`] waits for blocking store work to let go of the store.
 const STORE_RELEASE_WAIT: Duration = Duration::from_secs(5);
 
-/// The stop signal every task of one worker listens to.
-#[derive(Clone)]
-pub(crate) struct Shutdown(watch::Receiver<bool>);
-
-impl Shutdown {
-    /// Resolves once shutdown was requested (or the worker handle is gone).
-    pub(crate) async fn wait(&mut self) {
-        // An error means the sender was dropped, which also means stop.
-        let _ = self.0.wait_for(|stop| *stop).await;
-    }
-}
-
 /// A worker serving on its ports and registered with the master.
 pub struct RunningWorker {
     ctx: Arc<WorkerContext>,
     rpc_addr: SocketAddr,
     data_addr: SocketAddr,
     web_addr: SocketAddr,
-    stop: watch::Sender<bool>,
+    stop: ShutdownSender,
     tasks: JoinSet<(&'static str, Result<(), WorkerError>)>,
 }
 
@@ -65,7 +53,7 @@ impl RunningWorker {
 
     /// Stops serving and returns once every task has ended. Cached blocks stay on disk.
     pub async fn shutdown(mut self) -> Result<(), WorkerError> {
-        let _ = self.stop.send(true);
+        self.stop.stop();
         let mut first_error = None;
         while let Some(joined) = self.tasks.join_next().await {
             let error = match joined {
@@ -145,13 +133,13 @@ async fn bind(
 ) -> Result<TcpListener, WorkerError> {
     let host = conf.get(keys::WORKER_BIND_HOST)?;
     let port = conf.get_port(key)?;
-    TcpListener::bind((host.as_str(), port))
+    alluxio_server::bind(server, &host, port)
         .await
-        .map_err(|source| WorkerError::Bind {
-            server,
-            address: format!("{host}:{port}"),
+        .map_err(|e| WorkerError::Bind {
+            server: e.what,
+            address: e.address,
             key,
-            source,
+            source: e.source,
         })
 }
 
@@ -229,8 +217,7 @@ pub async fn start(conf: Configuration) -> Result<RunningWorker, WorkerError> {
         "worker started"
     );
 
-    let (stop, stop_rx) = watch::channel(false);
-    let shutdown = Shutdown(stop_rx);
+    let (stop, shutdown) = Shutdown::channel();
     let mut tasks = JoinSet::new();
     tasks.spawn(named(
         "rpc server",
@@ -255,10 +242,13 @@ pub async fn start(conf: Configuration) -> Result<RunningWorker, WorkerError> {
         Ok(())
     }));
     if let Some(interval) = intervals.reserver {
-        tasks.spawn(named(
-            "space reserver",
-            reserve_space_loop(ctx.store.clone(), interval, shutdown.clone()),
-        ));
+        let reserver = reserve_space_loop(ctx.store.clone(), interval, shutdown.clone());
+        tasks.spawn(named("space reserver", async move {
+            reserver.await.map_err(|e| WorkerError::Task {
+                task: "space reserver",
+                reason: e.to_string(),
+            })
+        }));
     }
     Ok(RunningWorker {
         ctx,
@@ -277,27 +267,20 @@ async fn named(
     (task, future.await)
 }
 
-/// Evicts between the watermarks every `interval`, off the async threads (it moves files).
-async fn reserve_space_loop(
-    store: BlockStore,
-    interval: Duration,
-    mut shutdown: Shutdown,
-) -> Result<(), WorkerError> {
-    let mut ticker = tokio::time::interval(interval);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = shutdown.wait() => return Ok(()),
-            _ = ticker.tick() => {}
-        }
+/// Spawns the task that evicts between the watermarks every `interval` until shutdown, off the
+/// async threads (it moves files).
+fn reserve_space_loop(store: BlockStore, interval: Duration, shutdown: Shutdown) -> JoinHandle<()> {
+    alluxio_server::every(interval, shutdown, move || {
         let store = store.clone();
-        match tokio::task::spawn_blocking(move || store.reserve_space()).await {
-            Ok(Ok(0)) => {}
-            Ok(Ok(freed)) => tracing::debug!(freed, "space reserver freed bytes"),
-            Ok(Err(e)) => tracing::warn!(error = %e, "space reserver pass failed"),
-            Err(e) => tracing::warn!(error = %e, "space reserver pass panicked"),
+        async move {
+            match tokio::task::spawn_blocking(move || store.reserve_space()).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(freed)) => tracing::debug!(freed, "space reserver freed bytes"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "space reserver pass failed"),
+                Err(e) => tracing::warn!(error = %e, "space reserver pass panicked"),
+            }
         }
-    }
+    })
 }
 
 /// Deletes every cached block (for `alluxio format`).

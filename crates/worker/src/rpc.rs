@@ -4,13 +4,13 @@ use std::sync::Arc;
 
 use alluxio_proto::grpc::worker_service_server::{WorkerService, WorkerServiceServer};
 use alluxio_proto::grpc::{GetWorkerStatusRequest, RemoveBlockRequest, RemoveBlockResponse, WorkerStatus};
+use alluxio_server::Shutdown;
 use tokio::net::TcpListener;
 use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status};
 
 use crate::WorkerError;
 use crate::context::WorkerContext;
-use crate::process::Shutdown;
 use crate::store::StoreError;
 
 /// Serves [`WorkerService`] on `listener` until shutdown.

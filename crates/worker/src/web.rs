@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use alluxio_server::Shutdown;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -10,7 +11,6 @@ use tokio::net::TcpListener;
 
 use crate::WorkerError;
 use crate::context::WorkerContext;
-use crate::process::Shutdown;
 
 /// `GET /api/v1/worker/info`.
 #[derive(Debug, serde::Serialize)]

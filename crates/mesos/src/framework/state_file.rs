@@ -1,5 +1,5 @@
 //! The framework state file: the policy's state (framework id, task counter, tasks) as JSON,
-//! replaced atomically so a crash never leaves half a file.
+//! replaced atomically and durably so a crash never leaves half a file nor loses a saved one.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -22,7 +22,8 @@ pub fn load(path: &Path) -> Result<SchedulerState, MesosError> {
     }
 }
 
-/// Writes the state: temp file, fsync, rename over the old one.
+/// Writes the state: temp file, fsync, rename over the old one, fsync of the directory (so the
+/// rename survives a crash).
 pub fn save(path: &Path, state: &SchedulerState) -> Result<(), MesosError> {
     let io = |source| MesosError::StateIo {
         path: path.to_path_buf(),
@@ -32,7 +33,8 @@ pub fn save(path: &Path, state: &SchedulerState) -> Result<(), MesosError> {
         path: path.to_path_buf(),
         source,
     })?;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    if let Some(dir) = dir {
         std::fs::create_dir_all(dir).map_err(io)?;
     }
     let temp = TempFile(temp_path(path));
@@ -41,7 +43,7 @@ pub fn save(path: &Path, state: &SchedulerState) -> Result<(), MesosError> {
     file.sync_all().map_err(io)?;
     std::fs::rename(&temp.0, path).map_err(io)?;
     std::mem::forget(temp);
-    Ok(())
+    alluxio_server::sync_dir(dir.unwrap_or(Path::new("."))).map_err(io)
 }
 
 fn temp_path(path: &Path) -> PathBuf {

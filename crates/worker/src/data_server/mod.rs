@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use alluxio_proto::data::{self, FrameError, Op, Request, Response, Status};
+use alluxio_server::Shutdown;
 use tokio::io::BufReader;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
@@ -22,7 +23,6 @@ use tokio::task::JoinSet;
 
 use crate::WorkerError;
 use crate::context::WorkerContext;
-use crate::process::Shutdown;
 use crate::store::{BlockLock, StoreError, TempBlock};
 use buffers::PieceBuffers;
 

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::StoreError;
-use super::shared::{DirId, Shared, io_error, sync_dir};
+use super::shared::{DirId, Shared, io_error};
 
 impl Shared {
     /// Evicts claimed victims: each moves to the next lower tier if there is room there (which
@@ -142,7 +142,7 @@ fn copy_durably(source: &Path, temp: &Path, target: &Path, durable: bool) -> Res
     }
     std::fs::rename(temp, target).map_err(io_error(target))?;
     if durable && let Some(dir) = target.parent() {
-        sync_dir(dir)?;
+        alluxio_server::sync_dir(dir).map_err(io_error(dir))?;
     }
     Ok(())
 }

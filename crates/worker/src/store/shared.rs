@@ -251,10 +251,3 @@ pub(super) fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError
         source,
     }
 }
-
-/// Makes a rename or file creation in `dir` durable.
-pub(super) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_error(dir))
-}

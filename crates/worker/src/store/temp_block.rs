@@ -6,7 +6,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::shared::{Block, DirId, Shared, io_error, sync_dir};
+use alluxio_server::sync_dir;
+
+use super::shared::{Block, DirId, Shared, io_error};
 use super::{BlockMeta, StoreError};
 
 /// A block being written; dropped without [`TempBlock::commit`], it is removed.
@@ -121,7 +123,7 @@ impl TempBlock {
         std::fs::rename(&self.path, &target).map_err(io_error(&target))?;
         if durable && let Some(dir) = target.parent() {
             // Without a durable name the block could vanish in a crash after being reported.
-            if let Err(e) = sync_dir(dir) {
+            if let Err(e) = sync_dir(dir).map_err(io_error(dir)) {
                 let _ = std::fs::remove_file(&target);
                 return Err(e);
             }

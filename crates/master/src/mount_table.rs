@@ -6,12 +6,10 @@ use std::collections::BTreeMap;
 
 use alluxio_proto::AlluxioPath;
 use alluxio_proto::grpc::JournalAddMountPoint;
+pub use alluxio_ufs::ROOT_MOUNT_ID;
 use alluxio_ufs::UfsUri;
 
 use crate::MasterError;
-
-/// Mount id of the root mount, as in Alluxio.
-pub const ROOT_MOUNT_ID: u64 = 1;
 
 /// One mounted under file system.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,6 +11,7 @@ use alluxio_proto::grpc::block_master_client_service_server::BlockMasterClientSe
 use alluxio_proto::grpc::block_master_worker_service_server::BlockMasterWorkerServiceServer;
 use alluxio_proto::grpc::file_system_master_client_service_server::FileSystemMasterClientServiceServer;
 use alluxio_server::{Shutdown, ShutdownSender, every};
+use alluxio_ufs::UfsUri;
 use parking_lot::RwLock;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -101,21 +102,21 @@ fn advertised(bound: SocketAddr, hostname: &str) -> String {
 /// local folder; any other URI (s3://, s3a://, hdfs://, gs://, wasb:// ...) an under file system.
 pub fn journal_folder(conf: &Configuration) -> Result<JournalLocation, MasterError> {
     let value = conf.get(keys::MASTER_JOURNAL_FOLDER)?;
-    if let Some(path) = value.strip_prefix("file://") {
+    if value.trim().is_empty() {
+        return Err(journal_folder_error(&value, "it is empty"));
+    }
+    match UfsUri::parse(&value) {
         // file:///j is /j; file://localhost/j names the same local folder.
-        let path = path.strip_prefix("localhost").unwrap_or(path);
-        if !path.starts_with('/') {
-            return Err(journal_folder_error(
+        Ok(uri) if uri.scheme == "file" => match uri.authority.as_str() {
+            "" | "localhost" => Ok(JournalLocation::Local(PathBuf::from(uri.path))),
+            _ => Err(journal_folder_error(
                 &value,
                 "a file:// URI must name a local absolute path, as file:///path",
-            ));
-        }
-        return Ok(JournalLocation::Local(PathBuf::from(path)));
-    }
-    match value.split_once("://") {
-        Some((scheme, _)) if !scheme.is_empty() && !scheme.contains('/') => Ok(JournalLocation::Ufs(value)),
-        _ if value.trim().is_empty() => Err(journal_folder_error(&value, "it is empty")),
-        _ => Ok(JournalLocation::Local(PathBuf::from(value))),
+            )),
+        },
+        Ok(_) => Ok(JournalLocation::Ufs(value)),
+        // Neither an absolute path nor scheme://...: a path relative to the working directory.
+        Err(_) => Ok(JournalLocation::Local(PathBuf::from(value))),
     }
 }
 

@@ -116,6 +116,10 @@ pub const USER_FILE_WRITE_LOCATION_POLICY: &str = "alluxio.user.file.write.locat
 pub const USER_UFS_BLOCK_READ_LOCATION_POLICY: &str = "alluxio.user.ufs.block.read.location.policy";
 /// How long a client keeps retrying an unreachable master.
 pub const USER_RPC_RETRY_MAX_DURATION: &str = "alluxio.user.rpc.retry.max.duration";
+/// First pause of an RPC retry loop (clients and workers calling the master); doubled per failure.
+pub const USER_RPC_RETRY_BASE_SLEEP: &str = "alluxio.user.rpc.retry.base.sleep";
+/// Longest pause of an RPC retry loop.
+pub const USER_RPC_RETRY_MAX_SLEEP: &str = "alluxio.user.rpc.retry.max.sleep";
 
 /// Authentication type (NOSASL or SIMPLE).
 pub const SECURITY_AUTHENTICATION_TYPE: &str = "alluxio.security.authentication.type";

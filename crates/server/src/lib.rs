@@ -1,10 +1,15 @@
 //! The plumbing every Alluxio server shares, written once: binding a listener with an error that
 //! says what and where ([`bind`]), the stop signal all of one server's tasks listen to
-//! ([`Shutdown`]), a periodic task that ends with it ([`every`]), and making a rename or creation
-//! in a directory durable ([`sync_dir`]).
+//! ([`Shutdown`]), a periodic task that ends with it ([`every`]), making a rename or creation in
+//! a directory durable ([`sync_dir`]), and the exponential backoff of every retry loop
+//! ([`Backoff`]).
 //!
 //! It depends on no other Alluxio crate, so any of them can use it; callers map its errors into
 //! their own error types.
+
+mod backoff;
+
+pub use backoff::{Backoff, Pauses};
 
 use std::path::Path;
 use std::time::Duration;

@@ -10,13 +10,11 @@ use alluxio_proto::grpc::{
     BlockHeartbeatRequest, BlockHeartbeatResponse, BlockInfo, CommitBlockRequest, GetBlockInfoRequest,
     GetUfsInfoRequest, GetWorkerIdRequest, RegisterWorkerRequest, UfsInfo, WorkerNetAddress,
 };
+use alluxio_server::Backoff;
 use tonic::transport::{Channel, Endpoint};
 
 use crate::WorkerError;
 
-/// First pause between connection attempts; doubled up to [`MAX_BACKOFF`].
-const FIRST_BACKOFF: Duration = Duration::from_millis(50);
-const MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// Bound on one RPC, so a hung master cannot stall a heartbeat forever.
 const RPC_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -30,8 +28,13 @@ pub(crate) struct MasterClient {
 }
 
 impl MasterClient {
-    /// Connects to `host:port`, retrying with backoff for up to `timeout`.
-    pub(crate) async fn connect(host: &str, port: u16, timeout: Duration) -> Result<Self, WorkerError> {
+    /// Connects to `host:port`, retrying with `backoff` for up to `timeout`.
+    pub(crate) async fn connect(
+        host: &str,
+        port: u16,
+        timeout: Duration,
+        backoff: Backoff,
+    ) -> Result<Self, WorkerError> {
         let address = format!("{host}:{port}");
         let unreachable = |cause: String, waited| WorkerError::MasterUnreachable {
             address: address.clone(),
@@ -42,9 +45,11 @@ impl MasterClient {
             .map_err(|e| unreachable(format!("invalid address: {e}"), Duration::ZERO))?
             .connect_timeout(Duration::from_secs(5))
             .timeout(RPC_TIMEOUT);
-        let channel = retry_until(timeout, "connecting to the master", || endpoint.connect())
-            .await
-            .map_err(|(e, waited)| unreachable(source_chain(&e), waited))?;
+        let channel = retry_until(timeout, backoff, "connecting to the master", || {
+            endpoint.connect()
+        })
+        .await
+        .map_err(|(e, waited)| unreachable(source_chain(&e), waited))?;
         Ok(Self {
             worker: BlockMasterWorkerServiceClient::new(channel.clone()),
             blocks: BlockMasterClientServiceClient::new(channel.clone()),
@@ -129,22 +134,22 @@ impl MasterClient {
     }
 }
 
-/// Runs `attempt` until it succeeds, pausing with doubling backoff, for at most `timeout`; the
-/// last error comes back with the time spent.
+/// Runs `attempt` until it succeeds, pausing as `backoff` says, for at most `timeout`; the last
+/// error comes back with the time spent.
 pub(crate) async fn retry_until<T, E: std::fmt::Display, F: Future<Output = Result<T, E>>>(
     timeout: Duration,
+    backoff: Backoff,
     what: &str,
     mut attempt: impl FnMut() -> F,
 ) -> Result<T, (E, Duration)> {
     let started = Instant::now();
-    let mut backoff = FIRST_BACKOFF;
+    let mut pauses = backoff.pauses();
     loop {
         match attempt().await {
             Ok(value) => return Ok(value),
-            Err(e) if started.elapsed() + backoff < timeout => {
+            Err(e) if started.elapsed() + pauses.peek() < timeout => {
                 tracing::debug!(error = %e, "{what} failed; retrying");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(MAX_BACKOFF);
+                tokio::time::sleep(pauses.next_pause()).await;
             }
             Err(e) => return Err((e, started.elapsed())),
         }

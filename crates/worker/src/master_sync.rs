@@ -13,6 +13,8 @@ use tokio::task::JoinSet;
 
 use crate::WorkerError;
 use crate::context::WorkerContext;
+use alluxio_server::Backoff;
+
 use crate::master_client::retry_until;
 use crate::persist;
 use crate::store::{BlockMeta, StoreChanges, StoreError, TierUsage};
@@ -47,10 +49,14 @@ pub(crate) async fn register(ctx: &WorkerContext) -> Result<(), WorkerError> {
     ctx.master.register(request).await
 }
 
-/// [`register`], retried for up to `timeout`: a master that just started may not accept workers
-/// yet.
-pub(crate) async fn register_with_retry(ctx: &WorkerContext, timeout: Duration) -> Result<(), WorkerError> {
-    retry_until(timeout, "registering with the master", || register(ctx))
+/// [`register`], retried with `backoff` for up to `timeout`: a master that just started may not
+/// accept workers yet.
+pub(crate) async fn register_with_retry(
+    ctx: &WorkerContext,
+    timeout: Duration,
+    backoff: Backoff,
+) -> Result<(), WorkerError> {
+    retry_until(timeout, backoff, "registering with the master", || register(ctx))
         .await
         .map_err(|(e, _)| e)
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use alluxio_conf::{Configuration, keys};
 use alluxio_proto::grpc::WorkerNetAddress;
-use alluxio_server::{Shutdown, ShutdownSender};
+use alluxio_server::{Backoff, Shutdown, ShutdownSender};
 use alluxio_ufs::UfsManager;
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
@@ -94,6 +94,8 @@ impl RunningWorker {
 struct Intervals {
     heartbeat: Duration,
     heartbeat_timeout: Duration,
+    /// Pauses between attempts to reach the master (`alluxio.user.rpc.retry.*.sleep`).
+    master_retry: Backoff,
     reserver: Option<Duration>,
 }
 
@@ -121,6 +123,10 @@ impl Intervals {
         Ok(Self {
             heartbeat: positive_duration(conf, keys::WORKER_BLOCK_HEARTBEAT_INTERVAL)?,
             heartbeat_timeout: conf.get_duration(keys::WORKER_BLOCK_HEARTBEAT_TIMEOUT)?,
+            master_retry: Backoff::new(
+                conf.get_duration(keys::USER_RPC_RETRY_BASE_SLEEP)?,
+                conf.get_duration(keys::USER_RPC_RETRY_MAX_SLEEP)?,
+            ),
             reserver,
         })
     }
@@ -193,7 +199,13 @@ pub async fn start(conf: Configuration) -> Result<RunningWorker, WorkerError> {
             task: "store open",
             reason: e.to_string(),
         })??;
-    let master = MasterClient::connect(&master_host, master_port, intervals.heartbeat_timeout).await?;
+    let master = MasterClient::connect(
+        &master_host,
+        master_port,
+        intervals.heartbeat_timeout,
+        intervals.master_retry,
+    )
+    .await?;
     let address = WorkerNetAddress {
         host,
         rpc_port: rpc_addr.port().into(),
@@ -202,7 +214,7 @@ pub async fn start(conf: Configuration) -> Result<RunningWorker, WorkerError> {
         ..Default::default()
     };
     let ctx = Arc::new(WorkerContext::new(store, UfsManager::new(&conf), master, address));
-    master_sync::register_with_retry(&ctx, intervals.heartbeat_timeout).await?;
+    master_sync::register_with_retry(&ctx, intervals.heartbeat_timeout, intervals.master_retry).await?;
 
     let usage = ctx.store.usage();
     tracing::info!(

@@ -402,6 +402,18 @@ pub const PROPERTIES: &[PropertyDef] = &[
         "How long a client retries an unreachable master.",
     ),
     def(
+        "alluxio.user.rpc.retry.base.sleep",
+        K::Duration,
+        "50ms",
+        "First pause when a client or worker retries a call to the master; doubled after each failure.",
+    ),
+    def(
+        "alluxio.user.rpc.retry.max.sleep",
+        K::Duration,
+        "3sec",
+        "Longest pause when a client or worker retries a call to the master.",
+    ),
+    def(
         "alluxio.security.authentication.type",
         K::OneOf(&["NOSASL", "SIMPLE"]),
         "SIMPLE",

@@ -12,6 +12,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use alluxio_conf::{Configuration, keys};
+use alluxio_server::{Backoff, Pauses};
 
 use crate::error::MesosError;
 use crate::http::{CA_CERT_FILE_KEY, Caller, Credentials, SchedulerClient, Subscription, parse_masters};
@@ -19,10 +20,10 @@ use crate::policy::{Action, Input, Scheduler, SchedulerConfig, SchedulerState, S
 use crate::tasks::TaskTemplate;
 use crate::wire::{Call, Capability, EventType, FrameworkInfo, Id};
 
-/// First wait before resubscribing; doubled after each failure.
-const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
-/// Longest wait between subscription attempts.
-const MAX_BACKOFF: Duration = Duration::from_secs(15);
+/// Waits between subscription attempts: 1 s, doubled after each failure, at most 15 s.
+fn resubscribe_backoff() -> Backoff {
+    Backoff::new(Duration::from_secs(1), Duration::from_secs(15))
+}
 /// Heartbeat interval assumed until SUBSCRIBED tells the real one (the Mesos default).
 const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(15);
 /// How long a stop may spend re-attaching to send TEARDOWN.
@@ -155,7 +156,7 @@ impl Driver {
 
     async fn run(mut self, shutdown: impl Future<Output = ()>) -> Result<(), MesosError> {
         let mut shutdown = std::pin::pin!(shutdown);
-        let mut backoff = INITIAL_BACKOFF;
+        let mut pauses = resubscribe_backoff().pauses();
         loop {
             let call = Call::subscribe(self.framework_info());
             let subscribed = tokio::select! {
@@ -165,7 +166,7 @@ impl Driver {
             };
             let end = match subscribed {
                 Ok(mut subscription) => {
-                    self.session(&mut subscription, shutdown.as_mut(), &mut backoff)
+                    self.session(&mut subscription, shutdown.as_mut(), &mut pauses)
                         .await?
                 }
                 Err(e) => SessionEnd::Lost(e.to_string()),
@@ -175,17 +176,17 @@ impl Driver {
                 SessionEnd::StopRequested => return self.stop_detached().await,
                 SessionEnd::Lost(reason) => reason,
             };
+            let pause = pauses.next_pause();
             tracing::warn!(
                 "lost the Mesos master ({reason}); subscribing again in {} s",
-                backoff.as_secs()
+                pause.as_secs()
             );
             self.step(Input::Disconnected, None).await;
             tokio::select! {
                 biased;
                 () = shutdown.as_mut() => return self.stop_detached().await,
-                () = tokio::time::sleep(backoff) => {}
+                () = tokio::time::sleep(pause) => {}
             }
-            backoff = (backoff * 2).min(MAX_BACKOFF);
         }
     }
 
@@ -194,7 +195,7 @@ impl Driver {
         &mut self,
         subscription: &mut Subscription,
         mut shutdown: Pin<&mut impl Future<Output = ()>>,
-        backoff: &mut Duration,
+        pauses: &mut Pauses,
     ) -> Result<SessionEnd, MesosError> {
         let caller = subscription.caller();
         let requested_id = self.scheduler.state().framework_id.clone();
@@ -233,7 +234,7 @@ impl Driver {
                     .filter(|s| s.is_finite() && *s > 0.0)
                     .map_or(DEFAULT_HEARTBEAT, Duration::from_secs_f64);
                 silence_limit = interval * self.missed_heartbeats;
-                *backoff = INITIAL_BACKOFF;
+                pauses.reset();
                 let id = subscribed.framework_id.clone();
                 let reattached = requested_id.as_deref() == Some(id.value.as_str());
                 tracing::info!(

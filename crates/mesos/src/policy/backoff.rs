@@ -63,8 +63,7 @@ impl Scheduler {
             warned_kind: None,
         });
         streak.failures = streak.failures.saturating_add(1);
-        let doubling = 2f64.powi(streak.failures.saturating_sub(1).min(62) as i32);
-        let delay = (config.backoff_initial_seconds * doubling).min(config.backoff_max_seconds);
+        let delay = config.relaunch_backoff.after(streak.failures).as_secs_f64();
         streak.not_before = now + delay;
         let what = match task.kind {
             TaskKind::Master => "the master".to_string(),
@@ -87,7 +86,8 @@ impl Scheduler {
             out.push(Action::Warn(format!(
                 "{what} keeps failing: task {id} on {} {cause}; relaunching it with backoff (at most \
                  every {} s) until it runs healthy for {STABLE_SECONDS} s",
-                task.hostname, config.backoff_max_seconds
+                task.hostname,
+                config.relaunch_backoff.max().as_secs_f64()
             )));
         }
     }

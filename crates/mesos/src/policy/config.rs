@@ -1,6 +1,7 @@
 //! What the policy needs from the configuration: task shapes, counts and the refuse filter.
 
 use alluxio_conf::{ConfError, Configuration, keys};
+use alluxio_server::Backoff;
 use serde::{Deserialize, Serialize};
 
 /// Why the framework configuration cannot drive the policy.
@@ -35,7 +36,7 @@ pub struct TaskShape {
 }
 
 /// Everything the policy decides with.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SchedulerConfig {
     /// The master task: ports `[web, rpc]`.
     pub master: TaskShape,
@@ -51,10 +52,8 @@ pub struct SchedulerConfig {
     pub max_workers: Option<u64>,
     /// How long Mesos withholds a declined offer's resources, in seconds.
     pub refuse_seconds: f64,
-    /// Seconds before relaunching a task after its first quick failure; doubled per failure.
-    pub backoff_initial_seconds: f64,
-    /// Most seconds between relaunches of a task that keeps failing.
-    pub backoff_max_seconds: f64,
+    /// Waits before relaunching a task that keeps failing quickly, by failures in a row.
+    pub relaunch_backoff: Backoff,
 }
 
 const MB: u64 = 1 << 20;
@@ -91,12 +90,10 @@ impl SchedulerConfig {
             required_master_host: required_master_host.filter(|host| !host.trim().is_empty()),
             max_workers,
             refuse_seconds: conf.get_u64(keys::INTEGRATION_MESOS_REFUSE_SECONDS)? as f64,
-            backoff_initial_seconds: conf
-                .get_duration(keys::INTEGRATION_MESOS_RELAUNCH_BACKOFF_INITIAL)?
-                .as_secs_f64(),
-            backoff_max_seconds: conf
-                .get_duration(keys::INTEGRATION_MESOS_RELAUNCH_BACKOFF_MAX)?
-                .as_secs_f64(),
+            relaunch_backoff: Backoff::new(
+                conf.get_duration(keys::INTEGRATION_MESOS_RELAUNCH_BACKOFF_INITIAL)?,
+                conf.get_duration(keys::INTEGRATION_MESOS_RELAUNCH_BACKOFF_MAX)?,
+            ),
         })
     }
 }

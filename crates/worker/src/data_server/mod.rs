@@ -8,14 +8,14 @@ mod read;
 mod ufs_read;
 mod write;
 
-use alluxio_ufs::UfsError;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use alluxio_proto::data::{self, FrameError, Op, Request, Response, Status};
-use alluxio_server::Shutdown;
+use alluxio_server::{Backoff, Shutdown};
+use alluxio_ufs::UfsError;
 use tokio::io::BufReader;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
@@ -40,7 +40,8 @@ pub(crate) async fn serve(
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let buffers = PieceBuffers::new();
     let mut connections = JoinSet::new();
-    let mut backoff = Duration::from_millis(10);
+    // Accept fails when the process is out of file descriptors: wait instead of spinning.
+    let mut pauses = Backoff::new(Duration::from_millis(10), Duration::from_secs(1)).pauses();
     loop {
         let permit = tokio::select! {
             _ = shutdown.wait() => break,
@@ -56,14 +57,12 @@ pub(crate) async fn serve(
         while connections.try_join_next().is_some() {}
         let (stream, peer) = match accepted {
             Ok(accepted) => {
-                backoff = Duration::from_millis(10);
+                pauses.reset();
                 accepted
             }
             Err(e) => {
-                // Typically out of file descriptors: wait instead of spinning.
                 tracing::warn!(error = %e, "data server accept failed");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(1));
+                tokio::time::sleep(pauses.next_pause()).await;
                 continue;
             }
         };

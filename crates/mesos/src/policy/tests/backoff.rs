@@ -1,5 +1,9 @@
 //! Relaunch backoff of tasks that keep failing before they run healthy.
 
+use std::time::Duration;
+
+use alluxio_server::Backoff;
+
 use super::super::{Action, Input, STABLE_SECONDS, Scheduler, SchedulerConfig, StatusUpdate, TaskState};
 use super::{default_config, launches, logs, offer, status, update, with_healthy_master};
 
@@ -37,7 +41,7 @@ fn offer_at(scheduler: &mut Scheduler, now: f64, id: &str, host: &str) -> (Optio
 #[test]
 fn a_master_that_keeps_failing_is_relaunched_ever_later_and_explained_once() {
     let mut scheduler = Scheduler::new(SchedulerConfig {
-        backoff_max_seconds: 6.0,
+        relaunch_backoff: Backoff::new(Duration::from_secs(1), Duration::from_secs(6)),
         ..default_config()
     });
     scheduler.handle(Input::Subscribed {

@@ -1,17 +1,19 @@
 //! What every call and stream of one client shares: configuration defaults (validated once),
-//! the master client, worker selection, the data-connection pool and the UFS manager with the
-//! mounts' options.
+//! the master client, worker selection and location policies, the data-connection pool, the
+//! blocks being cached passively and the UFS manager with the mounts' options.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use alluxio_conf::{Configuration, keys};
 use alluxio_proto::data::MAX_CHUNK_LEN;
 use alluxio_proto::grpc::{LoadMetadataType, ReadType, WriteType};
 use alluxio_ufs::{MountUfsCache, UfsManager, UnderFileSystem};
+use parking_lot::Mutex;
 
 use crate::ClientError;
 use crate::master_client::MasterClient;
-use crate::policy::WorkerSelector;
+use crate::policy::{LocationPolicy, WorkerSelector};
 use crate::worker_client::DataPool;
 
 /// Smallest chunk sent to a worker, whatever the buffer setting.
@@ -28,6 +30,8 @@ pub(crate) struct Defaults {
     /// Milliseconds; `None` (-1) never syncs.
     pub(crate) sync_interval_ms: Option<i64>,
     pub(crate) short_circuit: bool,
+    /// Copy blocks read from a remote worker to a worker on this host.
+    pub(crate) passive_cache: bool,
 }
 
 impl Defaults {
@@ -52,6 +56,7 @@ impl Defaults {
             )?,
             sync_interval_ms: conf.get_parsed(keys::USER_FILE_METADATA_SYNC_INTERVAL, parse_sync_interval)?,
             short_circuit: conf.get_bool(keys::USER_SHORT_CIRCUIT_ENABLED)?,
+            passive_cache: conf.get_bool(keys::USER_FILE_PASSIVE_CACHE_ENABLED)?,
         })
     }
 }
@@ -75,7 +80,13 @@ pub(crate) struct Context {
     pub(crate) defaults: Defaults,
     pub(crate) master: MasterClient,
     pub(crate) workers: WorkerSelector,
+    /// Picks the worker for each new block.
+    pub(crate) write_policy: LocationPolicy,
+    /// Picks the worker that reads an uncached block from the UFS.
+    pub(crate) ufs_read_policy: LocationPolicy,
     pub(crate) pool: DataPool,
+    /// Blocks being copied to a worker on this host by passive caching.
+    pub(crate) passive_copies: Mutex<HashSet<u64>>,
     ufs: MountUfsCache,
 }
 
@@ -88,8 +99,11 @@ impl Context {
         Ok(Self {
             defaults,
             workers: WorkerSelector::new(master.clone(), user_hostname),
+            write_policy: LocationPolicy::from_conf(&conf, keys::USER_FILE_WRITE_LOCATION_POLICY)?,
+            ufs_read_policy: LocationPolicy::from_conf(&conf, keys::USER_UFS_BLOCK_READ_LOCATION_POLICY)?,
             master,
             pool: DataPool::default(),
+            passive_copies: Mutex::new(HashSet::new()),
             ufs: MountUfsCache::new(UfsManager::new(&conf)),
             conf,
         })
@@ -138,6 +152,7 @@ mod tests {
         assert_eq!(defaults.chunk_size, 8 * 1024 * 1024);
         assert_eq!(defaults.load_metadata_type, LoadMetadataType::Once);
         assert_eq!(defaults.sync_interval_ms, None);
+        assert!(defaults.passive_cache);
     }
 
     #[test]

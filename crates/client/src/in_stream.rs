@@ -1,16 +1,20 @@
 //! Reading a file block by block: short-circuit from a local worker's block file, streamed from a
-//! worker holding the block, or read by a worker from the UFS. A failed source is skipped and the
-//! block retried from the next one. No master state is held while bytes move.
+//! worker holding the block (and then, with passive caching, copied to a worker on this host), or
+//! read by a worker from the UFS. A failed source is skipped and the block retried from the next
+//! one. No master state is held while bytes move.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
 use alluxio_proto::AlluxioPath;
-use alluxio_proto::grpc::{FileBlockInfo, FileInfo, LoadMetadataType, ReadType, UfsBlockSource};
+use alluxio_proto::grpc::{
+    BlockLocation, FileBlockInfo, FileInfo, LoadMetadataType, ReadType, UfsBlockSource,
+};
 
 use crate::ClientError;
 use crate::block_source::{BlockReader, BlockSpan, ReadPath, block_layout};
 use crate::context::Context;
+use crate::passive_cache;
 use crate::worker_client::data_address;
 
 /// The tier blocks are promoted to; a block already there needs no promotion.
@@ -51,6 +55,8 @@ pub struct FileInStream {
     reader: Option<BlockReader>,
     /// Data addresses of workers that failed during this stream.
     bad_workers: HashSet<String>,
+    /// Blocks this stream has had copied to the local worker already.
+    passively_cached: HashSet<u64>,
     stats: ReadStats,
 }
 
@@ -67,6 +73,7 @@ impl FileInStream {
             pos: 0,
             reader: None,
             bad_workers: HashSet::new(),
+            passively_cached: HashSet::new(),
             stats: ReadStats::default(),
         }
     }
@@ -233,7 +240,12 @@ impl FileInStream {
                 }
             }
             match BlockReader::open_remote(&self.ctx.pool, &address, span, promote).await {
-                Ok(reader) => return Ok(reader),
+                Ok(reader) => {
+                    if !local {
+                        self.cache_passively(&address, span, &block.locations);
+                    }
+                    return Ok(reader);
+                }
                 Err(err) if err.is_retryable_elsewhere() => {
                     // A worker lacking the block (stale location) may still read it from the UFS.
                     if !matches!(err, ClientError::NotFound(_)) {
@@ -258,6 +270,24 @@ impl FileInStream {
         }))
     }
 
+    /// Passive caching: a block read from the remote worker at `source` with a read type that
+    /// caches is copied to the worker on this host, unless it holds the block or failed.
+    fn cache_passively(&mut self, source: &str, span: BlockSpan, locations: &[BlockLocation]) {
+        if !self.ctx.defaults.passive_cache
+            || self.read_type == ReadType::NoCache
+            || !self.passively_cached.insert(span.block_id)
+        {
+            return;
+        }
+        let mut holders = self.bad_workers.clone();
+        holders.extend(
+            locations
+                .iter()
+                .filter_map(|loc| loc.worker_address.as_ref().map(data_address)),
+        );
+        passive_cache::start(&self.ctx, source, span.block_id, span.length, holders);
+    }
+
     /// Has a worker chosen by the UFS read policy read the block from the UFS.
     async fn open_ufs(&mut self, span: BlockSpan) -> Result<BlockReader, ClientError> {
         let source = UfsBlockSource {
@@ -269,7 +299,13 @@ impl FileInStream {
         };
         let mut last_err = None;
         for _ in 0..UFS_READ_ATTEMPTS {
-            let worker = match self.ctx.workers.pick(&self.bad_workers).await {
+            let policy = &self.ctx.ufs_read_policy;
+            let worker = match self
+                .ctx
+                .workers
+                .pick(policy, span.length, &self.bad_workers)
+                .await
+            {
                 Ok(worker) => worker,
                 // Every worker failed already: the last failure says why.
                 Err(err) => return Err(last_err.unwrap_or(err)),

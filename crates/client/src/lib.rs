@@ -17,6 +17,7 @@ mod master_client;
 mod mounts;
 mod options;
 mod out_stream;
+mod passive_cache;
 mod policy;
 mod worker_client;
 

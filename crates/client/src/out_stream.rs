@@ -227,7 +227,9 @@ impl FileOutStream {
         let mut unreachable = HashSet::new();
         let mut last_err = None;
         loop {
-            let worker = match self.ctx.workers.pick(&unreachable).await {
+            // The policy weighs the file's block size, as Alluxio's does, even for a short block.
+            let policy = &self.ctx.write_policy;
+            let worker = match self.ctx.workers.pick(policy, self.block_size, &unreachable).await {
                 Ok(worker) => worker,
                 Err(err) => return Err(last_err.unwrap_or(err)),
             };

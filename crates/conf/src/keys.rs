@@ -110,9 +110,11 @@ pub const USER_FILE_CACHE_PARTIALLY_READ_BLOCK: &str = "alluxio.user.file.cache.
 pub const USER_FILE_PASSIVE_CACHE_ENABLED: &str = "alluxio.user.file.passive.cache.enabled";
 /// Read block files directly when the worker is on this host.
 pub const USER_SHORT_CIRCUIT_ENABLED: &str = "alluxio.user.short.circuit.enabled";
-/// Policy choosing the worker for writes.
+/// Policy choosing the worker for each new block (LocalFirstPolicy, LocalFirstAvoidEvictionPolicy,
+/// MostAvailableFirstPolicy, RoundRobinPolicy or SpecificHostPolicy, which uses the worker on
+/// the host named by `alluxio.worker.hostname`).
 pub const USER_FILE_WRITE_LOCATION_POLICY: &str = "alluxio.user.file.write.location.policy.class";
-/// Policy choosing the worker that reads a block from the UFS.
+/// Policy choosing the worker that reads a block from the UFS (the same policies as for writes).
 pub const USER_UFS_BLOCK_READ_LOCATION_POLICY: &str = "alluxio.user.ufs.block.read.location.policy";
 /// How long a client keeps retrying an unreachable master.
 pub const USER_RPC_RETRY_MAX_DURATION: &str = "alluxio.user.rpc.retry.max.duration";

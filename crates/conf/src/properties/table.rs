@@ -171,7 +171,8 @@ pub const PROPERTIES: &[PropertyDef] = &[
     unset(
         "alluxio.user.hostname",
         K::String,
-        "Host name clients consider local (default: this machine's host name).",
+        "Host name of the client: a worker advertising it, or a name that resolves to one of its \
+         addresses, is on the client's host (unset: workers at an address of this machine are).",
     ),
     unset(
         "alluxio.worker.hostname",
@@ -375,7 +376,8 @@ pub const PROPERTIES: &[PropertyDef] = &[
         "alluxio.user.file.passive.cache.enabled",
         K::Bool,
         "true",
-        "Copy blocks read from remote workers locally.",
+        "Copy blocks read from remote workers (with read type CACHE or CACHE_PROMOTE) to the worker \
+         on the client's host, in the background.",
     ),
     def(
         "alluxio.user.short.circuit.enabled",
@@ -387,13 +389,20 @@ pub const PROPERTIES: &[PropertyDef] = &[
         "alluxio.user.file.write.location.policy.class",
         K::String,
         "alluxio.client.file.policy.LocalFirstPolicy",
-        "Chooses the worker for writes.",
+        "Chooses the worker for each new block: alluxio.client.file.policy.LocalFirstPolicy (a worker \
+         on the client's host, else the one with most free space), LocalFirstAvoidEvictionPolicy \
+         (likewise among workers with a block's worth of free space), MostAvailableFirstPolicy, \
+         RoundRobinPolicy (workers in turn, per client) or SpecificHostPolicy (the worker on the \
+         host named by alluxio.worker.hostname, as Alluxio's SpecificHostPolicy reads it); the \
+         short name alone is accepted too.",
     ),
     def(
         "alluxio.user.ufs.block.read.location.policy",
         K::String,
-        "alluxio.client.block.policy.LocalFirstPolicy",
-        "Chooses the worker that reads a block from the UFS.",
+        "alluxio.client.file.policy.LocalFirstPolicy",
+        "Chooses the worker that reads an uncached block from the UFS (and caches it, unless the read \
+         type is NO_CACHE); accepts the same policies as \
+         alluxio.user.file.write.location.policy.class.",
     ),
     def(
         "alluxio.user.rpc.retry.max.duration",

@@ -161,7 +161,7 @@ async fn freed_persisted_file_is_recached_by_cache_but_not_by_no_cache() {
     let cluster = cluster(1).await;
     let fs = FileSystem::connect(cluster.client_conf()).await.unwrap();
     let data = pattern(FILE_LEN, 9);
-    for p in ["/free/a", "/free/b"] {
+    for p in ["/free/a", "/free/b", "/free/c"] {
         write_file(&fs, p, &data, WriteType::CacheThrough).await;
         fs.free(&path(p), FreeOptions::default()).await.unwrap();
         wait_until("freed blocks to leave the worker", WAIT, async || {
@@ -177,8 +177,13 @@ async fn freed_persisted_file_is_recached_by_cache_but_not_by_no_cache() {
     .await;
 
     assert!(read_file(&fs, "/free/b", ReadType::NoCache).await.unwrap() == data);
-    // Absence cannot be polled for: give the worker several heartbeats to report anything.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Absence cannot be polled for; a later CACHE read through the same worker is a barrier:
+    // once its blocks show as cached, any the NO_CACHE read had cached would show too.
+    assert!(read_file(&fs, "/free/c", ReadType::Cache).await.unwrap() == data);
+    wait_until("the barrier file cached", WAIT, async || {
+        in_alluxio(&fs, "/free/c").await == 100
+    })
+    .await;
     assert_eq!(in_alluxio(&fs, "/free/b").await, 0);
     cluster.shutdown().await.unwrap();
 }

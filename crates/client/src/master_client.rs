@@ -12,6 +12,7 @@ use alluxio_conf::{Configuration, keys};
 use alluxio_proto::grpc::block_master_client_service_client::BlockMasterClientServiceClient;
 use alluxio_proto::grpc::file_system_master_client_service_client::FileSystemMasterClientServiceClient;
 use alluxio_proto::grpc::*;
+use alluxio_server::Backoff;
 use tokio::time::Instant;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Status};
@@ -23,8 +24,6 @@ type BlockClient = BlockMasterClientServiceClient<Channel>;
 
 /// Largest gRPC message accepted (a listing of a big directory is one message).
 const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
-const FIRST_BACKOFF: Duration = Duration::from_millis(20);
-const MAX_BACKOFF: Duration = Duration::from_secs(1);
 
 /// Whether a call may be sent again after the master became unavailable during it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +71,8 @@ pub(crate) struct MasterClient {
     block: BlockClient,
     address: String,
     retry_for: Duration,
+    /// Pauses between attempts (`alluxio.user.rpc.retry.base.sleep` / `.max.sleep`).
+    backoff: Backoff,
 }
 
 impl MasterClient {
@@ -80,6 +81,10 @@ impl MasterClient {
         let host = conf.get(keys::MASTER_HOSTNAME)?;
         let port = conf.get_port(keys::MASTER_PORT)?;
         let retry_for = conf.get_duration(keys::USER_RPC_RETRY_MAX_DURATION)?;
+        let backoff = Backoff::new(
+            conf.get_duration(keys::USER_RPC_RETRY_BASE_SLEEP)?,
+            conf.get_duration(keys::USER_RPC_RETRY_MAX_SLEEP)?,
+        );
         let address = format!("{host}:{port}");
         let endpoint = Endpoint::from_shared(format!("http://{address}"))
             .map_err(|e| {
@@ -99,6 +104,7 @@ impl MasterClient {
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
             address,
             retry_for,
+            backoff,
         })
     }
 
@@ -107,7 +113,7 @@ impl MasterClient {
         Fut: Future<Output = Result<tonic::Response<T>, Status>>,
     {
         let deadline = Instant::now() + self.retry_for;
-        let mut backoff = FIRST_BACKOFF;
+        let mut pauses = self.backoff.pauses();
         loop {
             let status = match attempt().await {
                 Ok(response) => return Ok(response.into_inner()),
@@ -124,7 +130,7 @@ impl MasterClient {
                     status.message()
                 )));
             }
-            if Instant::now() + backoff > deadline {
+            if Instant::now() + pauses.peek() > deadline {
                 return Err(ClientError::Unavailable(format!(
                     "cannot reach the Alluxio master at {}: {}; is it running? \
                      (alluxio.master.hostname / alluxio.master.port)",
@@ -133,8 +139,7 @@ impl MasterClient {
                 )));
             }
             tracing::debug!(master = %self.address, error = %status.message(), "master unavailable; retrying");
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(MAX_BACKOFF);
+            tokio::time::sleep(pauses.next_pause()).await;
         }
     }
 

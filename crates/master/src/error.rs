@@ -1,6 +1,9 @@
 //! Master errors, each mapped once to a gRPC status.
 
+use alluxio_ufs::UfsError;
 use tonic::{Code, Status};
+
+use crate::journal_apply::ApplyError;
 
 /// Why a master operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -20,14 +23,17 @@ pub enum MasterError {
         /// Sequence of the entry.
         sequence: u64,
         /// Why it does not apply.
-        reason: String,
+        reason: ApplyError,
     },
-    /// The in-memory state rejected a change it had validated (a bug).
+    /// The inode tree rejected an entry of a change it had validated (a bug).
+    #[error("internal error: {0}")]
+    ApplyRejected(ApplyError),
+    /// Any other failure that is a bug or beyond the request (a task that stopped ...).
     #[error("internal error: {0}")]
     Internal(String),
     /// An under file system call failed.
     #[error(transparent)]
-    Ufs(#[from] alluxio_ufs::UfsError),
+    Ufs(#[from] UfsError),
     /// A path in a request cannot be parsed.
     #[error(transparent)]
     InvalidPath(#[from] alluxio_proto::PathError),
@@ -98,11 +104,26 @@ pub enum MasterError {
         uri: String,
         /// The cause.
         #[source]
-        source: alluxio_ufs::UfsError,
+        source: UfsError,
     },
     /// The UFS directory of a new mount does not exist.
     #[error("Ufs path {0} does not exist")]
     UfsPathMissing(String),
+    /// The UFS path of a new mount is a file.
+    #[error("Ufs path {0} is a file; mount a directory")]
+    UfsPathNotDirectory(String),
+    /// A mount at a path that exists already (a mount point, `/`, or any inode).
+    #[error("Mount point {0} already exists")]
+    MountPointExists(String),
+    /// A mount inside another mount point, or of a UFS directory inside or above one mounted
+    /// already: `prefix` and `path` are both Alluxio paths or both UFS URIs.
+    #[error("Mount point {prefix} is a prefix of {path}")]
+    MountPointPrefix {
+        /// The existing (or new) mount point or UFS URI above `path`.
+        prefix: String,
+        /// The mount point or UFS URI below it.
+        path: String,
+    },
     /// A mount id the master does not know (unmounted since it was handed out).
     #[error("Mount id {0} does not exist; the path was probably unmounted")]
     UnknownMount(u64),
@@ -119,7 +140,11 @@ impl From<MasterError> for Status {
             | MasterError::UfsPathMissing(_)
             | MasterError::UnknownMount(_) => Code::NotFound,
             MasterError::AlreadyExists(_) => Code::AlreadyExists,
-            MasterError::InvalidPath(_) | MasterError::InvalidArgument(_) => Code::InvalidArgument,
+            MasterError::InvalidPath(_)
+            | MasterError::InvalidArgument(_)
+            | MasterError::UfsPathNotDirectory(_)
+            | MasterError::MountPointExists(_)
+            | MasterError::MountPointPrefix { .. } => Code::InvalidArgument,
             MasterError::NotADirectory(_)
             | MasterError::IsADirectory(_)
             | MasterError::DirectoryNotEmpty(_)
@@ -131,17 +156,33 @@ impl From<MasterError> for Status {
             | MasterError::ReadOnlyMount { .. }
             | MasterError::MountUfs { .. } => Code::FailedPrecondition,
             MasterError::Unavailable => Code::Unavailable,
-            MasterError::Ufs(alluxio_ufs::UfsError::Operation { temporary: true, .. }) => Code::Unavailable,
-            MasterError::Ufs(alluxio_ufs::UfsError::PermissionDenied { .. }) => Code::PermissionDenied,
+            MasterError::Ufs(ufs) => ufs_code(ufs),
             MasterError::Conf(_)
             | MasterError::Journal(_)
             | MasterError::JournalWrite(_)
             | MasterError::Replay { .. }
+            | MasterError::ApplyRejected(_)
             | MasterError::Internal(_)
-            | MasterError::Ufs(_)
             | MasterError::Serve { .. } => Code::Internal,
         };
         Status::new(code, err.to_string())
+    }
+}
+
+/// The code of a UFS failure passed on as is: a retry may help a temporary one, a denied one
+/// needs other credentials, and any other is internal.
+fn ufs_code(err: &UfsError) -> Code {
+    match err {
+        UfsError::Operation { temporary: true, .. } => Code::Unavailable,
+        UfsError::PermissionDenied { .. } => Code::PermissionDenied,
+        UfsError::Operation { temporary: false, .. }
+        | UfsError::NotFound { .. }
+        | UfsError::BadUri { .. }
+        | UfsError::AlreadyExists { .. }
+        | UfsError::IsADirectory { .. }
+        | UfsError::NotADirectory { .. }
+        | UfsError::DirectoryNotEmpty { .. }
+        | UfsError::Configuration { .. } => Code::Internal,
     }
 }
 
@@ -159,5 +200,67 @@ mod tests {
         assert_eq!(status.message(), "Cannot free file /x which is not persisted");
         let bad = alluxio_proto::AlluxioPath::new("rel").unwrap_err();
         assert_eq!(Status::from(MasterError::from(bad)).code(), Code::InvalidArgument);
+    }
+
+    #[test]
+    fn ufs_failures_keep_their_codes() {
+        let operation = |temporary| UfsError::Operation {
+            operation: "read",
+            uri: "s3://b/k".into(),
+            cause: "timeout".into(),
+            temporary,
+        };
+        let code = |err: UfsError| Status::from(MasterError::from(err)).code();
+        assert_eq!(code(operation(true)), Code::Unavailable);
+        assert_eq!(code(operation(false)), Code::Internal);
+        let denied = UfsError::PermissionDenied {
+            uri: "s3://b/k".into(),
+            cause: "403".into(),
+            credentials: "s3a.accessKeyId".into(),
+        };
+        assert_eq!(code(denied), Code::PermissionDenied);
+        assert_eq!(code(UfsError::NotFound { uri: "/x".into() }), Code::Internal);
+    }
+
+    #[test]
+    fn mount_conflicts_are_invalid_arguments_naming_the_mount_point() {
+        let status = Status::from(MasterError::MountPointExists("/mnt/a".into()));
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert_eq!(status.message(), "Mount point /mnt/a already exists");
+        let status = Status::from(MasterError::MountPointPrefix {
+            prefix: "/mnt".into(),
+            path: "/mnt/a".into(),
+        });
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert_eq!(status.message(), "Mount point /mnt is a prefix of /mnt/a");
+        let status = Status::from(MasterError::UfsPathNotDirectory("s3://b/k".into()));
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert_eq!(status.message(), "Ufs path s3://b/k is a file; mount a directory");
+    }
+
+    #[test]
+    fn rejected_entries_are_internal_errors_naming_what_they_concern() {
+        let point = alluxio_proto::AlluxioPath::new("/mnt/a").unwrap();
+        let status = Status::from(MasterError::Replay {
+            sequence: 42,
+            reason: ApplyError::MountPointExists(point.clone()),
+        });
+        assert_eq!(status.code(), Code::Internal);
+        assert_eq!(
+            status.message(),
+            "journal entry 42 cannot be replayed: mount point /mnt/a exists already; the journal is damaged"
+        );
+        let status = Status::from(MasterError::ApplyRejected(ApplyError::HoldsMountPoint {
+            path: alluxio_proto::AlluxioPath::new("/mnt").unwrap(),
+            mount_point: point,
+        }));
+        assert_eq!(status.code(), Code::Internal);
+        assert_eq!(status.message(), "internal error: /mnt holds mount point /mnt/a");
+        let status = Status::from(MasterError::ApplyRejected(ApplyError::FileCompleted {
+            file: 7,
+            block: 9,
+        }));
+        assert_eq!(status.code(), Code::Internal);
+        assert!(status.message().contains("file 7") && status.message().contains("block 9"));
     }
 }

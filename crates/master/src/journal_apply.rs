@@ -6,178 +6,295 @@ use std::collections::BTreeMap;
 
 use alluxio_proto::grpc::journal_entry::Entry;
 use alluxio_proto::grpc::{
-    JournalAddBlock, JournalAddMountPoint, JournalCompleteFile, JournalCreateFile, JournalEntry,
-    JournalMkdir, JournalNextContainer, JournalSetAttribute, JournalSetChildrenLoaded, PersistenceState,
-    TtlAction, WriteType,
+    JournalAddBlock, JournalAddMountPoint, JournalCompleteFile, JournalCreateFile, JournalDelete,
+    JournalDeleteMountPoint, JournalEntry, JournalLoadMetadata, JournalMkdir, JournalNextContainer,
+    JournalRename, JournalSetAttribute, JournalSetChildrenLoaded, PersistenceState, TtlAction, WriteType,
 };
-use alluxio_proto::{AlluxioPath, ids};
+use alluxio_proto::{AlluxioPath, PathError, ids};
 
 use crate::mount_table::MountInfo;
 use crate::namespace::tree::{Inode, InodeKind, Tree, root_id};
 
-/// Why an entry does not fit the tree it is applied to.
-pub type ApplyError = String;
+/// Why an entry does not fit the tree it is applied to, naming the inode, block or path
+/// concerned. Live, it is a bug ([`crate::MasterError::ApplyRejected`]); on replay, a damaged
+/// journal ([`crate::MasterError::Replay`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApplyError {
+    /// A journal record without an entry.
+    #[error("the entry is empty")]
+    EmptyEntry,
+    /// A new inode takes an id in use.
+    #[error("inode {0} exists already")]
+    InodeExists(u64),
+    /// The entry names an inode the tree lacks.
+    #[error("inode {0} does not exist")]
+    InodeMissing(u64),
+    /// A new or renamed inode takes a name in use in its directory.
+    #[error("{name} exists already in directory {parent}")]
+    NameTaken {
+        /// The directory's inode id.
+        parent: u64,
+        /// The name.
+        name: String,
+    },
+    /// A directory was expected: a parent, or the target of SetChildrenLoaded.
+    #[error("{0} is not a directory")]
+    NotADirectory(u64),
+    /// A file was expected.
+    #[error("{0} is a directory")]
+    IsADirectory(u64),
+    /// A block added to a completed file.
+    #[error("file {file} is already complete; block {block} cannot be added")]
+    FileCompleted {
+        /// The file's inode id.
+        file: u64,
+        /// The block added.
+        block: u64,
+    },
+    /// Delete of `/`.
+    #[error("the root cannot be deleted")]
+    DeleteRoot,
+    /// Rename of `/`.
+    #[error("the root cannot be renamed")]
+    RenameRoot,
+    /// A directory renamed into its own subtree.
+    #[error("{id} cannot move below itself (into {new_parent})")]
+    MoveBelowItself {
+        /// The inode renamed.
+        id: u64,
+        /// The new parent, inside its subtree.
+        new_parent: u64,
+    },
+    /// Delete or rename of a subtree holding a mount point (those go with their own entries).
+    #[error("{path} holds mount point {mount_point}")]
+    HoldsMountPoint {
+        /// The subtree deleted or renamed.
+        path: AlluxioPath,
+        /// The mount point in it.
+        mount_point: AlluxioPath,
+    },
+    /// A mount point that is not a directory of the tree.
+    #[error("mount point {0} is not a directory in the namespace")]
+    MountPointNotDirectory(AlluxioPath),
+    /// A mount added at a mount point (or at `/`).
+    #[error("mount point {0} exists already")]
+    MountPointExists(AlluxioPath),
+    /// A mount removed from a path that is not a mount point.
+    #[error("{0} is not a mount point")]
+    NotAMountPoint(AlluxioPath),
+    /// A mount entry's path cannot be parsed.
+    #[error(transparent)]
+    InvalidPath(#[from] PathError),
+}
 
 impl Tree {
     /// Applies one entry.
     pub fn apply(&mut self, entry: &Entry) -> Result<(), ApplyError> {
         match entry {
-            Entry::Mkdir(e) => {
-                let kind = InodeKind::Dir {
-                    children: BTreeMap::new(),
-                    children_loaded: false,
-                };
-                let persistence = if e.persisted {
-                    PersistenceState::Persisted
-                } else {
-                    PersistenceState::NotPersisted
-                };
-                self.insert(e.id, e.parent_id, &e.name, kind, e.creation_time_ms, persistence)?;
-                let inode = self.inode_mut(e.id)?;
-                inode.mode = e.mode;
-                inode.owner.clone_from(&e.owner);
-                inode.group.clone_from(&e.group);
-            }
-            Entry::CreateFile(e) => {
-                let kind = InodeKind::File {
-                    block_size: e.block_size_bytes,
-                    length: 0,
-                    completed: false,
-                    block_ids: Vec::new(),
-                    write_type: e.write_type(),
-                    cacheable: e.cacheable,
-                };
-                let persistence = e.persistence_state();
-                self.insert(e.id, e.parent_id, &e.name, kind, e.creation_time_ms, persistence)?;
-                let inode = self.inode_mut(e.id)?;
-                inode.ttl = e.ttl;
-                inode.ttl_action = e.ttl_action();
-                inode.mode = e.mode;
-                inode.owner.clone_from(&e.owner);
-                inode.group.clone_from(&e.group);
-            }
-            Entry::AddBlock(e) => {
-                let (_, completed, block_ids) = self.file_mut(e.file_id)?;
-                if *completed {
-                    return Err(format!("file {} is already complete", e.file_id));
-                }
-                block_ids.push(e.block_id);
-            }
-            Entry::CompleteFile(e) => {
-                let (length, completed, block_ids) = self.file_mut(e.file_id)?;
-                *length = e.length;
-                *completed = true;
-                block_ids.clone_from(&e.block_ids);
-                let inode = self.inode_mut(e.file_id)?;
-                inode.modification_ms = e.op_time_ms;
-                inode.persistence = e.persistence_state();
-            }
-            Entry::Delete(e) => {
-                if e.id == root_id() {
-                    return Err("the root cannot be deleted".into());
-                }
-                let parent = self.inode_mut(e.id)?.parent;
-                let name = self.inode_mut(e.id)?.name.clone();
-                self.check_no_mount_below(e.id)?;
-                for id in self.subtree(e.id) {
-                    self.inodes.remove(&id);
-                    self.pinned_files.remove(&id);
-                }
-                self.children_mut(parent)?.remove(&name);
-                self.inode_mut(parent)?.modification_ms = e.op_time_ms;
-            }
-            Entry::Rename(e) => {
-                if e.id == root_id() {
-                    return Err("the root cannot be renamed".into());
-                }
-                if self.subtree(e.id).contains(&e.new_parent_id) {
-                    return Err(format!("{} cannot move below itself", e.id));
-                }
-                self.check_no_mount_below(e.id)?;
-                if self.children_mut(e.new_parent_id)?.contains_key(&e.new_name) {
-                    return Err(format!("{} already exists in {}", e.new_name, e.new_parent_id));
-                }
-                let inode = self.inode_mut(e.id)?;
-                let (old_parent, old_name) = (inode.parent, std::mem::take(&mut inode.name));
-                inode.parent = e.new_parent_id;
-                inode.name.clone_from(&e.new_name);
-                self.children_mut(old_parent)?.remove(&old_name);
-                self.children_mut(e.new_parent_id)?
-                    .insert(e.new_name.clone(), e.id);
-                self.inode_mut(old_parent)?.modification_ms = e.op_time_ms;
-                self.inode_mut(e.new_parent_id)?.modification_ms = e.op_time_ms;
-            }
-            Entry::SetAttribute(e) => {
-                let inode = self.inode_mut(e.id)?;
-                if let Some(pinned) = e.pinned {
-                    inode.pinned = pinned;
-                    if pinned && !inode.is_dir() {
-                        self.pinned_files.insert(e.id);
-                    } else {
-                        self.pinned_files.remove(&e.id);
-                    }
-                }
-                let inode = self.inode_mut(e.id)?;
-                if let Some(ttl) = e.ttl {
-                    inode.ttl = ttl;
-                }
-                if e.ttl_action.is_some() {
-                    inode.ttl_action = e.ttl_action();
-                }
-                if e.persistence_state.is_some() {
-                    inode.persistence = e.persistence_state();
-                }
-                if let Some(time) = e.modification_time_ms {
-                    inode.modification_ms = time;
-                }
-            }
-            Entry::LoadMetadata(e) => {
-                let kind = if e.folder {
-                    InodeKind::Dir {
-                        children: BTreeMap::new(),
-                        children_loaded: e.children_loaded,
-                    }
-                } else {
-                    InodeKind::File {
-                        block_size: e.block_size_bytes,
-                        length: e.length,
-                        completed: true,
-                        block_ids: e.block_ids.clone(),
-                        write_type: WriteType::Through,
-                        cacheable: true,
-                    }
-                };
-                let time = e.modification_time_ms;
-                self.insert(
-                    e.id,
-                    e.parent_id,
-                    &e.name,
-                    kind,
-                    time,
-                    PersistenceState::Persisted,
-                )?;
-                self.inode_mut(e.id)?.mode = if e.folder { 0o755 } else { 0o644 };
-            }
-            Entry::SetChildrenLoaded(e) => match &mut self.inode_mut(e.id)?.kind {
-                InodeKind::Dir { children_loaded, .. } => *children_loaded = true,
-                InodeKind::File { .. } => return Err(format!("{} is not a directory", e.id)),
-            },
-            Entry::NextContainer(e) => {
-                self.next_container = self.next_container.max(e.next_container_id);
-            }
-            Entry::AddMountPoint(e) => {
-                let point = AlluxioPath::new(&e.alluxio_path).map_err(|err| err.to_string())?;
-                match self.lookup(&point) {
-                    Some(inode) if inode.is_dir() => {}
-                    _ => return Err(format!("mount point {point} is not a directory in the namespace")),
-                }
-                self.mounts.add(point, MountInfo::from_entry(e))?;
-            }
-            Entry::DeleteMountPoint(e) => {
-                let point = AlluxioPath::new(&e.alluxio_path).map_err(|err| err.to_string())?;
-                self.mounts.remove(&point)?;
+            Entry::Mkdir(e) => self.apply_mkdir(e),
+            Entry::CreateFile(e) => self.apply_create_file(e),
+            Entry::AddBlock(e) => self.apply_add_block(e),
+            Entry::CompleteFile(e) => self.apply_complete_file(e),
+            Entry::Delete(e) => self.apply_delete(e),
+            Entry::Rename(e) => self.apply_rename(e),
+            Entry::SetAttribute(e) => self.apply_set_attribute(e),
+            Entry::LoadMetadata(e) => self.apply_load_metadata(e),
+            Entry::SetChildrenLoaded(e) => self.apply_set_children_loaded(e),
+            Entry::NextContainer(e) => self.apply_next_container(e),
+            Entry::AddMountPoint(e) => self.apply_add_mount_point(e),
+            Entry::DeleteMountPoint(e) => self.apply_delete_mount_point(e),
+        }
+    }
+
+    fn apply_mkdir(&mut self, e: &JournalMkdir) -> Result<(), ApplyError> {
+        let kind = InodeKind::Dir {
+            children: BTreeMap::new(),
+            children_loaded: false,
+        };
+        let persistence = if e.persisted {
+            PersistenceState::Persisted
+        } else {
+            PersistenceState::NotPersisted
+        };
+        self.insert(e.id, e.parent_id, &e.name, kind, e.creation_time_ms, persistence)?;
+        self.set_owner(e.id, e.mode, &e.owner, &e.group)
+    }
+
+    fn apply_create_file(&mut self, e: &JournalCreateFile) -> Result<(), ApplyError> {
+        let kind = InodeKind::File {
+            block_size: e.block_size_bytes,
+            length: 0,
+            completed: false,
+            block_ids: Vec::new(),
+            write_type: e.write_type(),
+            cacheable: e.cacheable,
+        };
+        let persistence = e.persistence_state();
+        self.insert(e.id, e.parent_id, &e.name, kind, e.creation_time_ms, persistence)?;
+        let inode = self.inode_mut(e.id)?;
+        inode.ttl = e.ttl;
+        inode.ttl_action = e.ttl_action();
+        self.set_owner(e.id, e.mode, &e.owner, &e.group)
+    }
+
+    fn apply_add_block(&mut self, e: &JournalAddBlock) -> Result<(), ApplyError> {
+        let (_, completed, block_ids) = self.file_mut(e.file_id)?;
+        if *completed {
+            return Err(ApplyError::FileCompleted {
+                file: e.file_id,
+                block: e.block_id,
+            });
+        }
+        block_ids.push(e.block_id);
+        Ok(())
+    }
+
+    fn apply_complete_file(&mut self, e: &JournalCompleteFile) -> Result<(), ApplyError> {
+        let (length, completed, block_ids) = self.file_mut(e.file_id)?;
+        *length = e.length;
+        *completed = true;
+        block_ids.clone_from(&e.block_ids);
+        let inode = self.inode_mut(e.file_id)?;
+        inode.modification_ms = e.op_time_ms;
+        inode.persistence = e.persistence_state();
+        Ok(())
+    }
+
+    fn apply_delete(&mut self, e: &JournalDelete) -> Result<(), ApplyError> {
+        if e.id == root_id() {
+            return Err(ApplyError::DeleteRoot);
+        }
+        let inode = self.inode_mut(e.id)?;
+        let (parent, name) = (inode.parent, inode.name.clone());
+        self.check_no_mount_below(e.id)?;
+        for id in self.subtree(e.id) {
+            self.inodes.remove(&id);
+            self.pinned_files.remove(&id);
+        }
+        self.children_mut(parent)?.remove(&name);
+        self.inode_mut(parent)?.modification_ms = e.op_time_ms;
+        Ok(())
+    }
+
+    fn apply_rename(&mut self, e: &JournalRename) -> Result<(), ApplyError> {
+        if e.id == root_id() {
+            return Err(ApplyError::RenameRoot);
+        }
+        if self.subtree(e.id).contains(&e.new_parent_id) {
+            return Err(ApplyError::MoveBelowItself {
+                id: e.id,
+                new_parent: e.new_parent_id,
+            });
+        }
+        self.check_no_mount_below(e.id)?;
+        if self.children_mut(e.new_parent_id)?.contains_key(&e.new_name) {
+            return Err(ApplyError::NameTaken {
+                parent: e.new_parent_id,
+                name: e.new_name.clone(),
+            });
+        }
+        let inode = self.inode_mut(e.id)?;
+        let (old_parent, old_name) = (inode.parent, std::mem::take(&mut inode.name));
+        inode.parent = e.new_parent_id;
+        inode.name.clone_from(&e.new_name);
+        self.children_mut(old_parent)?.remove(&old_name);
+        self.children_mut(e.new_parent_id)?
+            .insert(e.new_name.clone(), e.id);
+        self.inode_mut(old_parent)?.modification_ms = e.op_time_ms;
+        self.inode_mut(e.new_parent_id)?.modification_ms = e.op_time_ms;
+        Ok(())
+    }
+
+    fn apply_set_attribute(&mut self, e: &JournalSetAttribute) -> Result<(), ApplyError> {
+        let inode = self.inode_mut(e.id)?;
+        if let Some(pinned) = e.pinned {
+            inode.pinned = pinned;
+            if pinned && !inode.is_dir() {
+                self.pinned_files.insert(e.id);
+            } else {
+                self.pinned_files.remove(&e.id);
             }
         }
+        let inode = self.inode_mut(e.id)?;
+        if let Some(ttl) = e.ttl {
+            inode.ttl = ttl;
+        }
+        if e.ttl_action.is_some() {
+            inode.ttl_action = e.ttl_action();
+        }
+        if e.persistence_state.is_some() {
+            inode.persistence = e.persistence_state();
+        }
+        if let Some(time) = e.modification_time_ms {
+            inode.modification_ms = time;
+        }
+        Ok(())
+    }
+
+    fn apply_load_metadata(&mut self, e: &JournalLoadMetadata) -> Result<(), ApplyError> {
+        let kind = if e.folder {
+            InodeKind::Dir {
+                children: BTreeMap::new(),
+                children_loaded: e.children_loaded,
+            }
+        } else {
+            InodeKind::File {
+                block_size: e.block_size_bytes,
+                length: e.length,
+                completed: true,
+                block_ids: e.block_ids.clone(),
+                write_type: WriteType::Through,
+                cacheable: true,
+            }
+        };
+        let time = e.modification_time_ms;
+        self.insert(
+            e.id,
+            e.parent_id,
+            &e.name,
+            kind,
+            time,
+            PersistenceState::Persisted,
+        )?;
+        self.inode_mut(e.id)?.mode = if e.folder { 0o755 } else { 0o644 };
+        Ok(())
+    }
+
+    fn apply_set_children_loaded(&mut self, e: &JournalSetChildrenLoaded) -> Result<(), ApplyError> {
+        match &mut self.inode_mut(e.id)?.kind {
+            InodeKind::Dir { children_loaded, .. } => {
+                *children_loaded = true;
+                Ok(())
+            }
+            InodeKind::File { .. } => Err(ApplyError::NotADirectory(e.id)),
+        }
+    }
+
+    fn apply_next_container(&mut self, e: &JournalNextContainer) -> Result<(), ApplyError> {
+        self.next_container = self.next_container.max(e.next_container_id);
+        Ok(())
+    }
+
+    fn apply_add_mount_point(&mut self, e: &JournalAddMountPoint) -> Result<(), ApplyError> {
+        let point = AlluxioPath::new(&e.alluxio_path)?;
+        if !self.lookup(&point).is_some_and(Inode::is_dir) {
+            return Err(ApplyError::MountPointNotDirectory(point));
+        }
+        self.mounts.add(point, MountInfo::from_entry(e))
+    }
+
+    fn apply_delete_mount_point(&mut self, e: &JournalDeleteMountPoint) -> Result<(), ApplyError> {
+        let point = AlluxioPath::new(&e.alluxio_path)?;
+        self.mounts.remove(&point)?;
+        Ok(())
+    }
+
+    /// Mode, owner and group of a new inode.
+    fn set_owner(&mut self, id: u64, mode: u32, owner: &str, group: &str) -> Result<(), ApplyError> {
+        let inode = self.inode_mut(id)?;
+        inode.mode = mode;
+        owner.clone_into(&mut inode.owner);
+        group.clone_into(&mut inode.group);
         Ok(())
     }
 
@@ -187,11 +304,12 @@ impl Tree {
         if self.mounts.is_empty() {
             return Ok(());
         }
-        let path = self
-            .path_of(id)
-            .ok_or_else(|| format!("inode {id} does not exist"))?;
+        let path = self.path_of(id).ok_or(ApplyError::InodeMissing(id))?;
         match self.mounts.points_under(&path).next() {
-            Some(point) => Err(format!("{path} holds mount point {point}")),
+            Some(point) => Err(ApplyError::HoldsMountPoint {
+                path: path.clone(),
+                mount_point: point.clone(),
+            }),
             None => Ok(()),
         }
     }
@@ -203,7 +321,7 @@ impl Tree {
         let mut tree = Tree::new();
         for entry in entries {
             let Some(body) = &entry.entry else {
-                return Err((entry.sequence, "the entry is empty".into()));
+                return Err((entry.sequence, ApplyError::EmptyEntry));
             };
             tree.apply(body).map_err(|reason| (entry.sequence, reason))?;
         }
@@ -250,11 +368,14 @@ impl Tree {
         persistence: PersistenceState,
     ) -> Result<(), ApplyError> {
         if self.inodes.contains_key(&id) {
-            return Err(format!("inode {id} exists already"));
+            return Err(ApplyError::InodeExists(id));
         }
         let children = self.children_mut(parent)?;
         if children.contains_key(name) {
-            return Err(format!("{name} exists already in directory {parent}"));
+            return Err(ApplyError::NameTaken {
+                parent,
+                name: name.to_string(),
+            });
         }
         children.insert(name.to_string(), id);
         self.inode_mut(parent)?.modification_ms = time_ms;
@@ -282,15 +403,13 @@ impl Tree {
     }
 
     fn inode_mut(&mut self, id: u64) -> Result<&mut Inode, ApplyError> {
-        self.inodes
-            .get_mut(&id)
-            .ok_or_else(|| format!("inode {id} does not exist"))
+        self.inodes.get_mut(&id).ok_or(ApplyError::InodeMissing(id))
     }
 
     fn children_mut(&mut self, id: u64) -> Result<&mut BTreeMap<String, u64>, ApplyError> {
         match &mut self.inode_mut(id)?.kind {
             InodeKind::Dir { children, .. } => Ok(children),
-            InodeKind::File { .. } => Err(format!("{id} is not a directory")),
+            InodeKind::File { .. } => Err(ApplyError::NotADirectory(id)),
         }
     }
 
@@ -303,7 +422,7 @@ impl Tree {
                 block_ids,
                 ..
             } => Ok((length, completed, block_ids)),
-            InodeKind::Dir { .. } => Err(format!("{id} is a directory")),
+            InodeKind::Dir { .. } => Err(ApplyError::IsADirectory(id)),
         }
     }
 }
@@ -380,4 +499,137 @@ fn snapshot_inode(inode: &Inode, out: &mut Vec<Entry>, attributes: &mut Vec<Entr
         modification_time_ms: Some(inode.modification_ms),
         ..Default::default()
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mkdir(id: u64, parent_id: u64, name: &str) -> Entry {
+        Entry::Mkdir(JournalMkdir {
+            id,
+            parent_id,
+            name: name.into(),
+            ..Default::default()
+        })
+    }
+
+    fn mount(path: &str) -> Entry {
+        Entry::AddMountPoint(JournalAddMountPoint {
+            alluxio_path: path.into(),
+            ufs_uri: "/data".into(),
+            mount_id: 9,
+            ..Default::default()
+        })
+    }
+
+    fn path(raw: &str) -> AlluxioPath {
+        AlluxioPath::new(raw).unwrap()
+    }
+
+    #[test]
+    fn rejected_entries_name_what_they_concern() {
+        let (dir, sub) = (ids::file_id(1), ids::file_id(2));
+        let mut tree = Tree::new();
+        tree.apply(&mkdir(dir, root_id(), "mnt")).unwrap();
+        tree.apply(&mkdir(sub, dir, "a")).unwrap();
+        assert_eq!(
+            tree.apply(&mkdir(sub, dir, "b")),
+            Err(ApplyError::InodeExists(sub))
+        );
+        assert_eq!(
+            tree.apply(&mkdir(ids::file_id(3), dir, "a")),
+            Err(ApplyError::NameTaken {
+                parent: dir,
+                name: "a".into()
+            })
+        );
+        tree.apply(&mount("/mnt/a")).unwrap();
+        assert_eq!(
+            tree.apply(&mount("/mnt/a")),
+            Err(ApplyError::MountPointExists(path("/mnt/a")))
+        );
+        assert_eq!(
+            tree.apply(&mount("/none")),
+            Err(ApplyError::MountPointNotDirectory(path("/none")))
+        );
+        let delete = |id| Entry::Delete(JournalDelete { id, op_time_ms: 1 });
+        assert_eq!(
+            tree.apply(&delete(dir)),
+            Err(ApplyError::HoldsMountPoint {
+                path: path("/mnt"),
+                mount_point: path("/mnt/a"),
+            })
+        );
+        assert_eq!(tree.apply(&delete(root_id())), Err(ApplyError::DeleteRoot));
+        let rename = Entry::Rename(JournalRename {
+            id: dir,
+            new_parent_id: sub,
+            new_name: "x".into(),
+            op_time_ms: 1,
+        });
+        assert_eq!(
+            tree.apply(&rename),
+            Err(ApplyError::MoveBelowItself {
+                id: dir,
+                new_parent: sub
+            })
+        );
+        let unmount = |raw: &str| {
+            Entry::DeleteMountPoint(JournalDeleteMountPoint {
+                alluxio_path: raw.into(),
+            })
+        };
+        assert_eq!(
+            tree.apply(&unmount("/mnt")),
+            Err(ApplyError::NotAMountPoint(path("/mnt")))
+        );
+        assert!(matches!(
+            tree.apply(&unmount("rel")),
+            Err(ApplyError::InvalidPath(_))
+        ));
+        tree.apply(&unmount("/mnt/a")).unwrap();
+        tree.apply(&delete(dir)).unwrap();
+        assert_eq!(tree.apply(&delete(dir)), Err(ApplyError::InodeMissing(dir)));
+    }
+
+    #[test]
+    fn replay_reports_the_sequence_of_the_entry_that_does_not_fit() {
+        let entries = [
+            JournalEntry {
+                sequence: 1,
+                entry: Some(mkdir(ids::file_id(1), root_id(), "d")),
+            },
+            JournalEntry {
+                sequence: 2,
+                entry: None,
+            },
+        ];
+        assert_eq!(Tree::replay(&entries).unwrap_err(), (2, ApplyError::EmptyEntry));
+        let file = ids::file_id(4);
+        let entries = [
+            Entry::CreateFile(JournalCreateFile {
+                id: file,
+                parent_id: root_id(),
+                name: "f".into(),
+                ..Default::default()
+            }),
+            Entry::CompleteFile(JournalCompleteFile {
+                file_id: file,
+                ..Default::default()
+            }),
+            Entry::AddBlock(JournalAddBlock {
+                file_id: file,
+                block_id: 77,
+            }),
+        ]
+        .map(|entry| JournalEntry {
+            sequence: 5,
+            entry: Some(entry),
+        });
+        assert_eq!(
+            Tree::replay(&entries).unwrap_err(),
+            (5, ApplyError::FileCompleted { file, block: 77 })
+        );
+    }
 }

@@ -2,6 +2,7 @@
 //! journal that makes every change durable, served over gRPC (RPC port) and HTTP (web port).
 
 mod block_map;
+mod block_master;
 mod error;
 mod journal_apply;
 mod journal_writer;
@@ -16,6 +17,7 @@ mod web;
 mod workers;
 
 pub use error::MasterError;
+pub use journal_apply::ApplyError;
 pub use server::{RunningMaster, format, journal_folder, start};
 
 use std::sync::Arc;

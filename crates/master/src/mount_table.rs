@@ -10,6 +10,7 @@ pub use alluxio_ufs::ROOT_MOUNT_ID;
 use alluxio_ufs::UfsUri;
 
 use crate::MasterError;
+use crate::journal_apply::ApplyError;
 
 /// One mounted under file system.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,14 +91,13 @@ impl MountTable {
     /// directory is neither inside nor above another mount's.
     pub fn check_new(&self, root: &MountInfo, point: &AlluxioPath, ufs_uri: &str) -> Result<(), MasterError> {
         if point.is_root() || self.mounts.contains_key(point) {
-            return Err(MasterError::InvalidArgument(format!(
-                "Mount point {point} already exists"
-            )));
+            return Err(MasterError::MountPointExists(point.to_string()));
         }
         if let Some((parent_point, _)) = self.resolve(point) {
-            return Err(MasterError::InvalidArgument(format!(
-                "Mount point {parent_point} is a prefix of {point}"
-            )));
+            return Err(MasterError::MountPointPrefix {
+                prefix: parent_point.to_string(),
+                path: point.to_string(),
+            });
         }
         let new = UfsUri::parse(ufs_uri)?;
         let root_point = AlluxioPath::root();
@@ -116,27 +116,28 @@ impl MountTable {
             } else {
                 continue;
             };
-            return Err(MasterError::InvalidArgument(format!(
-                "Mount point {outer} is a prefix of {inner}"
-            )));
+            return Err(MasterError::MountPointPrefix {
+                prefix: outer.to_string(),
+                path: inner.to_string(),
+            });
         }
         Ok(())
     }
 
     /// Adds a mount (journal apply).
-    pub(crate) fn add(&mut self, point: AlluxioPath, info: MountInfo) -> Result<(), String> {
+    pub(crate) fn add(&mut self, point: AlluxioPath, info: MountInfo) -> Result<(), ApplyError> {
         if point.is_root() || self.mounts.contains_key(&point) {
-            return Err(format!("mount point {point} exists already"));
+            return Err(ApplyError::MountPointExists(point));
         }
         self.mounts.insert(point, info);
         Ok(())
     }
 
     /// Removes a mount (journal apply).
-    pub(crate) fn remove(&mut self, point: &AlluxioPath) -> Result<MountInfo, String> {
+    pub(crate) fn remove(&mut self, point: &AlluxioPath) -> Result<MountInfo, ApplyError> {
         self.mounts
             .remove(point)
-            .ok_or_else(|| format!("{point} is not a mount point"))
+            .ok_or_else(|| ApplyError::NotAMountPoint(point.clone()))
     }
 }
 
@@ -255,6 +256,45 @@ mod tests {
         table
             .check_new(&root, &path("/mnt/baz"), "hdfs://nn:9000/data/foo")
             .unwrap();
+    }
+
+    #[test]
+    fn conflicts_reach_clients_as_invalid_arguments_naming_the_mount_point() {
+        let (root, table) = table();
+        let status = |point: &str, uri: &str| {
+            tonic::Status::from(table.check_new(&root, &path(point), uri).unwrap_err())
+        };
+        let exists = status("/mnt/foo", "/other");
+        assert_eq!(exists.code(), tonic::Code::InvalidArgument);
+        assert!(exists.message().contains("/mnt/foo"), "{}", exists.message());
+        let nested = status("/mnt/foo/in", "/other");
+        assert_eq!(nested.code(), tonic::Code::InvalidArgument);
+        assert!(nested.message().contains("/mnt/foo/in"), "{}", nested.message());
+        let overlap = status("/x", "/data/foo/sub");
+        assert_eq!(overlap.code(), tonic::Code::InvalidArgument);
+        assert!(
+            overlap.message().contains("/data/foo/sub"),
+            "{}",
+            overlap.message()
+        );
+    }
+
+    #[test]
+    fn journal_changes_name_the_mount_point_they_do_not_fit() {
+        let (_, mut table) = table();
+        assert_eq!(
+            table.add(path("/mnt/foo"), mount(9, "/d")),
+            Err(ApplyError::MountPointExists(path("/mnt/foo")))
+        );
+        assert_eq!(
+            table.add(AlluxioPath::root(), mount(9, "/d")),
+            Err(ApplyError::MountPointExists(AlluxioPath::root()))
+        );
+        assert_eq!(
+            table.remove(&path("/mnt")),
+            Err(ApplyError::NotAMountPoint(path("/mnt")))
+        );
+        assert_eq!(table.remove(&path("/mnt/foo")).map(|info| info.mount_id), Ok(7));
     }
 
     #[test]

@@ -14,9 +14,9 @@ use alluxio_proto::{AlluxioPath, ids};
 use tokio::time::Instant;
 
 use crate::MasterError;
+use crate::block_master::BlockReport;
 use crate::namespace::FileSystemMaster;
 use crate::namespace::tree::{InodeKind, Tree};
-use crate::workers::BlockReport;
 
 /// Pause before a file whose persisting failed is handed out again; doubled per failure.
 const FIRST_RETRY_PAUSE: Duration = Duration::from_secs(1);

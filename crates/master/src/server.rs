@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use alluxio_conf::{Configuration, keys};
 use alluxio_journal::{Journal, JournalLocation};
@@ -17,11 +17,11 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tonic::transport::server::TcpIncoming;
 
+use crate::block_master::BlockMaster;
 use crate::journal_writer::JournalWriter;
 use crate::namespace::tree::Tree;
 use crate::namespace::{FileSystemMaster, FsSettings};
 use crate::service::{BlockClientService, BlockWorkerService, FsClientService};
-use crate::workers::BlockMaster;
 use crate::{MasterError, MasterInfoSource, now_ms, web};
 
 /// Largest worker request accepted (a registration lists ~10 bytes per block).
@@ -131,46 +131,13 @@ fn journal_folder_error(value: &str, why: &str) -> MasterError {
 pub async fn start(conf: Configuration) -> Result<RunningMaster, MasterError> {
     let folder = journal_folder(&conf)?;
     let period = conf.get_u64(keys::MASTER_JOURNAL_CHECKPOINT_PERIOD_ENTRIES)?;
-    let worker_timeout = conf.get_duration(keys::MASTER_WORKER_TIMEOUT)?;
-    let lost_check = conf.get_duration(keys::MASTER_WORKER_HEARTBEAT_INTERVAL)?;
-    let ttl_check = conf.get_duration(keys::MASTER_TTL_CHECKER_INTERVAL)?;
+    let periodic = Periodic::from_conf(&conf)?;
     let settings = settings(&conf)?;
-    let rpc_listener = bind(
-        "master RPC",
-        conf.get(keys::MASTER_BIND_HOST)?,
-        conf.get_port(keys::MASTER_PORT)?,
-    )
-    .await?;
-    let web_listener = bind(
-        "master web",
-        conf.get(keys::MASTER_WEB_BIND_HOST)?,
-        conf.get_port(keys::MASTER_WEB_PORT)?,
-    )
-    .await?;
-    let local = |listener: &TcpListener, what| {
-        listener.local_addr().map_err(|source| MasterError::Serve {
-            what,
-            address: String::new(),
-            source,
-        })
-    };
-    let rpc_addr = local(&rpc_listener, "master RPC")?;
-    let web_addr = local(&web_listener, "master web")?;
-
-    let journal_location = folder.clone();
-    let journal_conf = conf.clone();
-    let (journal, entries) =
-        tokio::task::spawn_blocking(move || Journal::open_at(&journal_location, &journal_conf))
-            .await
-            .map_err(|err| MasterError::Internal(format!("journal recovery stopped: {err}")))??;
-    let tree =
-        Tree::replay(&entries).map_err(|(sequence, reason)| MasterError::Replay { sequence, reason })?;
+    let listeners = Listeners::bind(&conf).await?;
+    let (rpc_addr, web_addr) = (listeners.rpc_addr, listeners.web_addr);
+    let (journal, tree, replayed) = recover(&folder, &conf).await?;
     let inodes = tree.len();
-    let tree = Arc::new(RwLock::new(tree));
-    let writer = JournalWriter::start(Arc::new(journal), tree.clone(), period);
-    let blocks = Arc::new(BlockMaster::new(now_ms().unsigned_abs() * 1000));
-    let ufs = alluxio_ufs::UfsManager::new(&conf);
-    let fs = Arc::new(FileSystemMaster::new(tree, writer, blocks, ufs, settings));
+    let fs = file_system(journal, tree, period, &conf, settings);
     let hostname = conf.get(keys::MASTER_HOSTNAME)?;
     let info = Arc::new(MasterInfoSource {
         fs: fs.clone(),
@@ -181,7 +148,99 @@ pub async fn start(conf: Configuration) -> Result<RunningMaster, MasterError> {
     });
 
     let (stop, stopped) = Shutdown::channel();
-    let mut tasks = Vec::new();
+    let mut tasks = spawn_servers(listeners, &fs, info, &stopped);
+    tasks.extend(periodic.spawn(&fs, stopped));
+    tracing::info!(rpc = %rpc_addr, web = %web_addr, journal = %folder, replayed, inodes, "master started");
+    Ok(RunningMaster {
+        rpc_addr,
+        web_addr,
+        stop,
+        tasks,
+        fs,
+    })
+}
+
+/// The RPC and web listeners, with the addresses they were given.
+struct Listeners {
+    rpc: TcpListener,
+    web: TcpListener,
+    rpc_addr: SocketAddr,
+    web_addr: SocketAddr,
+}
+
+impl Listeners {
+    /// Binds the configured RPC and web hosts and ports.
+    async fn bind(conf: &Configuration) -> Result<Self, MasterError> {
+        let rpc = bind(
+            "master RPC",
+            conf.get(keys::MASTER_BIND_HOST)?,
+            conf.get_port(keys::MASTER_PORT)?,
+        )
+        .await?;
+        let web = bind(
+            "master web",
+            conf.get(keys::MASTER_WEB_BIND_HOST)?,
+            conf.get_port(keys::MASTER_WEB_PORT)?,
+        )
+        .await?;
+        let rpc_addr = local_addr(&rpc, "master RPC")?;
+        let web_addr = local_addr(&web, "master web")?;
+        Ok(Self {
+            rpc,
+            web,
+            rpc_addr,
+            web_addr,
+        })
+    }
+}
+
+fn local_addr(listener: &TcpListener, what: &'static str) -> Result<SocketAddr, MasterError> {
+    listener.local_addr().map_err(|source| MasterError::Serve {
+        what,
+        address: String::new(),
+        source,
+    })
+}
+
+/// Opens the journal in `folder` and rebuilds the namespace from it; also returns how many
+/// entries were replayed.
+async fn recover(
+    folder: &JournalLocation,
+    conf: &Configuration,
+) -> Result<(Journal, Tree, usize), MasterError> {
+    let location = folder.clone();
+    let journal_conf = conf.clone();
+    let (journal, entries) = tokio::task::spawn_blocking(move || Journal::open_at(&location, &journal_conf))
+        .await
+        .map_err(|err| MasterError::Internal(format!("journal recovery stopped: {err}")))??;
+    let tree =
+        Tree::replay(&entries).map_err(|(sequence, reason)| MasterError::Replay { sequence, reason })?;
+    Ok((journal, tree, entries.len()))
+}
+
+/// The namespace over the recovered `tree`, journaling to `journal` with a checkpoint every
+/// `period` entries, with an empty block master.
+fn file_system(
+    journal: Journal,
+    tree: Tree,
+    period: u64,
+    conf: &Configuration,
+    settings: FsSettings,
+) -> Arc<FileSystemMaster> {
+    let tree = Arc::new(RwLock::new(tree));
+    let writer = JournalWriter::start(Arc::new(journal), tree.clone(), period);
+    let blocks = Arc::new(BlockMaster::new(now_ms().unsigned_abs() * 1000));
+    let ufs = alluxio_ufs::UfsManager::new(conf);
+    Arc::new(FileSystemMaster::new(tree, writer, blocks, ufs, settings))
+}
+
+/// Spawns the gRPC and web servers; both stop when `stopped` fires.
+fn spawn_servers(
+    listeners: Listeners,
+    fs: &Arc<FileSystemMaster>,
+    info: Arc<MasterInfoSource>,
+    stopped: &Shutdown,
+) -> Vec<JoinHandle<()>> {
     let mut rpc_stop = stopped.clone();
     let rpc = tonic::transport::Server::builder()
         .add_service(FileSystemMasterClientServiceServer::new(FsClientService(
@@ -197,43 +256,69 @@ pub async fn start(conf: Configuration) -> Result<RunningMaster, MasterError> {
         )))
         // Small answers must not wait for the client's delayed ACK (Nagle): ~45 ms per call.
         .serve_with_incoming_shutdown(
-            TcpIncoming::from(rpc_listener).with_nodelay(Some(true)),
+            TcpIncoming::from(listeners.rpc).with_nodelay(Some(true)),
             async move { rpc_stop.wait().await },
         );
-    tasks.push(tokio::spawn(async move {
-        if let Err(err) = rpc.await {
-            tracing::error!(error = %err, "master RPC server failed");
-        }
-    }));
     let mut web_stop = stopped.clone();
-    let web = axum::serve(web_listener, web::router(info))
+    let web = axum::serve(listeners.web, web::router(info))
         .with_graceful_shutdown(async move { web_stop.wait().await });
-    tasks.push(tokio::spawn(async move {
-        if let Err(err) = web.await {
-            tracing::error!(error = %err, "master web server failed");
+    vec![
+        spawn_server("master RPC server", rpc),
+        spawn_server("master web server", web),
+    ]
+}
+
+/// Runs a server to its end, logging how it failed.
+fn spawn_server<S, E>(what: &'static str, server: S) -> JoinHandle<()>
+where
+    S: IntoFuture<Output = Result<(), E>> + Send + 'static,
+    S::IntoFuture: Send,
+    E: std::fmt::Display,
+{
+    tokio::spawn(async move {
+        if let Err(err) = server.await {
+            tracing::error!(error = %err, "{what} failed");
         }
-    }));
-    let lost_fs = fs.clone();
-    tasks.push(every(lost_check, stopped.clone(), move || {
-        let lost = lost_fs.blocks.detect_lost(worker_timeout);
-        lost_fs.workers_lost(&lost);
-        std::future::ready(())
-    }));
-    let ttl_fs = fs.clone();
-    tasks.push(every(ttl_check, stopped, move || {
-        let fs = ttl_fs.clone();
-        async move {
-            fs.expire_ttl(now_ms()).await;
-        }
-    }));
-    tracing::info!(rpc = %rpc_addr, web = %web_addr, journal = %folder, replayed = entries.len(), inodes, "master started");
-    Ok(RunningMaster {
-        rpc_addr,
-        web_addr,
-        stop,
-        tasks,
-        fs,
     })
+}
+
+/// The master's periodic tasks: lost worker detection and TTL expiry.
+struct Periodic {
+    /// Workers silent for longer are lost.
+    worker_timeout: Duration,
+    /// How often lost workers are looked for.
+    lost_check: Duration,
+    /// How often expired TTLs are acted on.
+    ttl_check: Duration,
+}
+
+impl Periodic {
+    fn from_conf(conf: &Configuration) -> Result<Self, MasterError> {
+        Ok(Self {
+            worker_timeout: conf.get_duration(keys::MASTER_WORKER_TIMEOUT)?,
+            lost_check: conf.get_duration(keys::MASTER_WORKER_HEARTBEAT_INTERVAL)?,
+            ttl_check: conf.get_duration(keys::MASTER_TTL_CHECKER_INTERVAL)?,
+        })
+    }
+
+    /// Spawns both tasks; they stop when `stopped` fires.
+    fn spawn(self, fs: &Arc<FileSystemMaster>, stopped: Shutdown) -> [JoinHandle<()>; 2] {
+        let worker_timeout = self.worker_timeout;
+        let lost_fs = fs.clone();
+        let lost = every(self.lost_check, stopped.clone(), move || {
+            let lost = lost_fs.blocks.detect_lost(worker_timeout);
+            lost_fs.workers_lost(&lost);
+            std::future::ready(())
+        });
+        let ttl_fs = fs.clone();
+        let ttl = every(self.ttl_check, stopped, move || {
+            let fs = ttl_fs.clone();
+            async move {
+                fs.expire_ttl(now_ms()).await;
+            }
+        });
+        [lost, ttl]
+    }
 }
 
 /// Deletes the journal (for `alluxio format`).

@@ -1,350 +1,202 @@
-//! The worker registry and block map together: registration, heartbeats, block commits, lost
-//! worker detection and the Free commands queued for each worker. One mutex guards both, held
-//! only for in-memory updates (no I/O), so the block locations and the workers never disagree.
+//! The worker registry: one id per worker address for as long as this master lives, and what
+//! each worker reported (capacity, usage, contact, the blocks it holds) with the Free commands
+//! queued for it. The block master keeps it behind the same mutex as the block map.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use alluxio_proto::grpc::{
-    BlockInfo, BlockLocation, BlockMasterInfo, Command, CommandType, WorkerInfo, WorkerNetAddress,
-};
-use parking_lot::Mutex;
+use alluxio_proto::grpc::{Command, CommandType, WorkerInfo, WorkerNetAddress};
 
-use crate::MasterError;
-use crate::block_map::BlockMap;
-
-/// The top tier; bytes there count as "in memory".
-pub const MEM_TIER: &str = "MEM";
-
-struct Worker {
-    address: WorkerNetAddress,
-    capacity: BTreeMap<String, u64>,
-    used: BTreeMap<String, u64>,
-    last_contact: Instant,
-    start_time_ms: i64,
-    registered: bool,
-    lost: bool,
-    blocks: HashSet<u64>,
+/// One worker, registered or not yet.
+pub(crate) struct Worker {
+    pub(crate) address: WorkerNetAddress,
+    pub(crate) capacity: BTreeMap<String, u64>,
+    pub(crate) used: BTreeMap<String, u64>,
+    pub(crate) last_contact: Instant,
+    pub(crate) start_time_ms: i64,
+    pub(crate) registered: bool,
+    pub(crate) lost: bool,
+    pub(crate) blocks: HashSet<u64>,
     /// Blocks to tell the worker to drop in the next heartbeat answer.
-    to_free: BTreeSet<u64>,
+    pub(crate) to_free: BTreeSet<u64>,
     /// Blocks it was told to drop and has not reported removed yet: the answer may have been
     /// lost, so a later report listing one of them sends the Free again (removal is idempotent).
-    freeing: BTreeSet<u64>,
+    pub(crate) freeing: BTreeSet<u64>,
 }
 
-struct Inner {
-    workers: HashMap<u64, Worker>,
-    by_address: HashMap<String, u64>,
-    next_worker_id: u64,
-    blocks: BlockMap,
-}
-
-/// What a worker's heartbeat or registration reports, already sorted into known and unknown
-/// blocks by the namespace.
-pub struct BlockReport {
-    /// Tier alias -> used bytes.
-    pub used: BTreeMap<String, u64>,
-    /// (block id, length, tier) the namespace knows.
-    pub added: Vec<(u64, u64, String)>,
-    /// Blocks the worker holds that belong to no file: to be freed.
-    pub unknown: Vec<u64>,
-    /// Blocks the worker removed.
-    pub removed: Vec<u64>,
-}
-
-/// Workers and the blocks they hold.
-pub struct BlockMaster {
-    inner: Mutex<Inner>,
-}
-
-fn address_key(address: &WorkerNetAddress) -> String {
-    format!("{}:{}:{}", address.host, address.rpc_port, address.data_port)
-}
-
-impl BlockMaster {
-    /// An empty registry; worker ids start from `first_worker_id` (distinct per master start,
-    /// so a worker of a previous master run is never taken for a new one).
-    pub fn new(first_worker_id: u64) -> Self {
+impl Worker {
+    fn new(address: WorkerNetAddress) -> Self {
         Self {
-            inner: Mutex::new(Inner {
-                workers: HashMap::new(),
-                by_address: HashMap::new(),
-                next_worker_id: first_worker_id.max(1),
-                blocks: BlockMap::default(),
-            }),
+            address,
+            capacity: BTreeMap::new(),
+            used: BTreeMap::new(),
+            last_contact: Instant::now(),
+            start_time_ms: crate::now_ms(),
+            registered: false,
+            lost: false,
+            blocks: HashSet::new(),
+            to_free: BTreeSet::new(),
+            freeing: BTreeSet::new(),
         }
     }
 
-    /// The id of the worker at `address`, the same one for as long as this master lives.
-    pub fn worker_id(&self, address: WorkerNetAddress) -> u64 {
-        let mut inner = self.inner.lock();
-        let key = address_key(&address);
-        if let Some(id) = inner.by_address.get(&key) {
-            return *id;
-        }
-        let id = inner.next_worker_id;
-        inner.next_worker_id += 1;
-        inner.by_address.insert(key, id);
-        inner.workers.insert(
-            id,
-            Worker {
-                address,
-                capacity: BTreeMap::new(),
-                used: BTreeMap::new(),
-                last_contact: Instant::now(),
-                start_time_ms: crate::now_ms(),
-                registered: false,
-                lost: false,
-                blocks: HashSet::new(),
-                to_free: BTreeSet::new(),
-                freeing: BTreeSet::new(),
-            },
-        );
-        id
+    /// Registered and not lost since.
+    pub(crate) fn is_live(&self) -> bool {
+        self.registered && !self.lost
     }
 
-    /// Registers a worker: its capacity and its complete block list replace what was known.
-    pub fn register(
-        &self,
-        id: u64,
-        capacity: BTreeMap<String, u64>,
-        report: BlockReport,
-    ) -> Result<(), MasterError> {
-        let mut inner = self.inner.lock();
-        let Inner { workers, blocks, .. } = &mut *inner;
-        let worker = workers.get_mut(&id).ok_or(MasterError::UnknownWorker(id))?;
-        for block in worker.blocks.drain() {
-            blocks.remove_location(block, id);
-        }
-        worker.capacity = capacity;
-        worker.used = report.used;
-        worker.registered = true;
-        worker.lost = false;
-        worker.last_contact = Instant::now();
-        worker.start_time_ms = crate::now_ms();
-        // Frees still pending (or sent but maybe lost) stay due for blocks the worker still has.
-        let mut due: BTreeSet<u64> = std::mem::take(&mut worker.to_free);
-        due.append(&mut worker.freeing);
-        worker.to_free = report
-            .added
-            .iter()
-            .map(|(block, ..)| *block)
-            .filter(|block| due.contains(block))
-            .chain(report.unknown)
-            .collect();
-        for (block, length, tier) in report.added {
-            blocks.add(block, length, id, &tier);
-            worker.blocks.insert(block);
-        }
-        tracing::info!(worker = id, address = %address_key(&worker.address), blocks = worker.blocks.len(), "worker registered");
-        Ok(())
+    /// `host:rpc_port:data_port`, the worker's identity.
+    pub(crate) fn key(&self) -> String {
+        address_key(&self.address)
     }
 
-    /// Applies a heartbeat; returns the command for the worker.
-    pub fn heartbeat(&self, id: u64, report: BlockReport) -> Command {
-        let mut inner = self.inner.lock();
-        let Inner { workers, blocks, .. } = &mut *inner;
-        let register = Command {
-            command_type: CommandType::Register.into(),
-            ..Default::default()
-        };
-        let Some(worker) = workers.get_mut(&id) else {
-            return register;
-        };
-        if !worker.registered || worker.lost {
-            return register;
-        }
-        worker.last_contact = Instant::now();
-        worker.used = report.used;
-        for block in report.removed {
-            worker.blocks.remove(&block);
-            worker.freeing.remove(&block);
-            blocks.remove_location(block, id);
-        }
-        for (block, length, tier) in report.added {
-            if worker.freeing.remove(&block) {
-                worker.to_free.insert(block);
-            }
-            blocks.add(block, length, id, &tier);
-            worker.blocks.insert(block);
-        }
-        for block in report.unknown {
-            worker.freeing.remove(&block);
-            worker.to_free.insert(block);
-        }
-        if worker.to_free.is_empty() {
+    /// The heartbeat answer: Free for the blocks queued (then awaiting removal), else nothing.
+    pub(crate) fn free_command(&mut self) -> Command {
+        if self.to_free.is_empty() {
             return Command::default();
         }
-        let block_ids: Vec<u64> = worker.to_free.iter().copied().collect();
-        worker.freeing.append(&mut worker.to_free);
+        let block_ids: Vec<u64> = self.to_free.iter().copied().collect();
+        self.freeing.append(&mut self.to_free);
         Command {
             command_type: CommandType::Free.into(),
             block_ids,
         }
     }
 
-    /// Records a block a worker has just committed.
-    pub fn commit_block(
-        &self,
-        id: u64,
-        block: u64,
-        length: u64,
-        tier: &str,
-        used_on_tier: u64,
-    ) -> Result<(), MasterError> {
-        let mut inner = self.inner.lock();
-        let Inner { workers, blocks, .. } = &mut *inner;
-        let worker = workers
-            .get_mut(&id)
-            .filter(|w| w.registered && !w.lost)
-            .ok_or(MasterError::UnknownWorker(id))?;
-        worker.used.insert(tier.to_string(), used_on_tier);
-        worker.blocks.insert(block);
-        blocks.add(block, length, id, tier);
-        Ok(())
+    fn info(&self, id: u64) -> WorkerInfo {
+        WorkerInfo {
+            id,
+            address: Some(self.address.clone()),
+            state: if self.lost { "Out of Service" } else { "In Service" }.into(),
+            capacity_bytes: self.capacity.values().sum(),
+            used_bytes: self.used.values().sum(),
+            capacity_bytes_on_tiers: self.capacity.clone().into_iter().collect(),
+            used_bytes_on_tiers: self.used.clone().into_iter().collect(),
+            last_contact_ms: self.last_contact.elapsed().as_millis() as u64,
+            start_time_ms: self.start_time_ms,
+            block_count: self.blocks.len() as u64,
+        }
     }
+}
 
-    /// Blocks of deleted files: forgotten now, and their workers told to drop them.
-    pub fn forget_blocks(&self, block_ids: &[u64]) {
-        let mut inner = self.inner.lock();
-        let Inner { workers, blocks, .. } = &mut *inner;
-        for block in block_ids {
-            for holder in blocks.remove(*block) {
-                if let Some(worker) = workers.get_mut(&holder) {
-                    worker.blocks.remove(block);
-                    worker.to_free.insert(*block);
-                }
-            }
+fn address_key(address: &WorkerNetAddress) -> String {
+    format!("{}:{}:{}", address.host, address.rpc_port, address.data_port)
+}
+
+/// Every worker that asked for an id, by id.
+pub(crate) struct WorkerRegistry {
+    workers: HashMap<u64, Worker>,
+    by_address: HashMap<String, u64>,
+    next_worker_id: u64,
+}
+
+impl WorkerRegistry {
+    /// An empty registry handing out ids from `first_worker_id` (at least 1).
+    pub(crate) fn new(first_worker_id: u64) -> Self {
+        Self {
+            workers: HashMap::new(),
+            by_address: HashMap::new(),
+            next_worker_id: first_worker_id.max(1),
         }
     }
 
-    /// Blocks of freed files: their workers are told to drop them, and the locations go when
-    /// the workers report the removal. Dropping them earlier would let a read served from the
-    /// doomed copy look like a fresh cache, and the copy would vanish right after.
-    pub fn free_blocks(&self, block_ids: &[u64]) {
-        let mut inner = self.inner.lock();
-        let Inner { workers, blocks, .. } = &mut *inner;
-        for block in block_ids {
-            let Some(entry) = blocks.get(*block) else { continue };
-            for holder in entry.locations.keys() {
-                if let Some(worker) = workers.get_mut(holder) {
-                    worker.to_free.insert(*block);
-                }
-            }
+    /// The id of the worker at `address`, added (unregistered) when new.
+    pub(crate) fn id_of(&mut self, address: WorkerNetAddress) -> u64 {
+        let key = address_key(&address);
+        if let Some(id) = self.by_address.get(&key) {
+            return *id;
         }
+        let id = self.next_worker_id;
+        self.next_worker_id += 1;
+        self.by_address.insert(key, id);
+        self.workers.insert(id, Worker::new(address));
+        id
     }
 
-    /// Marks workers silent for longer than `timeout` as lost and drops their block locations.
-    pub fn detect_lost(&self, timeout: Duration) -> Vec<u64> {
-        let mut inner = self.inner.lock();
-        let Inner { workers, blocks, .. } = &mut *inner;
-        let mut lost = Vec::new();
-        for (id, worker) in workers.iter_mut() {
-            if worker.registered && !worker.lost && worker.last_contact.elapsed() > timeout {
-                worker.lost = true;
-                for block in worker.blocks.drain() {
-                    blocks.remove_location(block, *id);
-                }
-                tracing::warn!(worker = id, address = %address_key(&worker.address), "worker lost: no heartbeat within {timeout:?}");
-                lost.push(*id);
-            }
-        }
-        lost
+    /// The worker with this id.
+    pub(crate) fn get(&self, id: u64) -> Option<&Worker> {
+        self.workers.get(&id)
     }
 
-    /// Length and locations of a block held by some worker.
-    pub fn block_info(&self, block_id: u64) -> Option<BlockInfo> {
-        let inner = self.inner.lock();
-        let entry = inner.blocks.get(block_id)?;
-        let locations = entry
-            .locations
-            .iter()
-            .filter_map(|(worker, tier)| {
-                Some(BlockLocation {
-                    worker_id: *worker,
-                    worker_address: Some(inner.workers.get(worker)?.address.clone()),
-                    tier_alias: tier.clone(),
-                })
-            })
-            .collect();
-        Some(BlockInfo {
-            block_id,
-            length: entry.length,
-            locations,
-        })
+    /// The worker with this id, to update.
+    pub(crate) fn get_mut(&mut self, id: u64) -> Option<&mut Worker> {
+        self.workers.get_mut(&id)
     }
 
-    /// Whether `worker` is a live worker holding at least one of `block_ids` and no fewer than
-    /// any other live worker: the best one to persist the file (it fetches the rest).
-    pub fn holds_most(&self, worker: u64, block_ids: &[u64]) -> bool {
-        let inner = self.inner.lock();
-        let held = |w: &Worker| block_ids.iter().filter(|b| w.blocks.contains(b)).count();
-        let Some(mine) = inner
-            .workers
-            .get(&worker)
-            .filter(|w| w.registered && !w.lost)
-            .map(held)
-        else {
-            return false;
-        };
-        mine > 0
-            && inner
-                .workers
-                .values()
-                .filter(|w| w.registered && !w.lost)
-                .all(|w| held(w) <= mine)
+    /// The live worker with this id.
+    pub(crate) fn live(&self, id: u64) -> Option<&Worker> {
+        self.get(id).filter(|w| w.is_live())
     }
 
-    /// Live and lost workers.
-    pub fn worker_infos(&self) -> (Vec<WorkerInfo>, Vec<WorkerInfo>) {
-        let inner = self.inner.lock();
+    /// Every live worker.
+    pub(crate) fn live_workers(&self) -> impl Iterator<Item = &Worker> {
+        self.workers.values().filter(|w| w.is_live())
+    }
+
+    /// Every worker with its id, to update.
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (&u64, &mut Worker)> {
+        self.workers.iter_mut()
+    }
+
+    /// Live and lost registered workers, each sorted by id.
+    pub(crate) fn infos(&self) -> (Vec<WorkerInfo>, Vec<WorkerInfo>) {
         let (mut live, mut lost) = (Vec::new(), Vec::new());
-        for (id, worker) in &inner.workers {
+        for (id, worker) in &self.workers {
             if !worker.registered {
                 continue;
             }
-            let info = WorkerInfo {
-                id: *id,
-                address: Some(worker.address.clone()),
-                state: if worker.lost {
-                    "Out of Service"
-                } else {
-                    "In Service"
-                }
-                .into(),
-                capacity_bytes: worker.capacity.values().sum(),
-                used_bytes: worker.used.values().sum(),
-                capacity_bytes_on_tiers: worker.capacity.clone().into_iter().collect(),
-                used_bytes_on_tiers: worker.used.clone().into_iter().collect(),
-                last_contact_ms: worker.last_contact.elapsed().as_millis() as u64,
-                start_time_ms: worker.start_time_ms,
-                block_count: worker.blocks.len() as u64,
-            };
+            let info = worker.info(*id);
             if worker.lost { &mut lost } else { &mut live }.push(info);
         }
         live.sort_by_key(|w| w.id);
         lost.sort_by_key(|w| w.id);
         (live, lost)
     }
+}
 
-    /// Cluster totals over live workers.
-    pub fn master_info(&self) -> BlockMasterInfo {
-        let (live, lost) = self.worker_infos();
-        let mut info = BlockMasterInfo {
-            live_worker_num: live.len() as u32,
-            lost_worker_num: lost.len() as u32,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn address(host: &str) -> WorkerNetAddress {
+        WorkerNetAddress {
+            host: host.into(),
+            rpc_port: 29999,
+            data_port: 29998,
             ..Default::default()
-        };
-        for worker in &live {
-            info.capacity_bytes += worker.capacity_bytes;
-            info.used_bytes += worker.used_bytes;
-            for (tier, bytes) in &worker.capacity_bytes_on_tiers {
-                *info.capacity_bytes_on_tiers.entry(tier.clone()).or_default() += bytes;
-            }
-            for (tier, bytes) in &worker.used_bytes_on_tiers {
-                *info.used_bytes_on_tiers.entry(tier.clone()).or_default() += bytes;
-            }
         }
-        info
+    }
+
+    #[test]
+    fn one_id_per_address_and_only_registered_workers_listed() {
+        let mut registry = WorkerRegistry::new(0);
+        let a = registry.id_of(address("a"));
+        assert_eq!(a, 1);
+        assert_eq!(registry.id_of(address("a")), a);
+        let b = registry.id_of(address("b"));
+        assert_ne!(a, b);
+        assert!(registry.live(a).is_none());
+        assert_eq!(registry.infos(), (vec![], vec![]));
+        registry.get_mut(a).unwrap().registered = true;
+        registry.get_mut(b).unwrap().registered = true;
+        registry.get_mut(b).unwrap().lost = true;
+        let (live, lost) = registry.infos();
+        assert_eq!((live[0].id, live[0].state.as_str()), (a, "In Service"));
+        assert_eq!((lost[0].id, lost[0].state.as_str()), (b, "Out of Service"));
+        assert_eq!(registry.live_workers().count(), 1);
+    }
+
+    #[test]
+    fn queued_frees_are_sent_once_then_awaited() {
+        let mut registry = WorkerRegistry::new(5);
+        let id = registry.id_of(address("a"));
+        let worker = registry.get_mut(id).unwrap();
+        assert_eq!(worker.free_command(), Command::default());
+        worker.to_free.extend([3, 1]);
+        let command = worker.free_command();
+        assert_eq!(command.command_type(), CommandType::Free);
+        assert_eq!(command.block_ids, [1, 3]);
+        assert!(worker.to_free.is_empty());
+        assert_eq!(worker.freeing, BTreeSet::from([1, 3]));
     }
 }

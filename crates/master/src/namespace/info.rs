@@ -6,7 +6,7 @@ use alluxio_proto::grpc::{BlockInfo, FileBlockInfo, FileInfo};
 use super::FileSystemMaster;
 use super::tree::{Inode, InodeKind, Tree, root_id};
 use crate::MasterError;
-use crate::workers::MEM_TIER;
+use crate::block_master::MEM_TIER;
 
 impl FileSystemMaster {
     /// The status of the inode `id`, expected at `path`.

@@ -33,10 +33,10 @@ use alluxio_ufs::UfsManager;
 use parking_lot::{Mutex, RwLock};
 
 use crate::MasterError;
+use crate::block_master::BlockMaster;
 use crate::journal_writer::JournalWriter;
 use crate::mount_table::{MountInfo, ROOT_MOUNT_ID};
 use crate::persist::PersistQueue;
-use crate::workers::BlockMaster;
 use tree::Tree;
 
 /// Settings of the namespace taken from the master's configuration.
@@ -134,7 +134,7 @@ impl FileSystemMaster {
                 if let Err(reason) = tree.apply(entry) {
                     // Journal what was applied, so memory and journal still agree.
                     entries.truncate(index);
-                    outcome = Err(MasterError::Internal(reason));
+                    outcome = Err(MasterError::ApplyRejected(reason));
                     break;
                 }
             }

@@ -86,7 +86,7 @@ impl FileSystemMaster {
     ) -> Result<(), MasterError> {
         let parent = path
             .parent()
-            .ok_or_else(|| MasterError::InvalidArgument(format!("Mount point {path} already exists")))?;
+            .ok_or_else(|| MasterError::MountPointExists(path.to_string()))?;
         self.load_path(&parent, LoadMetadataType::Once).await?;
         self.check_mount(&self.tree.read(), path, ufs_uri)?;
         let unreachable = |source| MasterError::MountUfs {
@@ -100,9 +100,7 @@ impl FileSystemMaster {
         match ufs.status(ufs_uri).await.map_err(unreachable)? {
             Some(status) if status.is_dir => {}
             Some(_) => {
-                return Err(MasterError::InvalidArgument(format!(
-                    "Ufs path {ufs_uri} is a file; mount a directory"
-                )));
+                return Err(MasterError::UfsPathNotDirectory(ufs_uri.to_string()));
             }
             None => return Err(MasterError::UfsPathMissing(ufs_uri.to_string())),
         }
@@ -132,9 +130,7 @@ impl FileSystemMaster {
     /// Alluxio's rules for a new mount at `path`, checked against `tree`.
     fn check_mount(&self, tree: &Tree, path: &AlluxioPath, ufs_uri: &str) -> Result<(), MasterError> {
         if tree.lookup(path).is_some() {
-            return Err(MasterError::InvalidArgument(format!(
-                "Mount point {path} already exists"
-            )));
+            return Err(MasterError::MountPointExists(path.to_string()));
         }
         if let Some(parent) = path.parent() {
             if !tree.resolve(&parent)?.is_dir() {

@@ -69,7 +69,7 @@ pub(super) fn fixture(checkpoint_period: u64) -> Fixture {
         root_ufs: ufs_dir.path().display().to_string(),
     };
     let conf = alluxio_conf::Configuration::defaults();
-    let blocks = Arc::new(crate::workers::BlockMaster::new(1));
+    let blocks = Arc::new(crate::block_master::BlockMaster::new(1));
     let fs = FileSystemMaster::new(tree, writer, blocks, UfsManager::new(&conf), settings);
     Fixture { fs, journal, ufs_dir }
 }

@@ -5,18 +5,12 @@ use std::time::Duration;
 use alluxio_server::Backoff;
 
 use super::super::{Action, Input, STABLE_SECONDS, Scheduler, SchedulerConfig, StatusUpdate, TaskState};
-use super::{default_config, launches, logs, offer, status, update, with_healthy_master};
+use super::{default_config, launches, log_lines, logs, offer, status, update, with_healthy_master};
 
 const EXECUTOR: &str = "REASON_EXECUTOR_TERMINATED";
 
 fn warnings(actions: &[Action]) -> Vec<&str> {
-    actions
-        .iter()
-        .filter_map(|action| match action {
-            Action::Warn(line) => Some(line.as_str()),
-            _ => None,
-        })
-        .collect()
+    log_lines(actions, true)
 }
 
 /// Task `id` on `host` is lost for `reason`, with a message naming its own sandbox.

@@ -111,14 +111,19 @@ fn declined(actions: &[Action]) -> Vec<String> {
         .collect()
 }
 
-fn logs(actions: &[Action]) -> Vec<&str> {
+/// The framework log lines among `actions`: the INFO ones, or with `warn` the WARN ones.
+fn log_lines(actions: &[Action], warn: bool) -> Vec<&str> {
     actions
         .iter()
-        .filter_map(|action| match action {
-            Action::Log(line) => Some(line.as_str()),
+        .filter_map(|action| match (action, warn) {
+            (Action::Log(line), false) | (Action::Warn(line), true) => Some(line.as_str()),
             _ => None,
         })
         .collect()
+}
+
+fn logs(actions: &[Action]) -> Vec<&str> {
+    log_lines(actions, false)
 }
 
 fn count(actions: &[Action], wanted: &Action) -> usize {

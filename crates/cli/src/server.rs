@@ -5,6 +5,7 @@ use std::net::TcpListener;
 use std::process::ExitCode;
 
 use alluxio_conf::{Configuration, Source, keys};
+use alluxio_embedded::{Cluster, LaunchError};
 use alluxio_worker::store::StoreOptions;
 use anyhow::Context;
 
@@ -92,20 +93,18 @@ pub fn run_local(mut conf: Configuration) -> anyhow::Result<ExitCode> {
     let log = logging::init_server(&conf, "local")?;
     crate::runtime()?.block_on(async {
         let mut signals = Signals::install()?;
-        let master = start_master(&conf).await?;
-        // Port 0 means "any": the worker must be told the one the master got.
-        let mut worker_conf = conf.clone();
-        worker_conf.set(keys::MASTER_PORT, master.rpc_addr().port().to_string());
-        let worker = match start_worker(&worker_conf).await {
-            Ok(worker) => worker,
-            Err(e) => {
-                if let Err(stop) = master.shutdown().await {
-                    tracing::warn!(error = %stop, "the master did not shut down cleanly");
-                }
-                return Err(e);
-            }
+        let cluster = match Cluster::start(conf.clone(), vec![conf.clone()]).await {
+            Ok(cluster) => cluster,
+            Err(LaunchError::Master(e)) => return Err(master_start_failure(&conf, e)),
+            Err(LaunchError::Worker { source, .. }) => return Err(worker_start_failure(&conf, source)),
+            Err(e) => return Err(e.into()),
         };
-        let mem_dirs: Vec<String> = StoreOptions::from_conf(&worker_conf)
+        let (Some(master), Some(worker), Some(worker_conf)) =
+            (cluster.master(), cluster.worker(0), cluster.worker_conf(0))
+        else {
+            anyhow::bail!("the local cluster stopped while starting");
+        };
+        let mem_dirs: Vec<String> = StoreOptions::from_conf(worker_conf)
             .map(|store| {
                 store
                     .tiers
@@ -134,39 +133,43 @@ pub fn run_local(mut conf: Configuration) -> anyhow::Result<ExitCode> {
         println!("Press Ctrl-C to stop.");
         let signal = signals.wait().await;
         tracing::info!(signal, "shutting down the local cluster");
-        let worker_result = worker
-            .shutdown()
-            .await
-            .context("the worker did not shut down cleanly");
-        master
-            .shutdown()
-            .await
-            .context("the master did not shut down cleanly")?;
-        worker_result?;
+        cluster.shutdown().await.map_err(|e| match e {
+            LaunchError::Master(e) => anyhow::Error::new(e).context("the master did not shut down cleanly"),
+            LaunchError::Worker { source, .. } => {
+                anyhow::Error::new(source).context("the worker did not shut down cleanly")
+            }
+            e => e.into(),
+        })?;
         Ok(ExitCode::SUCCESS)
     })
 }
 
 async fn start_master(conf: &Configuration) -> anyhow::Result<alluxio_master::RunningMaster> {
-    match alluxio_master::start(conf.clone()).await {
-        Ok(master) => Ok(master),
-        Err(e) => Err(explain_start_failure(
-            conf,
-            MASTER_PORTS,
-            anyhow::Error::new(e).context("cannot start the master"),
-        )),
-    }
+    alluxio_master::start(conf.clone())
+        .await
+        .map_err(|e| master_start_failure(conf, e))
 }
 
 async fn start_worker(conf: &Configuration) -> anyhow::Result<alluxio_worker::RunningWorker> {
-    match alluxio_worker::start(conf.clone()).await {
-        Ok(worker) => Ok(worker),
-        Err(e) => Err(explain_start_failure(
-            conf,
-            WORKER_PORTS,
-            anyhow::Error::new(e).context("cannot start the worker"),
-        )),
-    }
+    alluxio_worker::start(conf.clone())
+        .await
+        .map_err(|e| worker_start_failure(conf, e))
+}
+
+fn master_start_failure(conf: &Configuration, e: alluxio_master::MasterError) -> anyhow::Error {
+    explain_start_failure(
+        conf,
+        MASTER_PORTS,
+        anyhow::Error::new(e).context("cannot start the master"),
+    )
+}
+
+fn worker_start_failure(conf: &Configuration, e: alluxio_worker::WorkerError) -> anyhow::Error {
+    explain_start_failure(
+        conf,
+        WORKER_PORTS,
+        anyhow::Error::new(e).context("cannot start the worker"),
+    )
 }
 
 /// A start that failed because a configured port is taken gets an error naming the port and the

@@ -11,8 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use alluxio_conf::{Configuration, keys};
-use alluxio_master::RunningMaster;
-use alluxio_worker::RunningWorker;
+use alluxio_embedded::{Cluster, LaunchError};
 use tempfile::TempDir;
 
 /// Why the cluster could not be started or changed.
@@ -44,6 +43,18 @@ pub enum ClusterError {
     /// A call on a worker that is not running or does not exist.
     #[error("worker {0} is not running (or does not exist)")]
     NoSuchWorker(usize),
+}
+
+impl From<LaunchError> for ClusterError {
+    fn from(err: LaunchError) -> Self {
+        match err {
+            LaunchError::Master(err) => Self::Master(err),
+            LaunchError::Worker { index, source } => Self::Worker { index, source },
+            LaunchError::NoSuchWorker(index)
+            | LaunchError::NotRunning(index)
+            | LaunchError::AlreadyRunning(index) => Self::NoSuchWorker(index),
+        }
+    }
 }
 
 /// Heartbeats this fast keep tests short.
@@ -101,17 +112,11 @@ impl LocalClusterBuilder {
         let journal = root.path().join("journal");
         std::fs::create_dir_all(&ufs_root)?;
         std::fs::create_dir_all(&journal)?;
-        let mut cluster = LocalCluster {
-            base: base_conf(root.path(), &ufs_root, &journal, &self),
-            ufs_root,
-            master: None,
-            master_port: 0,
-            workers: Vec::new(),
-            root,
-        };
-        cluster.start_master().await?;
+        let base = base_conf(root.path(), &ufs_root, &journal, &self);
+        let mut workers = Vec::with_capacity(self.workers);
+        let mut worker_confs = Vec::with_capacity(self.workers);
         for index in 0..self.workers {
-            let dir = cluster.root.path().join(format!("worker{index}"));
+            let dir = root.path().join(format!("worker{index}"));
             let mem_dir = dir.join("mem");
             std::fs::create_dir_all(&mem_dir)?;
             let ssd_dir = match self.second_tier {
@@ -122,23 +127,28 @@ impl LocalClusterBuilder {
                 }
                 None => None,
             };
-            cluster.workers.push(WorkerSlot {
-                info: LocalWorker {
-                    index,
-                    mem_dir,
-                    ssd_dir,
-                    rpc_addr: None,
-                    data_addr: None,
-                    web_addr: None,
-                    worker_id: None,
-                },
-                mem_quota: self.mem_quota,
-                ssd_quota: self.second_tier,
-                running: None,
-            });
+            let info = LocalWorker {
+                index,
+                mem_dir,
+                ssd_dir,
+                rpc_addr: None,
+                data_addr: None,
+                web_addr: None,
+                worker_id: None,
+            };
+            worker_confs.push(worker_conf(&base, &info, self.mem_quota, self.second_tier));
+            workers.push(info);
         }
-        for index in 0..self.workers {
-            cluster.launch_worker(index).await?;
+        let servers = Cluster::start(base, worker_confs).await?;
+        tracing::info!(port = servers.master_port(), "local cluster started");
+        let mut cluster = LocalCluster {
+            servers,
+            ufs_root,
+            workers,
+            _root: root,
+        };
+        for index in 0..cluster.workers.len() {
+            cluster.sync_worker(index);
         }
         cluster.wait_ready().await?;
         Ok(cluster)
@@ -164,22 +174,14 @@ pub struct LocalWorker {
     pub worker_id: Option<u64>,
 }
 
-struct WorkerSlot {
-    info: LocalWorker,
-    mem_quota: u64,
-    ssd_quota: Option<u64>,
-    running: Option<RunningWorker>,
-}
-
 /// A master and workers running in this process on loopback.
 pub struct LocalCluster {
-    base: Configuration,
+    /// The servers; their configurations are built here, their starts and stops are the launcher's.
+    servers: Cluster,
     ufs_root: PathBuf,
-    master: Option<RunningMaster>,
-    master_port: u16,
-    workers: Vec<WorkerSlot>,
+    workers: Vec<LocalWorker>,
     /// Dropped last: every dir of the cluster lives under it.
-    root: TempDir,
+    _root: TempDir,
 }
 
 impl LocalCluster {
@@ -196,17 +198,17 @@ impl LocalCluster {
 
     /// A configuration for clients of this cluster (master address, short retries, properties).
     pub fn client_conf(&self) -> Configuration {
-        self.base.clone()
+        self.servers.conf().clone()
     }
 
     /// Where the master's RPC server listens.
     pub fn master_rpc_addr(&self) -> SocketAddr {
-        SocketAddr::from(([127, 0, 0, 1], self.master_port))
+        SocketAddr::from(([127, 0, 0, 1], self.servers.master_port()))
     }
 
     /// Worker `index`; panics if there is no such worker (a mistake in the test).
     pub fn worker(&self, index: usize) -> &LocalWorker {
-        &self.workers[index].info
+        &self.workers[index]
     }
 
     /// Number of workers, running or stopped.
@@ -221,91 +223,47 @@ impl LocalCluster {
 
     /// Stops the master and starts it again on the same journal and port.
     pub async fn restart_master(&mut self) -> Result<(), ClusterError> {
-        if let Some(master) = self.master.take() {
-            master.shutdown().await?;
-        }
-        self.start_master().await?;
+        self.servers.restart_master().await?;
         self.wait_ready().await
     }
 
     /// Stops worker `index`; its cached blocks stay on disk.
     pub async fn stop_worker(&mut self, index: usize) -> Result<(), ClusterError> {
-        let slot = self
-            .workers
-            .get_mut(index)
-            .ok_or(ClusterError::NoSuchWorker(index))?;
-        let running = slot.running.take().ok_or(ClusterError::NoSuchWorker(index))?;
-        slot.info.worker_id = None;
-        running
-            .shutdown()
-            .await
-            .map_err(|source| ClusterError::Worker { index, source })
+        let stopped = self.servers.stop_worker(index).await;
+        self.sync_worker(index);
+        Ok(stopped?)
     }
 
     /// Starts a stopped worker on its dirs and ports; it keeps the blocks it had.
     pub async fn start_worker(&mut self, index: usize) -> Result<(), ClusterError> {
-        if self.workers.get(index).is_none_or(|w| w.running.is_some()) {
-            return Err(ClusterError::NoSuchWorker(index));
-        }
-        self.launch_worker(index).await?;
+        self.servers.start_worker(index).await?;
+        self.sync_worker(index);
         self.wait_ready().await
     }
 
     /// Stops every server; the temp dirs are removed.
-    pub async fn shutdown(mut self) -> Result<(), ClusterError> {
-        let mut first_error = None;
-        for (index, slot) in self.workers.iter_mut().enumerate() {
-            if let Some(running) = slot.running.take()
-                && let Err(source) = running.shutdown().await
-            {
-                first_error.get_or_insert(ClusterError::Worker { index, source });
-            }
-        }
-        if let Some(master) = self.master.take()
-            && let Err(err) = master.shutdown().await
-        {
-            first_error.get_or_insert(err.into());
-        }
-        first_error.map_or(Ok(()), Err)
+    pub async fn shutdown(self) -> Result<(), ClusterError> {
+        Ok(self.servers.shutdown().await?)
     }
 
-    async fn start_master(&mut self) -> Result<(), ClusterError> {
-        let mut conf = self.base.clone();
-        conf.set(keys::MASTER_PORT, self.master_port.to_string());
-        let master = alluxio_master::start(conf).await?;
-        self.master_port = master.rpc_addr().port();
-        // Workers and clients find the master through this.
-        self.base.set(keys::MASTER_PORT, self.master_port.to_string());
-        tracing::info!(rpc = %master.rpc_addr(), "local cluster master started");
-        self.master = Some(master);
-        Ok(())
-    }
-
-    async fn launch_worker(&mut self, index: usize) -> Result<(), ClusterError> {
-        let slot = self
-            .workers
-            .get_mut(index)
-            .ok_or(ClusterError::NoSuchWorker(index))?;
-        let conf = worker_conf(&self.base, slot);
-        let running = alluxio_worker::start(conf)
-            .await
-            .map_err(|source| ClusterError::Worker { index, source })?;
-        slot.info.rpc_addr = Some(running.rpc_addr());
-        slot.info.data_addr = Some(running.data_addr());
-        slot.info.web_addr = Some(running.web_addr());
-        slot.info.worker_id = Some(running.worker_id());
-        slot.running = Some(running);
-        Ok(())
+    /// Copies worker `index`'s addresses and id from its server; a stopped worker keeps its
+    /// addresses and has no id.
+    fn sync_worker(&mut self, index: usize) {
+        let Some(info) = self.workers.get_mut(index) else {
+            return;
+        };
+        info.worker_id = None;
+        if let Some(running) = self.servers.worker(index) {
+            info.rpc_addr = Some(running.rpc_addr());
+            info.data_addr = Some(running.data_addr());
+            info.web_addr = Some(running.web_addr());
+            info.worker_id = Some(running.worker_id());
+        }
     }
 
     /// Waits until the master lists exactly the running workers as live.
     async fn wait_ready(&self) -> Result<(), ClusterError> {
-        let expected: Vec<SocketAddr> = self
-            .workers
-            .iter()
-            .filter(|w| w.running.is_some())
-            .filter_map(|w| w.info.data_addr)
-            .collect();
+        let expected: Vec<SocketAddr> = self.servers.running_workers().map(|w| w.data_addr()).collect();
         readiness::wait_for_live_workers(self.master_rpc_addr(), &expected).await
     }
 }
@@ -337,20 +295,24 @@ fn base_conf(root: &Path, ufs_root: &Path, journal: &Path, builder: &LocalCluste
     conf
 }
 
-/// A worker's configuration: its tier dirs, and its previous ports so a restart keeps its address.
-fn worker_conf(base: &Configuration, slot: &WorkerSlot) -> Configuration {
+/// A worker's configuration: its tier dirs on loopback, any ports (a restart keeps the ones it got).
+fn worker_conf(
+    base: &Configuration,
+    info: &LocalWorker,
+    mem_quota: u64,
+    ssd_quota: Option<u64>,
+) -> Configuration {
     let mut conf = base.clone();
-    let port = |addr: Option<SocketAddr>| addr.map_or(0, |a| a.port()).to_string();
     conf.set(keys::WORKER_HOSTNAME, "127.0.0.1");
     conf.set(keys::WORKER_BIND_HOST, "127.0.0.1");
-    conf.set(keys::WORKER_PORT, port(slot.info.rpc_addr));
-    conf.set(keys::WORKER_DATA_PORT, port(slot.info.data_addr));
-    conf.set(keys::WORKER_WEB_PORT, port(slot.info.web_addr));
-    conf.set(keys::WORKER_MEMORY_SIZE, slot.mem_quota.to_string());
+    conf.set(keys::WORKER_PORT, "0");
+    conf.set(keys::WORKER_DATA_PORT, "0");
+    conf.set(keys::WORKER_WEB_PORT, "0");
+    conf.set(keys::WORKER_MEMORY_SIZE, mem_quota.to_string());
     conf.set(&keys::tier_alias(0), "MEM");
-    conf.set(&keys::tier_dirs_path(0), slot.info.mem_dir.display().to_string());
-    conf.set(&keys::tier_dirs_quota(0), slot.mem_quota.to_string());
-    match (&slot.info.ssd_dir, slot.ssd_quota) {
+    conf.set(&keys::tier_dirs_path(0), info.mem_dir.display().to_string());
+    conf.set(&keys::tier_dirs_quota(0), mem_quota.to_string());
+    match (&info.ssd_dir, ssd_quota) {
         (Some(dir), Some(quota)) => {
             conf.set(keys::WORKER_TIERED_STORE_LEVELS, "2");
             conf.set(&keys::tier_alias(1), "SSD");

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use alluxio_client::{AlluxioUri, FileSystem};
 use alluxio_conf::{Configuration, keys};
+use alluxio_embedded::{Cluster, LaunchError};
 use anyhow::{Context, bail};
 
 use super::BenchArgs;
@@ -34,9 +35,7 @@ pub struct Embedded {
     /// The servers' own async threads: they share the machine with the benchmark's client the
     /// way separate processes would, rather than taking turns on the client's threads.
     runtime: tokio::runtime::Runtime,
-    master: alluxio_master::RunningMaster,
-    worker: alluxio_worker::RunningWorker,
-    client_conf: Configuration,
+    servers: Cluster,
     ufs_root: PathBuf,
     // Removed on drop, after the servers are down.
     _dirs: tempfile::TempDir,
@@ -70,15 +69,6 @@ impl Embedded {
         ] {
             conf.set(key, value);
         }
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .thread_name("alluxio-server")
-            .enable_all()
-            .build()
-            .context("cannot start the servers' async runtime")?;
-        let master = on_servers(&runtime, alluxio_master::start(conf.clone()))
-            .await?
-            .context("cannot start the embedded master")?;
-        conf.set(keys::MASTER_PORT, master.rpc_addr().port().to_string());
         let quota = args.size + args.small_files as u64 * SMALL_FILE_BYTES + MEM_SLACK;
         let mut worker_conf = conf.clone();
         for (key, value) in [
@@ -95,22 +85,35 @@ impl Embedded {
         ] {
             worker_conf.set(&key, value);
         }
-        let started = on_servers(&runtime, alluxio_worker::start(worker_conf))
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .thread_name("alluxio-server")
+            .enable_all()
+            .build()
+            .context("cannot start the servers' async runtime")?;
+        let started = on_servers(&runtime, Cluster::start(conf, vec![worker_conf]))
             .await
-            .and_then(|started| started.map_err(anyhow::Error::new));
-        let worker = match started {
-            Ok(worker) => worker,
+            .and_then(|started| {
+                started.map_err(|e| match e {
+                    LaunchError::Master(e) => {
+                        anyhow::Error::new(e).context("cannot start the embedded master")
+                    }
+                    LaunchError::Worker { source, .. } => {
+                        anyhow::Error::new(source).context("cannot start the embedded worker")
+                    }
+                    e => e.into(),
+                })
+            });
+        let servers = match started {
+            Ok(servers) => servers,
             Err(e) => {
-                stop_master(&runtime, master).await;
+                // Dropping a runtime may not block inside async code; its threads end on their own.
                 runtime.shutdown_background();
-                return Err(e.context("cannot start the embedded worker"));
+                return Err(e);
             }
         };
         let embedded = Self {
             runtime,
-            master,
-            worker,
-            client_conf: conf,
+            servers,
             ufs_root,
             _dirs: dirs,
         };
@@ -123,7 +126,7 @@ impl Embedded {
 
     /// Configuration of clients of this cluster.
     pub fn client_conf(&self) -> Configuration {
-        self.client_conf.clone()
+        self.servers.conf().clone()
     }
 
     /// The local directory mounted at `/`.
@@ -133,19 +136,21 @@ impl Embedded {
 
     /// Stops the worker, then the master; failures are logged, as the figures are already out.
     pub async fn shutdown(self) {
-        match on_servers(&self.runtime, self.worker.shutdown()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "the embedded worker did not shut down cleanly"),
-            Err(e) => tracing::warn!(error = %e, "the embedded worker did not shut down cleanly"),
+        let stopped = on_servers(&self.runtime, self.servers.shutdown()).await;
+        if let Err(e) = stopped.and_then(|stopped| Ok(stopped?)) {
+            tracing::warn!(error = %e, "the embedded cluster did not shut down cleanly");
         }
-        stop_master(&self.runtime, self.master).await;
         // Dropping a runtime may not block inside async code; its threads end on their own.
         self.runtime.shutdown_background();
     }
 
     async fn wait_ready(&self) -> anyhow::Result<()> {
-        let fs = FileSystem::connect(self.client_conf.clone()).await?;
-        let data_addr = self.worker.data_addr();
+        let fs = FileSystem::connect(self.client_conf()).await?;
+        let data_addr = self
+            .servers
+            .worker(0)
+            .context("the embedded worker is not running")?
+            .data_addr();
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
             let live = fs
@@ -167,14 +172,6 @@ impl Embedded {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-    }
-}
-
-async fn stop_master(runtime: &tokio::runtime::Runtime, master: alluxio_master::RunningMaster) {
-    match on_servers(runtime, master.shutdown()).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::warn!(error = %e, "the embedded master did not shut down cleanly"),
-        Err(e) => tracing::warn!(error = %e, "the embedded master did not shut down cleanly"),
     }
 }
 

@@ -4,7 +4,7 @@ mod common;
 
 use alluxio_mesos::MesosError;
 use alluxio_mesos::http::{Credentials, SchedulerClient, parse_masters};
-use alluxio_mesos::wire::{Call, EventType, FrameworkInfo, Id};
+use alluxio_mesos::wire::{Call, EventType, FrameworkInfo, Id, scalar_total};
 use axum::http::StatusCode;
 use common::{FakeMaster, STREAM_ID, dead_port, redirector};
 use serde_json::json;
@@ -55,7 +55,10 @@ async fn subscribe_skips_dead_masters_follows_307_and_streams_split_events() {
     let subscribed = subscription.next_event().await.unwrap().unwrap();
     assert_eq!(subscribed.subscribed.unwrap().framework_id, Id::new("F1"));
     let offers = subscription.next_event().await.unwrap().unwrap();
-    assert_eq!(offers.offers.unwrap().offers[0].scalar_sum("cpus"), 2.0);
+    assert_eq!(
+        scalar_total(&offers.offers.unwrap().offers[0].resources, "cpus"),
+        2.0
+    );
     assert_eq!(
         subscription.next_event().await.unwrap().unwrap().kind,
         EventType::Heartbeat

@@ -8,7 +8,7 @@ use std::time::Duration;
 use alluxio_conf::{Configuration, keys};
 use alluxio_mesos::MesosError;
 use alluxio_mesos::http::{CA_CERT_FILE_KEY, SchedulerClient, parse_masters};
-use alluxio_mesos::wire::{Call, EventType, FrameworkInfo};
+use alluxio_mesos::wire::{Call, EventType, FrameworkInfo, scalar_total};
 use alluxio_testkit::mesos::{MesosSimulator, TestCertificates};
 use tokio::sync::oneshot;
 
@@ -81,7 +81,7 @@ async fn client_follows_an_https_follower_to_the_leader_and_receives_offers() {
         }
     };
     assert_eq!(offers[0].hostname, "127.0.0.2");
-    assert_eq!(offers[0].scalar_sum("cpus"), 4.0);
+    assert_eq!(scalar_total(&offers[0].resources, "cpus"), 4.0);
     // Calls travel over TLS as well.
     subscription
         .caller()

@@ -83,7 +83,8 @@ pub struct Resource {
 }
 
 impl Resource {
-    /// A SCALAR resource.
+    /// A SCALAR resource (tests build offers with it).
+    #[cfg(test)]
     pub fn scalar(name: &str, value: f64) -> Self {
         Self {
             name: name.to_string(),
@@ -96,7 +97,8 @@ impl Resource {
         }
     }
 
-    /// A RANGES resource.
+    /// A RANGES resource (tests build offers with it).
+    #[cfg(test)]
     pub fn ranges(name: &str, ranges: Vec<Range>) -> Self {
         Self {
             name: name.to_string(),
@@ -230,16 +232,4 @@ pub struct Offer {
     /// The role the whole offer is allocated to (MULTI_ROLE).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allocation_info: Option<AllocationInfo>,
-}
-
-impl Offer {
-    /// Sum of the SCALAR resources called `name` (roles are not told apart, as in Alluxio 1.x).
-    pub fn scalar_sum(&self, name: &str) -> f64 {
-        scalar_total(&self.resources, name)
-    }
-
-    /// Every range of the RANGES resources called `name`.
-    pub fn ranges_of(&self, name: &str) -> Vec<(u64, u64)> {
-        ranges_of(&self.resources, name)
-    }
 }

@@ -51,9 +51,12 @@ fn offers_event_exposes_scalars_ranges_and_allocation() {
     }));
     let offer = &e.offers.unwrap().offers[0];
     assert_eq!(offer.hostname, "agent.host");
-    assert_eq!(offer.scalar_sum("cpus"), 2.5);
-    assert_eq!(offer.scalar_sum("mem"), 4096.0);
-    assert_eq!(offer.ranges_of("ports"), vec![(19998, 19999), (31000, 32000)]);
+    assert_eq!(scalar_total(&offer.resources, "cpus"), 2.5);
+    assert_eq!(scalar_total(&offer.resources, "mem"), 4096.0);
+    assert_eq!(
+        ranges_of(&offer.resources, "ports"),
+        vec![(19998, 19999), (31000, 32000)]
+    );
     assert_eq!(
         offer.resources[0].allocation_info,
         Some(AllocationInfo {

@@ -22,7 +22,8 @@ const PRIVATE_KEYS: &[&str] = &[keys::INTEGRATION_MESOS_SECRET];
 /// Everything about tasks that comes from the framework's configuration, read once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskTemplate {
-    /// Install directory as the task sees it.
+    /// Install directory as the task sees it: `alluxio.home`, or the tarball's folder relative to
+    /// the sandbox.
     home: String,
     /// Tarball the fetcher extracts into the sandbox; `None` for a LOCAL install.
     tarball: Option<String>,
@@ -108,7 +109,7 @@ impl TaskTemplate {
     /// `alluxio.home` on the agent, or the extracted tarball in the sandbox.
     fn installed_script(&self, script: &str) -> String {
         let home = match self.tarball {
-            Some(_) => format!("\"${{MESOS_SANDBOX:-.}}\"/{SANDBOX_HOME}"),
+            Some(_) => format!("\"${{MESOS_SANDBOX:-.}}\"/{}", shell_quote(&self.home)),
             None => shell_quote(&self.home),
         };
         format!("{home}/integration/mesos/bin/{script}")

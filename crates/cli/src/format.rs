@@ -7,7 +7,6 @@
 use std::process::ExitCode;
 
 use alluxio_conf::{Configuration, keys};
-use alluxio_worker::store::StoreOptions;
 use anyhow::Context;
 use clap::Args;
 
@@ -32,17 +31,15 @@ pub fn run(conf: &Configuration, args: &FormatArgs) -> anyhow::Result<ExitCode> 
         println!("Journal folder {journal} already exists; not formatting (-s).");
         return Ok(ExitCode::SUCCESS);
     }
-    let store = StoreOptions::from_conf(conf).context("cannot read the worker's tiered store settings")?;
+    let tier_dirs =
+        alluxio_worker::tier_dirs(conf).context("cannot read the worker's tiered store settings")?;
     println!("Formatting Alluxio master journal: {journal}");
     alluxio_master::format(conf).with_context(|| format!("cannot format the journal at {journal}"))?;
-    for tier in &store.tiers {
-        for dir in &tier.dirs {
-            println!(
-                "Formatting Alluxio worker {} tier directory: {}",
-                tier.alias,
-                dir.path.display()
-            );
-        }
+    for (alias, dir) in &tier_dirs {
+        println!(
+            "Formatting Alluxio worker {alias} tier directory: {}",
+            dir.display()
+        );
     }
     alluxio_worker::format(conf).context("cannot format the worker storage")?;
     println!("Format complete.");

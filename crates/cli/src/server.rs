@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use alluxio_conf::{Configuration, Source, keys};
 use alluxio_embedded::{Cluster, LaunchError};
-use alluxio_worker::store::StoreOptions;
 use anyhow::Context;
 
 use crate::logging;
@@ -104,15 +103,13 @@ pub fn run_local(mut conf: Configuration) -> anyhow::Result<ExitCode> {
         else {
             anyhow::bail!("the local cluster stopped while starting");
         };
-        let mem_dirs: Vec<String> = StoreOptions::from_conf(worker_conf)
-            .map(|store| {
-                store
-                    .tiers
-                    .first()
-                    .map(|tier| tier.dirs.iter().map(|d| d.path.display().to_string()).collect())
-                    .unwrap_or_default()
-            })
-            .unwrap_or_default();
+        let tier_dirs = alluxio_worker::tier_dirs(worker_conf).unwrap_or_default();
+        let top_alias = tier_dirs.first().map(|(alias, _)| alias.clone());
+        let mem_dirs: Vec<String> = tier_dirs
+            .iter()
+            .filter(|(alias, _)| Some(alias) == top_alias.as_ref())
+            .map(|(_, dir)| dir.display().to_string())
+            .collect();
         let host = conf.get(keys::MASTER_HOSTNAME)?;
         println!("Alluxio local cluster is running (work dir {work_dir})");
         println!(

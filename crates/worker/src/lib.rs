@@ -13,8 +13,10 @@ mod master_sync;
 mod persist;
 mod process;
 mod rpc;
+/// Public for the worker's own integration tests (`tests/store.rs`); other crates use
+/// [`tier_dirs`] and the running worker.
 pub mod store;
 mod web;
 
 pub use error::WorkerError;
-pub use process::{RunningWorker, format, start};
+pub use process::{RunningWorker, format, start, tier_dirs};

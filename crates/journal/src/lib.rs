@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use alluxio_conf::Configuration;
 pub use alluxio_proto::grpc::JournalEntry;
+pub use record::{MAX_RECORD_LEN as MAX_ENTRY_LEN, entry_record_len};
 
 use crate::layout::{LOCK, delete_covered_segments, is_journal_file};
 use crate::local_sink::SegmentSink;

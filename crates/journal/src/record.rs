@@ -11,7 +11,13 @@ use crate::JournalEntry;
 pub(crate) const RECORD_HEADER_LEN: usize = 8;
 
 /// Largest payload accepted; a larger declared length can only be damage.
-pub(crate) const MAX_RECORD_LEN: usize = 64 << 20;
+pub const MAX_RECORD_LEN: usize = 64 << 20;
+
+/// The size `entry` encodes to in a [`JournalEntry`] with any sequence: its own encoding (which
+/// includes its field key and length) plus at most 11 bytes of sequence.
+pub fn entry_record_len(entry: &alluxio_proto::grpc::journal_entry::Entry) -> usize {
+    entry.encoded_len() + 11
+}
 
 /// Appends `entry` as one record to `buf`; returns the payload length, or `Err(length)` (leaving
 /// `buf` as it was) when the entry is too large to ever be read back.

@@ -16,7 +16,7 @@ pub enum MasterError {
     Journal(#[from] alluxio_journal::JournalError),
     /// An append to the journal failed; the change is not durable.
     #[error("journal write failed: {0}; check the journal folder's disk")]
-    JournalWrite(String),
+    JournalWrite(#[source] std::sync::Arc<alluxio_journal::JournalError>),
     /// A recovered journal entry does not fit the namespace rebuilt so far.
     #[error("journal entry {sequence} cannot be replayed: {reason}; the journal is damaged")]
     Replay {
@@ -24,6 +24,16 @@ pub enum MasterError {
         sequence: u64,
         /// Why it does not apply.
         reason: ApplyError,
+    },
+    /// A change too large for one journal record: refused before anything was applied.
+    #[error(
+        "the change takes {size} bytes in one journal entry, above the journal's {limit}-byte record limit; nothing was changed"
+    )]
+    EntryTooLarge {
+        /// Its encoded size.
+        size: usize,
+        /// The journal's limit.
+        limit: usize,
     },
     /// The inode tree rejected an entry of a change it had validated (a bug).
     #[error("internal error: {0}")]
@@ -144,7 +154,8 @@ impl From<MasterError> for Status {
             | MasterError::InvalidArgument(_)
             | MasterError::UfsPathNotDirectory(_)
             | MasterError::MountPointExists(_)
-            | MasterError::MountPointPrefix { .. } => Code::InvalidArgument,
+            | MasterError::MountPointPrefix { .. }
+            | MasterError::EntryTooLarge { .. } => Code::InvalidArgument,
             MasterError::NotADirectory(_)
             | MasterError::IsADirectory(_)
             | MasterError::DirectoryNotEmpty(_)

@@ -52,13 +52,16 @@ impl JournalStore for Journal {
     }
 }
 
+/// How an append ended, told to every batch it held.
+type Appended = Result<(), Arc<JournalError>>;
+
 struct Batch {
     entries: Vec<Entry>,
-    done: oneshot::Sender<Result<(), String>>,
+    done: oneshot::Sender<Appended>,
 }
 
 /// A submitted batch becoming durable.
-pub struct Durable(Option<oneshot::Receiver<Result<(), String>>>);
+pub struct Durable(Option<oneshot::Receiver<Appended>>);
 
 impl Durable {
     /// Waits until the batch is in the journal.
@@ -166,7 +169,10 @@ async fn run(
             waiters.push(batch.done);
         }
         let result = store.append(entries).await;
-        let outcome = result.as_ref().map(|_| ()).map_err(ToString::to_string);
+        let (outcome, sequence): (Appended, _) = match result {
+            Ok(sequence) => (Ok(()), Some(sequence)),
+            Err(err) => (Err(Arc::new(err)), None),
+        };
         if let Err(reason) = &outcome {
             failed.store(true, Ordering::Release);
             tracing::error!(%reason, "journal append failed; the master refuses further changes until restarted");
@@ -175,7 +181,7 @@ async fn run(
             // A submitter that gave up waiting is not an error.
             let _ = waiter.send(outcome.clone());
         }
-        if let (Ok(sequence), Some(frozen)) = (result, frozen) {
+        if let (Some(sequence), Some(frozen)) = (sequence, frozen) {
             checkpointing = Some(tokio::spawn(checkpoint(store.clone(), frozen, sequence)));
         }
     }

@@ -129,6 +129,18 @@ impl FileSystemMaster {
             }
             let mut alloc = IdAlloc::new(&tree);
             let (mut entries, out) = build(&tree, &mut alloc)?;
+            // An entry the journal cannot hold would fail its append after the tree took it,
+            // leaving memory ahead of the journal: refuse the change before applying any of it.
+            if let Some(size) = entries
+                .iter()
+                .map(alluxio_journal::entry_record_len)
+                .find(|size| *size > alluxio_journal::MAX_ENTRY_LEN)
+            {
+                return Err(MasterError::EntryTooLarge {
+                    size,
+                    limit: alluxio_journal::MAX_ENTRY_LEN,
+                });
+            }
             let mut outcome = Ok(out);
             for (index, entry) in entries.iter().enumerate() {
                 if let Err(reason) = tree.apply(entry) {

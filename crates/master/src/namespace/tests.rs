@@ -726,3 +726,29 @@ async fn a_failed_journal_write_fails_the_operation_and_stops_changes() {
     assert_eq!(code(err), tonic::Code::Unavailable);
     assert!(f.fs.tree.read().lookup(&p("/y")).is_none());
 }
+
+#[tokio::test]
+async fn a_change_too_large_for_the_journal_is_refused_before_it_is_applied() {
+    let f = fixture(1000);
+    let huge = alluxio_proto::grpc::JournalMkdir {
+        id: 1 << 40,
+        parent_id: 0,
+        name: "x".repeat(alluxio_journal::MAX_ENTRY_LEN),
+        ..Default::default()
+    };
+    let err =
+        f.fs.commit(|_, _| Ok((vec![Entry::Mkdir(huge)], ())))
+            .await
+            .unwrap_err();
+    assert!(
+        matches!(err, MasterError::EntryTooLarge { size, limit } if size > limit),
+        "{err}"
+    );
+    assert_eq!(code(err), tonic::Code::InvalidArgument);
+    assert!(f.journal.entries.lock().is_empty(), "nothing reached the journal");
+    // The master still takes changes: its memory and its journal agree.
+    f.fs.create_directory(&p("/after"), false, false, WriteType::MustCache)
+        .await
+        .unwrap();
+    assert!(!f.journal.entries.lock().is_empty());
+}

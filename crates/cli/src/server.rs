@@ -85,9 +85,15 @@ pub fn run_local(mut conf: Configuration) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&work_dir)
         .with_context(|| format!("cannot create the work directory {work_dir}"))?;
     let ufs = conf.get(keys::MASTER_MOUNT_TABLE_ROOT_UFS)?;
-    if !ufs.contains("://") {
-        std::fs::create_dir_all(&ufs)
-            .with_context(|| format!("cannot create the under storage directory {ufs}"))?;
+    // A local root UFS may not exist yet; an object store or HDFS has nothing to create here.
+    let local_ufs = match alluxio_ufs::UfsUri::parse(&ufs) {
+        Ok(uri) => (uri.scheme == "file").then_some(uri.path),
+        // Not absolute and no scheme: a path relative to the working directory.
+        Err(_) => Some(ufs.clone()),
+    };
+    if let Some(dir) = local_ufs {
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create the under storage directory {dir}"))?;
     }
     let log = logging::init_server(&conf, "local")?;
     crate::runtime()?.block_on(async {

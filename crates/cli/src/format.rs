@@ -35,11 +35,13 @@ pub fn run(conf: &Configuration, args: &FormatArgs) -> anyhow::Result<ExitCode> 
         alluxio_worker::tier_dirs(conf).context("cannot read the worker's tiered store settings")?;
     println!("Formatting Alluxio master journal: {journal}");
     alluxio_master::format(conf).with_context(|| format!("cannot format the journal at {journal}"))?;
-    for (alias, dir) in &tier_dirs {
-        println!(
-            "Formatting Alluxio worker {alias} tier directory: {}",
-            dir.display()
-        );
+    for (alias, dirs) in &tier_dirs {
+        for dir in dirs {
+            println!(
+                "Formatting Alluxio worker {alias} tier directory: {}",
+                dir.display()
+            );
+        }
     }
     alluxio_worker::format(conf).context("cannot format the worker storage")?;
     println!("Format complete.");

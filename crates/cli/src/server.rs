@@ -109,13 +109,12 @@ pub fn run_local(mut conf: Configuration) -> anyhow::Result<ExitCode> {
         else {
             anyhow::bail!("the local cluster stopped while starting");
         };
-        let tier_dirs = alluxio_worker::tier_dirs(worker_conf).unwrap_or_default();
-        let top_alias = tier_dirs.first().map(|(alias, _)| alias.clone());
-        let mem_dirs: Vec<String> = tier_dirs
-            .iter()
-            .filter(|(alias, _)| Some(alias) == top_alias.as_ref())
-            .map(|(_, dir)| dir.display().to_string())
-            .collect();
+        let mem_dirs: Vec<String> = alluxio_worker::tier_dirs(worker_conf)
+            .unwrap_or_default()
+            .into_iter()
+            .next()
+            .map(|(_, dirs)| dirs.iter().map(|dir| dir.display().to_string()).collect())
+            .unwrap_or_default();
         let host = conf.get(keys::MASTER_HOSTNAME)?;
         println!("Alluxio local cluster is running (work dir {work_dir})");
         println!(

@@ -295,17 +295,14 @@ fn reserve_space_loop(store: BlockStore, interval: Duration, shutdown: Shutdown)
     })
 }
 
-/// The directories of each tier the configuration gives this worker, top tier first, as
-/// `(tier alias, directory)`: what `alluxio format` wipes and `alluxio local` reports.
-pub fn tier_dirs(conf: &Configuration) -> Result<Vec<(String, std::path::PathBuf)>, WorkerError> {
+/// Each tier the configuration gives this worker, top tier first, as its alias and directories:
+/// what `alluxio format` wipes and `alluxio local` reports.
+pub fn tier_dirs(conf: &Configuration) -> Result<Vec<(String, Vec<std::path::PathBuf>)>, WorkerError> {
     let options = StoreOptions::from_conf(conf)?;
     Ok(options
         .tiers
         .into_iter()
-        .flat_map(|tier| {
-            let alias = tier.alias;
-            tier.dirs.into_iter().map(move |dir| (alias.clone(), dir.path))
-        })
+        .map(|tier| (tier.alias, tier.dirs.into_iter().map(|dir| dir.path).collect()))
         .collect())
 }
 

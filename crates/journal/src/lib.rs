@@ -258,8 +258,18 @@ impl Journal {
     /// Once called, the entries are written even if the returned future is dropped. An empty
     /// append waits until everything appended before it is durable.
     pub async fn append(&self, entries: Vec<JournalEntry>) -> Result<u64, JournalError> {
-        let durable = self.writer.enqueue(entries)?;
-        durable.await.map_err(|_| JournalError::Closed)?
+        self.enqueue(entries).await
+    }
+
+    /// Queues `entries` now, so that the order of calls is the order in the log, and returns
+    /// what resolves to their last sequence once they are durable (group commit, as
+    /// [`Journal::append`]).
+    pub fn enqueue(
+        &self,
+        entries: Vec<JournalEntry>,
+    ) -> impl Future<Output = Result<u64, JournalError>> + Send + 'static {
+        let queued = self.writer.enqueue(entries);
+        async move { queued?.await.map_err(|_| JournalError::Closed)? }
     }
 
     /// Sequence number of the last appended entry (0 if none).

@@ -1,31 +1,39 @@
-//! Hands applied entries to the journal in apply order, with group commit and checkpoints.
+//! Hands applied entries to the journal in apply order, and starts checkpoints.
 //!
-//! Operations apply their entries to the tree under its write lock and, still under it, submit
-//! them to an unbounded channel; that makes the channel order the apply order. One task drains
-//! the channel and appends everything waiting in a single `append` (group commit), then wakes
-//! every submitter. When a checkpoint is due, the task drains the channel under the tree read lock
-//! and clones the tree there, so the clone holds exactly the entries it is about to append, no
-//! more; the snapshot is then encoded and written by a separate task while appends go on (one
-//! checkpoint at a time; the journal keeps appends and a checkpoint apart).
+//! Operations apply their entries to the tree under its write lock and, still under it, queue
+//! them in the journal itself ([`JournalStore::enqueue`]); that makes the journal's order the
+//! apply order, and the journal's writer groups whatever is queued into one flush (group
+//! commit). There is no queue of the master's own in front of it. When enough entries were
+//! appended, [`JournalWriter::checkpoint_if_due`] clones the tree under its read lock, where
+//! every applied entry is queued and no other can be, so the clone is the state as of the last
+//! queued sequence; the snapshot is encoded and written by a separate task while appends go on
+//! (one checkpoint at a time; the journal keeps appends and a checkpoint apart).
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use alluxio_journal::{Journal, JournalEntry, JournalError};
 use alluxio_proto::grpc::journal_entry::Entry;
 use parking_lot::{Mutex, RwLock};
-use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::MasterError;
 use crate::namespace::tree::Tree;
 
+/// Resolves to the last sequence of queued entries once they are durable.
+pub type Appending = Pin<Box<dyn Future<Output = Result<u64, JournalError>> + Send>>;
+
 /// Where entries become durable: the journal, or something that behaves like it.
 #[async_trait::async_trait]
 pub trait JournalStore: Send + Sync + 'static {
-    /// Appends entries durably and returns the last sequence.
-    async fn append(&self, entries: Vec<JournalEntry>) -> Result<u64, JournalError>;
-    /// Entries appended since the last checkpoint.
+    /// Queues `entries` now, after everything queued before; the returned future resolves when
+    /// they are durable.
+    fn enqueue(&self, entries: Vec<JournalEntry>) -> Appending;
+    /// Sequence of the last queued entry (0 if none).
+    fn last_sequence(&self) -> u64;
+    /// Entries queued since the last checkpoint.
     fn entries_since_checkpoint(&self) -> u64;
     /// Replaces everything up to `through_sequence` by `snapshot`.
     async fn checkpoint(
@@ -37,8 +45,11 @@ pub trait JournalStore: Send + Sync + 'static {
 
 #[async_trait::async_trait]
 impl JournalStore for Journal {
-    async fn append(&self, entries: Vec<JournalEntry>) -> Result<u64, JournalError> {
-        Journal::append(self, entries).await
+    fn enqueue(&self, entries: Vec<JournalEntry>) -> Appending {
+        Box::pin(Journal::enqueue(self, entries))
+    }
+    fn last_sequence(&self) -> u64 {
+        Journal::last_sequence(self)
     }
     fn entries_since_checkpoint(&self) -> u64 {
         Journal::entries_since_checkpoint(self)
@@ -52,54 +63,55 @@ impl JournalStore for Journal {
     }
 }
 
-/// How an append ended, told to every batch it held.
-type Appended = Result<(), Arc<JournalError>>;
-
-struct Batch {
-    entries: Vec<Entry>,
-    done: oneshot::Sender<Appended>,
-}
-
-/// A submitted batch becoming durable.
-pub struct Durable(Option<oneshot::Receiver<Appended>>);
+/// Queued entries becoming durable.
+pub struct Durable(Option<(Appending, Arc<AtomicBool>)>);
 
 impl Durable {
-    /// Waits until the batch is in the journal.
+    /// Waits until the entries are in the journal. A failed append stops every later change:
+    /// the tree already holds entries the journal does not.
     pub async fn wait(self) -> Result<(), MasterError> {
-        let Some(receiver) = self.0 else {
+        let Some((appending, failed)) = self.0 else {
             return Ok(());
         };
-        match receiver.await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(reason)) => Err(MasterError::JournalWrite(reason)),
-            Err(_) => Err(MasterError::Unavailable),
+        match appending.await {
+            Ok(_) => Ok(()),
+            Err(err) => {
+                failed.store(true, Ordering::Release);
+                tracing::error!(error = %err, "journal append failed; the master refuses further changes until restarted");
+                Err(MasterError::JournalWrite(Arc::new(err)))
+            }
         }
     }
 }
 
-/// The sending side of the journal task.
+/// The master's side of the journal: queueing applied entries and starting checkpoints.
 pub struct JournalWriter {
-    sender: Mutex<Option<mpsc::UnboundedSender<Batch>>>,
+    store: Arc<dyn JournalStore>,
+    tree: Arc<RwLock<Tree>>,
+    /// Entries between checkpoints.
+    period: u64,
     failed: Arc<AtomicBool>,
-    task: Mutex<Option<JoinHandle<()>>>,
+    closed: AtomicBool,
+    checkpointing: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl JournalWriter {
-    /// Starts the task appending to `store`, checkpointing `tree` every `period` entries.
+    /// A writer to `store`, checkpointing `tree` every `period` entries.
     pub fn start(store: Arc<dyn JournalStore>, tree: Arc<RwLock<Tree>>, period: u64) -> Self {
-        let (sender, receiver) = mpsc::unbounded_channel();
-        let failed = Arc::new(AtomicBool::new(false));
-        let task = tokio::spawn(run(store, tree, period.max(1), receiver, failed.clone()));
         Self {
-            sender: Mutex::new(Some(sender)),
-            failed,
-            task: Mutex::new(Some(task)),
+            store,
+            tree,
+            period: period.max(1),
+            failed: Arc::new(AtomicBool::new(false)),
+            closed: AtomicBool::new(false),
+            checkpointing: Mutex::new(None),
         }
     }
 
-    /// Whether an append failed: from then on the master accepts no change.
-    pub fn failed(&self) -> bool {
-        self.failed.load(Ordering::Acquire)
+    /// Whether changes must be refused before they are applied: an append failed, or the master
+    /// is closing.
+    pub fn stopped(&self) -> bool {
+        self.failed.load(Ordering::Acquire) || self.closed.load(Ordering::Acquire)
     }
 
     /// Queues entries already applied to the tree; call with the tree write lock held.
@@ -107,88 +119,43 @@ impl JournalWriter {
         if entries.is_empty() {
             return Durable(None);
         }
-        let (done, receiver) = oneshot::channel();
-        let sent = match &*self.sender.lock() {
-            Some(sender) => sender.send(Batch { entries, done }).is_ok(),
-            None => false,
-        };
-        if sent {
-            Durable(Some(receiver))
-        } else {
-            // A dropped sender makes `wait` report Unavailable.
-            let (_, closed) = oneshot::channel();
-            Durable(Some(closed))
-        }
+        let entries = entries
+            .into_iter()
+            .map(|entry| JournalEntry {
+                entry: Some(entry),
+                ..Default::default()
+            })
+            .collect();
+        Durable(Some((self.store.enqueue(entries), self.failed.clone())))
     }
 
-    /// Stops accepting entries and waits until every queued one is appended.
+    /// Starts a checkpoint if `period` entries were queued since the last one and none is being
+    /// written. Call without holding the tree lock.
+    pub fn checkpoint_if_due(&self) {
+        let mut checkpointing = self.checkpointing.lock();
+        let busy = checkpointing.as_ref().is_some_and(|task| !task.is_finished());
+        if busy || self.stopped() || self.store.entries_since_checkpoint() < self.period {
+            return;
+        }
+        // Writers queue under the write lock: under the read lock the tree holds exactly the
+        // entries queued so far.
+        let (frozen, through) = {
+            let tree = self.tree.read();
+            (tree.clone(), self.store.last_sequence())
+        };
+        *checkpointing = Some(tokio::spawn(checkpoint(self.store.clone(), frozen, through)));
+    }
+
+    /// Refuses further changes and waits for a checkpoint being written; entries already queued
+    /// are flushed by the journal itself.
     pub async fn close(&self) {
-        self.sender.lock().take();
-        let task = self.task.lock().take();
+        self.closed.store(true, Ordering::Release);
+        let task = self.checkpointing.lock().take();
         if let Some(task) = task
             && let Err(err) = task.await
         {
-            tracing::error!(error = %err, "journal writer task failed");
+            tracing::error!(error = %err, "journal checkpoint task failed");
         }
-    }
-}
-
-async fn run(
-    store: Arc<dyn JournalStore>,
-    tree: Arc<RwLock<Tree>>,
-    period: u64,
-    mut receiver: mpsc::UnboundedReceiver<Batch>,
-    failed: Arc<AtomicBool>,
-) {
-    let mut checkpointing: Option<JoinHandle<()>> = None;
-    while let Some(first) = receiver.recv().await {
-        let mut batches = vec![first];
-        while let Ok(batch) = receiver.try_recv() {
-            batches.push(batch);
-        }
-        let count: u64 = batches.iter().map(|b| b.entries.len() as u64).sum();
-        let idle = checkpointing.as_ref().is_none_or(JoinHandle::is_finished);
-        let frozen = if idle && store.entries_since_checkpoint() + count >= period {
-            // Submitters hold the write lock while sending, so under the read lock the channel
-            // holds every applied entry and nothing new can arrive until the clone is taken.
-            let tree = tree.read();
-            while let Ok(batch) = receiver.try_recv() {
-                batches.push(batch);
-            }
-            Some(tree.clone())
-        } else {
-            None
-        };
-        let mut entries = Vec::new();
-        let mut waiters = Vec::with_capacity(batches.len());
-        for batch in batches {
-            entries.extend(batch.entries.into_iter().map(|entry| JournalEntry {
-                entry: Some(entry),
-                ..Default::default()
-            }));
-            waiters.push(batch.done);
-        }
-        let result = store.append(entries).await;
-        let (outcome, sequence): (Appended, _) = match result {
-            Ok(sequence) => (Ok(()), Some(sequence)),
-            Err(err) => (Err(Arc::new(err)), None),
-        };
-        if let Err(reason) = &outcome {
-            failed.store(true, Ordering::Release);
-            tracing::error!(%reason, "journal append failed; the master refuses further changes until restarted");
-        }
-        for waiter in waiters {
-            // A submitter that gave up waiting is not an error.
-            let _ = waiter.send(outcome.clone());
-        }
-        if let (Some(sequence), Some(frozen)) = (sequence, frozen) {
-            checkpointing = Some(tokio::spawn(checkpoint(store.clone(), frozen, sequence)));
-        }
-    }
-    if let Some(task) = checkpointing
-        && let Err(err) = task.await
-    {
-        tracing::error!(error = %err, "journal checkpoint task failed");
     }
 }
 

@@ -123,7 +123,7 @@ impl FileSystemMaster {
     ) -> Result<T, MasterError> {
         let (durable, outcome) = {
             let mut tree = self.tree.write();
-            if self.journal.failed() {
+            if self.journal.stopped() {
                 // Changes that cannot be journaled must not be applied either.
                 return Err(MasterError::Unavailable);
             }
@@ -153,6 +153,7 @@ impl FileSystemMaster {
             (self.journal.submit(entries), outcome)
         };
         durable.wait().await?;
+        self.journal.checkpoint_if_due();
         outcome
     }
 

@@ -13,7 +13,7 @@ use parking_lot::{Mutex, RwLock};
 
 use super::tree::Tree;
 use super::*;
-use crate::journal_writer::{JournalStore, JournalWriter};
+use crate::journal_writer::{Appending, JournalStore, JournalWriter};
 
 /// A journal in memory: a checkpoint replaces everything up to its sequence by the snapshot.
 #[derive(Default)]
@@ -24,9 +24,9 @@ pub(super) struct MemoryJournal {
     pub(super) checkpoints: Mutex<u64>,
 }
 
-#[async_trait::async_trait]
-impl JournalStore for MemoryJournal {
-    async fn append(&self, entries: Vec<JournalEntry>) -> Result<u64, JournalError> {
+impl MemoryJournal {
+    /// Appends at once, as the journal queues.
+    fn append_now(&self, entries: Vec<JournalEntry>) -> u64 {
         let mut next = self.next_sequence.lock();
         let mut log = self.entries.lock();
         for mut entry in entries {
@@ -35,7 +35,18 @@ impl JournalStore for MemoryJournal {
             log.push(entry);
             *self.since_checkpoint.lock() += 1;
         }
-        Ok(*next)
+        *next
+    }
+}
+
+#[async_trait::async_trait]
+impl JournalStore for MemoryJournal {
+    fn enqueue(&self, entries: Vec<JournalEntry>) -> Appending {
+        let last = self.append_now(entries);
+        Box::pin(std::future::ready(Ok(last)))
+    }
+    fn last_sequence(&self) -> u64 {
+        *self.next_sequence.lock()
     }
     fn entries_since_checkpoint(&self) -> u64 {
         *self.since_checkpoint.lock()
@@ -697,8 +708,11 @@ struct BrokenJournal;
 
 #[async_trait::async_trait]
 impl JournalStore for BrokenJournal {
-    async fn append(&self, _: Vec<JournalEntry>) -> Result<u64, JournalError> {
-        Err(JournalError::Closed)
+    fn enqueue(&self, _: Vec<JournalEntry>) -> Appending {
+        Box::pin(std::future::ready(Err(JournalError::Closed)))
+    }
+    fn last_sequence(&self) -> u64 {
+        0
     }
     fn entries_since_checkpoint(&self) -> u64 {
         0

@@ -18,7 +18,7 @@ use super::create::{MAX_BLOCKS_PER_FILE, block_sequence};
 use super::modify::SetAttributeOptions;
 use super::tests::{MemoryJournal, code, file_options, fixture, p};
 use super::tree::Tree;
-use crate::journal_writer::{JournalStore, JournalWriter};
+use crate::journal_writer::{Appending, JournalStore, JournalWriter};
 
 #[tokio::test]
 async fn cache_through_completes_although_its_blocks_were_evicted() {
@@ -167,8 +167,11 @@ struct GatedJournal {
 
 #[async_trait::async_trait]
 impl JournalStore for GatedJournal {
-    async fn append(&self, entries: Vec<JournalEntry>) -> Result<u64, JournalError> {
-        self.inner.append(entries).await
+    fn enqueue(&self, entries: Vec<JournalEntry>) -> Appending {
+        self.inner.enqueue(entries)
+    }
+    fn last_sequence(&self) -> u64 {
+        self.inner.last_sequence()
     }
     fn entries_since_checkpoint(&self) -> u64 {
         self.inner.entries_since_checkpoint()

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use alluxio_client::ClientError;
+use alluxio_client::{ClientError, ErrorKind};
 use alluxio_conf::ConfError;
 
 /// Exit code of a failed operation (also of `fs test` when the condition is false).
@@ -21,11 +21,12 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
         if cause.is::<ConfError>() {
             return BAD_CONFIGURATION;
         }
-        match cause.downcast_ref::<ClientError>() {
-            Some(ClientError::Unavailable(_)) => return UNAVAILABLE,
-            Some(ClientError::NotFound(_)) => return NOT_FOUND,
-            Some(_) => return FAILURE,
-            None => {}
+        if let Some(err) = cause.downcast_ref::<ClientError>() {
+            return match err.kind() {
+                ErrorKind::Unavailable => UNAVAILABLE,
+                ErrorKind::NotFound => NOT_FOUND,
+                _ => FAILURE,
+            };
         }
     }
     FAILURE
@@ -41,11 +42,11 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
 /// Prints a clap parse outcome (help goes to stdout with success, usage errors to stderr) and
 /// returns the exit code: 0 for help, 1 for a usage error, as Alluxio's scripts do.
 pub fn usage(err: &clap::Error) -> ExitCode {
-    use clap::error::ErrorKind;
+    use clap::error::ErrorKind as Usage;
     // A failed print leaves nothing better to do than exit with the code.
     let _ = err.print();
     match err.kind() {
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => ExitCode::SUCCESS,
+        Usage::DisplayHelp | Usage::DisplayVersion => ExitCode::SUCCESS,
         _ => ExitCode::from(FAILURE),
     }
 }
@@ -56,11 +57,13 @@ mod tests {
 
     #[test]
     fn codes_follow_the_root_cause_through_context() {
-        let not_found =
-            anyhow::Error::new(ClientError::NotFound("/x does not exist".into())).context("cat /x");
+        let not_found = ClientError::new(ErrorKind::NotFound, "/x does not exist");
+        let not_found = anyhow::Error::new(not_found).context("cat /x");
         assert_eq!(code_for(&not_found), NOT_FOUND);
-        let down = anyhow::Error::new(ClientError::Unavailable("master localhost:1".into()));
+        let down = anyhow::Error::new(ClientError::new(ErrorKind::Unavailable, "master localhost:1"));
         assert_eq!(code_for(&down), UNAVAILABLE);
+        let denied = anyhow::Error::new(ClientError::new(ErrorKind::PermissionDenied, "/x"));
+        assert_eq!(code_for(&denied), FAILURE);
         let conf = anyhow::Error::new(ConfError::Missing { key: "k".into() });
         assert_eq!(code_for(&conf), BAD_CONFIGURATION);
         assert_eq!(code_for(&anyhow::anyhow!("other")), FAILURE);

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use alluxio_client::{
-    AlluxioPath, ClientError, CreateFileOptions, DeleteOptions, FileSystem, OpenFileOptions, ReadType,
+    AlluxioPath, CreateFileOptions, DeleteOptions, ErrorKind, FileSystem, OpenFileOptions, ReadType,
     WriteType,
 };
 use alluxio_conf::Configuration;
@@ -59,7 +59,8 @@ async fn run_one(
     write_type: WriteType,
 ) -> anyhow::Result<()> {
     match fs.delete(path, DeleteOptions::default()).await {
-        Ok(()) | Err(ClientError::NotFound(_)) => {}
+        Ok(()) => {}
+        Err(e) if e.kind() == ErrorKind::NotFound => {}
         Err(e) => return Err(e).with_context(|| format!("cannot remove the old {path}")),
     }
     let expected: Vec<u8> = (0..FILE_SIZE).map(pattern).collect();

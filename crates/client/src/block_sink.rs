@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use alluxio_proto::data::{FLAG_CANCEL, Op, RESPONSE_IN_MEMORY, Request};
 
-use crate::ClientError;
 use crate::worker_client::{DataConnection, DataPool};
+use crate::{ClientError, ErrorKind, Subject};
 
 /// Space asked for at once beyond what a local write needs, so few writes wait for the worker.
 const LOCAL_SPACE_STEP: u64 = 64 * 1024 * 1024;
@@ -130,7 +130,7 @@ impl BlockSink {
                     *reserved = match self.conn.call(&req).await {
                         Ok(resp) => resp.length,
                         // The block may still fit what it needs, if not the generous step.
-                        Err(ClientError::ResourceExhausted(_)) if want > total => {
+                        Err(e) if e.kind() == ErrorKind::ResourceExhausted && want > total => {
                             let req = Request::new(Op::RequestLocalSpace, block_id, 0, total);
                             self.conn.call(&req).await?.length
                         }
@@ -147,11 +147,12 @@ impl BlockSink {
                         "cannot write the file of block {block_id} of worker {}: {e}",
                         self.conn.address()
                     );
-                    if e.kind() == io::ErrorKind::StorageFull {
-                        ClientError::ResourceExhausted(message)
+                    let kind = if e.kind() == io::ErrorKind::StorageFull {
+                        ErrorKind::ResourceExhausted
                     } else {
-                        ClientError::Internal(message)
-                    }
+                        ErrorKind::Internal
+                    };
+                    ClientError::new(kind, message).about(Subject::Block(block_id))
                 })?;
             }
         }
@@ -171,12 +172,13 @@ impl BlockSink {
             }
         };
         if committed != self.written {
-            return Err(ClientError::Internal(format!(
+            let message = format!(
                 "worker {} committed {committed} bytes of block {}, {} were written",
                 self.conn.address(),
                 self.block_id,
                 self.written
-            )));
+            );
+            return Err(ClientError::new(ErrorKind::Internal, message).about(Subject::Block(self.block_id)));
         }
         pool.release(self.conn);
         Ok(())

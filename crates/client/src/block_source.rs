@@ -10,8 +10,8 @@ use alluxio_proto::data::{FLAG_PROMOTE, Op, Request, TO_END};
 use alluxio_proto::grpc::{BlockInfo, FileBlockInfo, FileInfo, UfsBlockSource};
 use prost::Message;
 
-use crate::ClientError;
 use crate::worker_client::{DataConnection, DataPool};
+use crate::{ClientError, ErrorKind, Subject};
 
 /// Largest single read of a block file on the blocking pool (it goes through a buffer of this size).
 const OFF_THREAD_READ_MAX: usize = 4 * 1024 * 1024;
@@ -87,10 +87,11 @@ impl BlockReader {
             .call(&Request::new(Op::OpenLocalBlock, span.block_id, 0, 0))
             .await?;
         let open_failed = |e: io::Error| {
-            ClientError::Internal(format!(
+            let message = format!(
                 "cannot open block file {} of block {} from worker {address}: {e}",
                 resp.message, span.block_id
-            ))
+            );
+            ClientError::new(ErrorKind::Internal, message).about(Subject::Block(span.block_id))
         };
         let file = tokio::fs::File::open(&resp.message)
             .await
@@ -190,11 +191,12 @@ impl BlockReader {
                     file.read_at(buf, offset)
                 };
                 read.map_err(|e| {
-                    ClientError::Internal(format!(
+                    let message = format!(
                         "short-circuit read of block {} of worker {} failed: {e}",
                         self.block_id,
                         conn.address()
-                    ))
+                    );
+                    ClientError::new(ErrorKind::Internal, message).about(Subject::Block(self.block_id))
                 })?
             }
             Source::Remote { conn, next, end } => {
@@ -205,12 +207,15 @@ impl BlockReader {
             }
         };
         if n == 0 {
-            return Err(ClientError::Unavailable(format!(
+            let message = format!(
                 "block {} ended early at byte {} on worker {}",
                 self.block_id,
                 pos - self.start,
                 self.address()
-            )));
+            );
+            return Err(
+                ClientError::new(ErrorKind::Unavailable, message).about(Subject::Block(self.block_id))
+            );
         }
         Ok(n)
     }

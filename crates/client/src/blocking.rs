@@ -11,7 +11,8 @@ use tokio::runtime::{Handle, Runtime};
 
 use crate::{
     AlluxioPath, BlockMasterInfo, ClientError, CreateDirectoryOptions, CreateFileOptions, DeleteOptions,
-    FileInfo, FreeOptions, ListStatusOptions, MasterInfo, OpenFileOptions, SetAttributeOptions, WorkerInfo,
+    ErrorKind, FileInfo, FreeOptions, ListStatusOptions, MasterInfo, OpenFileOptions, SetAttributeOptions,
+    WorkerInfo,
 };
 
 /// Owns the runtime; shuts it down without blocking wherever the last handle is dropped.
@@ -35,21 +36,29 @@ impl Driver {
             .thread_name("alluxio-client")
             .enable_all()
             .build()
-            .map_err(|e| ClientError::Internal(format!("cannot start the client's runtime: {e}")))?;
+            .map_err(|e| {
+                ClientError::new(
+                    ErrorKind::Internal,
+                    format!("cannot start the client's runtime: {e}"),
+                )
+            })?;
         Ok(Self(Arc::new(OwnedRuntime(Some(runtime)))))
     }
 
     fn run<F: Future>(&self, future: F) -> Result<F::Output, ClientError> {
         if Handle::try_current().is_ok() {
-            return Err(ClientError::FailedPrecondition(
+            return Err(ClientError::new(
+                ErrorKind::FailedPrecondition,
                 "the blocking Alluxio client was called from inside an async runtime; \
-                 use alluxio_client::FileSystem there"
-                    .to_string(),
+                 use alluxio_client::FileSystem there",
             ));
         }
         match &self.0.0 {
             Some(runtime) => Ok(runtime.block_on(future)),
-            None => Err(ClientError::Internal("the client's runtime has shut down".into())),
+            None => Err(ClientError::new(
+                ErrorKind::Internal,
+                "the client's runtime has shut down",
+            )),
         }
     }
 }
@@ -183,9 +192,12 @@ pub struct FileOutStream {
 
 impl FileOutStream {
     fn stream(&mut self) -> Result<&mut crate::FileOutStream, ClientError> {
-        self.inner
-            .as_mut()
-            .ok_or_else(|| ClientError::FailedPrecondition("the output stream is already closed".into()))
+        self.inner.as_mut().ok_or_else(|| {
+            ClientError::new(
+                ErrorKind::FailedPrecondition,
+                "the output stream is already closed",
+            )
+        })
     }
 
     /// Appends bytes.
@@ -209,10 +221,12 @@ impl FileOutStream {
 
     /// Flushes the last block and completes the file.
     pub fn close(mut self) -> Result<FileInfo, ClientError> {
-        let stream = self
-            .inner
-            .take()
-            .ok_or_else(|| ClientError::FailedPrecondition("the output stream is already closed".into()))?;
+        let stream = self.inner.take().ok_or_else(|| {
+            ClientError::new(
+                ErrorKind::FailedPrecondition,
+                "the output stream is already closed",
+            )
+        })?;
         self.driver.run(stream.close())?
     }
 
@@ -299,10 +313,8 @@ mod tests {
     async fn refuses_to_block_inside_a_runtime() {
         let driver = std::thread::spawn(Driver::new).join().unwrap().unwrap();
         let err = driver.run(async { 1 }).unwrap_err();
-        assert!(
-            matches!(&err, ClientError::FailedPrecondition(m) if m.contains("async runtime")),
-            "{err}"
-        );
+        assert_eq!(err.kind(), ErrorKind::FailedPrecondition);
+        assert!(err.message().contains("async runtime"), "{err}");
         assert_eq!(
             std::thread::spawn(move || driver.run(async { 1 }).unwrap())
                 .join()

@@ -11,11 +11,11 @@ use alluxio_proto::grpc::{
     BlockLocation, FileBlockInfo, FileInfo, LoadMetadataType, ReadType, UfsBlockSource,
 };
 
-use crate::ClientError;
 use crate::block_source::{BlockReader, BlockSpan, ReadPath, block_layout};
 use crate::context::Context;
 use crate::passive_cache;
 use crate::worker_client::data_address;
+use crate::{ClientError, ErrorKind, Subject};
 
 /// The tier blocks are promoted to; a block already there needs no promotion.
 const TOP_TIER: &str = "MEM";
@@ -80,6 +80,12 @@ impl FileInStream {
 
     /// Reads up to `buf.len()` bytes; 0 at the end of the file.
     pub async fn read(&mut self, buf: &mut [u8]) -> Result<usize, ClientError> {
+        self.read_inner(buf)
+            .await
+            .map_err(|e| e.about(Subject::Path(self.path.to_string())))
+    }
+
+    async fn read_inner(&mut self, buf: &mut [u8]) -> Result<usize, ClientError> {
         if buf.is_empty() || self.pos >= self.info.length {
             return Ok(0);
         }
@@ -129,10 +135,12 @@ impl FileInStream {
     /// Moves to byte `position` of the file.
     pub async fn seek(&mut self, position: u64) -> Result<(), ClientError> {
         if position > self.info.length {
-            return Err(ClientError::InvalidArgument(format!(
+            let message = format!(
                 "cannot seek to byte {position} of {}: the file is {} bytes long",
                 self.path, self.info.length
-            )));
+            );
+            return Err(ClientError::new(ErrorKind::InvalidArgument, message)
+                .about(Subject::Path(self.path.to_string())));
         }
         self.pos = position;
         Ok(())
@@ -156,7 +164,8 @@ impl FileInStream {
     /// Reads everything from the current position to the end.
     pub async fn read_to_end(&mut self) -> Result<Vec<u8>, ClientError> {
         let remaining = usize::try_from(self.info.length - self.pos).map_err(|_| {
-            ClientError::InvalidArgument(format!("{} is too large to read into memory", self.path))
+            let message = format!("{} is too large to read into memory", self.path);
+            ClientError::new(ErrorKind::InvalidArgument, message).about(Subject::Path(self.path.to_string()))
         })?;
         let mut out = vec![0u8; remaining];
         let mut filled = 0;
@@ -200,10 +209,10 @@ impl FileInStream {
                 (b.offset..b.offset + len).contains(&pos)
             })
             .ok_or_else(|| {
-                ClientError::Internal(format!(
-                    "the master lists no block of {} holding byte {pos}",
-                    self.path
-                ))
+                ClientError::new(
+                    ErrorKind::Internal,
+                    format!("the master lists no block of {} holding byte {pos}", self.path),
+                )
             })?;
         let block = fbi.block_info.clone().unwrap_or_default();
         let span = BlockSpan {
@@ -248,7 +257,7 @@ impl FileInStream {
                 }
                 Err(err) if err.is_retryable_elsewhere() => {
                     // A worker lacking the block (stale location) may still read it from the UFS.
-                    if !matches!(err, ClientError::NotFound(_)) {
+                    if err.kind() != ErrorKind::NotFound {
                         self.bad_workers.insert(address.clone());
                     }
                     last_err = Some(err.context(format!(
@@ -263,10 +272,13 @@ impl FileInStream {
             return self.open_ufs(span).await;
         }
         Err(last_err.unwrap_or_else(|| {
-            ClientError::FailedPrecondition(format!(
-                "block {} of {} is not cached on any worker and the file is not persisted",
-                span.block_id, self.path
-            ))
+            ClientError::new(
+                ErrorKind::FailedPrecondition,
+                format!(
+                    "block {} of {} is not cached on any worker and the file is not persisted",
+                    span.block_id, self.path
+                ),
+            )
         }))
     }
 
@@ -319,12 +331,13 @@ impl FileInStream {
                 )),
             };
             // A file missing from the UFS is missing for every worker.
-            if !err.is_retryable_elsewhere() || matches!(err, ClientError::NotFound(_)) {
+            if !err.is_retryable_elsewhere() || err.kind() == ErrorKind::NotFound {
                 return Err(err);
             }
             self.bad_workers.insert(address);
             last_err = Some(err);
         }
-        Err(last_err.unwrap_or_else(|| ClientError::Unavailable("no worker can read from the UFS".into())))
+        Err(last_err
+            .unwrap_or_else(|| ClientError::new(ErrorKind::Unavailable, "no worker can read from the UFS")))
     }
 }

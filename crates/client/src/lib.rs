@@ -23,7 +23,7 @@ mod worker_client;
 
 pub use alluxio_proto::grpc::{BlockMasterInfo, FileInfo, MasterInfo, ReadType, WorkerInfo, WriteType};
 pub use alluxio_proto::{AlluxioPath, AlluxioUri};
-pub use error::ClientError;
+pub use error::{ClientError, ErrorKind, Subject};
 pub use in_stream::{FileInStream, ReadStats};
 pub use mounts::{MountOptions, MountPointInfo};
 pub use options::{
@@ -75,7 +75,11 @@ impl FileSystem {
             write_type: write_type as i32,
             ..Default::default()
         };
-        self.ctx.master.create_directory(req).await
+        self.ctx
+            .master
+            .create_directory(req)
+            .await
+            .map_err(|e| e.about(Subject::Path(path.to_string())))
     }
 
     /// Creates a file and returns the stream to write it; the file exists once the stream closes.
@@ -85,28 +89,37 @@ impl FileSystem {
         options: CreateFileOptions,
     ) -> Result<FileOutStream, ClientError> {
         let write_type = options.write_type.unwrap_or(self.ctx.defaults.write_type);
-        if write_type == WriteType::Unspecified {
-            return Err(ClientError::InvalidArgument(format!(
-                "cannot create {path}: the write type must be MUST_CACHE, CACHE_THROUGH, THROUGH or ASYNC_THROUGH"
-            )));
-        }
         let block_size = options.block_size_bytes.unwrap_or(self.ctx.defaults.block_size);
-        if block_size == 0 {
-            return Err(ClientError::InvalidArgument(format!(
-                "cannot create {path} with a block size of 0 bytes"
-            )));
-        }
-        let req = CreateFileRequest {
-            path: path.to_string(),
-            recursive: options.recursive,
-            block_size_bytes: block_size,
-            write_type: write_type as i32,
-            ttl: options.ttl.unwrap_or(-1),
-            ttl_action: options.ttl_action.unwrap_or_default() as i32,
-            ..Default::default()
+        let created = async {
+            if write_type == WriteType::Unspecified {
+                return Err(ClientError::new(
+                    ErrorKind::InvalidArgument,
+                    format!(
+                        "cannot create {path}: the write type must be MUST_CACHE, CACHE_THROUGH, THROUGH or ASYNC_THROUGH"
+                    ),
+                ));
+            }
+            if block_size == 0 {
+                return Err(ClientError::new(
+                    ErrorKind::InvalidArgument,
+                    format!("cannot create {path} with a block size of 0 bytes"),
+                ));
+            }
+            let req = CreateFileRequest {
+                path: path.to_string(),
+                recursive: options.recursive,
+                block_size_bytes: block_size,
+                write_type: write_type as i32,
+                ttl: options.ttl.unwrap_or(-1),
+                ttl_action: options.ttl_action.unwrap_or_default() as i32,
+                ..Default::default()
+            };
+            let info = self.ctx.master.create_file(req).await?;
+            FileOutStream::start(self.ctx.clone(), path.clone(), info, write_type).await
         };
-        let info = self.ctx.master.create_file(req).await?;
-        FileOutStream::start(self.ctx.clone(), path.clone(), info, write_type).await
+        created
+            .await
+            .map_err(|e| e.about(Subject::Path(path.to_string())))
     }
 
     /// Opens a complete file for reading.
@@ -116,22 +129,33 @@ impl FileSystem {
         options: OpenFileOptions,
     ) -> Result<FileInStream, ClientError> {
         let read_type = options.read_type.unwrap_or(self.ctx.defaults.read_type);
-        if read_type == ReadType::Unspecified {
-            return Err(ClientError::InvalidArgument(format!(
-                "cannot open {path}: the read type must be NO_CACHE, CACHE or CACHE_PROMOTE"
-            )));
-        }
-        let info = self.get_status(path).await?;
-        if info.folder {
-            return Err(ClientError::FailedPrecondition(format!(
-                "cannot open {path}: it is a directory, not a file"
-            )));
-        }
-        if !info.completed {
-            return Err(ClientError::FailedPrecondition(format!(
-                "cannot open {path}: the file is incomplete (still being written, or its writer failed)"
-            )));
-        }
+        let opened = async {
+            if read_type == ReadType::Unspecified {
+                return Err(ClientError::new(
+                    ErrorKind::InvalidArgument,
+                    format!("cannot open {path}: the read type must be NO_CACHE, CACHE or CACHE_PROMOTE"),
+                ));
+            }
+            let info = self.get_status(path).await?;
+            if info.folder {
+                return Err(ClientError::new(
+                    ErrorKind::FailedPrecondition,
+                    format!("cannot open {path}: it is a directory, not a file"),
+                ));
+            }
+            if !info.completed {
+                return Err(ClientError::new(
+                    ErrorKind::FailedPrecondition,
+                    format!(
+                        "cannot open {path}: the file is incomplete (still being written, or its writer failed)"
+                    ),
+                ));
+            }
+            Ok(info)
+        };
+        let info = opened
+            .await
+            .map_err(|e| e.about(Subject::Path(path.to_string())))?;
         Ok(FileInStream::new(self.ctx.clone(), path.clone(), info, read_type))
     }
 
@@ -145,13 +169,14 @@ impl FileSystem {
                 self.ctx.defaults.sync_interval_ms,
             )
             .await
+            .map_err(|e| e.about(Subject::Path(path.to_string())))
     }
 
     /// Whether a path exists.
     pub async fn exists(&self, path: &AlluxioPath) -> Result<bool, ClientError> {
         match self.get_status(path).await {
             Ok(_) => Ok(true),
-            Err(ClientError::NotFound(_)) => Ok(false),
+            Err(err) if err.kind() == ErrorKind::NotFound => Ok(false),
             Err(err) => Err(err),
         }
     }
@@ -172,7 +197,11 @@ impl FileSystem {
             sync_interval_ms: self.ctx.defaults.sync_interval_ms,
             ..Default::default()
         };
-        self.ctx.master.list_status(req).await
+        self.ctx
+            .master
+            .list_status(req)
+            .await
+            .map_err(|e| e.about(Subject::Path(path.to_string())))
     }
 
     /// Deletes a file or directory.
@@ -183,10 +212,15 @@ impl FileSystem {
             alluxio_only: options.alluxio_only,
             ..Default::default()
         };
-        self.ctx.master.delete(req).await
+        self.ctx
+            .master
+            .delete(req)
+            .await
+            .map_err(|e| e.about(Subject::Path(path.to_string())))
     }
 
-    /// Renames (metadata only).
+    /// Renames (metadata only). A failure may concern either path, so it records neither as its
+    /// subject; the message names the one at fault.
     pub async fn rename(&self, src: &AlluxioPath, dst: &AlluxioPath) -> Result<(), ClientError> {
         let req = RenameRequest {
             src: src.to_string(),
@@ -210,7 +244,11 @@ impl FileSystem {
             recursive: options.recursive,
             ..Default::default()
         };
-        self.ctx.master.set_attribute(req).await
+        self.ctx
+            .master
+            .set_attribute(req)
+            .await
+            .map_err(|e| e.about(Subject::Path(path.to_string())))
     }
 
     /// Drops cached blocks of persisted files.
@@ -221,23 +259,39 @@ impl FileSystem {
             forced: options.forced,
             ..Default::default()
         };
-        self.ctx.master.free(req).await
+        self.ctx
+            .master
+            .free(req)
+            .await
+            .map_err(|e| e.about(Subject::Path(path.to_string())))
     }
 
     /// Asks for a complete file to be persisted to the UFS in the background.
     pub async fn persist(&self, path: &AlluxioPath) -> Result<(), ClientError> {
-        self.ctx.master.schedule_persistence(path.as_str()).await
+        self.ctx
+            .master
+            .schedule_persistence(path.as_str())
+            .await
+            .map_err(|e| e.about(Subject::Path(path.to_string())))
     }
 
     /// Paths at or below `path` whose Alluxio metadata disagrees with the UFS (missing there, of
     /// another type or length, or present there although never persisted), sorted.
     pub async fn check_consistency(&self, path: &AlluxioPath) -> Result<Vec<AlluxioPath>, ClientError> {
-        let paths = self.ctx.master.check_consistency(path.as_str()).await?;
+        let paths = self
+            .ctx
+            .master
+            .check_consistency(path.as_str())
+            .await
+            .map_err(|e| e.about(Subject::Path(path.to_string())))?;
         paths
             .iter()
             .map(|p| {
                 AlluxioPath::new(p).map_err(|e| {
-                    ClientError::Internal(format!("the master reported an invalid path {p:?}: {e}"))
+                    ClientError::new(
+                        ErrorKind::Internal,
+                        format!("the master reported an invalid path {p:?}: {e}"),
+                    )
                 })
             })
             .collect()

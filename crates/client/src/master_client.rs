@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Status};
 
-use crate::ClientError;
+use crate::{ClientError, ErrorKind, Subject};
 
 type FsClient = FileSystemMasterClientServiceClient<Channel>;
 type BlockClient = BlockMasterClientServiceClient<Channel>;
@@ -88,9 +88,13 @@ impl MasterClient {
         let address = format!("{host}:{port}");
         let endpoint = Endpoint::from_shared(format!("http://{address}"))
             .map_err(|e| {
-                ClientError::InvalidArgument(format!(
-                    "invalid master address {address} (alluxio.master.hostname / alluxio.master.port): {e}"
-                ))
+                ClientError::new(
+                    ErrorKind::InvalidArgument,
+                    format!(
+                        "invalid master address {address} (alluxio.master.hostname / alluxio.master.port): {e}"
+                    ),
+                )
+                .about(Subject::Master(address.clone()))
             })?
             .connect_timeout(Duration::from_secs(5))
             .tcp_nodelay(true);
@@ -123,20 +127,26 @@ impl MasterClient {
                 return Err(ClientError::from_status(&status, &self.address));
             }
             if retry == Retry::IfNotSent && !never_sent(&status) {
-                return Err(ClientError::Unavailable(format!(
-                    "lost the Alluxio master at {} during a call that changes the namespace: {}; \
-                     it may or may not have been applied, check the path before retrying",
-                    self.address,
-                    status.message()
-                )));
+                return Err(self.error(
+                    ErrorKind::Unavailable,
+                    format!(
+                        "lost the Alluxio master at {} during a call that changes the namespace: {}; \
+                         it may or may not have been applied, check the path before retrying",
+                        self.address,
+                        status.message()
+                    ),
+                ));
             }
             if Instant::now() + pauses.peek() > deadline {
-                return Err(ClientError::Unavailable(format!(
-                    "cannot reach the Alluxio master at {}: {}; is it running? \
-                     (alluxio.master.hostname / alluxio.master.port)",
-                    self.address,
-                    status.message()
-                )));
+                return Err(self.error(
+                    ErrorKind::Unavailable,
+                    format!(
+                        "cannot reach the Alluxio master at {}: {}; is it running? \
+                         (alluxio.master.hostname / alluxio.master.port)",
+                        self.address,
+                        status.message()
+                    ),
+                ));
             }
             tracing::debug!(master = %self.address, error = %status.message(), "master unavailable; retrying");
             tokio::time::sleep(pauses.next_pause()).await;
@@ -335,10 +345,13 @@ impl MasterClient {
             })
             .await?;
         resp.ufs_info.ok_or_else(|| {
-            ClientError::Internal(format!(
-                "the master at {} answered GetUfsInfo without UFS information",
-                self.address
-            ))
+            self.error(
+                ErrorKind::Internal,
+                format!(
+                    "the master at {} answered GetUfsInfo without UFS information",
+                    self.address
+                ),
+            )
         })
     }
 
@@ -365,11 +378,19 @@ impl MasterClient {
 
     fn require(&self, info: Option<FileInfo>, call: &str) -> Result<FileInfo, ClientError> {
         info.ok_or_else(|| {
-            ClientError::Internal(format!(
-                "the master at {} answered {call} without file information",
-                self.address
-            ))
+            self.error(
+                ErrorKind::Internal,
+                format!(
+                    "the master at {} answered {call} without file information",
+                    self.address
+                ),
+            )
         })
+    }
+
+    /// An error concerning this master.
+    fn error(&self, kind: ErrorKind, message: String) -> ClientError {
+        ClientError::new(kind, message).about(Subject::Master(self.address.clone()))
     }
 }
 

@@ -7,7 +7,7 @@ use alluxio_proto::grpc::MountRequest;
 
 pub use alluxio_proto::grpc::MountPointInfo;
 
-use crate::{ClientError, FileSystem};
+use crate::{ClientError, FileSystem, Subject};
 
 /// How to mount a UFS (`alluxio fs mount` flags).
 #[derive(Debug, Clone, Default)]
@@ -36,13 +36,21 @@ impl FileSystem {
             shared: options.shared,
             ..Default::default()
         };
-        self.ctx.master.mount(req).await
+        self.ctx
+            .master
+            .mount(req)
+            .await
+            .map_err(|e| e.about(Subject::Path(path.to_string())))
     }
 
     /// Removes the mount at `path` and Alluxio's metadata and cached blocks below it; the UFS
     /// keeps its data.
     pub async fn unmount(&self, path: &AlluxioPath) -> Result<(), ClientError> {
-        self.ctx.master.unmount(path.as_str()).await
+        self.ctx
+            .master
+            .unmount(path.as_str())
+            .await
+            .map_err(|e| e.about(Subject::Path(path.to_string())))
     }
 
     /// Every mount by mount point, the root included.

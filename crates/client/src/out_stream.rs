@@ -11,10 +11,10 @@ use alluxio_proto::grpc::{DeleteRequest, FileInfo, WriteType};
 use alluxio_ufs::UfsWriter;
 use bytes::{Bytes, BytesMut};
 
-use crate::ClientError;
 use crate::block_sink::{BlockSink, WritePath};
 use crate::context::Context;
 use crate::worker_client::data_address;
+use crate::{ClientError, ErrorKind, Subject};
 
 /// Bytes a [`FileOutStream`] has sent to workers so far, by how they reached them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -63,7 +63,9 @@ impl FileOutStream {
                 Ok(writer) => Some(writer),
                 Err(err) => {
                     delete_incomplete(&ctx, &path).await;
-                    return Err(err.context(format!("cannot write {path} to the UFS at {}", info.ufs_path)));
+                    return Err(err
+                        .context(format!("cannot write {path} to the UFS at {}", info.ufs_path))
+                        .about(Subject::Path(path.to_string())));
                 }
             }
         } else {
@@ -132,10 +134,12 @@ impl FileOutStream {
 
     fn check_usable(&self) -> Result<(), ClientError> {
         if self.failed {
-            return Err(ClientError::FailedPrecondition(format!(
+            let message = format!(
                 "the write of {} was abandoned after an earlier error; create the file again",
                 self.path
-            )));
+            );
+            return Err(ClientError::new(ErrorKind::FailedPrecondition, message)
+                .about(Subject::Path(self.path.to_string())));
         }
         Ok(())
     }
@@ -245,7 +249,7 @@ impl FileOutStream {
                     self.block = Some(sink);
                     return Ok(());
                 }
-                Err(err @ ClientError::Unavailable(_)) => {
+                Err(err) if err.kind() == ErrorKind::Unavailable => {
                     tracing::warn!(worker = %address, error = %err, "worker unreachable; writing the block elsewhere");
                     last_err = Some(err.context(format!(
                         "cannot write block {block_id} of {} to worker {address}",
@@ -277,11 +281,11 @@ impl FileOutStream {
         })
     }
 
-    /// Abandons everything after `err` and returns it.
+    /// Abandons everything after `err` and returns it, recording the file as its subject.
     async fn fail(&mut self, err: ClientError) -> ClientError {
         tracing::warn!(path = %self.path, error = %err, "write failed; abandoning the file");
         self.abandon().await;
-        err
+        err.about(Subject::Path(self.path.to_string()))
     }
 
     async fn abandon(&mut self) {

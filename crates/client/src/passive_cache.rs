@@ -9,11 +9,11 @@ use std::sync::Arc;
 
 use alluxio_proto::grpc::WorkerNetAddress;
 
-use crate::ClientError;
 use crate::block_sink::BlockSink;
 use crate::block_source::{BlockReader, BlockSpan};
 use crate::context::Context;
 use crate::worker_client::data_address;
+use crate::{ClientError, ErrorKind};
 
 /// Copies go to the top tier, as blocks cached on reads do.
 const COPY_TIER: u32 = 0;
@@ -37,7 +37,7 @@ pub(crate) fn start(ctx: &Arc<Context>, source: &str, block_id: u64, length: u64
             }
             Ok(None) => {}
             // Another reader here cached it first.
-            Err(ClientError::AlreadyExists(_)) => {}
+            Err(err) if err.kind() == ErrorKind::AlreadyExists => {}
             Err(err) => {
                 tracing::warn!(block_id, from = %source, error = %err, "cannot cache the block on the local worker")
             }

@@ -14,9 +14,9 @@ use alluxio_proto::grpc::{WorkerInfo, WorkerNetAddress};
 use parking_lot::Mutex;
 use tokio::time::Instant;
 
-use crate::ClientError;
 use crate::master_client::MasterClient;
 use crate::worker_client::data_address;
+use crate::{ClientError, ErrorKind};
 
 /// How long a fetched worker list is trusted.
 const WORKER_LIST_TTL: Duration = Duration::from_secs(1);
@@ -109,12 +109,15 @@ impl LocationPolicy {
                 .map(|h| h.trim().to_string())
                 .filter(|h| !h.is_empty())
                 .ok_or_else(|| {
-                    ClientError::InvalidArgument(format!(
-                        "{key}={} uses the worker on the host named by {}, which is not set; \
-                         set it to that worker's host name, or choose another policy",
-                        conf.get(key).unwrap_or_default(),
-                        keys::WORKER_HOSTNAME
-                    ))
+                    ClientError::new(
+                        ErrorKind::InvalidArgument,
+                        format!(
+                            "{key}={} uses the worker on the host named by {}, which is not set; \
+                             set it to that worker's host name, or choose another policy",
+                            conf.get(key).unwrap_or_default(),
+                            keys::WORKER_HOSTNAME
+                        ),
+                    )
                 })?;
         }
         Ok(Self::new(key, kind))
@@ -179,9 +182,9 @@ impl LocationPolicy {
     /// Why no worker was chosen among `usable` of the live `workers`.
     fn none_chosen(&self, workers: &[WorkerInfo], usable: usize) -> ClientError {
         if workers.is_empty() {
-            return ClientError::Unavailable(
-                "no Alluxio worker is registered with the master; start one (alluxio-start.sh worker)"
-                    .to_string(),
+            return ClientError::new(
+                ErrorKind::Unavailable,
+                "no Alluxio worker is registered with the master; start one (alluxio-start.sh worker)",
             );
         }
         if let (PolicyKind::SpecificHost(host), true) = (&self.kind, usable > 0) {
@@ -189,18 +192,24 @@ impl LocationPolicy {
                 .iter()
                 .filter_map(|w| w.address.as_ref().map(data_address))
                 .collect();
-            return ClientError::Unavailable(format!(
-                "no usable live Alluxio worker runs on host {host}, the only one {}=SpecificHostPolicy \
-                 may use (the host comes from {}); the live workers are {}",
-                self.key,
-                keys::WORKER_HOSTNAME,
-                hosts.join(", ")
-            ));
+            return ClientError::new(
+                ErrorKind::Unavailable,
+                format!(
+                    "no usable live Alluxio worker runs on host {host}, the only one {}=SpecificHostPolicy \
+                     may use (the host comes from {}); the live workers are {}",
+                    self.key,
+                    keys::WORKER_HOSTNAME,
+                    hosts.join(", ")
+                ),
+            );
         }
-        ClientError::Unavailable(format!(
-            "none of the {} live Alluxio workers is usable: every one failed for this operation",
-            workers.len()
-        ))
+        ClientError::new(
+            ErrorKind::Unavailable,
+            format!(
+                "none of the {} live Alluxio workers is usable: every one failed for this operation",
+                workers.len()
+            ),
+        )
     }
 }
 
@@ -439,9 +448,10 @@ mod tests {
         let err = LocationPolicy::from_conf(&conf, keys::USER_FILE_WRITE_LOCATION_POLICY)
             .err()
             .unwrap();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
         assert!(
-            matches!(&err, ClientError::InvalidArgument(m)
-                if m.contains(keys::USER_FILE_WRITE_LOCATION_POLICY) && m.contains(keys::WORKER_HOSTNAME)),
+            err.message().contains(keys::USER_FILE_WRITE_LOCATION_POLICY)
+                && err.message().contains(keys::WORKER_HOSTNAME),
             "{err}"
         );
         conf.set(keys::WORKER_HOSTNAME, "node7");

@@ -10,7 +10,7 @@ use parking_lot::Mutex;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
 use tokio::net::TcpStream;
 
-use crate::ClientError;
+use crate::{ClientError, ErrorKind, Subject};
 
 /// Socket buffer of a data connection; larger reads and writes bypass it.
 const IO_BUFFER_BYTES: usize = 64 * 1024;
@@ -49,10 +49,21 @@ impl DataConnection {
     }
 
     fn broken(&self, err: FrameError) -> ClientError {
-        ClientError::Unavailable(format!(
-            "data connection to worker {} failed: {err}",
-            self.address
-        ))
+        ClientError::new(
+            ErrorKind::Unavailable,
+            format!("data connection to worker {} failed: {err}", self.address),
+        )
+        .about(self.subject())
+    }
+
+    /// The worker's answer to a request it refused.
+    fn refused(&self, resp: Response) -> ClientError {
+        ClientError::from_data_status(resp.status, resp.message).about(self.subject())
+    }
+
+    /// What this connection's failures concern.
+    fn subject(&self) -> Subject {
+        Subject::Worker(self.address.clone())
     }
 
     /// Sends a request and reads its response header; a non-OK status becomes an error.
@@ -78,7 +89,7 @@ impl DataConnection {
         if resp.status == Status::Ok {
             Ok(resp)
         } else {
-            Err(ClientError::from_data_status(resp.status, resp.message))
+            Err(self.refused(resp))
         }
     }
 
@@ -121,9 +132,7 @@ impl DataConnection {
     /// A worker that rejects a write answers and hangs up; its answer says more than the broken pipe.
     async fn explain_broken_write(&mut self, err: FrameError) -> ClientError {
         match tokio::time::timeout(ERROR_RESPONSE_TIMEOUT, data::read_response(&mut self.stream)).await {
-            Ok(Ok(resp)) if resp.status != Status::Ok => {
-                ClientError::from_data_status(resp.status, resp.message)
-            }
+            Ok(Ok(resp)) if resp.status != Status::Ok => self.refused(resp),
             _ => self.broken(err),
         }
     }
@@ -146,15 +155,18 @@ impl DataPool {
                 None => break,
             }
         }
+        let unreachable = |message: String| {
+            ClientError::new(ErrorKind::Unavailable, message).about(Subject::Worker(address.to_string()))
+        };
         let stream = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(address)).await {
             Ok(Ok(stream)) => stream,
             Ok(Err(err)) => {
-                return Err(ClientError::Unavailable(format!(
+                return Err(unreachable(format!(
                     "cannot connect to the data port of worker {address}: {err}; is the worker running?"
                 )));
             }
             Err(_) => {
-                return Err(ClientError::Unavailable(format!(
+                return Err(unreachable(format!(
                     "connecting to the data port of worker {address} timed out after {CONNECT_TIMEOUT:?}"
                 )));
             }
@@ -210,7 +222,9 @@ mod tests {
                 .call(&Request::new(Op::ReadBlock, block, 0, 1))
                 .await
                 .unwrap_err();
-            assert!(matches!(&err, ClientError::NotFound(m) if m == &format!("block {block} is not cached")));
+            assert_eq!(err.kind(), ErrorKind::NotFound);
+            assert_eq!(err.message(), format!("block {block} is not cached"));
+            assert_eq!(err.subject(), Some(&Subject::Worker(address.clone())));
             pool.release(conn);
         }
         // Both requests went over the single accepted connection.
@@ -248,9 +262,8 @@ mod tests {
         let address = listener.local_addr().unwrap().to_string();
         drop(listener);
         let err = DataPool::default().acquire(&address).await.err().unwrap();
-        assert!(
-            matches!(&err, ClientError::Unavailable(m) if m.contains(&address)),
-            "{err}"
-        );
+        assert_eq!(err.kind(), ErrorKind::Unavailable);
+        assert!(err.message().contains(&address), "{err}");
+        assert_eq!(err.subject(), Some(&Subject::Worker(address)));
     }
 }

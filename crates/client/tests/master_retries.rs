@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use alluxio_client::{ClientError, CreateDirectoryOptions, DeleteOptions, FileSystem, ReadType, WriteType};
+use alluxio_client::{CreateDirectoryOptions, DeleteOptions, ErrorKind, FileSystem, ReadType, WriteType};
 use alluxio_conf::{Configuration, keys};
 use alluxio_testkit::LocalCluster;
 use common::*;
@@ -132,9 +132,10 @@ async fn a_change_whose_answer_is_lost_is_not_sent_twice_but_a_read_is() {
         .unwrap_err();
     assert!(proxy.swapped());
     // Sent again, it would have come back as "already exists".
-    assert!(
-        matches!(&err, ClientError::Unavailable(m) if m.contains("may or may not have been applied")),
-        "{err}"
+    assert_error(
+        &err,
+        ErrorKind::Unavailable,
+        &["may or may not have been applied"],
     );
     assert!(fs.get_status(&path("/applied")).await.unwrap().folder);
 

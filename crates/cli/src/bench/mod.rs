@@ -150,7 +150,8 @@ async fn run_cases(setup: &Setup, out: &mut Reporter) -> anyhow::Result<()> {
         ..Default::default()
     };
     match fs.delete(&AlluxioPath::new(&setup.base)?, options).await {
-        Ok(()) | Err(alluxio_client::ClientError::NotFound(_)) => Ok(()),
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == alluxio_client::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(e).with_context(|| format!("cannot delete {}", setup.base)),
     }
 }

@@ -66,7 +66,7 @@ async fn repair_one(target: &Target, path: &AlluxioPath, recursive: bool) -> any
     };
     match target.fs.delete(path, options).await {
         // Already gone with a repaired ancestor.
-        Err(alluxio_client::ClientError::NotFound(_)) => {}
+        Err(e) if e.kind() == alluxio_client::ErrorKind::NotFound => {}
         other => other.with_context(|| format!("cannot drop the Alluxio metadata of {path}"))?,
     }
     // Loads the UFS entry, if there is one.

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use alluxio_client::{
-    ClientError, CreateDirectoryOptions, CreateFileOptions, FileInStream, FileOutStream, ListStatusOptions,
+    CreateDirectoryOptions, CreateFileOptions, ErrorKind, FileInStream, FileOutStream, ListStatusOptions,
     OpenFileOptions,
 };
 use anyhow::Context;
@@ -94,7 +94,7 @@ impl Endpoint {
             Endpoint::Alluxio(target) => match target.fs.get_status(&target.path).await {
                 Ok(info) if info.folder => Ok(Some(Kind::Dir)),
                 Ok(info) => Ok(Some(Kind::File(info.length))),
-                Err(ClientError::NotFound(_)) => Ok(None),
+                Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
                 Err(e) => Err(e).with_context(|| format!("cannot get the status of {}", target.path)),
             },
         }

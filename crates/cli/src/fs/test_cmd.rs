@@ -1,6 +1,6 @@
 //! `test -d|-e|-f|-s|-z <path>`: answers with the exit code only.
 
-use alluxio_client::{ClientError, ListStatusOptions};
+use alluxio_client::{ErrorKind, ListStatusOptions};
 use clap::{ArgGroup, Args};
 
 use super::shell::Shell;
@@ -33,7 +33,7 @@ pub async fn run(shell: &Shell, args: &TestArgs) -> anyhow::Result<bool> {
     let target = shell.target(&args.path).await?;
     let info = match target.fs.get_status(&target.path).await {
         Ok(info) => info,
-        Err(ClientError::NotFound(_)) => return Ok(false),
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(e.into()),
     };
     Ok(if args.dir {

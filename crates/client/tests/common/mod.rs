@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use alluxio_client::{
-    AlluxioPath, ClientError, CreateFileOptions, FileInfo, FileSystem, OpenFileOptions, ReadStats, ReadType,
-    WriteStats, WriteType,
+    AlluxioPath, ClientError, CreateFileOptions, ErrorKind, FileInfo, FileSystem, OpenFileOptions, ReadStats,
+    ReadType, WriteStats, WriteType,
 };
 use tokio::time::Instant;
 
@@ -32,6 +32,14 @@ pub fn pattern(len: usize, seed: u64) -> Vec<u8> {
             (state >> 24) as u8
         })
         .collect()
+}
+
+/// Asserts that `err` is of `kind` and that its message names each of `parts`.
+pub fn assert_error(err: &ClientError, kind: ErrorKind, parts: &[&str]) {
+    assert_eq!(err.kind(), kind, "{err}");
+    for part in parts {
+        assert!(err.message().contains(part), "{err:?} does not name {part:?}");
+    }
 }
 
 /// A path from a literal.

@@ -23,7 +23,7 @@ pub struct GetConfArgs {
 pub fn run(conf: &Configuration, args: &GetConfArgs) -> anyhow::Result<ExitCode> {
     let Some(key) = &args.key else {
         for (key, value, source) in conf.entries() {
-            let value = value.unwrap_or_default();
+            let value = alluxio_conf::displayed_value(&key, value.unwrap_or_default());
             if args.source {
                 println!("{key}={value} ({source})");
             } else {
@@ -39,7 +39,7 @@ pub fn run(conf: &Configuration, args: &GetConfArgs) -> anyhow::Result<ExitCode>
     };
     let value = match &args.unit {
         Some(unit) => convert(key, &value, unit)?,
-        None => value,
+        None => alluxio_conf::displayed_value(key, value),
     };
     if args.source {
         println!("{value} ({})", conf.source(key));

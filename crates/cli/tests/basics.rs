@@ -104,6 +104,18 @@ fn get_conf_precedence_is_command_line_then_environment_then_site_file() {
     let mut sorted = keys.clone();
     sorted.sort();
     assert_eq!(keys, sorted, "getConf output is sorted by key");
+    // Credentials never appear, alone or in the listing.
+    let secret = [
+        "-Daws.secretKey=hush-hush",
+        "-Dalluxio.proxy.s3.secret.key=hush-hush",
+    ];
+    assert_eq!(get(None, &[secret[0], "getConf", "aws.secretKey"]), "******");
+    let all = get(None, &[secret[0], secret[1], "getConf", "--source"]);
+    assert!(
+        all.contains("alluxio.proxy.s3.secret.key=****** (SYSTEM_PROPERTY"),
+        "{all}"
+    );
+    assert!(!all.contains("hush-hush"), "{all}");
 }
 
 #[test]

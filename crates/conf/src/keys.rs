@@ -138,6 +138,28 @@ pub const SECURITY_LOGIN_USERNAME: &str = "alluxio.security.login.username";
 
 /// Proxy (REST and S3) web port.
 pub const PROXY_WEB_PORT: &str = "alluxio.proxy.web.port";
+/// Address the proxy's web port binds.
+pub const PROXY_WEB_BIND_HOST: &str = "alluxio.proxy.web.bind.host";
+/// How long an idle REST stream stays open.
+pub const PROXY_STREAM_CACHE_TIMEOUT: &str = "alluxio.proxy.stream.cache.timeout";
+/// Write type of files written through the S3 API.
+pub const PROXY_S3_WRITETYPE: &str = "alluxio.proxy.s3.writetype";
+/// Whether S3 deletes remove the UFS copy too.
+pub const PROXY_S3_DELETETYPE: &str = "alluxio.proxy.s3.deletetype";
+/// Suffix of the temporary directory holding a multipart upload's parts.
+pub const PROXY_S3_MULTIPART_TEMPORARY_DIR_SUFFIX: &str = "alluxio.proxy.s3.multipart.temporary.dir.suffix";
+/// Port serving the S3 API at its root; unset = only under /api/v1/s3 of the web port.
+pub const PROXY_S3_PORT: &str = "alluxio.proxy.s3.port";
+/// Alluxio directory whose children are the S3 buckets.
+pub const PROXY_S3_BUCKET_ROOT: &str = "alluxio.proxy.s3.bucket.root";
+/// Domain under which `<bucket>.<domain>` hosts name a bucket (virtual-host style).
+pub const PROXY_S3_VIRTUAL_HOST_DOMAIN: &str = "alluxio.proxy.s3.virtual.host.domain";
+/// Access key whose SigV4 signatures the S3 API verifies (with the secret key).
+pub const PROXY_S3_ACCESS_KEY: &str = "alluxio.proxy.s3.access.key";
+/// Secret key of `alluxio.proxy.s3.access.key`.
+pub const PROXY_S3_SECRET_KEY: &str = "alluxio.proxy.s3.secret.key";
+/// File of `access_key secret_key` lines whose signatures the S3 API verifies.
+pub const PROXY_S3_CREDENTIALS_FILE: &str = "alluxio.proxy.s3.credentials.file";
 
 /// CPUs of the master task.
 pub const INTEGRATION_MASTER_RESOURCE_CPU: &str = "alluxio.integration.master.resource.cpu";

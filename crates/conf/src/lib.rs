@@ -100,6 +100,24 @@ pub enum ConfError {
     },
 }
 
+/// Whether `key` holds a credential (a secret key, a password, a Mesos secret) that output and
+/// logs must never show. Unknown keys (per-mount UFS options) are judged by name too.
+pub fn is_secret(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    ["secret", "password", "account.key"]
+        .iter()
+        .any(|word| key.contains(word))
+}
+
+/// `value` as output may show it: a secret's value is replaced by `******`.
+pub fn displayed_value(key: &str, value: String) -> String {
+    if is_secret(key) && !value.is_empty() {
+        "******".to_string()
+    } else {
+        value
+    }
+}
+
 /// What [`Configuration::load_with`] reads besides the defaults.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {

@@ -385,3 +385,21 @@ fn every_key_constant_is_defined_in_the_property_table() {
         .collect();
     assert!(undefined.is_empty(), "keys without a definition: {undefined:?}");
 }
+
+#[test]
+fn secrets_are_shown_masked() {
+    for key in [
+        "aws.secretKey",
+        "alluxio.proxy.s3.secret.key",
+        "alluxio.integration.mesos.secret",
+    ] {
+        assert!(crate::is_secret(key), "{key}");
+        assert_eq!(crate::displayed_value(key, "s3cr3t".into()), "******");
+    }
+    assert!(!crate::is_secret("aws.accessKeyId"));
+    assert_eq!(
+        crate::displayed_value("alluxio.master.port", "19998".into()),
+        "19998"
+    );
+    assert_eq!(crate::displayed_value("aws.secretKey", String::new()), "");
+}

@@ -458,6 +458,67 @@ pub const PROPERTIES: &[PropertyDef] = &[
         "Proxy (REST and S3) port.",
     ),
     def(
+        "alluxio.proxy.web.bind.host",
+        K::String,
+        "0.0.0.0",
+        "Address the proxy's web port binds.",
+    ),
+    def(
+        "alluxio.proxy.stream.cache.timeout",
+        K::Duration,
+        "1hour",
+        "How long an idle REST stream (open-file/create-file) stays open.",
+    ),
+    def(
+        "alluxio.proxy.s3.writetype",
+        K::OneOf(WRITE_TYPES),
+        "CACHE_THROUGH",
+        "Write type of objects written through the S3 API.",
+    ),
+    def(
+        "alluxio.proxy.s3.deletetype",
+        K::OneOf(&["ALLUXIO_AND_UFS", "ALLUXIO_ONLY"]),
+        "ALLUXIO_AND_UFS",
+        "Whether S3 deletes also remove the UFS copy.",
+    ),
+    def(
+        "alluxio.proxy.s3.multipart.temporary.dir.suffix",
+        K::String,
+        "_s3_multipart_tmp",
+        "Suffix of the directory holding a multipart upload's parts until it completes.",
+    ),
+    unset(
+        "alluxio.proxy.s3.port",
+        K::Port,
+        "Port serving the S3 API at its root (for clients that take only scheme://host:port); unset = off.",
+    ),
+    def(
+        "alluxio.proxy.s3.bucket.root",
+        K::String,
+        "/",
+        "Alluxio directory whose children are the S3 buckets.",
+    ),
+    unset(
+        "alluxio.proxy.s3.virtual.host.domain",
+        K::String,
+        "Domain under which a Host of <bucket>.<domain> names a bucket (virtual-host style); unset = path style only.",
+    ),
+    unset(
+        "alluxio.proxy.s3.access.key",
+        K::String,
+        "Access key whose SigV4 signatures the S3 API verifies; unset (and no credentials file) = any key is accepted as the user name.",
+    ),
+    unset(
+        "alluxio.proxy.s3.secret.key",
+        K::String,
+        "Secret key of alluxio.proxy.s3.access.key.",
+    ),
+    unset(
+        "alluxio.proxy.s3.credentials.file",
+        K::String,
+        "File of 'access_key secret_key' lines whose SigV4 signatures the S3 API verifies.",
+    ),
+    def(
         "alluxio.integration.master.resource.cpu",
         K::Integer,
         "1",

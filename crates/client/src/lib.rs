@@ -27,8 +27,8 @@ pub use error::{ClientError, ErrorKind, Subject};
 pub use in_stream::{FileInStream, ReadStats};
 pub use mounts::{MountOptions, MountPointInfo};
 pub use options::{
-    CreateDirectoryOptions, CreateFileOptions, DeleteOptions, FreeOptions, ListStatusOptions,
-    OpenFileOptions, SetAttributeOptions,
+    CreateDirectoryOptions, CreateFileOptions, DeleteOptions, FreeOptions, GetStatusOptions,
+    ListStatusOptions, OpenFileOptions, SetAttributeOptions,
 };
 pub use out_stream::{FileOutStream, WriteStats};
 
@@ -161,13 +161,21 @@ impl FileSystem {
 
     /// Status of a file or directory.
     pub async fn get_status(&self, path: &AlluxioPath) -> Result<FileInfo, ClientError> {
+        self.get_status_with(path, GetStatusOptions::default()).await
+    }
+
+    /// Status of a file or directory, loading its metadata from the UFS as `options` say.
+    pub async fn get_status_with(
+        &self,
+        path: &AlluxioPath,
+        options: GetStatusOptions,
+    ) -> Result<FileInfo, ClientError> {
+        let load = options
+            .load_metadata_type
+            .unwrap_or(self.ctx.defaults.load_metadata_type);
         self.ctx
             .master
-            .get_status(
-                path.as_str(),
-                self.ctx.defaults.load_metadata_type,
-                self.ctx.defaults.sync_interval_ms,
-            )
+            .get_status(path.as_str(), load, self.ctx.defaults.sync_interval_ms)
             .await
             .map_err(|e| e.about(Subject::Path(path.to_string())))
     }

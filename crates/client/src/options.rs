@@ -45,6 +45,13 @@ pub struct ListStatusOptions {
     pub load_metadata_type: Option<alluxio_proto::grpc::LoadMetadataType>,
 }
 
+/// Options of [`crate::FileSystem::get_status_with`].
+#[derive(Debug, Clone, Default)]
+pub struct GetStatusOptions {
+    /// `None` = `alluxio.user.file.metadata.load.type`.
+    pub load_metadata_type: Option<alluxio_proto::grpc::LoadMetadataType>,
+}
+
 /// Options of [`crate::FileSystem::delete`].
 #[derive(Debug, Clone, Default)]
 pub struct DeleteOptions {

@@ -3,6 +3,7 @@
 //! [`Configuration`], so tests exercise the real servers end to end without globals.
 
 pub mod mesos;
+mod python;
 mod readiness;
 pub mod s3;
 
@@ -13,6 +14,8 @@ use std::time::Duration;
 use alluxio_conf::{Configuration, keys};
 use alluxio_embedded::{Cluster, LaunchError};
 use tempfile::TempDir;
+
+pub use python::{test_python, test_venv};
 
 /// Why the cluster could not be started or changed.
 #[derive(Debug, thiserror::Error)]

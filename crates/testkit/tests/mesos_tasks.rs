@@ -551,19 +551,11 @@ async fn teardown_kills_every_task_and_closes_the_stream() {
 
 #[tokio::test]
 async fn pymesos_subscribes_and_runs_a_task() {
-    let have_pymesos = std::process::Command::new("python3")
-        .args(["-c", "import pymesos"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !have_pymesos {
-        eprintln!("skipped: python3 with pymesos is not installed (pip install pymesos)");
-        return;
-    }
     let sim = simulator(1).await;
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/pymesos_check.py");
     let out = tokio::time::timeout(
         Duration::from_secs(60),
-        tokio::process::Command::new("python3")
+        tokio::process::Command::new(alluxio_testkit::test_python())
             .arg(script)
             .arg(sim.addr().to_string())
             .kill_on_drop(true)

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The README's test command: installs the programs the tests drive the servers with (a Python
+# virtualenv with PyPI's alluxio, boto3 and the aws CLI; pymesos), then runs every test.
+# Arguments go to `cargo test` (e.g. `dev/test.sh -p alluxio-proxy`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dev/install-test-tools.sh
+exec cargo test --workspace --locked "$@"

@@ -6,11 +6,14 @@ set -euo pipefail
 
 USAGE="Usage: alluxio-start.sh [-hNwf] ACTION [MOPT] [-f]
 Where ACTION is one of:
-  all [MOPT]     Start the master on this host and a worker on every host in conf/workers.
-  local [MOPT]   Start a master and a worker on this host.
+  all [MOPT]     Start the master and a proxy on this host and a worker and a proxy on every
+                 host in conf/workers.
+  local [MOPT]   Start a master, a worker and a proxy on this host.
   master         Start the master on this host.
   worker [MOPT]  Start a worker on this host.
   workers [MOPT] Start a worker on every host in conf/workers (via ssh).
+  proxy          Start the proxy (REST and S3 API) on this host.
+  proxies        Start a proxy on this host and on every host in conf/workers (via ssh).
 
 MOPT (mount option) is one of:
   NoMount    (default) Use the level-0 tier path as it is; warn if it is not a tmpfs/ramfs.
@@ -111,6 +114,18 @@ start_worker() {
   fi
 }
 
+start_proxy() {
+  local host
+  start_role proxy
+  if [[ "${WAIT}" == "true" ]]; then
+    host="$(get_conf alluxio.proxy.web.bind.host)"
+    if [[ "${host}" == "0.0.0.0" ]]; then
+      host="localhost"
+    fi
+    wait_for proxy "${host}" "$(get_conf alluxio.proxy.web.port)"
+  fi
+}
+
 worker_hosts() {
   grep -v '^[[:space:]]*#' "${ALLUXIO_CONF_DIR}/workers" | sed -e 's/[[:space:]]//g' -e '/^$/d'
 }
@@ -129,6 +144,24 @@ start_workers() {
   for host in ${hosts}; do
     echo "[${host}] starting a worker"
     ssh -o ConnectTimeout=5 "${host}" "${ALLUXIO_HOME}/bin/alluxio-start.sh ${flags} worker ${mopt}" </dev/null || status=1
+  done
+  return "${status}"
+}
+
+# A proxy on this host and on every other host of conf/workers.
+start_proxies() {
+  local hosts host status=0 flags="-N"
+  start_proxy
+  hosts="$(worker_hosts)"
+  if [[ "${WAIT}" == "true" ]]; then
+    flags="-Nw"
+  fi
+  for host in ${hosts}; do
+    if [[ "${host}" == "localhost" || "${host}" == "$(hostname)" ]]; then
+      continue
+    fi
+    echo "[${host}] starting a proxy"
+    ssh -o ConnectTimeout=5 "${host}" "${ALLUXIO_HOME}/bin/alluxio-start.sh ${flags} proxy" </dev/null || status=1
   done
   return "${status}"
 }
@@ -162,7 +195,7 @@ main() {
     format="true"
   fi
   case "${action}" in
-    all | local | master | worker | workers) ;;
+    all | local | master | worker | workers | proxy | proxies) ;;
     *)
       echo "Error: invalid ACTION '${action}'" >&2
       echo "${USAGE}" >&2
@@ -179,14 +212,18 @@ main() {
     all)
       start_master
       start_workers "${mopt}"
+      start_proxies
       ;;
     local)
       start_master
       start_worker "${mopt}"
+      start_proxy
       ;;
     master) start_master ;;
     worker) start_worker "${mopt}" ;;
     workers) start_workers "${mopt}" ;;
+    proxy) start_proxy ;;
+    proxies) start_proxies ;;
   esac
 }
 

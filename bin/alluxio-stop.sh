@@ -5,11 +5,14 @@ set -euo pipefail
 
 USAGE="Usage: alluxio-stop.sh [-h] ACTION
 Where ACTION is one of:
-  all      Stop the master on this host and the workers on every host in conf/workers.
-  local    Stop the master and the worker on this host.
+  all      Stop the master and proxy on this host and the workers and proxies on every host in
+           conf/workers.
+  local    Stop the master, the worker and the proxy on this host.
   master   Stop the master on this host.
   worker   Stop the worker on this host.
-  workers  Stop the workers on every host in conf/workers (via ssh)."
+  workers  Stop the workers on every host in conf/workers (via ssh).
+  proxy    Stop the proxy on this host.
+  proxies  Stop the proxies on this host and every host in conf/workers (via ssh)."
 
 BIN_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ALLUXIO_HOME="${ALLUXIO_HOME:-$(cd "${BIN_DIR}/.." && pwd)}"
@@ -74,6 +77,19 @@ stop_workers() {
   return "${status}"
 }
 
+stop_proxies() {
+  local hosts host status=0
+  stop_role proxy
+  hosts="$(worker_hosts)"
+  for host in ${hosts}; do
+    if [[ "${host}" == "localhost" || "${host}" == "$(hostname)" ]]; then
+      continue
+    fi
+    ssh -o ConnectTimeout=5 "${host}" "${ALLUXIO_HOME}/bin/alluxio-stop.sh proxy" </dev/null || status=1
+  done
+  return "${status}"
+}
+
 main() {
   case "${1:-}" in
     -h | --help)
@@ -81,16 +97,20 @@ main() {
       exit 0
       ;;
     all)
+      stop_proxies
       stop_workers
       stop_role master
       ;;
     local)
+      stop_role proxy
       stop_role worker
       stop_role master
       ;;
     master) stop_role master ;;
     worker) stop_role worker ;;
     workers) stop_workers ;;
+    proxy) stop_role proxy ;;
+    proxies) stop_proxies ;;
     *)
       echo "Error: invalid ACTION '${1:-}'" >&2
       echo "${USAGE}" >&2

@@ -1,4 +1,4 @@
-//! The `alluxio` binary: runs the servers (`master`, `worker`, `local`), the file system shell
+//! The `alluxio` binary: runs the servers (`master`, `worker`, `proxy`, `local`), the file system shell
 //! (`fs`), cluster administration (`fsadmin`, `format`), configuration inspection (`getConf`), the
 //! end-to-end check (`runTests`), the Mesos framework (`mesos`) and `version`.
 
@@ -35,12 +35,14 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run a master and one worker in this process, on loopback.
+    /// Run a master, one worker and the proxy in this process, on loopback.
     Local,
     /// Run the master in the foreground until SIGINT/SIGTERM.
     Master,
     /// Run a worker in the foreground until SIGINT/SIGTERM.
     Worker,
+    /// Run the proxy (REST API and S3 API, port 39999) in the foreground until SIGINT/SIGTERM.
+    Proxy,
     /// File system shell.
     Fs(fs::FsArgs),
     /// Cluster administration.
@@ -77,7 +79,7 @@ fn run() -> anyhow::Result<ExitCode> {
     };
     if !matches!(
         cli.command,
-        Command::Local | Command::Master | Command::Worker | Command::Mesos(_)
+        Command::Local | Command::Master | Command::Worker | Command::Proxy | Command::Mesos(_)
     ) {
         // Before loading, so warnings about the site file reach the user.
         logging::init_client();
@@ -101,6 +103,7 @@ fn dispatch(command: Command, conf: Configuration) -> anyhow::Result<ExitCode> {
         Command::Format(args) => format::run(&conf, &args),
         Command::Master => server::run_master(conf),
         Command::Worker => server::run_worker(conf),
+        Command::Proxy => server::run_proxy(conf),
         Command::Local => server::run_local(conf),
         Command::Fs(args) => runtime()?.block_on(fs::run(conf, args)),
         Command::Fsadmin(args) => runtime()?.block_on(fsadmin::run(conf, args)),

@@ -1,4 +1,4 @@
-//! `alluxio master`, `alluxio worker` and `alluxio local`: servers in the foreground until
+//! `alluxio master`, `alluxio worker`, `alluxio proxy` and `alluxio local`: servers in the foreground until
 //! SIGINT or SIGTERM, then a clean shutdown.
 
 use std::net::TcpListener;
@@ -20,6 +20,12 @@ const WORKER_PORTS: &[(&str, &str)] = &[
     (keys::WORKER_PORT, keys::WORKER_BIND_HOST),
     (keys::WORKER_DATA_PORT, keys::WORKER_BIND_HOST),
     (keys::WORKER_WEB_PORT, keys::WORKER_BIND_HOST),
+];
+
+/// Ports a proxy binds, with the property that sets each.
+const PROXY_PORTS: &[(&str, &str)] = &[
+    (keys::PROXY_WEB_PORT, keys::PROXY_WEB_BIND_HOST),
+    (keys::PROXY_S3_PORT, keys::PROXY_WEB_BIND_HOST),
 ];
 
 /// Runs the master until a signal.
@@ -68,7 +74,37 @@ pub fn run_worker(conf: Configuration) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Runs a master and one worker in this process until a signal.
+/// Runs the proxy until a signal.
+pub fn run_proxy(conf: Configuration) -> anyhow::Result<ExitCode> {
+    let log = logging::init_server(&conf, "proxy")?;
+    crate::runtime()?.block_on(async {
+        let mut signals = Signals::install()?;
+        let proxy = start_proxy(&conf).await?;
+        println!(
+            "Alluxio proxy serving REST and S3 on {}{} (logs: {})",
+            proxy.web_addr(),
+            s3_port_note(&proxy, &proxy.web_addr().ip().to_string()),
+            log.display()
+        );
+        let signal = signals.wait().await;
+        tracing::info!(signal, "shutting down the proxy");
+        proxy
+            .shutdown()
+            .await
+            .context("the proxy did not shut down cleanly")?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `, S3 also at http://<host>:<port>/` when the S3-only port is served.
+fn s3_port_note(proxy: &alluxio_proxy::RunningProxy, host: &str) -> String {
+    proxy
+        .s3_addr()
+        .map(|addr| format!(", S3 also at http://{host}:{}/", addr.port()))
+        .unwrap_or_default()
+}
+
+/// Runs a master, one worker and the proxy in this process until a signal.
 pub fn run_local(mut conf: Configuration) -> anyhow::Result<ExitCode> {
     if conf.source(keys::WORK_DIR) == Source::Default {
         let dir = std::env::current_dir()
@@ -115,6 +151,15 @@ pub fn run_local(mut conf: Configuration) -> anyhow::Result<ExitCode> {
             .next()
             .map(|(_, dirs)| dirs.iter().map(|dir| dir.display().to_string()).collect())
             .unwrap_or_default();
+        let proxy = match start_proxy(cluster.conf()).await {
+            Ok(proxy) => proxy,
+            Err(err) => {
+                if let Err(stop) = cluster.shutdown().await {
+                    tracing::warn!(error = %stop, "the cluster did not shut down cleanly after the proxy failed to start");
+                }
+                return Err(err);
+            }
+        };
         let host = conf.get(keys::MASTER_HOSTNAME)?;
         println!("Alluxio local cluster is running (work dir {work_dir})");
         println!(
@@ -129,12 +174,18 @@ pub fn run_local(mut conf: Configuration) -> anyhow::Result<ExitCode> {
             worker.data_addr().port(),
             worker.web_addr().port()
         );
+        println!(
+            "  proxy:  REST http://{host}:{port}/api/v1, S3 http://{host}:{port}/api/v1/s3{}",
+            s3_port_note(&proxy, &host),
+            port = proxy.web_addr().port()
+        );
         println!("  MEM tier: {}", mem_dirs.join(", "));
         println!("  logs: {}", log.display());
         println!("Try: alluxio fs copyFromLocal <file> /   then   alluxio fs ls /");
         println!("Press Ctrl-C to stop.");
         let signal = signals.wait().await;
         tracing::info!(signal, "shutting down the local cluster");
+        proxy.shutdown().await.context("the proxy did not shut down cleanly")?;
         cluster.shutdown().await.map_err(|e| match e {
             LaunchError::Master(e) => anyhow::Error::new(e).context("the master did not shut down cleanly"),
             LaunchError::Worker { source, .. } => {
@@ -156,6 +207,16 @@ async fn start_worker(conf: &Configuration) -> anyhow::Result<alluxio_worker::Ru
     alluxio_worker::start(conf.clone())
         .await
         .map_err(|e| worker_start_failure(conf, e))
+}
+
+async fn start_proxy(conf: &Configuration) -> anyhow::Result<alluxio_proxy::RunningProxy> {
+    alluxio_proxy::start(conf.clone()).await.map_err(|e| {
+        explain_start_failure(
+            conf,
+            PROXY_PORTS,
+            anyhow::Error::new(e).context("cannot start the proxy"),
+        )
+    })
 }
 
 fn master_start_failure(conf: &Configuration, e: alluxio_master::MasterError) -> anyhow::Error {

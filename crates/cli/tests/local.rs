@@ -1,4 +1,4 @@
-//! `alluxio local` (master and worker in one process) driven through the shell: globs, copies in
+//! `alluxio local` (master, worker and proxy in one process) driven through the shell and REST: globs, copies in
 //! every direction, head/tail, persist then free, TTLs, and a clean stop on Ctrl-C.
 
 mod common;
@@ -34,6 +34,10 @@ fn local_cluster_serves_the_shell_and_stops_on_sigint() {
         "{banner}"
     );
     assert!(banner.contains("MEM tier: "), "{banner}");
+    assert!(
+        banner.contains(&format!("REST http://127.0.0.1:{}/api/v1", cluster.proxy_port)),
+        "{banner}"
+    );
     assert!(banner.contains("alluxio fs copyFromLocal"), "{banner}");
     // Kill the process whatever happens below.
     struct Guard(std::process::Child);
@@ -75,6 +79,13 @@ fn local_cluster_serves_the_shell_and_stops_on_sigint() {
         .unwrap();
     assert_eq!(tail.stdout.len(), 1024);
     assert_eq!(tail.stdout[1023], (4999 % 256) as u8);
+
+    // The proxy serves the same namespace.
+    let answer = common::http_post(cluster.proxy_port, "/api/v1/paths//in/a.txt/exists");
+    assert!(
+        answer.starts_with("HTTP/1.0 200") && answer.ends_with("true"),
+        "{answer}"
+    );
 
     cluster.ok(&["fs", "cp", "-R", "/in", "/copy"]);
     assert_eq!(cluster.ok(&["fs", "cat", "/copy/sub/../a.txt"]), "alpha");

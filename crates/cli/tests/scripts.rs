@@ -1,4 +1,4 @@
-//! `bin/alluxio-start.sh -w local` and `bin/alluxio-stop.sh local` with a site file in a temp
+//! `bin/alluxio-start.sh -w local` (master, worker, proxy) and `bin/alluxio-stop.sh local` with a site file in a temp
 //! `ALLUXIO_CONF_DIR`.
 
 mod common;
@@ -60,10 +60,12 @@ fn start_and_stop_scripts_manage_a_local_cluster() {
     );
     let text = stdout(&started);
     assert!(
-        text.contains("The master serves on") && text.contains("The worker serves on"),
+        text.contains("The master serves on")
+            && text.contains("The worker serves on")
+            && text.contains("The proxy serves on"),
         "{text}"
     );
-    let pids: Vec<i32> = ["master", "worker"]
+    let pids: Vec<i32> = ["master", "worker", "proxy"]
         .iter()
         .map(|role| {
             std::fs::read_to_string(root.join(format!("logs/{role}.pid")))
@@ -82,6 +84,9 @@ fn start_and_stop_scripts_manage_a_local_cluster() {
         stderr(&mkdir)
     );
 
+    let answer = common::http_post(cluster.proxy_port, "/api/v1/paths//from-script/exists");
+    assert!(answer.ends_with("true"), "{answer}");
+
     let stopped = run_script(&root, "alluxio-stop.sh", &["local"]);
     assert!(stopped.status.success(), "{}", stderr(&stopped));
     for pid in pids {
@@ -92,6 +97,7 @@ fn start_and_stop_scripts_manage_a_local_cluster() {
         );
     }
     assert!(!root.join("logs/master.pid").exists());
+    assert!(!root.join("logs/proxy.pid").exists());
 }
 
 #[test]

@@ -78,6 +78,8 @@ pub struct Cluster {
     pub props: Vec<String>,
     /// Master RPC port.
     pub master_port: u16,
+    /// Proxy web port (REST and S3 API).
+    pub proxy_port: u16,
     master: Option<Child>,
     worker: Option<Child>,
 }
@@ -87,7 +89,7 @@ impl Cluster {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path();
-        let [master_port, web, worker, data, worker_web] = free_ports::<5>();
+        let [master_port, web, worker, data, worker_web, proxy_port] = free_ports::<6>();
         let props = [
             ("alluxio.work.dir", root.join("work").display().to_string()),
             ("alluxio.master.hostname", "127.0.0.1".into()),
@@ -100,6 +102,8 @@ impl Cluster {
             ("alluxio.worker.port", worker.to_string()),
             ("alluxio.worker.data.port", data.to_string()),
             ("alluxio.worker.web.port", worker_web.to_string()),
+            ("alluxio.proxy.web.bind.host", "127.0.0.1".into()),
+            ("alluxio.proxy.web.port", proxy_port.to_string()),
             ("alluxio.worker.memory.size", "64MB".into()),
             (
                 "alluxio.worker.tieredstore.level0.dirs.path",
@@ -116,6 +120,7 @@ impl Cluster {
             dir,
             props,
             master_port,
+            proxy_port,
             master: None,
             worker: None,
         }
@@ -238,4 +243,21 @@ impl Drop for Cluster {
             let _ = child.wait();
         }
     }
+}
+
+/// POSTs an empty body to `path` on 127.0.0.1:`port` (HTTP/1.0, so the server closes the
+/// connection after answering) and returns the whole response, status line and headers included.
+pub fn http_post(port: u16, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to the HTTP port");
+    write!(
+        stream,
+        "POST {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .expect("read the HTTP response");
+    response
 }

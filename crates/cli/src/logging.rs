@@ -31,9 +31,11 @@ pub fn init_server(conf: &Configuration, role: &str) -> anyhow::Result<PathBuf> 
         .append(true)
         .open(&path)
         .with_context(|| format!("cannot open the log file {}", path.display()))?;
-    let file_filter = EnvFilter::builder()
-        .with_default_directive(LevelFilter::INFO.into())
-        .from_env_lossy();
+    let file_filter = quiet_libraries(
+        EnvFilter::builder()
+            .with_default_directive(LevelFilter::INFO.into())
+            .from_env_lossy(),
+    );
     tracing_subscriber::registry()
         .with(
             fmt::layer()
@@ -41,10 +43,19 @@ pub fn init_server(conf: &Configuration, role: &str) -> anyhow::Result<PathBuf> 
                 .with_writer(Mutex::new(file))
                 .with_filter(file_filter),
         )
-        .with(stderr_layer(LevelFilter::WARN))
+        .with(stderr_layer(quiet_libraries(EnvFilter::new("warn"))))
         .try_init()
         .context("cannot install the log subscriber")?;
     Ok(path)
+}
+
+/// Unless `RUST_LOG` says otherwise, silences s3s: it logs every S3 error it answers (each
+/// NoSuchKey) at ERROR, while the proxy already logs each failed request once, with its cause.
+fn quiet_libraries(filter: EnvFilter) -> EnvFilter {
+    if std::env::var_os(EnvFilter::DEFAULT_ENV).is_some() {
+        return filter;
+    }
+    filter.add_directive("s3s=off".parse().expect("a valid directive"))
 }
 
 /// Errors of client commands on stderr, or what `RUST_LOG` asks for.

@@ -161,23 +161,25 @@ impl Streams {
     }
 
     /// Closes idle streams periodically until `shutdown`, then every stream left open.
-    pub(crate) fn spawn_sweeper(&self, mut shutdown: Shutdown) -> JoinHandle<()> {
-        let streams = self.clone();
+    pub(crate) fn spawn_sweeper(&self, shutdown: Shutdown) -> JoinHandle<()> {
         let period = (self.idle_timeout / 4).clamp(Duration::from_millis(10), Duration::from_secs(60));
-        tokio::spawn(async move {
-            let mut interval = tokio::time::interval(period);
-            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    () = shutdown.wait() => break,
-                    _ = interval.tick() => {
-                        for (id, stream) in streams.take_idle(Instant::now()) {
-                            tracing::info!(stream = id, "closing a stream idle for longer than alluxio.proxy.stream.cache.timeout");
-                            stream.abandon(id).await;
-                        }
-                    }
+        let streams = self.clone();
+        let sweeping = alluxio_server::every(period, shutdown, move || {
+            let idle = streams.take_idle(Instant::now());
+            async move {
+                for (id, stream) in idle {
+                    tracing::info!(
+                        stream = id,
+                        "closing a stream idle for longer than alluxio.proxy.stream.cache.timeout"
+                    );
+                    stream.abandon(id).await;
                 }
             }
+        });
+        let streams = self.clone();
+        tokio::spawn(async move {
+            // `every` ends after the tick under way, so no sweep races the final close.
+            let _ = sweeping.await;
             for (id, stream) in streams.close_all() {
                 stream.abandon(id).await;
             }

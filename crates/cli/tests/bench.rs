@@ -9,13 +9,16 @@ use std::collections::BTreeSet;
 use common::{alluxio_command, stderr, stdout};
 use serde_json::Value;
 
-/// Cases compared with a physical limit, and the limit each is compared with.
-const LIMITED: [(&str, &str); 5] = [
+/// Cases compared with a physical limit (or, for the S3 cases through the proxy, with the
+/// data-port case of the same round), and what each is compared with.
+const LIMITED: [(&str, &str); 7] = [
     ("write.must_cache", "tmpfs_write"),
     ("write.data_port", "loopback_tcp"),
     ("read.short_circuit", "tmpfs_read"),
     ("read.data_port", "loopback_tcp"),
     ("read.ufs_cold", "ufs_read"),
+    ("s3.get", "read.data_port"),
+    ("s3.put", "write.data_port"),
 ];
 const OPS: [&str; 5] = ["create_complete", "get_status", "list_status", "rename", "delete"];
 
@@ -86,8 +89,17 @@ fn bench_prints_every_case_as_json_with_numbers() {
 }
 
 #[test]
-fn bench_rejects_a_bad_size_a_bad_group_and_a_target_without_a_master() {
+fn bench_rejects_bad_arguments_naming_them() {
     let home = tempfile::tempdir().unwrap();
+    let output = alluxio_command(home.path())
+        .args(["bench", "--proxy", "localhost:39999"])
+        .output()
+        .unwrap();
+    assert!(
+        !output.status.success(),
+        "--proxy names the proxy of a --target cluster"
+    );
+    assert!(stderr(&output).contains("--target"), "{}", stderr(&output));
     let output = alluxio_command(home.path())
         .args(["bench", "--size", "lots"])
         .output()

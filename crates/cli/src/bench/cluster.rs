@@ -1,12 +1,14 @@
-//! The cluster a bench runs against: an embedded master and worker on loopback with temp dirs
-//! (MEM tier under /dev/shm), or a running cluster named by `--target alluxio://host:port`.
+//! The cluster a bench runs against: an embedded master, worker and proxy on loopback with temp
+//! dirs (MEM tier under /dev/shm), or a running cluster named by `--target alluxio://host:port`.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use alluxio_client::{AlluxioUri, FileSystem};
 use alluxio_conf::{Configuration, keys};
 use alluxio_embedded::{Cluster, LaunchError};
+use alluxio_proxy::RunningProxy;
 use anyhow::{Context, bail};
 
 use super::BenchArgs;
@@ -30,20 +32,22 @@ pub fn target_conf(mut conf: Configuration, target: &str) -> anyhow::Result<Conf
     Ok(conf)
 }
 
-/// A master and one worker in this process, and the temp dirs they use.
+/// A master, one worker and a proxy in this process, and the temp dirs they use.
 pub struct Embedded {
     /// The servers' own async threads: they share the machine with the benchmark's client the
     /// way separate processes would, rather than taking turns on the client's threads.
     runtime: tokio::runtime::Runtime,
     servers: Cluster,
+    proxy: RunningProxy,
     ufs_root: PathBuf,
     // Removed on drop, after the servers are down.
     _dirs: tempfile::TempDir,
 }
 
 impl Embedded {
-    /// Starts the master and worker on 127.0.0.1 (ports 0), the MEM tier in `mem_parent`, and
-    /// waits until the worker is live.
+    /// Starts the master, worker and proxy on 127.0.0.1 (ports 0), the MEM tier in
+    /// `mem_parent`, and waits until the worker is live. The proxy writes S3 objects MUST_CACHE,
+    /// as the data-port write it is compared with does.
     pub async fn start(mut conf: Configuration, args: &BenchArgs, mem_parent: &Path) -> anyhow::Result<Self> {
         let dirs = tempfile::Builder::new()
             .prefix("alluxio-bench-")
@@ -111,9 +115,29 @@ impl Embedded {
                 return Err(e);
             }
         };
+        let mut proxy_conf = servers.conf().clone();
+        for (key, value) in [
+            (keys::PROXY_WEB_BIND_HOST, "127.0.0.1"),
+            (keys::PROXY_WEB_PORT, "0"),
+            (keys::PROXY_S3_WRITETYPE, "MUST_CACHE"),
+        ] {
+            proxy_conf.set(key, value);
+        }
+        let proxy = on_servers(&runtime, alluxio_proxy::start(proxy_conf))
+            .await
+            .and_then(|started| started.context("cannot start the embedded proxy"));
+        let proxy = match proxy {
+            Ok(proxy) => proxy,
+            Err(e) => {
+                stop_servers(&runtime, servers).await;
+                runtime.shutdown_background();
+                return Err(e);
+            }
+        };
         let embedded = Self {
             runtime,
             servers,
+            proxy,
             ufs_root,
             _dirs: dirs,
         };
@@ -134,12 +158,19 @@ impl Embedded {
         self.ufs_root.clone()
     }
 
-    /// Stops the worker, then the master; failures are logged, as the figures are already out.
+    /// The address of the proxy's web port.
+    pub fn proxy_addr(&self) -> SocketAddr {
+        self.proxy.web_addr()
+    }
+
+    /// Stops the proxy, the worker, then the master; failures are logged, as the figures are
+    /// already out.
     pub async fn shutdown(self) {
-        let stopped = on_servers(&self.runtime, self.servers.shutdown()).await;
+        let stopped = on_servers(&self.runtime, self.proxy.shutdown()).await;
         if let Err(e) = stopped.and_then(|stopped| Ok(stopped?)) {
-            tracing::warn!(error = %e, "the embedded cluster did not shut down cleanly");
+            tracing::warn!(error = %e, "the embedded proxy did not shut down cleanly");
         }
+        stop_servers(&self.runtime, self.servers).await;
         // Dropping a runtime may not block inside async code; its threads end on their own.
         self.runtime.shutdown_background();
     }
@@ -172,6 +203,14 @@ impl Embedded {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+}
+
+/// Stops the worker, then the master; failures are logged.
+async fn stop_servers(runtime: &tokio::runtime::Runtime, servers: Cluster) {
+    let stopped = on_servers(runtime, servers.shutdown()).await;
+    if let Err(e) = stopped.and_then(|stopped| Ok(stopped?)) {
+        tracing::warn!(error = %e, "the embedded cluster did not shut down cleanly");
     }
 }
 

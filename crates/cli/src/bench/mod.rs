@@ -1,11 +1,12 @@
-//! `alluxio bench`: data-path figures next to the physical limits measured in the same run,
-//! metadata operations per second and many small files, against an embedded cluster (default)
-//! or a running one (`--target`).
+//! `alluxio bench`: data-path figures next to the physical limits measured in the same run, S3
+//! GET and PUT through the proxy, metadata operations per second and many small files, against
+//! an embedded cluster and proxy (default) or a running one (`--target`, `--proxy`).
 
 mod cluster;
 mod limits;
 mod metadata;
 mod report;
+mod s3;
 mod small_files;
 mod throughput;
 
@@ -32,6 +33,10 @@ pub struct BenchArgs {
     /// A running cluster (alluxio://host:port) instead of an embedded one.
     #[arg(long)]
     target: Option<String>,
+    /// With --target, the cluster's proxy (host:port, S3 bucket root `/`) for the S3 cases;
+    /// without it they are left out.
+    #[arg(long, requires = "target")]
+    proxy: Option<String>,
     /// Measured time of each metadata operation at each concurrency (e.g. 5s, 200ms).
     #[arg(long, default_value = "5s", value_parser = parse_time)]
     duration: Duration,
@@ -52,7 +57,8 @@ pub struct BenchArgs {
 /// Groups of cases `--only` selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum CaseGroup {
-    /// Sequential writes and reads against tmpfs, loopback TCP and the UFS.
+    /// Sequential writes and reads against tmpfs, loopback TCP and the UFS, and S3 GET and PUT
+    /// through the proxy against the data port.
     Data,
     /// Metadata operations per second at 1, 4 and 16 clients.
     Metadata,
@@ -74,6 +80,8 @@ pub struct Setup {
     pub scratch: PathBuf,
     /// The root mount's local directory, when the cluster is embedded.
     pub ufs_root: Option<PathBuf>,
+    /// The proxy's S3 API, for the S3 cases.
+    pub s3: Option<s3::S3Endpoint>,
     /// Options of the metadata and small-file cases.
     pub args: BenchArgs,
 }
@@ -97,6 +105,7 @@ pub async fn run(conf: Configuration, args: BenchArgs) -> anyhow::Result<ExitCod
     let result = match args.target.clone() {
         Some(target) => {
             let conf = cluster::target_conf(conf, &target)?;
+            let s3 = args.proxy.as_deref().map(s3::S3Endpoint::new).transpose()?;
             let setup = Setup {
                 conf,
                 buffer,
@@ -104,6 +113,7 @@ pub async fn run(conf: Configuration, args: BenchArgs) -> anyhow::Result<ExitCod
                 base,
                 scratch: scratch.path().to_path_buf(),
                 ufs_root: None,
+                s3,
                 args,
             };
             run_cases(&setup, &mut reporter).await
@@ -117,6 +127,7 @@ pub async fn run(conf: Configuration, args: BenchArgs) -> anyhow::Result<ExitCod
                 base,
                 scratch: scratch.path().to_path_buf(),
                 ufs_root: Some(embedded.ufs_root()),
+                s3: Some(s3::S3Endpoint::new(&embedded.proxy_addr().to_string())?),
                 args,
             };
             let result = run_cases(&setup, &mut reporter).await;

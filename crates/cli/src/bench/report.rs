@@ -70,6 +70,14 @@ impl Line {
         }
     }
 
+    /// The figure, if the case was measured.
+    pub fn value(&self) -> Option<f64> {
+        match self.outcome {
+            Outcome::Figure { value, .. } => Some(value),
+            Outcome::Error(_) => None,
+        }
+    }
+
     /// The median of the same case measured in several rounds, its limit the median of the
     /// limits measured in those rounds; the first error if any round failed.
     pub fn median(rounds: &[Line]) -> Line {

@@ -1,6 +1,7 @@
 //! Sequential data-path cases: MUST_CACHE writes (short-circuit vs tmpfs write, over the data
 //! port vs loopback TCP), short-circuit read vs tmpfs read, data-port read vs loopback TCP, cold
-//! UFS read through the worker vs reading the UFS file. Each case and each limit is measured
+//! UFS read through the worker vs reading the UFS file; with a proxy, S3 GET and PUT vs the
+//! data-port read and write of the same round (see [`super::s3`]). Each case and each limit is measured
 //! once per round, alternating, and the median of the rounds is printed: a virtual machine's
 //! memory and loopback speed vary from one second to the next.
 
@@ -96,6 +97,21 @@ async fn round(setup: &Setup) -> anyhow::Result<Vec<Line>> {
     })
     .await;
     out.push(line);
+    if let Some(s3) = &setup.s3 {
+        let data_port = |case: &'static str| {
+            let value = out.iter().find(|line| line.case == case)?.value()?;
+            Some(Limit { name: case, value })
+        };
+        let (read_limit, write_limit) = (data_port("read.data_port"), data_port("write.data_port"));
+        out.push(s3.get(&path, size, read_limit).await);
+        let put = setup.path("s3-put")?;
+        out.push(s3.put(&fs, &put, size, buffer, write_limit).await);
+        if let Err(e) = fs.delete(&put, DeleteOptions::default()).await
+            && e.kind() != alluxio_client::ErrorKind::NotFound
+        {
+            return Err(e).with_context(|| format!("cannot delete {put}"));
+        }
+    }
     fs.delete(&path, DeleteOptions::default())
         .await
         .with_context(|| format!("cannot delete {path}"))?;

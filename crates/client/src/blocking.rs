@@ -275,6 +275,16 @@ impl FileInStream {
         self.inner.stats()
     }
 
+    /// Reads up to `buf.len()` bytes at the current position; 0 at the end of the file.
+    pub fn read_bytes(&mut self, buf: &mut [u8]) -> Result<usize, ClientError> {
+        self.driver.run(self.inner.read(buf))?
+    }
+
+    /// Moves to `position` (at most the length).
+    pub fn seek_to(&mut self, position: u64) -> Result<(), ClientError> {
+        self.driver.run(self.inner.seek(position))?
+    }
+
     /// Reads everything from the current position to the end.
     pub fn read_to_end_bytes(&mut self) -> Result<Vec<u8>, ClientError> {
         self.driver.run(self.inner.read_to_end())?
@@ -288,7 +298,7 @@ impl FileInStream {
 
 impl Read for FileInStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        Ok(self.driver.run(self.inner.read(buf))??)
+        Ok(self.read_bytes(buf)?)
     }
 }
 
@@ -300,7 +310,7 @@ impl Seek for FileInStream {
             SeekFrom::Current(delta) => self.inner.position().checked_add_signed(delta),
         }
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start of the file"))?;
-        self.driver.run(self.inner.seek(target))??;
+        self.seek_to(target)?;
         Ok(target)
     }
 }

@@ -2,6 +2,7 @@
 //! temp dirs (journal, root UFS, one tier dir per worker), each configured through its own
 //! [`Configuration`], so tests exercise the real servers end to end without globals.
 
+pub mod java;
 pub mod mesos;
 mod python;
 mod readiness;

@@ -54,6 +54,7 @@ fn bench_prints_every_case_as_json_with_numbers() {
         expected.extend(OPS.iter().map(|op| format!("metadata.{op}.c{clients}")));
     }
     expected.extend(["small_files.write".to_string(), "small_files.read".to_string()]);
+    expected.insert("hash.md5".to_string());
     let seen: Vec<&str> = lines.iter().filter_map(|l| l["case"].as_str()).collect();
     assert_eq!(
         seen.iter().copied().collect::<BTreeSet<_>>(),
@@ -78,8 +79,10 @@ fn bench_prints_every_case_as_json_with_numbers() {
             None => {
                 let unit = if case.starts_with("metadata.") {
                     "ops/s"
-                } else {
+                } else if case.starts_with("small_files.") {
                     "files/s"
+                } else {
+                    "MiB/s"
                 };
                 assert_eq!(line["unit"], unit, "{line}");
                 assert!(line.get("ratio").is_none(), "{line}");

@@ -1,6 +1,6 @@
 //! The physical limits the data-path cases are compared with, measured with plain system calls
-//! and the same buffer size as the client: tmpfs (or any local file) write and read, and a
-//! socket copy over loopback TCP.
+//! and the same buffer size as the client: tmpfs (or any local file) write and read, a socket
+//! copy over loopback TCP, and one core's MD5 rate (the ceiling of an S3 PUT).
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -84,6 +84,23 @@ pub fn loopback_copy(size: u64, buffer: usize) -> anyhow::Result<Duration> {
         "the loopback copy ended after {total} of {size} bytes"
     );
     Ok(elapsed)
+}
+
+/// Hashes `size` bytes with MD5, `buffer` bytes per call, on this thread; returns the time taken.
+/// The rate is the ceiling of an S3 PUT, whose ETag is the MD5 of its body.
+pub fn md5(size: u64, buffer: usize) -> Duration {
+    use md5::Digest;
+    let chunk = pattern(buffer);
+    let start = Instant::now();
+    let mut hasher = md5::Md5::new();
+    let mut left = size;
+    while left > 0 {
+        let n = left.min(chunk.len() as u64) as usize;
+        hasher.update(&chunk[..n]);
+        left -= n as u64;
+    }
+    std::hint::black_box(hasher.finalize());
+    start.elapsed()
 }
 
 /// A buffer of non-zero bytes, so no layer can treat it as a hole; writing them also faults its

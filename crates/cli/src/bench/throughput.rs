@@ -106,6 +106,11 @@ async fn round(setup: &Setup) -> anyhow::Result<Vec<Line>> {
         out.push(s3.get(&path, size, read_limit).await);
         let put = setup.path("s3-put")?;
         out.push(s3.put(&fs, &put, size, buffer, write_limit).await);
+        out.push(Line::figure(
+            "hash.md5",
+            mib_per_sec(size, limits::md5(size, buffer)),
+            UNIT,
+        ));
         if let Err(e) = fs.delete(&put, DeleteOptions::default()).await
             && e.kind() != alluxio_client::ErrorKind::NotFound
         {

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Builds the distribution tarball alluxio-<version>-bin.tar.gz: one top folder alluxio-<version>/
-# with bin/, conf/ (templates), libexec/, integration/mesos/bin/, lib/alluxio (the binary) and the
+# with bin/, conf/ (templates), libexec/, integration/mesos/bin/, lib/alluxio (the binary),
+# client/alluxio-<version>-client.jar (the Hadoop client, as Alluxio's tarball carries it) and the
 # README, ready for the Mesos fetcher (alluxio.integration.mesos.alluxio.jar.url).
 
 set -euo pipefail
 
-USAGE="Usage: dev/package.sh [-h] [--binary PATH] [--no-strip] [OUTPUT_DIR]
+USAGE="Usage: dev/package.sh [-h] [--binary PATH] [--client-jar PATH] [--no-strip] [OUTPUT_DIR]
 
-  OUTPUT_DIR     where the tarball goes (default: dist/ in the repository)
-  --binary PATH  package this alluxio binary instead of building one with
-                 cargo build --release --bin alluxio (tests pass target/debug/alluxio)
-  --no-strip     keep the binary's debug information
-  -h             print this help"
+  OUTPUT_DIR         where the tarball goes (default: dist/ in the repository)
+  --binary PATH      package this alluxio binary instead of building one with
+                     cargo build --release --bin alluxio (tests pass target/debug/alluxio)
+  --client-jar PATH  package this Hadoop client jar instead of building one with
+                     dev/build-client-jar.sh (which needs a JDK and pyspark's Hadoop jars)
+  --no-strip         keep the binary's debug information
+  -h                 print this help"
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -32,7 +35,7 @@ package_version() {
 }
 
 main() {
-  local binary="" strip_binary="true" out_dir="${REPO}/dist"
+  local binary="" client_jar="" strip_binary="true" out_dir="${REPO}/dist"
   while [[ $# -gt 0 ]]; do
     case "$1" in
       -h | --help)
@@ -46,6 +49,15 @@ main() {
           exit 1
         fi
         binary="$2"
+        shift
+        ;;
+      --client-jar)
+        if [[ $# -lt 2 ]]; then
+          echo "Error: --client-jar needs a path" >&2
+          echo "${USAGE}" >&2
+          exit 1
+        fi
+        client_jar="$2"
         shift
         ;;
       --no-strip) strip_binary="false" ;;
@@ -71,10 +83,19 @@ main() {
 
   STAGE="$(mktemp -d)"
   trap 'rm -rf "${STAGE}"' EXIT
+  if [[ -z "${client_jar}" ]]; then
+    echo "Building the Hadoop client jar (dev/build-client-jar.sh)"
+    client_jar="$("${REPO}/dev/build-client-jar.sh" "${STAGE}/client-jar" | tail -n 1)"
+  fi
+  if [[ ! -f "${client_jar}" ]]; then
+    echo "Error: ${client_jar} is not a client jar" >&2
+    exit 1
+  fi
   local version top tarball
   version="$(package_version "${binary}")"
   top="${STAGE}/alluxio-${version}"
-  mkdir -p "${top}/bin" "${top}/conf" "${top}/lib" "${top}/libexec" "${top}/integration/mesos/bin"
+  mkdir -p "${top}/bin" "${top}/client" "${top}/conf" "${top}/lib" "${top}/libexec" \
+    "${top}/integration/mesos/bin"
   cp "${REPO}"/bin/* "${top}/bin/"
   # Templates and host lists only: a developer's own alluxio-site.properties stays out.
   cp "${REPO}"/conf/*.template "${REPO}/conf/masters" "${REPO}/conf/workers" "${top}/conf/"
@@ -82,6 +103,7 @@ main() {
   cp "${REPO}"/integration/mesos/bin/*.sh "${top}/integration/mesos/bin/"
   cp "${REPO}/README.md" "${top}/"
   install -m 755 "${binary}" "${top}/lib/alluxio"
+  install -m 644 "${client_jar}" "${top}/client/alluxio-${version}-client.jar"
   if [[ "${strip_binary}" == "true" ]] && command -v strip >/dev/null; then
     strip --strip-debug "${top}/lib/alluxio"
   fi

@@ -1,6 +1,6 @@
 //! `alluxio bench` end to end on its embedded cluster, with sizes small enough for a debug build:
 //! every case is printed once, as JSON, with numeric figures (the figures themselves are not
-//! asserted: benchmarks print, tests check behaviour).
+//! asserted: benchmarks print, tests check behaviour), and the Hadoop cases run in a JVM.
 
 mod common;
 
@@ -131,4 +131,39 @@ fn bench_rejects_bad_arguments_naming_them() {
         "{}",
         stderr(&output)
     );
+}
+
+#[test]
+fn bench_runs_the_hadoop_cases_in_a_jvm_with_the_client_jar() {
+    let home = tempfile::tempdir().unwrap();
+    let jar = alluxio_testkit::java::client_jar();
+    let hadoop = format!("{}/*", alluxio_testkit::java::spark_jars_dir().display());
+    let output = alluxio_command(home.path())
+        .args([
+            "bench", "--only", "data", "--size", "8MiB", "--rounds", "1", "--json",
+        ])
+        .arg("--client-jar")
+        .arg(&jar)
+        .args(["--hadoop-classpath", &hadoop])
+        .output()
+        .unwrap();
+    let text = stdout(&output);
+    assert!(
+        output.status.success(),
+        "stdout:\n{text}\nstderr:\n{}",
+        stderr(&output)
+    );
+    for (case, unit, limit_case) in [
+        ("hadoop.read", "MiB/s", "read.short_circuit"),
+        ("hadoop.get_status", "ops/s", "rust.get_status"),
+    ] {
+        let line: Value = text
+            .lines()
+            .map(|line| serde_json::from_str::<Value>(line).unwrap())
+            .find(|line| line["case"] == case)
+            .unwrap_or_else(|| panic!("no {case} line:\n{text}"));
+        assert!(line["value"].as_f64().is_some_and(|v| v > 0.0), "{line}");
+        assert_eq!(line["unit"], unit, "{line}");
+        assert_eq!(line["limit_case"], limit_case, "{line}");
+    }
 }

@@ -195,6 +195,7 @@ fn tarball_route_brings_up_a_working_cluster() {
         "integration/mesos/bin/alluxio-worker-mesos.sh",
         "lib/alluxio",
         "README.md",
+        &format!("client/alluxio-{version}-client.jar"),
     ] {
         let path = format!("alluxio-{version}/{entry}");
         assert!(

@@ -3,6 +3,7 @@
 //! an embedded cluster and proxy (default) or a running one (`--target`, `--proxy`).
 
 mod cluster;
+mod hadoop;
 mod limits;
 mod metadata;
 mod report;
@@ -37,6 +38,14 @@ pub struct BenchArgs {
     /// without it they are left out.
     #[arg(long, requires = "target")]
     proxy: Option<String>,
+    /// The Hadoop client jar (alluxio-<version>-client.jar): adds the Hadoop cases, run in a
+    /// JVM (java from JAVA_HOME or PATH).
+    #[arg(long = "client-jar", requires = "hadoop_class_path")]
+    client_jar: Option<PathBuf>,
+    /// The class path of the Hadoop client for the Hadoop cases (e.g. '$SPARK_HOME/jars/*' or
+    /// the output of `hadoop classpath`).
+    #[arg(long = "hadoop-classpath", requires = "client_jar")]
+    hadoop_class_path: Option<String>,
     /// Measured time of each metadata operation at each concurrency (e.g. 5s, 200ms).
     #[arg(long, default_value = "5s", value_parser = parse_time)]
     duration: Duration,
@@ -82,6 +91,8 @@ pub struct Setup {
     pub ufs_root: Option<PathBuf>,
     /// The proxy's S3 API, for the S3 cases.
     pub s3: Option<s3::S3Endpoint>,
+    /// A JVM with the Hadoop client, for the Hadoop cases.
+    pub hadoop: Option<hadoop::HadoopBench>,
     /// Options of the metadata and small-file cases.
     pub args: BenchArgs,
 }
@@ -106,6 +117,7 @@ pub async fn run(conf: Configuration, args: BenchArgs) -> anyhow::Result<ExitCod
         Some(target) => {
             let conf = cluster::target_conf(conf, &target)?;
             let s3 = args.proxy.as_deref().map(s3::S3Endpoint::new).transpose()?;
+            let hadoop = hadoop_bench(&args, &conf)?;
             let setup = Setup {
                 conf,
                 buffer,
@@ -114,6 +126,7 @@ pub async fn run(conf: Configuration, args: BenchArgs) -> anyhow::Result<ExitCod
                 scratch: scratch.path().to_path_buf(),
                 ufs_root: None,
                 s3,
+                hadoop,
                 args,
             };
             run_cases(&setup, &mut reporter).await
@@ -128,6 +141,7 @@ pub async fn run(conf: Configuration, args: BenchArgs) -> anyhow::Result<ExitCod
                 scratch: scratch.path().to_path_buf(),
                 ufs_root: Some(embedded.ufs_root()),
                 s3: Some(s3::S3Endpoint::new(&embedded.proxy_addr().to_string())?),
+                hadoop: hadoop_bench(&args, &embedded.client_conf())?,
                 args,
             };
             let result = run_cases(&setup, &mut reporter).await;
@@ -164,6 +178,14 @@ async fn run_cases(setup: &Setup, out: &mut Reporter) -> anyhow::Result<()> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == alluxio_client::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(e).with_context(|| format!("cannot delete {}", setup.base)),
+    }
+}
+
+/// The JVM of the Hadoop cases, if `--client-jar` asks for them.
+fn hadoop_bench(args: &BenchArgs, conf: &Configuration) -> anyhow::Result<Option<hadoop::HadoopBench>> {
+    match (&args.client_jar, &args.hadoop_class_path) {
+        (Some(jar), Some(class_path)) => Ok(Some(hadoop::HadoopBench::new(jar, class_path, conf)?)),
+        _ => Ok(None),
     }
 }
 

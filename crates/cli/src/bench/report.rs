@@ -62,6 +62,19 @@ impl Line {
         }
     }
 
+    /// A figure compared with `limit` when there is one.
+    pub fn against_any(
+        case: impl Into<String>,
+        value: f64,
+        unit: &'static str,
+        limit: Option<Limit>,
+    ) -> Self {
+        Self {
+            case: case.into(),
+            outcome: Outcome::Figure { value, unit, limit },
+        }
+    }
+
     /// A case that could not be measured.
     pub fn error(case: impl Into<String>, message: impl Into<String>) -> Self {
         Self {

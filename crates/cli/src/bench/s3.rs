@@ -46,7 +46,9 @@ impl S3Endpoint {
         const CASE: &str = "s3.get";
         let start = Instant::now();
         match self.timed_get(path).await {
-            Ok(read) if read == size => with_limit(CASE, mib_per_sec(size, start.elapsed()), limit),
+            Ok(read) if read == size => {
+                Line::against_any(CASE, mib_per_sec(size, start.elapsed()), UNIT, limit)
+            }
             Ok(read) => Line::error(CASE, format!("GET {path} returned {read} of its {size} bytes")),
             Err(e) => Line::error(CASE, format!("{e:#}")),
         }
@@ -90,7 +92,9 @@ impl S3Endpoint {
         }
         let elapsed = start.elapsed();
         match fs.get_status(path).await {
-            Ok(status) if status.length == size => with_limit(CASE, mib_per_sec(size, elapsed), limit),
+            Ok(status) if status.length == size => {
+                Line::against_any(CASE, mib_per_sec(size, elapsed), UNIT, limit)
+            }
             Ok(status) => Line::error(
                 CASE,
                 format!(
@@ -123,12 +127,5 @@ impl S3Endpoint {
             bail!("PUT {path} answered {status}: {text}");
         }
         Ok(())
-    }
-}
-
-fn with_limit(case: &str, value: f64, limit: Option<Limit>) -> Line {
-    match limit {
-        Some(limit) => Line::against(case, value, UNIT, limit),
-        None => Line::figure(case, value, UNIT),
     }
 }

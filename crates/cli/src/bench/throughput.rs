@@ -1,7 +1,8 @@
 //! Sequential data-path cases: MUST_CACHE writes (short-circuit vs tmpfs write, over the data
 //! port vs loopback TCP), short-circuit read vs tmpfs read, data-port read vs loopback TCP, cold
 //! UFS read through the worker vs reading the UFS file; with a proxy, S3 GET and PUT vs the
-//! data-port read and write of the same round (see [`super::s3`]). Each case and each limit is measured
+//! data-port read and write of the same round (see [`super::s3`]); with the client jar, Hadoop
+//! API reads and statuses vs the Rust client's (see [`super::hadoop`]). Each case and each limit is measured
 //! once per round, alternating, and the median of the rounds is printed: a virtual machine's
 //! memory and loopback speed vary from one second to the next.
 
@@ -91,7 +92,15 @@ async fn round(setup: &Setup) -> anyhow::Result<Vec<Line>> {
         s.short_circuit_bytes
     })
     .await;
+    let short_circuit_figure = line.value().map(|value| Limit {
+        name: "read.short_circuit",
+        value,
+    });
     out.push(line);
+    if let Some(hadoop) = &setup.hadoop {
+        out.push(hadoop.read(&path, short_circuit_figure));
+        out.push(hadoop.get_status(&fs, &path).await);
+    }
     let line = read_case(&remote, &path, setup, "read.data_port", loopback_limit, |s| {
         s.remote_bytes
     })

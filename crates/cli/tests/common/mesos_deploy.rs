@@ -389,13 +389,16 @@ fn install(home: &Path) {
     std::os::unix::fs::symlink(ALLUXIO, home.join("lib/alluxio")).expect("link the binary");
 }
 
-/// `dev/package.sh --binary <binary under test> <out>`: the tarball's path.
+/// `dev/package.sh --binary <binary under test> --client-jar <jar of this build> <out>`: the
+/// tarball's path.
 pub fn package(out: &Path) -> PathBuf {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dev/package.sh");
     let output = Command::new("bash")
         .arg(script)
         .arg("--binary")
         .arg(ALLUXIO)
+        .arg("--client-jar")
+        .arg(alluxio_testkit::java::client_jar())
         .arg(out)
         .output()
         .expect("run dev/package.sh");

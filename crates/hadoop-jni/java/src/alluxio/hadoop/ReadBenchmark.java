@@ -9,7 +9,9 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * Measures {@link FileSystem} as a Hadoop application uses it, through
- * {@link org.apache.hadoop.fs.FileSystem#get}. The connection is made before timing starts.
+ * {@link org.apache.hadoop.fs.FileSystem#get}; {@code alluxio bench --client-jar} runs it and
+ * compares its figures with the Rust client's of the same run. The connection is made before
+ * timing starts.
  *
  * <ul>
  *   <li>{@code ReadBenchmark read <uri> <bufferSize>}: opens the existing file {@code uri}, reads

@@ -22,8 +22,13 @@ const LIMITED: [(&str, &str); 7] = [
 ];
 const OPS: [&str; 5] = ["create_complete", "get_status", "list_status", "rename", "delete"];
 
+/// Held by each test that runs a whole bench: two embedded clusters (and a JVM) measuring at once
+/// on a small machine starve each other's timed cases.
+static ONE_BENCH_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn bench_prints_every_case_as_json_with_numbers() {
+    let _alone = ONE_BENCH_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let home = tempfile::tempdir().unwrap();
     let output = alluxio_command(home.path())
         .args([
@@ -135,6 +140,7 @@ fn bench_rejects_bad_arguments_naming_them() {
 
 #[test]
 fn bench_runs_the_hadoop_cases_in_a_jvm_with_the_client_jar() {
+    let _alone = ONE_BENCH_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let home = tempfile::tempdir().unwrap();
     let jar = alluxio_testkit::java::client_jar();
     let hadoop = format!("{}/*", alluxio_testkit::java::spark_jars_dir().display());

@@ -1,12 +1,53 @@
 //! Conversions between Java values and the client's: strings in, `alluxio.jni.NativeStatus` and
 //! `alluxio.jni.NativeBlock` out. The constructor signatures here and the Java classes must
-//! agree (crates/hadoop-jni/java/src/alluxio/jni).
+//! agree (crates/hadoop-jni/java/src/alluxio/jni). Each class and constructor is looked up once
+//! and kept: a lookup per call costs as much as the rest of a `getFileStatus`.
+
+use std::sync::OnceLock;
 
 use alluxio_client::{AlluxioPath, ClientError, FileInfo};
 use jni::JNIEnv;
-use jni::objects::{JObject, JObjectArray, JString, JValue};
+use jni::objects::{GlobalRef, JMethodID, JObject, JObjectArray, JString, JValue};
 
 use crate::failure::Failure;
+
+/// A class of the Java layer and its constructor, kept for the life of the library.
+struct JavaClass {
+    class: GlobalRef,
+    constructor: JMethodID,
+}
+
+static STATUS: OnceLock<JavaClass> = OnceLock::new();
+static BLOCK: OnceLock<JavaClass> = OnceLock::new();
+
+/// The class `name` and its constructor of signature `constructor`, looked up on first use.
+fn java_class(
+    env: &mut JNIEnv,
+    cell: &'static OnceLock<JavaClass>,
+    name: &str,
+    constructor: &str,
+) -> Result<&'static JavaClass, Failure> {
+    if let Some(class) = cell.get() {
+        return Ok(class);
+    }
+    let local = env.find_class(name)?;
+    let constructor = env.get_method_id(&local, "<init>", constructor)?;
+    let class = env.new_global_ref(&local)?;
+    env.delete_local_ref(local)?;
+    Ok(cell.get_or_init(|| JavaClass { class, constructor }))
+}
+
+/// A new object of `class` from `args`, which must match the constructor's signature.
+fn new_instance<'local>(
+    env: &mut JNIEnv<'local>,
+    class: &JavaClass,
+    args: &[JValue],
+) -> Result<JObject<'local>, Failure> {
+    let args: Vec<_> = args.iter().map(JValue::as_jni).collect();
+    // SAFETY: the constructor was looked up on this class with the signature the callers' argument
+    // lists follow (one place each, next to the signature constant).
+    Ok(unsafe { env.new_object_unchecked(&class.class, class.constructor, &args) }?)
+}
 
 const STATUS_CLASS: &str = "alluxio/jni/NativeStatus";
 const STATUS_CONSTRUCTOR: &str =
@@ -66,9 +107,10 @@ pub(crate) fn status_object<'local>(
     let name = env.new_string(&info.name)?;
     let owner = env.new_string(&info.owner)?;
     let group = env.new_string(&info.group)?;
-    let status = env.new_object(
-        STATUS_CLASS,
-        STATUS_CONSTRUCTOR,
+    let class = java_class(env, &STATUS, STATUS_CLASS, STATUS_CONSTRUCTOR)?;
+    let status = new_instance(
+        env,
+        class,
         &[
             JValue::Object(&path),
             JValue::Object(&name),
@@ -97,7 +139,8 @@ pub(crate) fn status_array<'local>(
     env: &mut JNIEnv<'local>,
     infos: &[FileInfo],
 ) -> Result<JObjectArray<'local>, Failure> {
-    let array = env.new_object_array(java_length(infos.len())?, STATUS_CLASS, JObject::null())?;
+    let class = java_class(env, &STATUS, STATUS_CLASS, STATUS_CONSTRUCTOR)?;
+    let array = env.new_object_array(java_length(infos.len())?, &class.class, JObject::null())?;
     for (index, info) in infos.iter().enumerate() {
         let status = status_object(env, info)?;
         env.set_object_array_element(&array, index as i32, &status)?;
@@ -113,7 +156,8 @@ pub(crate) fn block_array<'local>(
     info: &FileInfo,
 ) -> Result<JObjectArray<'local>, Failure> {
     let blocks = &info.file_block_infos;
-    let array = env.new_object_array(java_length(blocks.len())?, BLOCK_CLASS, JObject::null())?;
+    let class = java_class(env, &BLOCK, BLOCK_CLASS, BLOCK_CONSTRUCTOR)?;
+    let array = env.new_object_array(java_length(blocks.len())?, &class.class, JObject::null())?;
     for (index, block) in blocks.iter().enumerate() {
         let (length, locations) = block
             .block_info
@@ -130,9 +174,9 @@ pub(crate) fn block_array<'local>(
             .collect();
         let hosts = new_string_array(env, &hosts)?;
         let names = new_string_array(env, &names)?;
-        let object = env.new_object(
-            BLOCK_CLASS,
-            BLOCK_CONSTRUCTOR,
+        let object = new_instance(
+            env,
+            class,
             &[
                 JValue::Long(java_long(block.offset)),
                 JValue::Long(java_long(length)),

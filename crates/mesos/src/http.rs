@@ -250,7 +250,7 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// Sends `call`; Ok only on `202 Accepted`.
+    /// Sends `call`; Ok only on the status Mesos answers success with (see [`success_status`]).
     pub async fn send(&self, call: &Call) -> Result<(), MesosError> {
         let response = self
             .client
@@ -265,7 +265,7 @@ impl Caller {
                 false => tls::transport_error(&self.url, source),
             })?;
         match response.status() {
-            StatusCode::ACCEPTED => Ok(()),
+            status if status == success_status(call.kind) => Ok(()),
             status => Err(rejected(self.url.clone(), call.kind, status, response).await),
         }
     }
@@ -273,6 +273,15 @@ impl Caller {
     /// The subscription's `Mesos-Stream-Id`.
     pub fn stream_id(&self) -> &str {
         self.stream_id.to_str().unwrap_or_default()
+    }
+}
+
+/// What the master answers a successful call of `kind` with: UPDATE_FRAMEWORK is applied before
+/// the answer, `200 OK`; every other call is queued, `202 Accepted` (scheduler.proto).
+fn success_status(kind: CallType) -> StatusCode {
+    match kind {
+        CallType::UpdateFramework => StatusCode::OK,
+        _ => StatusCode::ACCEPTED,
     }
 }
 

@@ -130,6 +130,22 @@ async fn launches_master_then_worker_acknowledges_and_tears_down_on_stop() {
         ack["acknowledge"],
         json!({"agent_id": {"value": "S1"}, "task_id": {"value": "0"}, "uuid": "AAECAw=="})
     );
+    // The running master's web UI goes into the FrameworkInfo Mesos holds, at once.
+    let update = master.expect_call("UPDATE_FRAMEWORK").await;
+    assert_eq!(update.headers["mesos-stream-id"], STREAM_ID);
+    assert_eq!(update.call["framework_id"]["value"], "F1");
+    let body = &update.call["update_framework"];
+    assert_eq!(
+        body["framework_info"],
+        json!({"user": "alluxio", "name": "alluxio", "id": {"value": "F1"},
+               "failover_timeout": 604800.0, "checkpoint": true, "roles": ["*"],
+               "principal": "alluxio", "capabilities": [{"type": "MULTI_ROLE"}],
+               "webui_url": "http://127.0.0.2:19999/"})
+    );
+    assert!(
+        body.get("suppressed_roles").is_none(),
+        "offers are not suppressed: {body}"
+    );
 
     master.send_event(&offer("O3", "S2", "127.0.0.3"), 13);
     let accept = master.expect_call("ACCEPT").await.call;
@@ -149,6 +165,82 @@ async fn launches_master_then_worker_acknowledges_and_tears_down_on_stop() {
     assert_eq!(persisted.framework_id, None);
     assert!(persisted.tasks.is_empty());
     assert_eq!(persisted.next_task_id, 2);
+}
+
+/// A status update of task `id` on agent `agent`, without uuid (nothing to acknowledge).
+fn status(id: &str, agent: &str, state: &str) -> Value {
+    json!({"type": "UPDATE", "update": {"status": {"task_id": {"value": id}, "state": state,
+           "agent_id": {"value": agent}}}})
+}
+
+/// Offers agent `agent` on `host` until the framework launches on it (a relaunch backs off a
+/// little first) and returns the ACCEPT.
+async fn accepted_offer(master: &mut FakeMaster, agent: &str, host: &str) -> Value {
+    for round in 0..50 {
+        master.send_event(&offer(&format!("R{round}"), agent, host), 9);
+        let answer = master.calls_until(&["ACCEPT", "DECLINE"]).await.pop().unwrap();
+        if answer.call["type"] == "ACCEPT" {
+            return answer.call;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("no offer of {host} was accepted");
+}
+
+#[tokio::test]
+async fn the_web_ui_link_follows_the_running_master_and_a_refused_update_does_not_stop_the_framework() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conf = conf(&dir.path().join("framework.json"), "5");
+    conf.set(keys::INTEGRATION_MESOS_RELAUNCH_BACKOFF_INITIAL, "1ms");
+    let mut master = FakeMaster::start().await;
+    let framework = start(conf, &master);
+    master.expect_call("SUBSCRIBE").await;
+    master.send_event(&subscribed("F1", 15.0), 7);
+    master.send_event(&offer("O1", "S1", "127.0.0.2"), 9);
+    master.expect_call("ACCEPT").await;
+
+    // A Mesos master older than 1.9 does not know the call: one WARN, and the framework goes on.
+    master.reject_next(
+        StatusCode::BAD_REQUEST,
+        "Failed to convert JSON into Call protobuf: Failed to find enum for '\"UPDATE_FRAMEWORK\"'",
+    );
+    master.send_event(&status("0", "S1", "TASK_STARTING"), 8);
+    master.send_event(&status("0", "S1", "TASK_RUNNING"), 8);
+    let refused = master.expect_call("UPDATE_FRAMEWORK").await.call;
+    assert_eq!(
+        refused["update_framework"]["framework_info"]["webui_url"],
+        "http://127.0.0.2:19999/"
+    );
+
+    // The master is relaunched on another host: the link moves there once it runs, and only once.
+    master.send_event(&status("0", "S1", "TASK_FAILED"), 8);
+    let accept = accepted_offer(&mut master, "S2", "127.0.0.3").await;
+    let task = &accept["accept"]["operations"][0]["launch"]["task_infos"][0];
+    assert_eq!(
+        (&task["name"], &task["task_id"]["value"]),
+        (&json!("AlluxioMaster"), &json!("1"))
+    );
+    master.send_event(&status("1", "S2", "TASK_RUNNING"), 8);
+    let moved = master.expect_call("UPDATE_FRAMEWORK").await.call;
+    assert_eq!(moved["framework_id"]["value"], "F1");
+    assert_eq!(
+        moved["update_framework"]["framework_info"]["webui_url"],
+        "http://127.0.0.3:19999/"
+    );
+    master.send_event(
+        &json!({"type": "UPDATE", "update": {"status": {"task_id": {"value": "1"}, "state": "TASK_RUNNING",
+                "agent_id": {"value": "S2"}, "uuid": "AAECAw==", "healthy": true}}}),
+        9,
+    );
+    master.expect_call("ACKNOWLEDGE").await;
+    framework.stop.send(()).unwrap();
+    let rest = master.calls_until(&["TEARDOWN"]).await;
+    let kinds: Vec<&Value> = rest.iter().map(|r| &r.call["type"]).collect();
+    assert!(
+        !kinds.contains(&&json!("UPDATE_FRAMEWORK")),
+        "the same URL is not sent twice: {kinds:?}"
+    );
+    framework.handle.await.unwrap().unwrap();
 }
 
 #[tokio::test]

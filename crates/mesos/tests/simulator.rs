@@ -59,6 +59,22 @@ async fn wait_for(what: &str, sim: &MesosSimulator, done: impl Fn(&[TaskSnapshot
     }
 }
 
+/// Waits until the simulator's record of the framework links the Mesos UI to `url`.
+async fn wait_for_webui_url(sim: &MesosSimulator, url: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let frameworks = sim.frameworks();
+        if frameworks.iter().any(|f| f.webui_url.as_deref() == Some(url)) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for webui_url {url}: {frameworks:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 fn healthy<'a>(tasks: &'a [TaskSnapshot], name: &str) -> Vec<&'a TaskSnapshot> {
     tasks
         .iter()
@@ -104,6 +120,15 @@ async fn master_then_worker_per_agent_survives_framework_restart_and_worker_cras
     conf.set(keys::WORKER_MEMORY_SIZE, "1GB");
     conf.set(keys::INTEGRATION_MESOS_REFUSE_SECONDS, "1");
     let framework = start(conf.clone(), &sim);
+    // As soon as the master runs, healthy or not, the Mesos UI links to its web UI.
+    wait_for("a running master", &sim, |t| {
+        t.iter()
+            .any(|t| t.name == "AlluxioMaster" && t.state == "TASK_RUNNING")
+    })
+    .await;
+    let master_host = sim.tasks()[0].hostname.clone();
+    let webui_url = format!("http://{master_host}:19999/");
+    wait_for_webui_url(&sim, &webui_url).await;
     wait_for("a healthy master and two healthy workers", &sim, |t| {
         healthy(t, "AlluxioMaster").len() == 1 && healthy(t, "AlluxioWorker").len() == 2
     })
@@ -148,6 +173,11 @@ async fn master_then_worker_per_agent_survives_framework_restart_and_worker_cras
     );
     assert_eq!(healthy(&tasks, "AlluxioMaster")[0].task_id, "0");
     assert_eq!(sim.frameworks().len(), 1);
+    assert_eq!(
+        sim.frameworks()[0].webui_url.as_deref(),
+        Some(webui_url.as_str()),
+        "the re-attaching SUBSCRIBE carries the link"
+    );
 
     framework.stop.send(()).unwrap();
     framework.handle.await.unwrap().unwrap();

@@ -1,6 +1,6 @@
 //! Tasks on the simulator's agents: real processes in sandboxes, status updates with uuids
 //! and acknowledgements, KILL, health checks, fetching, invalid launches, agent removal,
-//! TEARDOWN, and a cross-check with PyPI's pymesos.
+//! TEARDOWN, UPDATE_FRAMEWORK, and a cross-check with PyPI's pymesos.
 
 mod mesos_common;
 
@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use alluxio_testkit::mesos::MesosSimulator;
 use mesos_common::{Scheduler, framework_info, process_alive, wait_until};
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 async fn simulator(agents: usize) -> MesosSimulator {
@@ -595,5 +595,100 @@ async fn resources_freed_by_an_ended_task_lift_the_refuse_filter_of_the_rest() {
     // The task's half cpu is back: the agent has more free than was refused, so it is offered.
     let again = sched.offer().await;
     assert_eq!(again["agent_id"], offer["agent_id"]);
+    sim.shutdown().await;
+}
+
+/// An UPDATE_FRAMEWORK call with `info` and `suppressed_roles`.
+fn update_framework(info: &Value, suppressed_roles: &[&str]) -> Value {
+    json!({"type": "UPDATE_FRAMEWORK",
+           "update_framework": {"framework_info": info, "suppressed_roles": suppressed_roles}})
+}
+
+#[tokio::test]
+async fn update_framework_replaces_the_framework_info_and_suppressed_roles_or_nothing() {
+    let sim = simulator(1).await;
+    let mut info = framework_info();
+    info["checkpoint"] = json!(true);
+    let sched = Scheduler::subscribe(sim.addr(), info.clone()).await;
+    assert_eq!(sim.frameworks()[0].webui_url, None);
+    info["id"] = json!({"value": sched.framework_id});
+    info["webui_url"] = json!("http://127.0.0.2:19999/");
+
+    // Applied before the answer, so 200 rather than 202.
+    let (code, body) = sched.call(update_framework(&info, &["test"])).await;
+    assert_eq!(code, 200, "{body}");
+    let framework = sim.frameworks().pop().expect("one framework");
+    assert_eq!(framework.webui_url.as_deref(), Some("http://127.0.0.2:19999/"));
+    assert!(framework.suppressed);
+    // Suppressed roles are replaced: one left out is revived.
+    assert_eq!(sched.call(update_framework(&info, &[])).await.0, 200);
+    assert!(!sim.frameworks()[0].suppressed);
+
+    let user = mesos_common::current_user();
+    let refusals = [
+        (
+            "user",
+            json!("someone-else"),
+            format!(
+                "FrameworkInfo update is not valid: Updating 'FrameworkInfo.user' is unsupported; \
+                 attempted to update from '{user}' to 'someone-else'"
+            ),
+        ),
+        (
+            "checkpoint",
+            json!(false),
+            "FrameworkInfo update is not valid: Updating 'FrameworkInfo.checkpoint' is unsupported; \
+             attempted to update from 'true' to 'false'"
+                .to_owned(),
+        ),
+        (
+            "principal",
+            json!("intruder"),
+            "FrameworkInfo update is not valid: Changing framework's principal is not allowed.".to_owned(),
+        ),
+        (
+            "id",
+            json!({"value": "another-framework"}),
+            "Failed to validate scheduler::Call: 'framework_id' differs from \
+             'update_framework.framework_info.id'"
+                .to_owned(),
+        ),
+        (
+            "name",
+            Value::Null,
+            "Failed to convert JSON into Call protobuf: Missing required fields: \
+             update_framework.framework_info.name"
+                .to_owned(),
+        ),
+        (
+            "roles",
+            json!(["other"]),
+            "the simulator cannot change a framework's role: it has role 'test' (MULTI_ROLE true), \
+             the update asks for 'other' (MULTI_ROLE true)"
+                .to_owned(),
+        ),
+    ];
+    for (field, value, message) in refusals {
+        let mut changed = info.clone();
+        changed[field] = value;
+        changed["webui_url"] = json!("http://elsewhere/");
+        let (code, body) = sched.call(update_framework(&changed, &["test"])).await;
+        assert_eq!((code, body.as_str()), (400, message.as_str()), "changing {field}");
+    }
+    let (code, body) = sched.call(update_framework(&info, &["other"])).await;
+    assert_eq!(
+        (code, body.as_str()),
+        (
+            400,
+            "'UpdateFramework' call is not valid: Suppressed roles { other } are not contained in \
+             the set of roles"
+        )
+    );
+    let framework = sim.frameworks().pop().expect("one framework");
+    assert_eq!(
+        (framework.webui_url.as_deref(), framework.suppressed),
+        (Some("http://127.0.0.2:19999/"), false),
+        "a refused update changes nothing"
+    );
     sim.shutdown().await;
 }

@@ -2,7 +2,7 @@
 
 use crate::policy::{Action, Input, Offer, StatusUpdate, TaskState};
 use crate::tasks::TaskTemplate;
-use crate::wire::{self, Bytes64, Call, Event, EventType, Id, ReconcileTask};
+use crate::wire::{self, Bytes64, Call, Event, EventType, FrameworkInfo, Id, ReconcileTask};
 
 /// The policy's view of an offer.
 pub fn offer(offer: &wire::Offer) -> Offer {
@@ -96,6 +96,16 @@ pub fn call(
     }))
 }
 
+/// The roles offers are suppressed for: the policy's SUPPRESS names no role, which silences every
+/// role of the (MULTI_ROLE) framework, and REVIVE lifts them all. UPDATE_FRAMEWORK replaces the
+/// suppressed set, so it must list these to keep a suppression.
+pub fn suppressed_roles(framework: &FrameworkInfo, suppressed: bool) -> Vec<String> {
+    match suppressed {
+        true => framework.roles.clone(),
+        false => Vec::new(),
+    }
+}
+
 /// The policy input an event means, if any.
 pub fn input(event: Event) -> Option<Input> {
     match event.kind {
@@ -120,5 +130,20 @@ pub fn input(event: Event) -> Option<Input> {
             tracing::debug!("ignoring {kind:?} event");
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suppressed_roles_are_every_role_while_suppressed_and_none_otherwise() {
+        let framework = FrameworkInfo {
+            roles: vec!["alluxio".to_string()],
+            ..Default::default()
+        };
+        assert_eq!(suppressed_roles(&framework, true), ["alluxio"]);
+        assert!(suppressed_roles(&framework, false).is_empty());
     }
 }

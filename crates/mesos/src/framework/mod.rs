@@ -64,6 +64,9 @@ struct Driver {
     framework: FrameworkInfo,
     master_web_port: u16,
     missed_heartbeats: u32,
+    /// The `webui_url` Mesos was given on this subscription: by SUBSCRIBE, or by the last
+    /// UPDATE_FRAMEWORK tried.
+    announced_webui_url: Option<String>,
 }
 
 /// The live subscription calls go to.
@@ -139,18 +142,60 @@ impl Driver {
             missed_heartbeats: conf
                 .get_u64(keys::INTEGRATION_MESOS_HEARTBEAT_MISSED_MAX)?
                 .clamp(1, 1000) as u32,
+            announced_webui_url: None,
         })
     }
 
-    /// FrameworkInfo for the next SUBSCRIBE: the persisted id and, once known, the master's UI.
+    /// FrameworkInfo for SUBSCRIBE and UPDATE_FRAMEWORK: the persisted id and, once the master
+    /// task runs, its web UI.
     fn framework_info(&self) -> FrameworkInfo {
         FrameworkInfo {
             id: self.scheduler.state().framework_id.as_deref().map(Id::new),
-            webui_url: self
-                .scheduler
-                .master_hostname()
-                .map(|host| format!("http://{host}:{}/", self.master_web_port)),
+            webui_url: self.webui_url(),
             ..self.framework.clone()
+        }
+    }
+
+    /// `http://<master host>:<alluxio.master.web.port>/` while the master task is RUNNING.
+    fn webui_url(&self) -> Option<String> {
+        self.scheduler
+            .running_master_hostname()
+            .map(|host| format!("http://{host}:{}/", self.master_web_port))
+    }
+
+    /// SUBSCRIBE with the current FrameworkInfo, remembering the `webui_url` it gives Mesos.
+    fn subscribe_call(&mut self) -> Call {
+        let info = self.framework_info();
+        self.announced_webui_url = info.webui_url.clone();
+        Call::subscribe(info)
+    }
+
+    /// The UPDATE_FRAMEWORK giving Mesos the master's web UI, with its URL, when the master task
+    /// runs at a URL not yet given on this subscription (it just reached RUNNING, first or on a
+    /// new host). The suppressed roles are the current ones: any role left out is revived.
+    /// Each URL is tried once, so a master without the call (before Mesos 1.9) costs one WARN.
+    fn webui_update(&mut self, framework_id: &Id) -> Option<(String, Call)> {
+        let url = self.webui_url()?;
+        if self.announced_webui_url.as_deref() == Some(url.as_str()) {
+            return None;
+        }
+        self.announced_webui_url = Some(url.clone());
+        let suppressed = convert::suppressed_roles(&self.framework, self.scheduler.state().suppressed);
+        let call = Call::update_framework(framework_id.clone(), self.framework_info(), suppressed);
+        Some((url, call))
+    }
+
+    /// Sends [`Self::webui_update`]'s call, if any; a failure is one WARN, the framework goes on.
+    async fn announce_webui(&mut self, link: &Link<'_>) {
+        let Some((url, call)) = self.webui_update(link.framework_id) else {
+            return;
+        };
+        match link.caller.send(&call).await {
+            Ok(()) => tracing::info!("the Mesos UI now links to the Alluxio master's web UI at {url}"),
+            Err(e) => tracing::warn!(
+                "cannot point the Mesos UI at the Alluxio master's web UI {url} ({e}); the next \
+                 SUBSCRIBE carries it"
+            ),
         }
     }
 
@@ -158,7 +203,7 @@ impl Driver {
         let mut shutdown = std::pin::pin!(shutdown);
         let mut pauses = resubscribe_backoff().pauses();
         loop {
-            let call = Call::subscribe(self.framework_info());
+            let call = self.subscribe_call();
             let subscribed = tokio::select! {
                 biased;
                 () = shutdown.as_mut() => return self.stop_detached().await,
@@ -283,7 +328,8 @@ impl Driver {
         }
     }
 
-    /// Feeds `input` to the policy, persists the state, then carries out the actions in order.
+    /// Feeds `input` to the policy, persists the state, then carries out the actions in order
+    /// and, when subscribed, tells Mesos the web UI of a master task that now runs.
     /// Persisting first means a crash right after a LAUNCH can never reuse its task id.
     async fn step(&mut self, input: Input, link: Option<Link<'_>>) {
         self.scheduler.set_now(unix_now());
@@ -330,6 +376,9 @@ impl Driver {
                     queue.extend(self.scheduler.handle(Input::StatusUpdate(dropped)));
                 }
             }
+        }
+        if let Some(link) = &link {
+            self.announce_webui(link).await;
         }
         self.persist();
     }
@@ -459,7 +508,93 @@ async fn wait_subscribed(subscription: &mut Subscription) -> Result<(), MesosErr
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
+    use crate::policy::{TaskKind, TaskRecord};
+    use crate::wire::CallType;
+
+    /// A driver of the default configuration (master web port 19999, role `*`) whose state file
+    /// is in `dir`.
+    fn driver(dir: &Path) -> Driver {
+        let mut conf = Configuration::defaults();
+        let state_file = dir.join("framework.json").display().to_string();
+        conf.set(keys::INTEGRATION_MESOS_FRAMEWORK_STATE_FILE, state_file);
+        conf.set(keys::INTEGRATION_MESOS_USER, "alluxio");
+        conf.set(keys::WORKER_MEMORY_SIZE, "1GB");
+        Driver::new(&conf, "127.0.0.1:5050", None).expect("the defaults make a driver")
+    }
+
+    /// Framework F1 with master task 0 on `host` in `state`, offers suppressed or not.
+    fn master_on(host: &str, state: TaskState, suppressed: bool) -> SchedulerState {
+        let master = TaskRecord {
+            kind: TaskKind::Master,
+            agent_id: "S1".to_string(),
+            hostname: host.to_string(),
+            state,
+            healthy: None,
+            healthy_since: None,
+            master_hostname: None,
+        };
+        SchedulerState {
+            framework_id: Some("F1".to_string()),
+            next_task_id: 1,
+            tasks: [(0, master)].into(),
+            suppressed,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_web_ui_is_announced_once_per_running_master_host_keeping_the_suppression() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut driver = driver(dir.path());
+        let id = Id::new("F1");
+        driver
+            .scheduler
+            .restore(master_on("10.0.0.5", TaskState::Staging, true));
+        assert!(driver.webui_update(&id).is_none(), "no UI before the master runs");
+
+        driver
+            .scheduler
+            .restore(master_on("10.0.0.5", TaskState::Running, true));
+        let (url, call) = driver
+            .webui_update(&id)
+            .expect("the running master's UI is announced");
+        assert_eq!(url, "http://10.0.0.5:19999/");
+        assert_eq!(call.kind, CallType::UpdateFramework);
+        assert_eq!(call.framework_id.as_ref(), Some(&id));
+        let update = call.update_framework.expect("UPDATE_FRAMEWORK payload");
+        let info = &update.framework_info;
+        assert_eq!(info.id.as_ref(), Some(&id));
+        assert_eq!(info.webui_url.as_deref(), Some(url.as_str()));
+        assert_eq!(
+            (info.user.as_str(), info.name.as_str(), info.checkpoint),
+            ("alluxio", FRAMEWORK_NAME, Some(true)),
+            "the fields Mesos refuses to change are the subscribed ones"
+        );
+        assert_eq!(update.suppressed_roles, ["*"], "the suppression is kept");
+        assert!(driver.webui_update(&id).is_none(), "each URL is announced once");
+
+        driver
+            .scheduler
+            .restore(master_on("10.0.0.6", TaskState::Running, false));
+        let (url, call) = driver.webui_update(&id).expect("a new master host is announced");
+        assert_eq!(url, "http://10.0.0.6:19999/");
+        let update = call.update_framework.expect("UPDATE_FRAMEWORK payload");
+        assert!(update.suppressed_roles.is_empty(), "nothing to keep suppressed");
+
+        // A SUBSCRIBE carries the running master's UI itself: nothing left to announce.
+        driver
+            .scheduler
+            .restore(master_on("10.0.0.7", TaskState::Running, false));
+        let subscribe = driver.subscribe_call().subscribe.expect("SUBSCRIBE payload");
+        assert_eq!(
+            subscribe.framework_info.webui_url.as_deref(),
+            Some("http://10.0.0.7:19999/")
+        );
+        assert!(driver.webui_update(&id).is_none());
+    }
 
     #[test]
     fn tasks_run_as_the_configured_user_else_the_effective_uid_never_as_nobody() {

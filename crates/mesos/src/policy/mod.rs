@@ -239,9 +239,17 @@ impl Scheduler {
         self.state = state;
     }
 
-    /// Host of the active master task, for `webui_url` and the workers' environment.
+    /// Host of the active master task, for the workers' environment.
     pub fn master_hostname(&self) -> Option<&str> {
         self.state.master().map(|(_, task)| task.hostname.as_str())
+    }
+
+    /// Host of the master task once it is RUNNING, where its web UI answers: for `webui_url`.
+    pub fn running_master_hostname(&self) -> Option<&str> {
+        self.state
+            .master()
+            .filter(|(_, task)| task.state == TaskState::Running)
+            .map(|(_, task)| task.hostname.as_str())
     }
 
     /// Decides what to do about one event.

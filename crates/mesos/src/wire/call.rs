@@ -67,6 +67,8 @@ pub enum CallType {
     Reconcile,
     /// Stop receiving offers.
     Suppress,
+    /// Replace the FrameworkInfo (all but user, principal and checkpoint) and the suppressed roles.
+    UpdateFramework,
 }
 
 /// `Call.Subscribe`.
@@ -74,6 +76,17 @@ pub enum CallType {
 pub struct Subscribe {
     /// The framework.
     pub framework_info: FrameworkInfo,
+}
+
+/// `Call.UpdateFramework`: the whole new FrameworkInfo, and the roles to keep suppressed (any
+/// role left out is revived, so this must list what the framework currently suppresses).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UpdateFramework {
+    /// The framework, `id` included.
+    pub framework_info: FrameworkInfo,
+    /// Roles offers stay suppressed for after the update.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suppressed_roles: Vec<String>,
 }
 
 /// `Filters`: how long declined or unused resources stay away.
@@ -201,6 +214,9 @@ pub struct Call {
     /// SUPPRESS payload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppress: Option<Roles>,
+    /// UPDATE_FRAMEWORK payload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_framework: Option<UpdateFramework>,
 }
 
 impl Call {
@@ -217,6 +233,7 @@ impl Call {
             reconcile: None,
             revive: None,
             suppress: None,
+            update_framework: None,
         }
     }
 
@@ -303,6 +320,27 @@ impl Call {
         Self {
             suppress: Some(Roles::default()),
             ..Self::bare(Some(framework_id), CallType::Suppress)
+        }
+    }
+
+    /// UPDATE_FRAMEWORK of framework `framework_id`: `framework_info` gets that id (the master
+    /// requires both to match) and replaces the one Mesos holds; `suppressed_roles` replaces the
+    /// suppressed set.
+    pub fn update_framework(
+        framework_id: Id,
+        framework_info: FrameworkInfo,
+        suppressed_roles: Vec<String>,
+    ) -> Self {
+        let framework_info = FrameworkInfo {
+            id: Some(framework_id.clone()),
+            ..framework_info
+        };
+        Self {
+            update_framework: Some(UpdateFramework {
+                framework_info,
+                suppressed_roles,
+            }),
+            ..Self::bare(Some(framework_id), CallType::UpdateFramework)
         }
     }
 }

@@ -15,7 +15,7 @@ mod tests;
 
 pub use call::{
     Accept, Acknowledge, Call, CallType, Capability, Decline, Filters, FrameworkInfo, Kill, Launch,
-    Operation, Reconcile, ReconcileTask, Roles, Subscribe,
+    Operation, Reconcile, ReconcileTask, Roles, Subscribe, UpdateFramework,
 };
 pub use event::{ErrorEvent, Event, EventType, Failure, MasterInfo, Offers, Rescind, Subscribed, Update};
 pub use resource::{

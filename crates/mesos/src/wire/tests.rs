@@ -269,3 +269,40 @@ fn calls_serialise_as_the_v1_api_expects() {
                           "filters": {"refuse_seconds": 5.0}}})
     );
 }
+
+#[test]
+fn update_framework_call_carries_the_framework_id_in_both_places_and_the_suppressed_roles() {
+    let info = FrameworkInfo {
+        user: "alluxio".into(),
+        name: "alluxio".into(),
+        checkpoint: Some(true),
+        roles: vec!["alluxio".into()],
+        webui_url: Some("http://10.0.0.5:19999/".into()),
+        ..Default::default()
+    };
+    let call = Call::update_framework(Id::new("F1"), info.clone(), vec!["alluxio".into()]);
+    assert_eq!(
+        serde_json::to_value(&call).unwrap(),
+        json!({
+            "framework_id": {"value": "F1"},
+            "type": "UPDATE_FRAMEWORK",
+            "update_framework": {
+                "framework_info": {
+                    "user": "alluxio", "name": "alluxio", "id": {"value": "F1"}, "checkpoint": true,
+                    "roles": ["alluxio"], "webui_url": "http://10.0.0.5:19999/"
+                },
+                "suppressed_roles": ["alluxio"]
+            }
+        })
+    );
+    // Nothing suppressed: the list is left out, which the master reads as empty.
+    let unsuppressed = serde_json::to_value(Call::update_framework(Id::new("F1"), info, vec![])).unwrap();
+    assert!(
+        unsuppressed["update_framework"].get("suppressed_roles").is_none(),
+        "{unsuppressed}"
+    );
+    assert_eq!(
+        serde_json::from_value::<Call>(serde_json::to_value(&call).unwrap()).unwrap(),
+        call
+    );
+}

@@ -1,5 +1,6 @@
 //! A scriptable fake Mesos master on loopback: records every call, streams the RecordIO events
-//! a test pushes (cut into odd chunks), and can redirect or reject.
+//! a test pushes (cut into odd chunks), and can redirect or reject. Calls on the stream are
+//! answered as Mesos does: 200 for UPDATE_FRAMEWORK, 202 for the others.
 // Each test binary uses a different subset of these helpers.
 #![allow(dead_code)]
 
@@ -64,6 +65,7 @@ async fn scheduler(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: 
         return (StatusCode::BAD_REQUEST, "Failed to parse body into JSON").into_response();
     };
     let subscribe = call["type"] == "SUBSCRIBE";
+    let applied_at_once = call["type"] == "UPDATE_FRAMEWORK";
     if let Some(calls) = shared.calls.lock().unwrap().as_ref() {
         let _ = calls.send(Received {
             headers: headers.clone(),
@@ -87,6 +89,7 @@ async fn scheduler(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: 
             .unwrap();
     }
     match headers.get("Mesos-Stream-Id").and_then(|v| v.to_str().ok()) {
+        Some(STREAM_ID) if applied_at_once => StatusCode::OK.into_response(),
         Some(STREAM_ID) => StatusCode::ACCEPTED.into_response(),
         _ => (
             StatusCode::BAD_REQUEST,
@@ -148,17 +151,29 @@ impl FakeMaster {
 
     /// The next call of type `kind`, skipping others; fails after 10 s.
     pub async fn expect_call(&mut self, kind: &str) -> Received {
+        self.calls_until(&[kind])
+            .await
+            .pop()
+            .expect("the call waited for is the last one")
+    }
+
+    /// The calls received up to and including the next one of a type in `kinds`; fails after
+    /// 10 s.
+    pub async fn calls_until(&mut self, kinds: &[&str]) -> Vec<Received> {
         let wait = async {
+            let mut received = Vec::new();
             loop {
-                let received = self.calls.recv().await.expect("fake master stopped");
-                if received.call["type"] == kind {
+                let call = self.calls.recv().await.expect("fake master stopped");
+                let done = kinds.iter().any(|kind| call.call["type"] == *kind);
+                received.push(call);
+                if done {
                     return received;
                 }
             }
         };
         tokio::time::timeout(Duration::from_secs(10), wait)
             .await
-            .unwrap_or_else(|_| panic!("no {kind} call within 10 s"))
+            .unwrap_or_else(|_| panic!("no {kinds:?} call within 10 s"))
     }
 }
 

@@ -20,6 +20,7 @@ use super::Inner;
 use super::agent::run_task;
 use super::calls;
 use super::subscribe::subscribe;
+use super::update::update_framework;
 use super::validate::validate;
 
 /// The scheduler endpoint path.
@@ -272,7 +273,13 @@ async fn scheduler(
             )
                 .into_response();
         }
-        "UPDATE_FRAMEWORK" => return StatusCode::OK.into_response(),
+        // Applied before the answer, hence 200 rather than 202.
+        "UPDATE_FRAMEWORK" => {
+            return match update_framework(&mut state, &fid, &body("update_framework")) {
+                Ok(()) => StatusCode::OK.into_response(),
+                Err(message) => text(StatusCode::BAD_REQUEST, message),
+            };
+        }
         "UNKNOWN" => return StatusCode::NOT_IMPLEMENTED.into_response(),
         // MESSAGE, REQUEST, inverse offers, operation acks: accepted, nothing to simulate.
         _ => {}

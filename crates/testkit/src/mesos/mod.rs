@@ -24,10 +24,15 @@
 //! HTTP and TCP go to 127.0.0.1 whatever the agent's address; and an agent drops a task whose
 //! user (`CommandInfo.user`, else `FrameworkInfo.user`) is empty or unknown.
 //!
+//! UPDATE_FRAMEWORK replaces the FrameworkInfo (`webui_url` shows in
+//! [`MesosSimulator::frameworks`]) and the suppressed roles, and is refused, as by Mesos, when
+//! it changes `principal`, `user` or `checkpoint`.
+//!
 //! Deviations from a real master, by design: JSON only (protobuf bodies get 415, protobuf-only
 //! `Accept` gets 406); command tasks only (custom executors and LAUNCH_GROUP get TASK_ERROR);
-//! one role per framework; only HTTP basic authentication; no refined reservations, RESERVE
-//! operations or volumes; tasks run as the simulator's own user once their user is found.
+//! one role per framework, which UPDATE_FRAMEWORK cannot change (400); only HTTP basic
+//! authentication; no refined reservations, RESERVE operations or volumes; tasks run as the
+//! simulator's own user once their user is found.
 
 mod agent;
 mod builder;
@@ -41,6 +46,7 @@ mod resources;
 mod state;
 mod subscribe;
 mod tls;
+mod update;
 mod validate;
 
 use std::net::SocketAddr;
@@ -140,8 +146,10 @@ pub struct FrameworkSnapshot {
     pub id: String,
     /// True while its event stream is open.
     pub connected: bool,
-    /// True after SUPPRESS until REVIVE.
+    /// True after SUPPRESS until REVIVE (or an UPDATE_FRAMEWORK not listing its role).
     pub suppressed: bool,
+    /// `FrameworkInfo.webui_url` of its last SUBSCRIBE or UPDATE_FRAMEWORK.
+    pub webui_url: Option<String>,
 }
 
 /// A running simulated Mesos master; every task process is killed on shutdown or drop.
@@ -228,6 +236,7 @@ impl MesosSimulator {
                 id: f.id.clone(),
                 connected: f.stream.is_some(),
                 suppressed: f.suppressed,
+                webui_url: f.webui_url.clone(),
             })
             .collect()
     }

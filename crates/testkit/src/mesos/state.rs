@@ -72,10 +72,58 @@ pub(crate) struct Framework {
     pub user: String,
     /// `FrameworkInfo.principal`, checked against the authenticated one.
     pub principal: Option<String>,
+    /// `FrameworkInfo.checkpoint`, which UPDATE_FRAMEWORK may not change.
+    pub checkpoint: bool,
+    /// `FrameworkInfo.webui_url`: what the Mesos UI links the framework to.
+    pub webui_url: Option<String>,
     pub suppressed: bool,
     pub filters: Vec<Filter>,
     /// Bumped on every disconnect so a stale failover timer does nothing.
     pub disconnects: u64,
+}
+
+impl Framework {
+    /// Framework `id` as its FrameworkInfo `info` declares it: not connected, nothing
+    /// suppressed or filtered. Its one role is `roles[0]` with MULTI_ROLE, else `role`, else `*`.
+    pub fn declared(id: &str, info: &Value) -> Self {
+        let capabilities: Vec<&str> = info
+            .get("capabilities")
+            .and_then(Value::as_array)
+            .map(|c| {
+                c.iter()
+                    .filter_map(|c| c.get("type").and_then(Value::as_str))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let multi_role = capabilities.contains(&"MULTI_ROLE");
+        let role = match multi_role {
+            true => info.pointer("/roles/0"),
+            false => info.get("role"),
+        };
+        let failover = info
+            .get("failover_timeout")
+            .and_then(Value::as_f64)
+            .filter(|f| f.is_finite() && *f > 0.0)
+            .map_or(0.0, |f| f.min(1e9));
+        let text = |field: &str| info.get(field).and_then(Value::as_str).map(str::to_owned);
+        Framework {
+            id: id.to_owned(),
+            role: role.and_then(Value::as_str).unwrap_or("*").to_owned(),
+            partition_aware: capabilities.contains(&"PARTITION_AWARE"),
+            killing_state: capabilities.contains(&"TASK_KILLING_STATE"),
+            multi_role,
+            reservation_refinement: capabilities.contains(&"RESERVATION_REFINEMENT"),
+            failover_timeout: Duration::from_secs_f64(failover),
+            stream: None,
+            user: text("user").unwrap_or_default(),
+            principal: text("principal"),
+            checkpoint: info.get("checkpoint").and_then(Value::as_bool).unwrap_or(false),
+            webui_url: text("webui_url"),
+            suppressed: false,
+            filters: Vec::new(),
+            disconnects: 0,
+        }
+    }
 }
 
 /// An outstanding offer.

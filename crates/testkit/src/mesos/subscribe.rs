@@ -39,31 +39,12 @@ pub(crate) fn subscribe(inner: &Arc<Inner>, subscribe: Value) -> (String, Unboun
         Some(id) => id,
         None => state.next_id(""),
     };
-    let capabilities: Vec<&str> = info
-        .get("capabilities")
-        .and_then(Value::as_array)
-        .map(|c| {
-            c.iter()
-                .filter_map(|c| c.get("type").and_then(Value::as_str))
-                .collect()
-        })
-        .unwrap_or_default();
-    let multi_role = capabilities.contains(&"MULTI_ROLE");
-    let role = if multi_role {
-        info.pointer("/roles/0").and_then(Value::as_str)
-    } else {
-        info.get("role").and_then(Value::as_str)
-    }
-    .unwrap_or("*")
-    .to_owned();
+    let declared = Framework::declared(&fid, &info);
+    let role = declared.role.clone();
     let suppressed = subscribe
         .get("suppressed_roles")
         .and_then(Value::as_array)
         .is_some_and(|roles| roles.iter().any(|r| r.as_str() == Some(&role)));
-    let failover = info
-        .get("failover_timeout")
-        .and_then(Value::as_f64)
-        .unwrap_or(0.0);
     let (stop_tx, stop_rx) = oneshot::channel();
     let stream = Stream {
         id: stream_id.clone(),
@@ -80,27 +61,10 @@ pub(crate) fn subscribe(inner: &Arc<Inner>, subscribe: Value) -> (String, Unboun
     state.frameworks.insert(
         fid.clone(),
         Framework {
-            id: fid.clone(),
-            role: role.clone(),
-            partition_aware: capabilities.contains(&"PARTITION_AWARE"),
-            killing_state: capabilities.contains(&"TASK_KILLING_STATE"),
-            multi_role,
-            reservation_refinement: capabilities.contains(&"RESERVATION_REFINEMENT"),
-            failover_timeout: Duration::from_secs_f64(if failover.is_finite() && failover > 0.0 {
-                failover.min(1e9)
-            } else {
-                0.0
-            }),
             stream: Some(stream),
-            user: info
-                .get("user")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
-            principal: info.get("principal").and_then(Value::as_str).map(str::to_owned),
             suppressed,
             filters: previous.map(|p| p.filters).unwrap_or_default(),
-            disconnects: 0,
+            ..declared
         },
     );
     let heartbeat = state.timing.heartbeat;

@@ -1,8 +1,9 @@
 //! Checks a scheduler `Call` the way the Mesos master does before acting on it: first the
 //! JSON → protobuf conversion (known enum names, required fields, base64 bytes), then
 //! `validation::scheduler::call::validate` (the message for the call type is present,
-//! `framework_id` is set, a well-formed acknowledgement uuid). Both failures are 400s, with
-//! the message prefixes of apache/mesos `src/master/http.cpp`.
+//! `framework_id` is set and is the id of an UPDATE_FRAMEWORK's FrameworkInfo, a well-formed
+//! acknowledgement uuid). Both failures are 400s, with the message prefixes of apache/mesos
+//! `src/master/http.cpp`.
 
 use base64::Engine as _;
 use serde_json::Value;
@@ -63,6 +64,18 @@ impl Required {
         }
     }
 
+    /// The required `framework_info` of the SUBSCRIBE or UPDATE_FRAMEWORK `body` at `path`.
+    fn framework_info(&mut self, body: &Value, path: &str) {
+        let Some(info) = body.get("framework_info") else {
+            self.missing.push(format!("{path}framework_info"));
+            return;
+        };
+        let path = format!("{path}framework_info.");
+        self.string(info, &path, "user");
+        self.string(info, &path, "name");
+        self.optional_id(info, &path, "id");
+    }
+
     fn each<'a>(v: &'a Value, field: &str) -> impl Iterator<Item = (usize, &'a Value)> {
         v.get(field)
             .and_then(Value::as_array)
@@ -114,14 +127,9 @@ fn convert(call: &Value) -> Result<(), String> {
     }
     let mut req = Required { missing: Vec::new() };
     req.optional_id(call, "", "framework_id");
-    if let Some(sub) = call.get("subscribe") {
-        match sub.get("framework_info") {
-            Some(info) => {
-                req.string(info, "subscribe.framework_info.", "user");
-                req.string(info, "subscribe.framework_info.", "name");
-                req.optional_id(info, "subscribe.framework_info.", "id");
-            }
-            None => req.missing.push("subscribe.framework_info".to_owned()),
+    for call_field in ["subscribe", "update_framework"] {
+        if let Some(body) = call.get(call_field) {
+            req.framework_info(body, &format!("{call_field}."));
         }
     }
     for call_field in ["accept", "decline"] {
@@ -208,6 +216,11 @@ fn check(call: &Value) -> Result<String, String> {
     {
         return Err(format!("Expecting '{field}' to be present"));
     }
+    if kind == "UPDATE_FRAMEWORK"
+        && call.pointer("/framework_id/value") != call.pointer("/update_framework/framework_info/id/value")
+    {
+        return Err("'framework_id' differs from 'update_framework.framework_info.id'".to_owned());
+    }
     if kind == "ACKNOWLEDGE"
         && let Some(uuid) = call.pointer("/acknowledge/uuid").and_then(Value::as_str)
     {
@@ -237,6 +250,45 @@ mod tests {
         let err = validate(&bad).unwrap_err();
         assert!(
             err.contains("Missing required fields: subscribe.framework_info.user"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn update_framework_needs_a_framework_info_of_the_calling_framework() {
+        let call = |info: Value| {
+            json!({"type": "UPDATE_FRAMEWORK", "framework_id": {"value": "f"},
+                   "update_framework": {"framework_info": info}})
+        };
+        let ok = call(json!({"user": "u", "name": "x", "id": {"value": "f"}}));
+        assert_eq!(validate(&ok).unwrap(), "UPDATE_FRAMEWORK");
+        let err = validate(&call(json!({"name": "x", "id": {"value": "f"}}))).unwrap_err();
+        assert!(
+            err.contains("Missing required fields: update_framework.framework_info.user"),
+            "{err}"
+        );
+        let err = validate(
+            &json!({"type": "UPDATE_FRAMEWORK", "framework_id": {"value": "f"},
+                                   "update_framework": {}}),
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("Missing required fields: update_framework.framework_info"),
+            "{err}"
+        );
+        for info in [
+            json!({"user": "u", "name": "x", "id": {"value": "g"}}),
+            json!({"user": "u", "name": "x"}),
+        ] {
+            let err = validate(&call(info)).unwrap_err();
+            assert!(
+                err.ends_with("'framework_id' differs from 'update_framework.framework_info.id'"),
+                "{err}"
+            );
+        }
+        let err = validate(&json!({"type": "UPDATE_FRAMEWORK", "framework_id": {"value": "f"}})).unwrap_err();
+        assert!(
+            err.contains("Expecting 'update_framework' to be present"),
             "{err}"
         );
     }

@@ -7,7 +7,11 @@
 #    and the Hadoop client API jars (hadoop-client-api/-runtime 3.5.0) it is compiled against, as
 #    no Maven repository is reachable; the JDK (17) comes from Debian's openjdk-17-jdk-headless;
 #  - PyPI's pymesos (in the same virtualenv), the independent Mesos client the simulator is
-#    cross-checked with.
+#    cross-checked with;
+#  - Debian's chromium and chromium-driver: the headless browser the web-UI tests drive over
+#    WebDriver (alluxio_testkit::browser);
+#  - Debian's prometheus, only for its promtool, which checks the /metrics pages; the install
+#    never starts the Prometheus daemon, and leaves its service stopped and disabled.
 # Each step is skipped when what it installs is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,3 +43,38 @@ fi
 "$venv/bin/python" -c 'import pyspark; print("pyspark", pyspark.__version__)'
 
 dev/install-pymesos.sh "$venv/bin/python"
+
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+chromedriver --version
+
+# Where there is no systemd, the package's postinst runs `invoke-rc.d prometheus start`: a
+# policy-rc.d that refuses (unless the machine has one already, as containers do) keeps the
+# daemon from starting; without recommends, prometheus-node-exporter (another daemon) stays out.
+if ! command -v promtool >/dev/null 2>&1; then
+  policy=/usr/sbin/policy-rc.d
+  added_policy=
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
+    as_root chmod 755 "$policy"
+    added_policy=1
+    trap 'as_root rm -f "$policy"' EXIT
+  fi
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  if [ -n "$added_policy" ]; then
+    as_root rm -f "$policy"
+    trap - EXIT
+  fi
+  # Whatever the policy was: the service stopped, and not started at boot.
+  if [ -d /run/systemd/system ]; then
+    as_root systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  elif [ -x /etc/init.d/prometheus ]; then
+    as_root /etc/init.d/prometheus stop >/dev/null 2>&1 || true
+    as_root update-rc.d prometheus disable >/dev/null 2>&1 || true
+  fi
+fi
+promtool --version 2>&1 | sed -n 1p

@@ -1,9 +1,9 @@
-//! `alluxio fsadmin report [summary|capacity]`: the cluster as the master sees it.
+//! `alluxio fsadmin report [summary|capacity|metrics]`: the cluster as the master sees it.
 
 use std::collections::HashMap;
 use std::process::ExitCode;
 
-use alluxio_client::{BlockMasterInfo, FileSystem, MasterInfo, WorkerInfo};
+use alluxio_client::{BlockMasterInfo, FileSystem, MasterInfo, Metric, MetricType, WorkerInfo};
 use alluxio_conf::{Configuration, format_bytes};
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
@@ -34,6 +34,8 @@ enum Report {
     Summary,
     /// Capacity and usage per worker.
     Capacity,
+    /// The master's metrics and the cluster totals workers and clients report.
+    Metrics,
 }
 
 /// Runs one admin command.
@@ -42,6 +44,14 @@ pub async fn run(conf: Configuration, args: FsadminArgs) -> anyhow::Result<ExitC
     let fs = FileSystem::connect(conf)
         .await
         .context("cannot connect to the Alluxio master")?;
+    if let Report::Metrics = report {
+        let metrics = fs
+            .master_metrics()
+            .await
+            .context("cannot get the master's metrics")?;
+        print_metrics(metrics);
+        return Ok(ExitCode::SUCCESS);
+    }
     let info = fs
         .block_master_info()
         .await
@@ -58,8 +68,31 @@ pub async fn run(conf: Configuration, args: FsadminArgs) -> anyhow::Result<ExitC
             let (live, lost) = fs.worker_info_list().await.context("cannot list the workers")?;
             print_capacity(&info, &live, &lost);
         }
+        Report::Metrics => unreachable!("answered above"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Every metric by name, sizes in bytes human-readable, as Alluxio prints them.
+fn print_metrics(mut metrics: Vec<Metric>) {
+    metrics.sort_by(|a, b| a.name.cmp(&b.name));
+    let width = metrics.iter().map(|m| m.name.len()).max().unwrap_or(0);
+    for metric in metrics {
+        let kind = match metric.metric_type() {
+            MetricType::Counter => "COUNTER",
+            MetricType::Meter => "METER",
+            MetricType::Gauge => "GAUGE",
+        };
+        let is_size = metric.name.contains("Bytes") || metric.name.contains("Capacity");
+        let value = if is_size && metric.value >= 0.0 {
+            format_bytes(metric.value as u64)
+        } else if metric.value.fract() == 0.0 {
+            format!("{:.0}", metric.value)
+        } else {
+            format!("{:.2}", metric.value)
+        };
+        println!("    {:<width$}  (Type: {kind}, Value: {value})", metric.name);
+    }
 }
 
 fn print_summary(master: &MasterInfo, info: &BlockMasterInfo) {

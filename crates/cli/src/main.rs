@@ -1,5 +1,5 @@
 //! The `alluxio` binary: runs the servers (`master`, `worker`, `proxy`, `local`), the file system shell
-//! (`fs`), cluster administration (`fsadmin`, `format`), configuration inspection (`getConf`), the
+//! (`fs`), cluster administration (`fsadmin`, `format`, `logLevel`), configuration inspection (`getConf`), the
 //! end-to-end check (`runTests`), the Mesos framework (`mesos`) and `version`.
 
 mod args;
@@ -9,6 +9,7 @@ mod format;
 mod fs;
 mod fsadmin;
 mod get_conf;
+mod log_level;
 mod logging;
 mod mesos;
 mod run_tests;
@@ -52,6 +53,9 @@ enum Command {
     /// Print configuration values.
     #[command(name = "getConf")]
     GetConf(get_conf::GetConfArgs),
+    /// Read or set the log level of running servers.
+    #[command(name = "logLevel")]
+    LogLevel(log_level::LogLevelArgs),
     /// Write and read back a file with every write type and read type.
     #[command(name = "runTests")]
     RunTests,
@@ -108,6 +112,7 @@ fn dispatch(command: Command, conf: Configuration) -> anyhow::Result<ExitCode> {
         Command::Fs(args) => runtime()?.block_on(fs::run(conf, args)),
         Command::Fsadmin(args) => runtime()?.block_on(fsadmin::run(conf, args)),
         Command::RunTests => runtime()?.block_on(run_tests::run(conf)),
+        Command::LogLevel(args) => runtime()?.block_on(log_level::run(conf, args)),
         Command::Mesos(args) => mesos::run(conf, args),
         Command::Bench(args) => runtime()?.block_on(bench::run(conf, args)),
     }

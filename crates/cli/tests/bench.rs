@@ -60,6 +60,7 @@ fn bench_prints_every_case_as_json_with_numbers() {
     }
     expected.extend(["small_files.write".to_string(), "small_files.read".to_string()]);
     expected.insert("hash.md5".to_string());
+    expected.insert("web.browse_last_page.300_entries".to_string());
     let seen: Vec<&str> = lines.iter().filter_map(|l| l["case"].as_str()).collect();
     assert_eq!(
         seen.iter().copied().collect::<BTreeSet<_>>(),
@@ -84,6 +85,8 @@ fn bench_prints_every_case_as_json_with_numbers() {
             None => {
                 let unit = if case.starts_with("metadata.") {
                     "ops/s"
+                } else if case.starts_with("web.") {
+                    "ms"
                 } else if case.starts_with("small_files.") {
                     "files/s"
                 } else {

@@ -12,6 +12,7 @@ use alluxio_ufs::{MountUfsCache, UfsManager, UnderFileSystem};
 use parking_lot::Mutex;
 
 use crate::master_client::MasterClient;
+use crate::metrics::ClientMetrics;
 use crate::policy::{LocationPolicy, WorkerSelector};
 use crate::worker_client::DataPool;
 use crate::{ClientError, ErrorKind};
@@ -87,6 +88,8 @@ pub(crate) struct Context {
     pub(crate) pool: DataPool,
     /// Blocks being copied to a worker on this host by passive caching.
     pub(crate) passive_copies: Mutex<HashSet<u64>>,
+    /// Bytes moved, reported to the master.
+    pub(crate) metrics: ClientMetrics,
     ufs: MountUfsCache,
 }
 
@@ -104,6 +107,7 @@ impl Context {
             master,
             pool: DataPool::default(),
             passive_copies: Mutex::new(HashSet::new()),
+            metrics: ClientMetrics::new(),
             ufs: MountUfsCache::new(UfsManager::new(&conf)),
             conf,
         })

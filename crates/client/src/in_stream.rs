@@ -118,6 +118,11 @@ impl FileInStream {
                 Ok(n) => {
                     self.pos += n as u64;
                     self.stats.add(reader.path(), n);
+                    let counter = match reader.path() {
+                        ReadPath::ShortCircuit => &self.ctx.metrics.bytes_read_local,
+                        ReadPath::Remote | ReadPath::Ufs => &self.ctx.metrics.bytes_read_remote,
+                    };
+                    counter.add(n as u64);
                     return Ok(n);
                 }
                 Err(err) => {

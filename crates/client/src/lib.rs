@@ -14,6 +14,7 @@ mod context;
 mod error;
 mod in_stream;
 mod master_client;
+mod metrics;
 mod mounts;
 mod options;
 mod out_stream;
@@ -21,7 +22,9 @@ mod passive_cache;
 mod policy;
 mod worker_client;
 
-pub use alluxio_proto::grpc::{BlockMasterInfo, FileInfo, MasterInfo, ReadType, WorkerInfo, WriteType};
+pub use alluxio_proto::grpc::{
+    BlockMasterInfo, FileInfo, MasterInfo, Metric, MetricType, ReadType, WorkerInfo, WriteType,
+};
 pub use alluxio_proto::{AlluxioPath, AlluxioUri};
 pub use error::{ClientError, ErrorKind, Subject};
 pub use in_stream::{FileInStream, ReadStats};
@@ -34,7 +37,7 @@ pub use out_stream::{FileOutStream, WriteStats};
 
 use std::sync::Arc;
 
-use alluxio_conf::Configuration;
+use alluxio_conf::{Configuration, keys};
 use alluxio_proto::grpc::{
     CreateDirectoryRequest, CreateFileRequest, DeleteRequest, FreeRequest, ListStatusRequest,
     LoadMetadataType, RenameRequest, SetAttributeRequest,
@@ -51,9 +54,19 @@ pub struct FileSystem {
 impl FileSystem {
     /// Connects to the master at `alluxio.master.hostname`:`alluxio.master.port`.
     pub async fn connect(conf: Configuration) -> Result<Self, ClientError> {
-        Ok(Self {
-            ctx: Arc::new(Context::new(conf)?),
-        })
+        let report_metrics = conf.get_bool(keys::USER_METRICS_COLLECTION_ENABLED)?;
+        let interval = conf.get_duration(keys::USER_METRICS_HEARTBEAT_INTERVAL)?;
+        let ctx = Arc::new(Context::new(conf)?);
+        if report_metrics {
+            metrics::spawn_heartbeat(Arc::downgrade(&ctx), interval);
+        }
+        Ok(Self { ctx })
+    }
+
+    /// The master's metrics, with the cluster totals of what workers and clients report
+    /// (`alluxio fsadmin report metrics`).
+    pub async fn master_metrics(&self) -> Result<Vec<Metric>, ClientError> {
+        self.ctx.master.metrics().await
     }
 
     /// The configuration this client uses (defaults for options come from it).

@@ -11,6 +11,7 @@ use std::time::Duration;
 use alluxio_conf::{Configuration, keys};
 use alluxio_proto::grpc::block_master_client_service_client::BlockMasterClientServiceClient;
 use alluxio_proto::grpc::file_system_master_client_service_client::FileSystemMasterClientServiceClient;
+use alluxio_proto::grpc::metrics_master_client_service_client::MetricsMasterClientServiceClient;
 use alluxio_proto::grpc::*;
 use alluxio_server::Backoff;
 use tokio::time::Instant;
@@ -21,6 +22,7 @@ use crate::{ClientError, ErrorKind, Subject};
 
 type FsClient = FileSystemMasterClientServiceClient<Channel>;
 type BlockClient = BlockMasterClientServiceClient<Channel>;
+type MetricsClient = MetricsMasterClientServiceClient<Channel>;
 
 /// Largest gRPC message accepted (a listing of a big directory is one message).
 const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
@@ -69,6 +71,7 @@ fn connection_lost(status: &Status) -> bool {
 pub(crate) struct MasterClient {
     fs: FsClient,
     block: BlockClient,
+    metrics: MetricsClient,
     address: String,
     retry_for: Duration,
     /// Pauses between attempts (`alluxio.user.rpc.retry.base.sleep` / `.max.sleep`).
@@ -103,6 +106,7 @@ impl MasterClient {
             fs: FsClient::new(channel.clone())
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
+            metrics: MetricsClient::new(channel.clone()),
             block: BlockClient::new(channel)
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
@@ -374,6 +378,36 @@ impl MasterClient {
             c.get_master_info(r).await
         })
         .await
+    }
+
+    /// Reports this client's metrics once, without retrying: the next heartbeat carries newer
+    /// values anyway.
+    pub(crate) async fn metrics_heartbeat(
+        &self,
+        client_id: &str,
+        metrics: Vec<Metric>,
+    ) -> Result<(), ClientError> {
+        let request = MetricsHeartbeatRequest {
+            client_id: client_id.to_string(),
+            metrics,
+        };
+        self.metrics
+            .clone()
+            .metrics_heartbeat(request)
+            .await
+            .map(|_| ())
+            .map_err(|status| ClientError::from_status(&status, &self.address))
+    }
+
+    /// The master's metrics, cluster totals included.
+    pub(crate) async fn metrics(&self) -> Result<Vec<Metric>, ClientError> {
+        let response = self
+            .retry(Retry::Idempotent, || {
+                let mut client = self.metrics.clone();
+                async move { client.get_metrics(GetMetricsRequest::default()).await }
+            })
+            .await?;
+        Ok(response.metrics)
     }
 
     fn require(&self, info: Option<FileInfo>, call: &str) -> Result<FileInfo, ClientError> {

@@ -211,11 +211,18 @@ impl FileOutStream {
                         block.address()
                     ))
                 })?;
-                let counter = match block.path() {
-                    WritePath::ShortCircuit => &mut self.stats.short_circuit_bytes,
-                    WritePath::Remote => &mut self.stats.remote_bytes,
+                let (counter, metric) = match block.path() {
+                    WritePath::ShortCircuit => (
+                        &mut self.stats.short_circuit_bytes,
+                        &self.ctx.metrics.bytes_written_local,
+                    ),
+                    WritePath::Remote => (
+                        &mut self.stats.remote_bytes,
+                        &self.ctx.metrics.bytes_written_remote,
+                    ),
                 };
                 *counter += data.len() as u64;
+                metric.add(data.len() as u64);
             }
         }
         if let Some(ufs) = self.ufs.as_mut() {

@@ -37,6 +37,10 @@ pub const UNDERFS_ADDRESS: &str = "alluxio.underfs.address";
 pub const MASTER_WORKER_TIMEOUT: &str = "alluxio.master.worker.timeout";
 /// How often the master checks for lost workers.
 pub const MASTER_WORKER_HEARTBEAT_INTERVAL: &str = "alluxio.master.worker.heartbeat.interval";
+/// Whether the master checks the namespace against the UFS after starting.
+pub const MASTER_STARTUP_CONSISTENCY_CHECK_ENABLED: &str = "alluxio.master.startup.consistency.check.enabled";
+/// How often meters and gauges are sampled for the web UI's charts (master and workers).
+pub const MASTER_METRICS_TIME_SERIES_INTERVAL: &str = "alluxio.master.metrics.time.series.interval";
 /// How often the master checks TTLs.
 pub const MASTER_TTL_CHECKER_INTERVAL: &str = "alluxio.master.ttl.checker.interval";
 
@@ -116,6 +120,10 @@ pub const USER_SHORT_CIRCUIT_ENABLED: &str = "alluxio.user.short.circuit.enabled
 pub const USER_FILE_WRITE_LOCATION_POLICY: &str = "alluxio.user.file.write.location.policy.class";
 /// Policy choosing the worker that reads a block from the UFS (the same policies as for writes).
 pub const USER_UFS_BLOCK_READ_LOCATION_POLICY: &str = "alluxio.user.ufs.block.read.location.policy";
+/// Whether clients report their metrics to the master.
+pub const USER_METRICS_COLLECTION_ENABLED: &str = "alluxio.user.metrics.collection.enabled";
+/// How often a client reports its metrics to the master.
+pub const USER_METRICS_HEARTBEAT_INTERVAL: &str = "alluxio.user.metrics.heartbeat.interval";
 /// How long a client keeps retrying an unreachable master.
 pub const USER_RPC_RETRY_MAX_DURATION: &str = "alluxio.user.rpc.retry.max.duration";
 /// First pause of an RPC retry loop (clients and workers calling the master); doubled per failure.

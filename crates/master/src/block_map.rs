@@ -43,6 +43,11 @@ impl BlockMap {
             .unwrap_or_default()
     }
 
+    /// Every block some worker holds.
+    pub fn block_ids(&self) -> impl Iterator<Item = u64> + '_ {
+        self.blocks.keys().copied()
+    }
+
     /// The block, if some worker holds it.
     pub fn get(&self, block_id: u64) -> Option<&BlockEntry> {
         self.blocks.get(&block_id)

@@ -228,6 +228,16 @@ impl BlockMaster {
         mine > 0 && inner.workers.live_workers().all(|w| held(w) <= mine)
     }
 
+    /// The files with at least one block held by some worker.
+    pub fn cached_file_ids(&self) -> std::collections::BTreeSet<u64> {
+        let inner = self.inner.lock();
+        inner
+            .blocks
+            .block_ids()
+            .map(alluxio_proto::ids::file_id_of_block)
+            .collect()
+    }
+
     /// Live and lost workers.
     pub fn worker_infos(&self) -> (Vec<WorkerInfo>, Vec<WorkerInfo>) {
         self.inner.lock().workers.infos()

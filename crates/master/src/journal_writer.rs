@@ -84,6 +84,19 @@ impl Durable {
     }
 }
 
+/// Where the journal stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JournalState {
+    /// Sequence of the last queued entry.
+    pub last_sequence: u64,
+    /// Entries queued since the last checkpoint.
+    pub entries_since_checkpoint: u64,
+    /// Entries between checkpoints.
+    pub checkpoint_period: u64,
+    /// An append failed: the master refuses changes until restarted.
+    pub failed: bool,
+}
+
 /// The master's side of the journal: queueing applied entries and starting checkpoints.
 pub struct JournalWriter {
     store: Arc<dyn JournalStore>,
@@ -105,6 +118,16 @@ impl JournalWriter {
             failed: Arc::new(AtomicBool::new(false)),
             closed: AtomicBool::new(false),
             checkpointing: Mutex::new(None),
+        }
+    }
+
+    /// Where the journal stands, for the web UI.
+    pub fn state(&self) -> JournalState {
+        JournalState {
+            last_sequence: self.store.last_sequence(),
+            entries_since_checkpoint: self.store.entries_since_checkpoint(),
+            checkpoint_period: self.period,
+            failed: self.failed.load(Ordering::Acquire),
         }
     }
 

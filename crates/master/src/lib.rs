@@ -3,15 +3,18 @@
 
 mod block_map;
 mod block_master;
+mod cluster_metrics;
 mod error;
 mod journal_apply;
 mod journal_writer;
+mod metrics;
 mod mount_table;
 mod namespace;
 mod persist;
 mod persist_done;
 mod server;
 mod service;
+mod startup_check;
 mod ttl;
 mod web;
 mod workers;
@@ -23,8 +26,10 @@ pub use server::{RunningMaster, format, journal_folder, start};
 use std::sync::Arc;
 use std::time::Instant;
 
+use alluxio_conf::Configuration;
 use alluxio_proto::grpc::MasterInfo;
 
+use metrics::MasterMetrics;
 use namespace::FileSystemMaster;
 
 /// Milliseconds since the epoch.
@@ -37,6 +42,13 @@ pub(crate) fn now_ms() -> i64 {
 /// What the info endpoints (gRPC and web) report about this master.
 pub(crate) struct MasterInfoSource {
     fs: Arc<FileSystemMaster>,
+    metrics: MasterMetrics,
+    /// The master's configuration, for the configuration page and the logs folder.
+    conf: Configuration,
+    /// Where the journal is (`alluxio.master.journal.folder` as resolved).
+    journal_location: String,
+    /// The startup consistency check's outcome.
+    consistency: Arc<parking_lot::Mutex<startup_check::ConsistencyCheck>>,
     /// `host:port` clients use (the configured host name when bound to all interfaces).
     rpc_address: String,
     web_address: String,

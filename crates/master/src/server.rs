@@ -10,6 +10,7 @@ use alluxio_journal::{Journal, JournalLocation};
 use alluxio_proto::grpc::block_master_client_service_server::BlockMasterClientServiceServer;
 use alluxio_proto::grpc::block_master_worker_service_server::BlockMasterWorkerServiceServer;
 use alluxio_proto::grpc::file_system_master_client_service_server::FileSystemMasterClientServiceServer;
+use alluxio_proto::grpc::metrics_master_client_service_server::MetricsMasterClientServiceServer;
 use alluxio_server::{Shutdown, ShutdownSender, every};
 use alluxio_ufs::UfsUri;
 use parking_lot::RwLock;
@@ -19,10 +20,11 @@ use tonic::transport::server::TcpIncoming;
 
 use crate::block_master::BlockMaster;
 use crate::journal_writer::JournalWriter;
+use crate::metrics::MasterMetrics;
 use crate::namespace::tree::Tree;
 use crate::namespace::{FileSystemMaster, FsSettings};
-use crate::service::{BlockClientService, BlockWorkerService, FsClientService};
-use crate::{MasterError, MasterInfoSource, now_ms, web};
+use crate::service::{BlockClientService, BlockWorkerService, FsClientService, MetricsService};
+use crate::{MasterError, MasterInfoSource, now_ms, startup_check, web};
 
 /// Largest worker request accepted (a registration lists ~10 bytes per block).
 const MAX_WORKER_MESSAGE: usize = 256 << 20;
@@ -33,6 +35,8 @@ pub struct RunningMaster {
     web_addr: SocketAddr,
     stop: ShutdownSender,
     tasks: Vec<JoinHandle<()>>,
+    /// The startup consistency check, stopped rather than awaited at shutdown.
+    consistency_check: Option<JoinHandle<()>>,
     fs: Arc<FileSystemMaster>,
 }
 
@@ -50,6 +54,9 @@ impl RunningMaster {
     /// Stops serving, flushes the journal and returns once every task has ended.
     pub async fn shutdown(self) -> Result<(), MasterError> {
         self.stop.stop();
+        if let Some(check) = &self.consistency_check {
+            check.abort();
+        }
         for task in self.tasks {
             if let Err(err) = task.await {
                 tracing::error!(error = %err, "master task failed while stopping");
@@ -139,7 +146,15 @@ pub async fn start(conf: Configuration) -> Result<RunningMaster, MasterError> {
     let inodes = tree.len();
     let fs = file_system(journal, tree, period, &conf, settings);
     let hostname = conf.get(keys::MASTER_HOSTNAME)?;
+    let (consistency, consistency_check) = startup_check::start(
+        &fs,
+        conf.get_bool(keys::MASTER_STARTUP_CONSISTENCY_CHECK_ENABLED)?,
+    );
     let info = Arc::new(MasterInfoSource {
+        metrics: MasterMetrics::new(&fs),
+        conf: conf.clone(),
+        journal_location: folder.to_string(),
+        consistency,
         fs: fs.clone(),
         rpc_address: advertised(rpc_addr, &hostname),
         web_address: advertised(web_addr, &hostname),
@@ -148,7 +163,13 @@ pub async fn start(conf: Configuration) -> Result<RunningMaster, MasterError> {
     });
 
     let (stop, stopped) = Shutdown::channel();
+    let sampling = conf.get_duration(keys::MASTER_METRICS_TIME_SERIES_INTERVAL)?;
+    let registry = info.metrics.registry.clone();
     let mut tasks = spawn_servers(listeners, &fs, info, &stopped);
+    tasks.push(every(sampling, stopped.clone(), move || {
+        registry.sample();
+        std::future::ready(())
+    }));
     tasks.extend(periodic.spawn(&fs, stopped));
     tracing::info!(rpc = %rpc_addr, web = %web_addr, journal = %folder, replayed, inodes, "master started");
     Ok(RunningMaster {
@@ -156,6 +177,7 @@ pub async fn start(conf: Configuration) -> Result<RunningMaster, MasterError> {
         web_addr,
         stop,
         tasks,
+        consistency_check,
         fs,
     })
 }
@@ -243,15 +265,19 @@ fn spawn_servers(
 ) -> Vec<JoinHandle<()>> {
     let mut rpc_stop = stopped.clone();
     let rpc = tonic::transport::Server::builder()
+        .layer(info.metrics.rpc_layer())
         .add_service(FileSystemMasterClientServiceServer::new(FsClientService(
             fs.clone(),
         )))
         .add_service(
             // A registering worker lists every block it holds: far beyond the 4MB default.
-            BlockMasterWorkerServiceServer::new(BlockWorkerService(fs.clone()))
+            BlockMasterWorkerServiceServer::new(BlockWorkerService(info.clone()))
                 .max_decoding_message_size(MAX_WORKER_MESSAGE),
         )
         .add_service(BlockMasterClientServiceServer::new(BlockClientService(
+            info.clone(),
+        )))
+        .add_service(MetricsMasterClientServiceServer::new(MetricsService(
             info.clone(),
         )))
         // Small answers must not wait for the client's delayed ACK (Nagle): ~45 ms per call.

@@ -1,7 +1,7 @@
 //! The names users type for wire enums (`MUST_CACHE`, `CACHE_PROMOTE`, `delete`, ...), parsed
 //! case-insensitively, and printed the way Alluxio prints them.
 
-use crate::grpc::{LoadMetadataType, ReadType, TtlAction, WriteType};
+use crate::grpc::{FileInfo, LoadMetadataType, PersistenceState, ReadType, TtlAction, WriteType};
 
 /// A name that is not one of the accepted values of an enum.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -61,6 +61,34 @@ alluxio_names!(LoadMetadataType, "metadata load type",
     "ALWAYS" => LoadMetadataType::Always,
 );
 
+alluxio_names!(PersistenceState, "persistence state",
+    "NOT_PERSISTED" => PersistenceState::NotPersisted,
+    "TO_BE_PERSISTED" => PersistenceState::ToBePersisted,
+    "PERSISTED" => PersistenceState::Persisted,
+);
+
+impl FileInfo {
+    /// `-rw-r--r--` / `drwxr-xr-x` from the mode bits, as `ls` prints them.
+    pub fn mode_string(&self) -> String {
+        let mut out = String::with_capacity(10);
+        out.push(if self.folder { 'd' } else { '-' });
+        for shift in [6, 3, 0] {
+            let bits = (self.mode >> shift) & 0o7;
+            out.push(if bits & 4 != 0 { 'r' } else { '-' });
+            out.push(if bits & 2 != 0 { 'w' } else { '-' });
+            out.push(if bits & 1 != 0 { 'x' } else { '-' });
+        }
+        out
+    }
+
+    /// The persistence state as Alluxio names it (`NOT_PERSISTED` when unknown).
+    pub fn persistence_name(&self) -> &'static str {
+        PersistenceState::try_from(self.persistence_state)
+            .unwrap_or(PersistenceState::NotPersisted)
+            .alluxio_name()
+    }
+}
+
 impl WriteType {
     /// Every write type a user can choose, in Alluxio's documentation order.
     pub const ALL: [WriteType; 4] = [
@@ -92,6 +120,28 @@ impl ReadType {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_infos_print_like_ls() {
+        let dir = FileInfo {
+            folder: true,
+            mode: 0o755,
+            ..Default::default()
+        };
+        assert_eq!(dir.mode_string(), "drwxr-xr-x");
+        let file = FileInfo {
+            mode: 0o640,
+            persistence_state: PersistenceState::ToBePersisted.into(),
+            ..Default::default()
+        };
+        assert_eq!(file.mode_string(), "-rw-r-----");
+        assert_eq!(file.persistence_name(), "TO_BE_PERSISTED");
+        let unknown = FileInfo {
+            persistence_state: 99,
+            ..Default::default()
+        };
+        assert_eq!(unknown.persistence_name(), "NOT_PERSISTED");
+    }
 
     #[test]
     fn names_parse_case_insensitively_and_print_back() {

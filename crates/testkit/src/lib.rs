@@ -2,8 +2,10 @@
 //! temp dirs (journal, root UFS, one tier dir per worker), each configured through its own
 //! [`Configuration`], so tests exercise the real servers end to end without globals.
 
+pub mod browser;
 pub mod java;
 pub mod mesos;
+pub mod prometheus;
 mod python;
 mod readiness;
 pub mod s3;
@@ -208,6 +210,11 @@ impl LocalCluster {
     /// Where the master's RPC server listens.
     pub fn master_rpc_addr(&self) -> SocketAddr {
         SocketAddr::from(([127, 0, 0, 1], self.servers.master_port()))
+    }
+
+    /// Where the master's web server listens; panics while the master is stopped.
+    pub fn master_web_addr(&self) -> SocketAddr {
+        self.servers.master().expect("the master runs").web_addr()
     }
 
     /// Worker `index`; panics if there is no such worker (a mistake in the test).

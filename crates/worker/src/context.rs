@@ -9,6 +9,7 @@ use alluxio_ufs::{MountUfsCache, UfsManager, UnderFileSystem};
 
 use crate::WorkerError;
 use crate::master_client::MasterClient;
+use crate::metrics::WorkerMetrics;
 use crate::persist::PersistTracker;
 use crate::store::{BlockMeta, BlockStore};
 
@@ -17,6 +18,8 @@ use crate::store::{BlockMeta, BlockStore};
 pub(crate) struct WorkerContext {
     /// The tiered block store.
     pub store: BlockStore,
+    /// What the worker counts.
+    pub metrics: WorkerMetrics,
     /// Under file systems, for UFS reads and persistence.
     ufs: MountUfsCache,
     /// The master.
@@ -44,6 +47,7 @@ impl WorkerContext {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
         Self {
+            metrics: WorkerMetrics::new(&store),
             store,
             ufs: MountUfsCache::new(ufs),
             master,
@@ -93,7 +97,7 @@ impl WorkerContext {
             .map_or(0, |tier| tier.used)
     }
 
-    /// Tells the master a block was committed here, so readers find it at once; a block of a
+    /// Counts a block committed here and tells the master, so readers find it at once; a block of a
     /// pinned file is protected from eviction from then on, not only after the next heartbeat.
     pub(crate) async fn report_commit(&self, meta: &BlockMeta) -> Result<(), WorkerError> {
         let request = CommitBlockRequest {
@@ -104,6 +108,7 @@ impl WorkerContext {
             length: meta.length,
             ..Default::default()
         };
+        self.metrics.bytes_written_alluxio.add(meta.length);
         if self.master.commit_block(request).await? {
             self.store
                 .pin_file(alluxio_proto::ids::file_id_of_block(meta.block_id));

@@ -10,6 +10,7 @@ mod data_server;
 mod error;
 mod master_client;
 mod master_sync;
+mod metrics;
 mod persist;
 mod process;
 mod rpc;

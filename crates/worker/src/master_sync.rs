@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use alluxio_proto::grpc::{
-    BlockHeartbeatRequest, BlockHeartbeatResponse, BlockIdList, CommandType, RegisterWorkerRequest,
+    BlockHeartbeatRequest, BlockHeartbeatResponse, BlockIdList, CommandType, Metric, RegisterWorkerRequest,
 };
 use alluxio_server::Shutdown;
 use tokio::task::JoinSet;
@@ -109,7 +109,7 @@ impl PendingReport {
         }
     }
 
-    fn request(&self, worker_id: u64, usage: &[TierUsage]) -> BlockHeartbeatRequest {
+    fn request(&self, worker_id: u64, usage: &[TierUsage], metrics: Vec<Metric>) -> BlockHeartbeatRequest {
         let mut added_blocks_on_tiers: HashMap<String, BlockIdList> = HashMap::new();
         for block in self.added.values() {
             added_blocks_on_tiers
@@ -126,6 +126,7 @@ impl PendingReport {
             added_block_lengths: self.added.values().map(|b| (b.block_id, b.length)).collect(),
             persisted_file_ids: self.persisted.clone(),
             failed_persist_file_ids: self.failed_persist.clone(),
+            metrics,
             ..Default::default()
         }
     }
@@ -163,7 +164,7 @@ pub(crate) async fn heartbeat_loop(
         let (persisted, failed) = ctx.persist.take_results();
         pending.persisted.extend(persisted);
         pending.failed_persist.extend(failed);
-        let request = pending.request(ctx.worker_id(), &ctx.store.usage());
+        let request = pending.request(ctx.worker_id(), &ctx.store.usage(), ctx.metrics.report());
         let result = tokio::select! {
             _ = shutdown.wait() => break,
             result = ctx.master.heartbeat(request) => result,
@@ -269,7 +270,7 @@ mod tests {
             added: vec![meta(3, "MEM"), meta(2, "SSD")],
             removed: vec![1],
         });
-        let request = pending.request(7, &[]);
+        let request = pending.request(7, &[], Vec::new());
         assert_eq!(request.worker_id, 7);
         assert_eq!(request.removed_block_ids, vec![1]);
         let mut mem = request.added_blocks_on_tiers["MEM"].block_ids.clone();

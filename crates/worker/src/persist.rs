@@ -138,6 +138,7 @@ pub(crate) async fn persist_file(ctx: &WorkerContext, file: &PersistFile) -> Res
         });
     }
     writer.close().await?;
+    ctx.metrics.bytes_written_ufs.add(written);
     Ok(())
 }
 

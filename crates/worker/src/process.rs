@@ -97,6 +97,8 @@ struct Intervals {
     /// Pauses between attempts to reach the master (`alluxio.user.rpc.retry.*.sleep`).
     master_retry: Backoff,
     reserver: Option<Duration>,
+    /// How often meters and gauges are sampled for the web UI's charts.
+    metrics_sampling: Duration,
 }
 
 fn positive_duration(conf: &Configuration, key: &'static str) -> Result<Duration, WorkerError> {
@@ -128,6 +130,7 @@ impl Intervals {
                 conf.get_duration(keys::USER_RPC_RETRY_MAX_SLEEP)?,
             ),
             reserver,
+            metrics_sampling: positive_duration(conf, keys::MASTER_METRICS_TIME_SERIES_INTERVAL)?,
         })
     }
 }
@@ -241,8 +244,19 @@ pub async fn start(conf: Configuration) -> Result<RunningWorker, WorkerError> {
     ));
     tasks.spawn(named(
         "web server",
-        web::serve(Arc::clone(&ctx), web_listener, shutdown.clone()),
+        web::serve(Arc::clone(&ctx), conf.clone(), web_listener, shutdown.clone()),
     ));
+    let registry = ctx.metrics.registry.clone();
+    let sampler = alluxio_server::every(intervals.metrics_sampling, shutdown.clone(), move || {
+        registry.sample();
+        std::future::ready(())
+    });
+    tasks.spawn(named("metrics sampler", async move {
+        sampler.await.map_err(|e| WorkerError::Task {
+            task: "metrics sampler",
+            reason: e.to_string(),
+        })
+    }));
     let heartbeat = master_sync::heartbeat_loop(
         Arc::clone(&ctx),
         intervals.heartbeat,

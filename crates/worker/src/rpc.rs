@@ -23,6 +23,7 @@ pub(crate) async fn serve(
         .local_addr()
         .map_or_else(|_| "?".to_string(), |a| a.to_string());
     tonic::transport::Server::builder()
+        .layer(ctx.metrics.rpc_layer())
         .add_service(WorkerServiceServer::new(WorkerRpc { ctx }))
         .serve_with_incoming_shutdown(
             // Small answers must not wait for the client's delayed ACK (Nagle).
@@ -49,7 +50,7 @@ pub(crate) fn status(ctx: &WorkerContext) -> WorkerStatus {
         storage_tiers: usage.iter().map(|t| t.alias.clone()).collect(),
         capacity_bytes_on_tiers: usage.iter().map(|t| (t.alias.clone(), t.capacity)).collect(),
         used_bytes_on_tiers: usage.iter().map(|t| (t.alias.clone(), t.used)).collect(),
-        block_count: ctx.store.blocks().len() as u64,
+        block_count: ctx.store.block_count(),
         start_time_ms: ctx.start_time_ms,
         version: alluxio_proto::VERSION.to_string(),
         ..Default::default()

@@ -316,10 +316,15 @@ async fn web_port_answers_health_and_info() {
     let json: serde_json::Value = serde_json::from_str(body).unwrap();
     assert_eq!(json["id"], worker.worker_id());
     assert_eq!(json["address"], "127.0.0.1");
-    assert_eq!(json["data_port"], worker.data_addr().port());
-    assert_eq!(json["capacity_bytes_on_tiers"]["MEM"], 64 * 1024 * 1024);
-    assert_eq!(json["used_bytes_on_tiers"]["MEM"], 1234);
-    assert_eq!(json["block_count"], 1);
+    assert_eq!(json["dataPort"], worker.data_addr().port());
+    assert_eq!(json["capacityBytesOnTiers"]["MEM"], 64 * 1024 * 1024);
+    assert_eq!(json["usedBytesOnTiers"]["MEM"], 1234);
+    assert_eq!(json["tierCapacity"]["MEM"]["used"], 1234);
+    assert_eq!(json["blockCount"], 1);
+    assert_eq!(json["metrics"]["Worker.BytesWrittenAlluxio"], 1234.0);
+    assert_eq!(json["metrics"]["Worker.BlocksCached"], 1.0);
+    let used = http_get(worker.web_addr(), "/api/v1/worker/used_bytes").await;
+    assert!(used.ends_with("\r\n\r\n1234"), "{used}");
     worker.shutdown().await.unwrap();
 }
 

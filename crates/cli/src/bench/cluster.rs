@@ -158,6 +158,11 @@ impl Embedded {
         self.ufs_root.clone()
     }
 
+    /// The address of the master's web port.
+    pub fn master_web_addr(&self) -> Option<SocketAddr> {
+        self.servers.master().map(|master| master.web_addr())
+    }
+
     /// The address of the proxy's web port.
     pub fn proxy_addr(&self) -> SocketAddr {
         self.proxy.web_addr()

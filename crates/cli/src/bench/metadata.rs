@@ -74,7 +74,39 @@ pub async fn run(setup: &Setup, out: &mut Reporter) -> anyhow::Result<()> {
             workers = back;
         }
     }
+    out.emit(&browse_page(setup, &list_dir, entries).await);
     Ok(())
+}
+
+/// Fetches of the web UI's page of the listed directory; the median is printed.
+const BROWSE_FETCHES: usize = 20;
+
+/// Milliseconds the master's web UI takes to serve the last page of the listed directory
+/// (`/browse`, 100 rows; the last page skips the most entries).
+async fn browse_page(setup: &Setup, dir: &AlluxioPath, entries: usize) -> Line {
+    let case = format!("web.browse_last_page.{entries}_entries");
+    let url = format!("http://{}/browse", setup.master_web);
+    let offset = entries.saturating_sub(100).to_string();
+    let http = reqwest::Client::new();
+    let mut millis = Vec::with_capacity(BROWSE_FETCHES);
+    for _ in 0..BROWSE_FETCHES {
+        let started = Instant::now();
+        let fetched = async {
+            let response = http
+                .get(&url)
+                .query(&[("path", dir.as_str()), ("offset", offset.as_str())])
+                .send()
+                .await?
+                .error_for_status()?;
+            response.text().await
+        };
+        if let Err(e) = fetched.await {
+            return Line::error(&case, format!("cannot fetch {url}: {e}"));
+        }
+        millis.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    millis.sort_by(f64::total_cmp);
+    Line::figure(&case, millis[millis.len() / 2], "ms")
 }
 
 /// The directory listed by the listStatus case, with `entries` empty files. With a local UFS

@@ -89,6 +89,8 @@ pub struct Setup {
     pub scratch: PathBuf,
     /// The root mount's local directory, when the cluster is embedded.
     pub ufs_root: Option<PathBuf>,
+    /// The master's web port (`host:port`), for the web UI case.
+    pub master_web: String,
     /// The proxy's S3 API, for the S3 cases.
     pub s3: Option<s3::S3Endpoint>,
     /// A JVM with the Hadoop client, for the Hadoop cases.
@@ -118,7 +120,13 @@ pub async fn run(conf: Configuration, args: BenchArgs) -> anyhow::Result<ExitCod
             let conf = cluster::target_conf(conf, &target)?;
             let s3 = args.proxy.as_deref().map(s3::S3Endpoint::new).transpose()?;
             let hadoop = hadoop_bench(&args, &conf)?;
+            let master_web = format!(
+                "{}:{}",
+                conf.get(keys::MASTER_HOSTNAME)?,
+                conf.get_port(keys::MASTER_WEB_PORT)?
+            );
             let setup = Setup {
+                master_web,
                 conf,
                 buffer,
                 size: args.size,
@@ -133,7 +141,12 @@ pub async fn run(conf: Configuration, args: BenchArgs) -> anyhow::Result<ExitCod
         }
         None => {
             let embedded = cluster::Embedded::start(conf, &args, scratch.path()).await?;
+            let master_web = embedded
+                .master_web_addr()
+                .context("the embedded master is not running")?
+                .to_string();
             let setup = Setup {
+                master_web,
                 conf: embedded.client_conf(),
                 buffer,
                 size: args.size,

@@ -68,11 +68,11 @@ fn line(info: &FileInfo, human: bool) -> String {
     };
     format!(
         "{:<11}{:<15}{:<15}{:>15}{:>16}{:>24}{:>5} {}",
-        display::permission(info),
+        info.mode_string(),
         info.owner,
         info.group,
         display::size(info.length, human),
-        display::persistence(info),
+        info.persistence_name(),
         display::date(info.last_modification_time_ms, display::LS_DATE),
         in_memory,
         info.path

@@ -62,17 +62,13 @@ fn print_full(info: &FileInfo) {
     println!("  Length:             {}", info.length);
     println!("  Block size:         {}", info.block_size_bytes);
     println!("  Completed:          {}", info.completed);
-    println!("  Persistence state:  {}", display::persistence(info));
+    println!("  Persistence state:  {}", info.persistence_name());
     println!("  UFS path:           {}", info.ufs_path);
     println!("  Pinned:             {}", info.pinned);
     println!("  TTL:                {}", info.ttl);
     println!("  Owner:              {}", info.owner);
     println!("  Group:              {}", info.group);
-    println!(
-        "  Mode:               {} ({:o})",
-        display::permission(info),
-        info.mode
-    );
+    println!("  Mode:               {} ({:o})", info.mode_string(), info.mode);
     println!("  In memory:          {}%", info.in_memory_percentage);
     println!("  In Alluxio:         {}%", info.in_alluxio_percentage);
     println!(

@@ -78,6 +78,10 @@ pub struct Cluster {
     pub props: Vec<String>,
     /// Master RPC port.
     pub master_port: u16,
+    /// Master web port.
+    pub master_web_port: u16,
+    /// Worker web port.
+    pub worker_web_port: u16,
     /// Proxy web port (REST and S3 API).
     pub proxy_port: u16,
     master: Option<Child>,
@@ -120,6 +124,8 @@ impl Cluster {
             dir,
             props,
             master_port,
+            master_web_port: web,
+            worker_web_port: worker_web,
             proxy_port,
             master: None,
             worker: None,

@@ -163,6 +163,18 @@ pub const PROPERTIES: &[PropertyDef] = &[
         "How often the master looks for lost workers.",
     ),
     def(
+        "alluxio.master.startup.consistency.check.enabled",
+        K::Bool,
+        "true",
+        "Whether the master compares the namespace with the under storage once after it starts (shown on the web UI's overview).",
+    ),
+    def(
+        "alluxio.master.metrics.time.series.interval",
+        K::Duration,
+        "10sec",
+        "How often the master and workers sample their meters and gauges for the web UI's throughput charts (an hour of samples is kept).",
+    ),
+    def(
         "alluxio.master.ttl.checker.interval",
         K::Duration,
         "1hour",
@@ -403,6 +415,18 @@ pub const PROPERTIES: &[PropertyDef] = &[
         "Chooses the worker that reads an uncached block from the UFS (and caches it, unless the read \
          type is NO_CACHE); accepts the same policies as \
          alluxio.user.file.write.location.policy.class.",
+    ),
+    def(
+        "alluxio.user.metrics.collection.enabled",
+        K::Bool,
+        "true",
+        "Whether clients report their metrics to the master (summed into Cluster.*).",
+    ),
+    def(
+        "alluxio.user.metrics.heartbeat.interval",
+        K::Duration,
+        "10sec",
+        "How often a client reports its metrics to the master.",
     ),
     def(
         "alluxio.user.rpc.retry.max.duration",

@@ -116,6 +116,11 @@ impl FileSystemMaster {
         }
     }
 
+    /// Where the journal stands.
+    pub(crate) fn journal_state(&self) -> crate::journal_writer::JournalState {
+        self.journal.state()
+    }
+
     /// Applies the entries `build` derives from the current tree, then waits for the journal.
     pub(crate) async fn commit<T>(
         &self,

@@ -6,11 +6,10 @@ use alluxio_proto::grpc::block_master_worker_service_server::BlockMasterWorkerSe
 use alluxio_proto::grpc::*;
 use tonic::{Request, Response, Status};
 
-use crate::MasterError;
-use crate::namespace::FileSystemMaster;
+use crate::{MasterError, MasterInfoSource};
 
-/// Serves worker registration, heartbeats and block commits.
-pub struct BlockWorkerService(pub Arc<FileSystemMaster>);
+/// Serves worker registration, heartbeats (with the worker's metrics) and block commits.
+pub struct BlockWorkerService(pub Arc<MasterInfoSource>);
 
 #[tonic::async_trait]
 impl BlockMasterWorkerService for BlockWorkerService {
@@ -23,7 +22,7 @@ impl BlockMasterWorkerService for BlockWorkerService {
                 "GetWorkerId needs the worker's address".into(),
             ))
         })?;
-        let worker_id = self.0.blocks.worker_id(address);
+        let worker_id = self.0.fs.blocks.worker_id(address);
         Ok(Response::new(GetWorkerIdResponse { worker_id }))
     }
 
@@ -31,7 +30,7 @@ impl BlockMasterWorkerService for BlockWorkerService {
         &self,
         request: Request<RegisterWorkerRequest>,
     ) -> Result<Response<RegisterWorkerResponse>, Status> {
-        self.0.register_worker(request.into_inner())?;
+        self.0.fs.register_worker(request.into_inner())?;
         Ok(Response::new(RegisterWorkerResponse {}))
     }
 
@@ -39,16 +38,19 @@ impl BlockMasterWorkerService for BlockWorkerService {
         &self,
         request: Request<BlockHeartbeatRequest>,
     ) -> Result<Response<BlockHeartbeatResponse>, Status> {
-        Ok(Response::new(
-            self.0.worker_heartbeat(request.into_inner()).await?,
-        ))
+        let mut request = request.into_inner();
+        let metrics = std::mem::take(&mut request.metrics);
+        self.0
+            .metrics
+            .report(&format!("worker {}", request.worker_id), &metrics);
+        Ok(Response::new(self.0.fs.worker_heartbeat(request).await?))
     }
 
     async fn commit_block(
         &self,
         request: Request<CommitBlockRequest>,
     ) -> Result<Response<CommitBlockResponse>, Status> {
-        let file_pinned = self.0.commit_block(request.into_inner())?;
+        let file_pinned = self.0.fs.commit_block(request.into_inner())?;
         Ok(Response::new(CommitBlockResponse { file_pinned }))
     }
 }

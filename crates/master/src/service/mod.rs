@@ -4,10 +4,12 @@
 mod block_client;
 mod block_worker;
 mod fs;
+mod metrics;
 
 pub use block_client::BlockClientService;
 pub use block_worker::BlockWorkerService;
 pub use fs::FsClientService;
+pub use metrics::MetricsService;
 
 use alluxio_proto::AlluxioPath;
 use tonic::Status;

@@ -11,7 +11,7 @@ use alluxio_client::{
     CreateDirectoryOptions, CreateFileOptions, DeleteOptions, FileInfo, FreeOptions, GetStatusOptions,
     ListStatusOptions, MountOptions, OpenFileOptions, SetAttributeOptions,
 };
-use alluxio_proto::grpc::{self, LoadMetadataType, PersistenceState, ReadType, TtlAction, WriteType};
+use alluxio_proto::grpc::{self, LoadMetadataType, ReadType, TtlAction, WriteType};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -38,7 +38,7 @@ pub(crate) fn file_info(info: &FileInfo) -> Value {
         "owner": info.owner,
         "path": info.path,
         "persisted": info.persisted,
-        "persistenceState": persistence_state(info.persistence_state()),
+        "persistenceState": info.persistence_name(),
         "pinned": info.pinned,
         "ttl": info.ttl,
         "ttlAction": ttl_action_name(info.ttl_action()),
@@ -74,14 +74,6 @@ fn file_block_info(block: &grpc::FileBlockInfo) -> Value {
         "offset": block.offset,
         "ufsLocations": block.ufs_locations,
     })
-}
-
-fn persistence_state(state: PersistenceState) -> &'static str {
-    match state {
-        PersistenceState::NotPersisted => "NOT_PERSISTED",
-        PersistenceState::ToBePersisted => "TO_BE_PERSISTED",
-        PersistenceState::Persisted => "PERSISTED",
-    }
 }
 
 fn ttl_action_name(action: TtlAction) -> &'static str {

@@ -26,6 +26,7 @@ pub(super) async fn open_local_block(conn: &mut Connection, request: &Request) -
         length: lock.meta().length,
     };
     conn.local_locks.entry(block_id).or_default().push(lock);
+    conn.ctx.metrics.blocks_accessed.inc();
     Ok(data::write_response(&mut conn.stream, &response).await?)
 }
 

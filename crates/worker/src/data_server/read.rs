@@ -91,7 +91,10 @@ pub(super) async fn send_range(
         // tokio::fs does those reads on the blocking pool instead.
         copy_from_disk(conn.stream.get_mut(), file, offset, length).await
     };
-    sent.map_err(|e| DataError::Connection(format!("sending block {}: {e}", meta.block_id)))
+    sent.map_err(|e| DataError::Connection(format!("sending block {}: {e}", meta.block_id)))?;
+    conn.ctx.metrics.bytes_read_alluxio.add(length);
+    conn.ctx.metrics.blocks_accessed.inc();
+    Ok(())
 }
 
 /// Sends `length` bytes of a file on a disk from `offset`, in large buffered reads.

@@ -84,6 +84,7 @@ pub(super) async fn read_ufs_block(conn: &mut Connection, request: &Request) -> 
             .transpose()
             .map_err(|e| DataError::Connection(format!("reading block {block_id} from the UFS: {e}")))?;
     }
+    conn.ctx.metrics.bytes_read_ufs.add(position - read_from);
     if sent != length {
         return Err(DataError::Connection(format!(
             "the UFS file {} ended after {sent} of {length} bytes of block {block_id}",

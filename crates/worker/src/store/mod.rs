@@ -110,6 +110,19 @@ pub struct TierUsage {
     pub used: u64,
 }
 
+/// Usage of one storage directory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirUsageReport {
+    /// Alias of its tier.
+    pub tier: String,
+    /// Where its blocks are.
+    pub path: PathBuf,
+    /// Its quota.
+    pub capacity: u64,
+    /// Bytes held by committed and in-progress blocks.
+    pub used: u64,
+}
+
 /// A committed block.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BlockMeta {
@@ -246,6 +259,29 @@ impl BlockStore {
             .collect()
     }
 
+    /// How many committed blocks the store holds.
+    pub fn block_count(&self) -> u64 {
+        self.shared.state.lock().blocks.len() as u64
+    }
+
+    /// Usage per directory, top tier first.
+    pub fn dir_usage(&self) -> Vec<DirUsageReport> {
+        let state = self.shared.state.lock();
+        self.shared
+            .tiers
+            .iter()
+            .zip(&state.usage)
+            .flat_map(|(tier, dirs)| {
+                tier.dirs.iter().zip(dirs).map(|(layout, usage)| DirUsageReport {
+                    tier: tier.alias.clone(),
+                    path: layout.blocks.clone(),
+                    capacity: usage.quota,
+                    used: usage.used(),
+                })
+            })
+            .collect()
+    }
+
     /// Every committed block, by id.
     pub fn blocks(&self) -> Vec<BlockMeta> {
         let state = self.shared.state.lock();
@@ -256,6 +292,11 @@ impl BlockStore {
             .collect();
         blocks.sort_unstable_by_key(|b| b.block_id);
         blocks
+    }
+
+    /// Blocks evicted from a tier (moved down or dropped) since the store opened.
+    pub fn blocks_evicted(&self) -> u64 {
+        self.shared.evicted.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Changes since the last call.

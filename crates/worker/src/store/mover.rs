@@ -2,6 +2,7 @@
 //! top tier). Files are copied without the state lock; the block is marked as moving meanwhile.
 
 use std::path::Path;
+use std::sync::atomic::Ordering;
 
 use super::StoreError;
 use super::shared::{DirId, Shared, io_error};
@@ -24,6 +25,7 @@ impl Shared {
                 Ok(to) => match self.relocate(block_id, from, to, length) {
                     Ok(()) => {
                         tracing::debug!("evicted block {block_id} down to tier {alias}");
+                        self.evicted.fetch_add(1, Ordering::Relaxed);
                         return length;
                     }
                     Err(e) => tracing::warn!(
@@ -41,6 +43,7 @@ impl Shared {
             "evicted block {block_id} from tier {}",
             self.tiers[from.tier].alias
         );
+        self.evicted.fetch_add(1, Ordering::Relaxed);
         length
     }
 

@@ -146,6 +146,8 @@ pub(super) struct Shared {
     /// Signalled whenever a block stops moving, for lockers waiting on it.
     pub moved: Condvar,
     temp_seq: AtomicU64,
+    /// Blocks evicted from a tier (moved down or dropped) since the store opened.
+    pub evicted: AtomicU64,
     /// Keeps other workers out of the directories for as long as any handle lives.
     _locks: Vec<DirLock>,
 }
@@ -165,6 +167,7 @@ impl Shared {
             state: Mutex::new(state),
             moved: Condvar::new(),
             temp_seq: AtomicU64::new(0),
+            evicted: AtomicU64::new(0),
             _locks: locks,
         }
     }

@@ -1,0 +1,96 @@
+//! `/mounts` and `/configuration`: the mount table and every property, secrets masked.
+
+use alluxio_conf::displayed_value;
+use alluxio_web::{bytes, link, page};
+use axum::extract::State as Extract;
+use maud::{Markup, html};
+use serde_json::{Value, json};
+
+use super::State;
+use crate::mount_table::{MountInfo, ufs_space, ufs_type};
+
+/// A mount's options as shown: secrets replaced by `******`.
+fn shown_options(mount: &MountInfo) -> Vec<(String, String)> {
+    mount
+        .options
+        .iter()
+        .map(|(key, value)| (key.clone(), displayed_value(key, value.clone())))
+        .collect()
+}
+
+/// A mount as Alluxio's `MountPointInfo` JSON, secrets masked.
+pub(super) fn mount_json(mount: &MountInfo) -> Value {
+    let (capacity, used) = ufs_space(&mount.ufs_uri);
+    json!({
+        "ufsUri": mount.ufs_uri,
+        "ufsType": ufs_type(&mount.ufs_uri),
+        "ufsCapacityBytes": capacity,
+        "ufsUsedBytes": used,
+        "readOnly": mount.read_only,
+        "shared": mount.shared,
+        "properties": shown_options(mount).into_iter().collect::<std::collections::BTreeMap<_, _>>(),
+    })
+}
+
+/// `/mounts`.
+pub(super) async fn mounts(Extract(state): State) -> Markup {
+    let table = state.info.fs.mount_table();
+    let body = html! {
+        section {
+            table {
+                thead { tr {
+                    th { "Alluxio path" } th { "Under storage" } th { "Type" } th { "Capacity" }
+                    th { "Read-only" } th { "Shared" } th { "Options" }
+                } }
+                tbody {
+                    @for (point, mount) in &table {
+                        @let (capacity, used) = ufs_space(&mount.ufs_uri);
+                        tr {
+                            td { a href=(link("/browse", &[("path", point.as_str())])) { (point) } }
+                            td { (mount.ufs_uri) }
+                            td { (ufs_type(&mount.ufs_uri)) }
+                            td {
+                                @if capacity < 0 { span.muted { "unknown" } }
+                                @else { (bytes(used as u64)) " / " (bytes(capacity as u64)) }
+                            }
+                            td { (mount.read_only) }
+                            td { (mount.shared) }
+                            td {
+                                @for (key, value) in shown_options(mount) {
+                                    div { code { (key) } " = " (value) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page(&state.nav, "/mounts", "Mount Table", body)
+}
+
+/// `/configuration`: every property with its value and where the value came from.
+pub(super) async fn configuration(Extract(state): State) -> Markup {
+    let entries = state.info.conf.entries();
+    let body = html! {
+        section {
+            p.muted { "The master's configuration. Credentials are shown as ******." }
+            table.config {
+                thead { tr { th { "Property" } th { "Value" } th { "Source" } } }
+                tbody {
+                    @for (key, value, source) in entries {
+                        tr {
+                            td { code { (key) } }
+                            td { @match value {
+                                Some(value) => (displayed_value(&key, value)),
+                                None => span.muted { "(unset)" },
+                            } }
+                            td { (source) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page(&state.nav, "/configuration", "Configuration", body)
+}

@@ -52,60 +52,105 @@ pub fn init_server(conf: &Configuration, role: &str) -> anyhow::Result<PathBuf> 
     Ok(path)
 }
 
-/// The file log's levels: `RUST_LOG` (default info) plus what `alluxio logLevel` set, per
-/// logger. Logger names are tracing targets (`alluxio_master`, `alluxio_worker::data_server`);
-/// `root` is the default level.
+/// The file log's levels: `RUST_LOG` (default info) overlaid by what `alluxio logLevel` set.
+/// Logger names are tracing targets (`alluxio_master`, `alluxio_worker::data_server`); `root`
+/// is the default level.
 struct LogLevels {
-    /// `RUST_LOG` as given, if any.
-    env: Option<String>,
-    /// Levels set at run time: logger -> level (upper case); `root` replaces the default.
+    /// `RUST_LOG`'s bare level, if it has one (upper case).
+    env_default: Option<String>,
+    /// `RUST_LOG`'s `target=level` directives (level in upper case).
+    env_loggers: BTreeMap<String, String>,
+    /// `RUST_LOG`'s other directives (spans, fields), passed on as given.
+    env_other: Vec<String>,
+    /// Whether `RUST_LOG` was unset (then noisy libraries are quietened).
+    env_unset: bool,
+    /// Levels set at run time, by logger (upper case); `root` replaces the default.
     set: BTreeMap<String, String>,
 }
 
 impl LogLevels {
     fn from_env() -> Self {
-        Self {
-            env: std::env::var(EnvFilter::DEFAULT_ENV).ok(),
+        Self::from_env_value(std::env::var(EnvFilter::DEFAULT_ENV).ok())
+    }
+
+    /// The levels given `RUST_LOG`'s value.
+    fn from_env_value(env: Option<String>) -> Self {
+        let mut levels = Self {
+            env_default: None,
+            env_loggers: BTreeMap::new(),
+            env_other: Vec::new(),
+            env_unset: env.is_none(),
             set: BTreeMap::new(),
+        };
+        for directive in env
+            .iter()
+            .flat_map(|e| e.split(','))
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+        {
+            match directive.split_once('=') {
+                None if directive.parse::<LevelFilter>().is_ok() => {
+                    levels.env_default = Some(directive.to_ascii_uppercase());
+                }
+                Some((target, level))
+                    if logger_name(target).is_ok() && level.parse::<LevelFilter>().is_ok() =>
+                {
+                    levels
+                        .env_loggers
+                        .insert(target.to_string(), level.to_ascii_uppercase());
+                }
+                _ => levels.env_other.push(directive.to_string()),
+            }
         }
+        levels
+    }
+
+    /// The level of loggers with none of their own: `root` if set, else `RUST_LOG`'s, else INFO.
+    fn default_level(&self) -> String {
+        self.set
+            .get(ROOT_LOGGER)
+            .or(self.env_default.as_ref())
+            .cloned()
+            .unwrap_or_else(|| "INFO".to_string())
+    }
+
+    /// Every logger with a level of its own: `RUST_LOG`'s, overridden by those set at run time.
+    fn loggers(&self) -> BTreeMap<&str, &str> {
+        self.env_loggers
+            .iter()
+            .chain(self.set.iter().filter(|(logger, _)| *logger != ROOT_LOGGER))
+            .map(|(logger, level)| (logger.as_str(), level.as_str()))
+            .collect()
     }
 
     fn filter(&self) -> EnvFilter {
-        let default = self
-            .set
-            .get(ROOT_LOGGER)
-            .map_or("info".to_string(), |l| l.to_ascii_lowercase());
-        let mut filter = EnvFilter::builder()
-            .with_default_directive(default.parse().unwrap_or(LevelFilter::INFO.into()))
-            .parse_lossy(self.env.as_deref().unwrap_or(""));
-        if self.env.is_none() {
-            filter = quiet_libraries(filter);
+        let mut directives = vec![self.default_level().to_ascii_lowercase()];
+        if self.env_unset {
+            directives.push(QUIET_LIBRARIES.to_string());
         }
-        for (logger, level) in self.set.iter().filter(|(logger, _)| *logger != ROOT_LOGGER) {
-            if let Ok(directive) = format!("{logger}={}", level.to_ascii_lowercase()).parse() {
-                filter = filter.add_directive(directive);
-            }
+        directives.extend(self.env_other.iter().cloned());
+        for (logger, level) in self.loggers() {
+            directives.push(format!("{logger}={}", level.to_ascii_lowercase()));
         }
-        filter
+        EnvFilter::builder().parse_lossy(directives.join(","))
     }
 
-    /// The level of the most specific logger set at or above `name`, else the default.
+    /// The level of the most specific logger with one at or above `name`, else the default.
     fn level(&self, name: &str) -> String {
+        if name == ROOT_LOGGER {
+            return self.default_level();
+        }
+        let loggers = self.loggers();
         let mut logger = name;
         loop {
-            if let Some(level) = self.set.get(logger) {
-                return level.clone();
+            if let Some(level) = loggers.get(logger) {
+                return level.to_string();
             }
             match logger.rsplit_once("::") {
                 Some((parent, _)) => logger = parent,
-                None => break,
+                None => return self.default_level(),
             }
         }
-        let default = self.filter().max_level_hint().unwrap_or(LevelFilter::INFO);
-        self.set
-            .get(ROOT_LOGGER)
-            .cloned()
-            .unwrap_or_else(|| default.to_string().to_uppercase())
     }
 }
 
@@ -167,13 +212,15 @@ impl alluxio_web::LogLevelControl for RuntimeLevels {
     }
 }
 
-/// Unless `RUST_LOG` says otherwise, silences s3s: it logs every S3 error it answers (each
+/// Silences s3s unless `RUST_LOG` says otherwise: it logs every S3 error it answers (each
 /// NoSuchKey) at ERROR, while the proxy already logs each failed request once, with its cause.
+const QUIET_LIBRARIES: &str = "s3s=off";
+
 fn quiet_libraries(filter: EnvFilter) -> EnvFilter {
     if std::env::var_os(EnvFilter::DEFAULT_ENV).is_some() {
         return filter;
     }
-    filter.add_directive("s3s=off".parse().expect("a valid directive"))
+    filter.add_directive(QUIET_LIBRARIES.parse().expect("a valid directive"))
 }
 
 /// Errors of client commands on stderr, or what `RUST_LOG` asks for.
@@ -198,4 +245,44 @@ where
         .with_target(false)
         .without_time()
         .with_filter(filter)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn levels(env: Option<&str>) -> LogLevels {
+        LogLevels::from_env_value(env.map(str::to_string))
+    }
+
+    #[test]
+    fn a_logger_reports_its_own_level_or_the_default() {
+        let mut levels = levels(None);
+        levels.set.insert("alluxio_worker".into(), "DEBUG".into());
+        assert_eq!(levels.level("alluxio_worker::data_server"), "DEBUG");
+        assert_eq!(
+            levels.level("alluxio_master"),
+            "INFO",
+            "a sibling keeps the default"
+        );
+        assert_eq!(levels.level(ROOT_LOGGER), "INFO");
+        assert_eq!(levels.filter().to_string(), "alluxio_worker=debug,s3s=off,info");
+    }
+
+    #[test]
+    fn root_replaces_the_environment_default_and_run_time_levels_override_it() {
+        let mut levels = levels(Some("warn,alluxio_master=trace,h2[conn]=off"));
+        assert_eq!(levels.level("alluxio_proxy"), "WARN");
+        assert_eq!(levels.level("alluxio_master::web"), "TRACE");
+        levels.set.insert(ROOT_LOGGER.into(), "DEBUG".into());
+        levels.set.insert("alluxio_master".into(), "ERROR".into());
+        assert_eq!(levels.level("alluxio_proxy"), "DEBUG");
+        assert_eq!(levels.level("alluxio_master"), "ERROR");
+        let filter = levels.filter().to_string();
+        assert!(
+            filter.contains("alluxio_master=error") && filter.contains("debug"),
+            "{filter}"
+        );
+        assert!(!filter.contains("warn") && !filter.contains("s3s"), "{filter}");
+    }
 }

@@ -118,6 +118,8 @@ async fn an_operator_walks_the_master_and_worker_ui_in_chromium() {
             .unwrap()
             .starts_with("Cluster.BytesReadAlluxio")
     );
+    let source = browser.source().await.unwrap();
+    assert!(source.contains("<polyline"), "the charts have samples to draw");
     browser.screenshot("master-metrics").await.unwrap();
     browser.click_link("Logs").await.unwrap();
     browser.click_link("master.log").await.unwrap();
@@ -181,6 +183,12 @@ fn log_level_reads_and_sets_levels_of_running_servers() {
     assert_eq!(
         out.trim(),
         format!("{worker}[alluxio_worker::data_server]: DEBUG")
+    );
+    let out = cluster.ok(&["logLevel", "--logName=alluxio_client", "--target=workers"]);
+    assert_eq!(
+        out.trim(),
+        format!("{worker}[alluxio_client]: INFO"),
+        "other loggers keep theirs"
     );
     let src = cluster.root().join("b.txt");
     std::fs::write(&src, "b").unwrap();

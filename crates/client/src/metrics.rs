@@ -59,18 +59,30 @@ fn client_id() -> String {
     )
 }
 
-/// Reports the metrics of `ctx` every `interval` until the client is dropped.
+/// Reports the metrics of `ctx` every `interval` until the client is dropped. The task holds
+/// the client only while it reads the metrics, and gives each report at most one interval, so a
+/// hung master never keeps a dropped client alive.
 pub(crate) fn spawn_heartbeat(ctx: Weak<Context>, interval: Duration) {
     let id = client_id();
+    let interval = interval.max(Duration::from_millis(10));
     tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(interval.max(Duration::from_millis(10)));
+        let mut ticks = tokio::time::interval(interval);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ticks.tick().await;
         loop {
             ticks.tick().await;
-            let Some(ctx) = ctx.upgrade() else { return };
-            if let Err(err) = ctx.master.metrics_heartbeat(&id, ctx.metrics.report()).await {
-                tracing::debug!(error = %err, "metrics heartbeat to the master failed; retrying at the next one");
+            let (master, report) = match ctx.upgrade() {
+                Some(ctx) => (ctx.master.clone(), ctx.metrics.report()),
+                None => return,
+            };
+            match tokio::time::timeout(interval, master.metrics_heartbeat(&id, report)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(err)) => {
+                    tracing::debug!(error = %err, "metrics heartbeat to the master failed; retrying at the next one")
+                }
+                Err(_) => {
+                    tracing::debug!("metrics heartbeat to the master timed out; retrying at the next one")
+                }
             }
         }
     });

@@ -2,8 +2,11 @@
 //! sum of every worker's `Worker.BytesReadAlluxio`).
 //!
 //! Each source (a worker, a client process) reports its counters since it started. A source
-//! that restarts reports smaller values, and one that stops reporting is forgotten after a
-//! while; in both cases what it had counted is kept in `retired`, so totals never go back.
+//! whose values drop has restarted: what it had counted is kept in `retired`. A source silent
+//! for longer than the expiry is forgotten the same way; if it comes back with values no lower
+//! than before (it was only cut off), its old values are taken back out of `retired`, so nothing
+//! is counted twice. Totals therefore never go back while the master runs; they start again
+//! from the sources' current values when the master restarts.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -11,29 +14,38 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 
 /// A source silent this long is forgotten (its counts are retired).
-const SOURCE_EXPIRY: Duration = Duration::from_secs(600);
+pub(crate) const SOURCE_EXPIRY: Duration = Duration::from_secs(600);
+/// Forgotten sources whose return is still recognised; the oldest beyond it are let go.
+const EXPIRED_KEPT: usize = 10_000;
+
+type Values = HashMap<&'static str, f64>;
 
 #[derive(Default)]
 struct Reports {
     by_source: HashMap<String, Source>,
-    retired: HashMap<&'static str, f64>,
+    retired: Values,
+    /// Sources forgotten after a silence, with the values they had, in expiry order.
+    expired: Vec<(String, Values)>,
 }
 
 struct Source {
-    values: HashMap<&'static str, f64>,
+    values: Values,
     last: Instant,
 }
 
 /// The latest counters of every source, for the names in `aggregated` only.
 pub(crate) struct ClusterReports {
     aggregated: &'static [&'static str],
+    expiry: Duration,
     reports: Mutex<Reports>,
 }
 
 impl ClusterReports {
-    pub(crate) fn new(aggregated: &'static [&'static str]) -> Self {
+    /// Totals of the `aggregated` names; sources silent for `expiry` are forgotten.
+    pub(crate) fn new(aggregated: &'static [&'static str], expiry: Duration) -> Self {
         Self {
             aggregated,
+            expiry,
             reports: Mutex::new(Reports::default()),
         }
     }
@@ -42,7 +54,7 @@ impl ClusterReports {
     /// are ignored (the previous value stands). A value lower than the previous one means the
     /// source restarted.
     pub(crate) fn report<'a>(&self, source: &str, readings: impl IntoIterator<Item = (&'a str, f64)>) {
-        let values: HashMap<&'static str, f64> = readings
+        let values: Values = readings
             .into_iter()
             .filter_map(|(name, value)| {
                 let known = self.aggregated.iter().find(|known| **known == name)?;
@@ -50,18 +62,22 @@ impl ClusterReports {
             })
             .collect();
         let mut reports = self.reports.lock();
-        let Reports { by_source, retired } = &mut *reports;
-        let mut merged = match by_source.remove(source) {
-            Some(old)
-                if values
-                    .iter()
-                    .any(|(name, v)| old.values.get(name).is_some_and(|o| v < o)) =>
-            {
+        let Reports {
+            by_source,
+            retired,
+            expired,
+        } = &mut *reports;
+        let previous = match by_source.remove(source) {
+            Some(old) => Some(old.values),
+            None => returned(expired, retired, source, &values),
+        };
+        let mut merged = match previous {
+            Some(old) if restarted(&old, &values) => {
                 retire(retired, old);
-                HashMap::new()
+                Values::new()
             }
-            Some(old) => old.values,
-            None => HashMap::new(),
+            Some(old) => old,
+            None => Values::new(),
         };
         merged.extend(values);
         by_source.insert(
@@ -71,15 +87,20 @@ impl ClusterReports {
                 last: Instant::now(),
             },
         );
-        let expired: Vec<String> = by_source
+        let silent: Vec<String> = by_source
             .iter()
-            .filter(|(_, s)| s.last.elapsed() > SOURCE_EXPIRY)
+            .filter(|(_, s)| s.last.elapsed() > self.expiry)
             .map(|(name, _)| name.clone())
             .collect();
-        for name in expired {
+        for name in silent {
             if let Some(old) = by_source.remove(&name) {
-                retire(retired, old);
+                retire(retired, old.values.clone());
+                expired.push((name, old.values));
             }
+        }
+        if expired.len() > EXPIRED_KEPT {
+            let excess = expired.len() - EXPIRED_KEPT;
+            expired.drain(..excess);
         }
     }
 
@@ -95,8 +116,34 @@ impl ClusterReports {
     }
 }
 
-fn retire(retired: &mut HashMap<&'static str, f64>, source: Source) {
-    for (name, value) in source.values {
+/// Whether any value dropped: the source started counting again.
+fn restarted(old: &Values, new: &Values) -> bool {
+    new.iter().any(|(name, v)| old.get(name).is_some_and(|o| v < o))
+}
+
+/// The values of a forgotten `source` that reports again, taken back out of `retired` unless
+/// it restarted meanwhile (then they stay retired and it starts afresh).
+fn returned(
+    expired: &mut Vec<(String, Values)>,
+    retired: &mut Values,
+    source: &str,
+    new: &Values,
+) -> Option<Values> {
+    let index = expired.iter().position(|(name, _)| name == source)?;
+    let (_, old) = expired.remove(index);
+    if restarted(&old, new) {
+        return None;
+    }
+    for (name, value) in &old {
+        if let Some(total) = retired.get_mut(name) {
+            *total = (*total - value).max(0.0);
+        }
+    }
+    Some(old)
+}
+
+fn retire(retired: &mut Values, values: Values) {
+    for (name, value) in values {
         *retired.entry(name).or_default() += value;
     }
 }
@@ -105,29 +152,43 @@ fn retire(retired: &mut HashMap<&'static str, f64>, source: Source) {
 mod tests {
     use super::*;
 
-    const NAMES: &[&str] = &["Worker.BytesReadAlluxio"];
+    const NAME: &str = "Worker.BytesReadAlluxio";
+    const NAMES: &[&str] = &[NAME];
 
     #[test]
     fn totals_sum_sources_and_survive_restarts() {
-        let reports = ClusterReports::new(NAMES);
-        reports.report("w1", [("Worker.BytesReadAlluxio", 100.0), ("Worker.Other", 5.0)]);
-        reports.report("w2", [("Worker.BytesReadAlluxio", 50.0)]);
-        assert_eq!(reports.total("Worker.BytesReadAlluxio"), 150.0);
+        let reports = ClusterReports::new(NAMES, SOURCE_EXPIRY);
+        reports.report("w1", [(NAME, 100.0), ("Worker.Other", 5.0)]);
+        reports.report("w2", [(NAME, 50.0)]);
+        assert_eq!(reports.total(NAME), 150.0);
         assert_eq!(
             reports.total("Worker.Other"),
             0.0,
             "only aggregated names are kept"
         );
-        reports.report("w1", [("Worker.BytesReadAlluxio", 120.0)]);
-        assert_eq!(reports.total("Worker.BytesReadAlluxio"), 170.0);
+        reports.report("w1", [(NAME, 120.0)]);
+        assert_eq!(reports.total(NAME), 170.0);
         // w1 restarted: its 120 bytes stay counted.
-        reports.report("w1", [("Worker.BytesReadAlluxio", 10.0)]);
-        assert_eq!(reports.total("Worker.BytesReadAlluxio"), 180.0);
-        reports.report("w2", [("Worker.BytesReadAlluxio", f64::NAN)]);
-        assert_eq!(
-            reports.total("Worker.BytesReadAlluxio"),
-            180.0,
-            "a NaN changes nothing"
-        );
+        reports.report("w1", [(NAME, 10.0)]);
+        assert_eq!(reports.total(NAME), 180.0);
+        reports.report("w2", [(NAME, f64::NAN)]);
+        assert_eq!(reports.total(NAME), 180.0, "a NaN changes nothing");
+    }
+
+    #[test]
+    fn a_source_back_from_a_silence_is_not_counted_twice() {
+        let reports = ClusterReports::new(NAMES, Duration::from_millis(50));
+        reports.report("w1", [(NAME, 100.0)]);
+        std::thread::sleep(Duration::from_millis(80));
+        reports.report("w2", [(NAME, 1.0)]);
+        assert_eq!(reports.total(NAME), 101.0, "w1 is forgotten, its count kept");
+        // Back without a restart: its own count replaces the retired one.
+        reports.report("w1", [(NAME, 120.0)]);
+        assert_eq!(reports.total(NAME), 121.0);
+        std::thread::sleep(Duration::from_millis(80));
+        reports.report("w2", [(NAME, 2.0)]);
+        // Back after a restart: the old count stays retired and the new one adds to it.
+        reports.report("w1", [(NAME, 5.0)]);
+        assert_eq!(reports.total(NAME), 120.0 + 5.0 + 2.0);
     }
 }

@@ -16,6 +16,7 @@ mod server;
 mod service;
 mod startup_check;
 mod ttl;
+mod ufs_space;
 mod web;
 mod workers;
 
@@ -49,6 +50,8 @@ pub(crate) struct MasterInfoSource {
     journal_location: String,
     /// The startup consistency check's outcome.
     consistency: Arc<parking_lot::Mutex<startup_check::ConsistencyCheck>>,
+    /// The mounted under storages' capacity, measured in the background.
+    ufs_space: Arc<ufs_space::UfsSpace>,
     /// `host:port` clients use (the configured host name when bound to all interfaces).
     rpc_address: String,
     web_address: String,

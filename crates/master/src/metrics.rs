@@ -7,9 +7,9 @@ use alluxio_metrics::names::{self, cluster_name};
 use alluxio_metrics::{Metrics, RpcMethod, RpcMetricsLayer, RpcTimers};
 use alluxio_proto::grpc::Metric;
 
-use crate::cluster_metrics::ClusterReports;
-use crate::mount_table::ufs_space;
+use crate::cluster_metrics::{ClusterReports, SOURCE_EXPIRY};
 use crate::namespace::FileSystemMaster;
+use crate::ufs_space::UfsSpace;
 
 /// Worker and client counters summed into `Cluster.*`.
 const AGGREGATED: &[&str] = &[
@@ -116,11 +116,24 @@ pub(crate) struct MasterMetrics {
 
 impl MasterMetrics {
     /// Registers every master and cluster metric; gauges read `fs` when scraped.
-    pub(crate) fn new(fs: &Arc<FileSystemMaster>) -> Self {
+    pub(crate) fn new(fs: &Arc<FileSystemMaster>, ufs_space: &Arc<UfsSpace>) -> Self {
         let registry = Metrics::new();
         let timers = rpc_timers(&registry);
         namespace_gauges(&registry, fs);
-        let reports = Arc::new(ClusterReports::new(AGGREGATED));
+        let root_ufs = fs.settings.root_ufs.clone();
+        let (space, root) = (ufs_space.clone(), root_ufs.clone());
+        registry.gauge(
+            names::MASTER_UFS_CAPACITY_TOTAL,
+            "Capacity of the root UFS (-1: unknown).",
+            move || space.get(&root).0 as f64,
+        );
+        let space = ufs_space.clone();
+        registry.gauge(
+            names::MASTER_UFS_CAPACITY_USED,
+            "Bytes used in the root UFS (-1: unknown).",
+            move || space.get(&root_ufs).1 as f64,
+        );
+        let reports = Arc::new(ClusterReports::new(AGGREGATED, SOURCE_EXPIRY));
         for name in AGGREGATED {
             let reports = reports.clone();
             let source = *name;
@@ -212,14 +225,4 @@ fn namespace_gauges(registry: &Metrics, fs: &Arc<FileSystemMaster>) {
     gauge(names::MASTER_LOST_WORKERS, "Lost workers.", |fs| {
         f64::from(fs.blocks.master_info().lost_worker_num)
     });
-    gauge(
-        names::MASTER_UFS_CAPACITY_TOTAL,
-        "Capacity of the root UFS (-1: unknown).",
-        |fs| ufs_space(&fs.settings.root_ufs).0 as f64,
-    );
-    gauge(
-        names::MASTER_UFS_CAPACITY_USED,
-        "Bytes used in the root UFS (-1: unknown).",
-        |fs| ufs_space(&fs.settings.root_ufs).1 as f64,
-    );
 }

@@ -24,6 +24,7 @@ use crate::metrics::MasterMetrics;
 use crate::namespace::tree::Tree;
 use crate::namespace::{FileSystemMaster, FsSettings};
 use crate::service::{BlockClientService, BlockWorkerService, FsClientService, MetricsService};
+use crate::ufs_space::UfsSpace;
 use crate::{MasterError, MasterInfoSource, now_ms, startup_check, web};
 
 /// Largest worker request accepted (a registration lists ~10 bytes per block).
@@ -150,8 +151,10 @@ pub async fn start(conf: Configuration) -> Result<RunningMaster, MasterError> {
         &fs,
         conf.get_bool(keys::MASTER_STARTUP_CONSISTENCY_CHECK_ENABLED)?,
     );
+    let ufs_space = Arc::new(UfsSpace::default());
     let info = Arc::new(MasterInfoSource {
-        metrics: MasterMetrics::new(&fs),
+        metrics: MasterMetrics::new(&fs, &ufs_space),
+        ufs_space: ufs_space.clone(),
         conf: conf.clone(),
         journal_location: folder.to_string(),
         consistency,
@@ -164,11 +167,26 @@ pub async fn start(conf: Configuration) -> Result<RunningMaster, MasterError> {
 
     let (stop, stopped) = Shutdown::channel();
     let sampling = conf.get_duration(keys::MASTER_METRICS_TIME_SERIES_INTERVAL)?;
+    if sampling.is_zero() {
+        return Err(MasterError::InvalidArgument(format!(
+            "{} must be longer than zero, e.g. 10sec",
+            keys::MASTER_METRICS_TIME_SERIES_INTERVAL
+        )));
+    }
     let registry = info.metrics.registry.clone();
+    let sampled_fs = fs.clone();
     let mut tasks = spawn_servers(listeners, &fs, info, &stopped);
     tasks.push(every(sampling, stopped.clone(), move || {
-        registry.sample();
-        std::future::ready(())
+        let (registry, space) = (registry.clone(), ufs_space.clone());
+        let uris = sampled_fs
+            .mount_table()
+            .into_iter()
+            .map(|(_, m)| m.ufs_uri)
+            .collect();
+        async move {
+            space.refresh(uris).await;
+            registry.sample();
+        }
     }));
     tasks.extend(periodic.spawn(&fs, stopped));
     tracing::info!(rpc = %rpc_addr, web = %web_addr, journal = %folder, replayed, inodes, "master started");

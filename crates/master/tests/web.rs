@@ -83,6 +83,14 @@ async fn browse_pages_a_large_folder_and_escapes_every_name() {
     assert!(bad.contains("must start with"), "{bad}");
     let (status, bytes) = get(web, "/download?path=/odd/%3Cb%3E%26%22x%22.txt").await;
     assert_eq!((status, bytes.as_str()), (200, "<script>alert(1)</script>"));
+
+    // Pages never load metadata: a file only the UFS has stays unknown to the master.
+    std::fs::write(cluster.ufs_root().join("ufs-only"), b"x").unwrap();
+    let paths = |json: Value| json["gauges"]["Master.TotalPaths"]["value"].as_f64().unwrap();
+    let before = paths(get_json(web, "/metrics/json/").await);
+    assert_eq!(get(web, "/download?path=/ufs-only").await.0, 404);
+    assert_eq!(get(web, "/browse?path=/ufs-only").await.0, 404);
+    assert_eq!(paths(get_json(web, "/metrics/json/").await), before);
     cluster.shutdown().await.unwrap();
 }
 

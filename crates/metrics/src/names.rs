@@ -45,8 +45,6 @@ pub const MASTER_PATHS_MOUNTED: &str = "Master.PathsMounted";
 pub const MASTER_UNMOUNT_OPS: &str = "Master.UnmountOps";
 /// Paths unmounted.
 pub const MASTER_PATHS_UNMOUNTED: &str = "Master.PathsUnmounted";
-/// Files whose persistence finished.
-pub const MASTER_FILES_PERSISTED: &str = "Master.FilesPersisted";
 // Master: gauges.
 /// Files and directories in the namespace.
 pub const MASTER_TOTAL_PATHS: &str = "Master.TotalPaths";
@@ -84,8 +82,6 @@ pub const WORKER_BLOCKS_ACCESSED: &str = "Worker.BlocksAccessed";
 pub const WORKER_BLOCKS_CACHED: &str = "Worker.BlocksCached";
 /// Blocks evicted to make room.
 pub const WORKER_BLOCKS_EVICTED: &str = "Worker.BlocksEvicted";
-/// Blocks removed on the master's command or a client's request.
-pub const WORKER_BLOCKS_REMOVED: &str = "Worker.BlocksRemoved";
 /// Capacity of all tiers.
 pub const WORKER_CAPACITY_TOTAL: &str = "Worker.CapacityTotal";
 /// Bytes used on all tiers.

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock};
 use prometheus::{Encoder, IntCounter, Opts, TextEncoder};
 use serde::{Deserialize, Serialize};
 
@@ -83,6 +83,8 @@ pub(crate) enum Entry {
 struct Inner {
     registry: prometheus::Registry,
     entries: RwLock<Vec<Entry>>,
+    /// One scrape at a time: bringing a [`Entry::CountFn`] up to date is a read then an add.
+    scrape: Mutex<()>,
     series: Series,
     started: Instant,
 }
@@ -99,8 +101,8 @@ impl Default for Metrics {
     }
 }
 
-/// Time series keep this many samples per meter (an hour at the default interval).
-const SERIES_POINTS: usize = 360;
+/// How long time series keep their samples.
+const SERIES_KEPT: Duration = Duration::from_secs(3600);
 
 impl Metrics {
     /// An empty registry.
@@ -109,7 +111,8 @@ impl Metrics {
             inner: Arc::new(Inner {
                 registry: prometheus::Registry::new(),
                 entries: RwLock::new(Vec::new()),
-                series: Series::new(SERIES_POINTS),
+                scrape: Mutex::new(()),
+                series: Series::new(SERIES_KEPT),
                 started: Instant::now(),
             }),
         }
@@ -209,6 +212,7 @@ impl Metrics {
 
     /// The Prometheus text exposition of every metric.
     pub fn prometheus_text(&self) -> String {
+        let _one_scrape = self.inner.scrape.lock();
         for entry in self.inner.entries.read().iter() {
             match entry {
                 Entry::Gauge { exported, read, .. } => exported.set(read()),
@@ -325,6 +329,26 @@ mod tests {
         );
         assert_eq!(metrics.readings()[0].kind, Kind::Counter);
         assert_eq!(metrics.json()["counters"]["Worker.BlocksEvicted"]["count"], 9.0);
+    }
+
+    #[test]
+    fn concurrent_scrapes_export_a_kept_counter_once() {
+        let metrics = Metrics::new();
+        metrics.counter_fn("Worker.BlocksEvicted", "Evicted.", || 1000);
+        std::thread::scope(|scope| {
+            for _ in 0..8 {
+                scope.spawn(|| {
+                    for _ in 0..50 {
+                        metrics.prometheus_text();
+                    }
+                });
+            }
+        });
+        assert!(
+            metrics
+                .prometheus_text()
+                .contains("worker_blocks_evicted_total 1000\n")
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Time series of meters: a bounded ring of samples per meter, written by the sampler and read
-//! by pages and rate computations (never on a recording path).
+//! Time series of meters and gauges: the samples of the last hour (at most [`MAX_POINTS`]) per
+//! metric, written by the sampler and read by pages and rate computations (never on a recording
+//! path).
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -22,15 +23,19 @@ struct Sample {
     point: Point,
 }
 
+/// Samples kept per metric whatever the interval (a day at one a second).
+const MAX_POINTS: usize = 86_400;
+
 pub(crate) struct Series {
-    capacity: usize,
+    /// Samples older than this are dropped.
+    kept: Duration,
     by_name: Mutex<HashMap<String, VecDeque<Sample>>>,
 }
 
 impl Series {
-    pub(crate) fn new(capacity: usize) -> Self {
+    pub(crate) fn new(kept: Duration) -> Self {
         Self {
-            capacity: capacity.max(2),
+            kept,
             by_name: Mutex::new(HashMap::new()),
         }
     }
@@ -45,10 +50,10 @@ impl Series {
         };
         let mut by_name = self.by_name.lock();
         let ring = by_name.entry(name.to_string()).or_default();
-        if ring.len() == self.capacity {
+        ring.push_back(sample);
+        while ring.len() > MAX_POINTS || ring.front().is_some_and(|s| s.at.elapsed() > self.kept) {
             ring.pop_front();
         }
-        ring.push_back(sample);
     }
 
     pub(crate) fn points(&self, name: &str) -> Vec<Point> {
@@ -84,19 +89,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rings_keep_the_newest_samples() {
-        let series = Series::new(3);
-        for v in 0..5 {
-            series.record("m", f64::from(v));
-        }
+    fn samples_older_than_the_kept_duration_are_dropped() {
+        let series = Series::new(Duration::from_millis(50));
+        series.record("m", 1.0);
+        series.record("m", 2.0);
+        std::thread::sleep(Duration::from_millis(80));
+        series.record("m", 3.0);
         let values: Vec<f64> = series.points("m").iter().map(|p| p.value).collect();
-        assert_eq!(values, [2.0, 3.0, 4.0]);
+        assert_eq!(values, [3.0]);
         assert!(series.points("other").is_empty());
     }
 
     #[test]
     fn rate_is_growth_per_second_since_the_window_start() {
-        let series = Series::new(10);
+        let series = Series::new(Duration::from_secs(60));
         assert_eq!(series.rate("m", 5.0, Duration::from_secs(60)), 0.0);
         series.record("m", 100.0);
         std::thread::sleep(Duration::from_millis(100));

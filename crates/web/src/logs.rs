@@ -36,6 +36,21 @@ fn log_file(dir: &Path, name: &str) -> Result<PathBuf, String> {
     Ok(dir.join(name))
 }
 
+/// Opens a regular file of the logs folder: not through a symbolic link, and without waiting
+/// on a FIFO or device someone left there.
+async fn open_log(path: &Path) -> std::io::Result<tokio::fs::File> {
+    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+    let file = tokio::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits() as i32)
+        .open(path)
+        .await?;
+    if !file.metadata().await?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    Ok(file)
+}
+
 fn not_found(common: &Common, message: String) -> Response {
     let body = html! { section { p.lost { (message) } p { a href="/browseLogs" { "All logs" } } } };
     (
@@ -112,7 +127,7 @@ fn link(path: &str, name: &str) -> String {
 
 /// Up to [`VIEW_BYTES`] of a log ending at `end`, with a link to the part before.
 async fn view(common: &Common, name: &str, path: &Path, end: Option<u64>) -> std::io::Result<Markup> {
-    let mut file = tokio::fs::File::open(path).await?;
+    let mut file = open_log(path).await?;
     let length = file.metadata().await?.len();
     let end = end.unwrap_or(length).min(length);
     let start = end.saturating_sub(VIEW_BYTES);
@@ -140,7 +155,7 @@ pub(crate) async fn download(State(common): State<Arc<Common>>, Query(query): Qu
         Ok(path) => path,
         Err(message) => return not_found(&common, message),
     };
-    match tokio::fs::File::open(&path).await {
+    match open_log(&path).await {
         Ok(file) => {
             let disposition = format!("attachment; filename=\"{}\"", name.replace('"', "_"));
             (
@@ -159,6 +174,31 @@ pub(crate) async fn download(State(common): State<Arc<Common>>, Query(query): Qu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn links_fifos_and_folders_are_not_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("master.log");
+        std::fs::write(&log, "started").unwrap();
+        assert!(open_log(&log).await.is_ok());
+        let link = dir.path().join("link.log");
+        std::os::unix::fs::symlink(&log, &link).unwrap();
+        assert!(open_log(&link).await.is_err(), "symbolic links are not followed");
+        let fifo = dir.path().join("fifo.log");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        assert!(
+            open_log(&fifo).await.is_err(),
+            "a FIFO is refused without waiting for a writer"
+        );
+        assert!(open_log(dir.path()).await.is_err());
+    }
 
     #[test]
     fn only_plain_names_inside_the_folder_are_served() {

@@ -58,6 +58,8 @@ impl Paging {
             div.pager {
                 @if total == 0 {
                     span.muted { "Nothing to show" }
+                } @else if shown.is_empty() {
+                    span.muted { "Nothing on this page (" (total) " in all)" }
                 } @else {
                     span { "Showing " (shown.start + 1) "–" (shown.end) " of " (total) }
                 }
@@ -107,5 +109,16 @@ mod tests {
         .pager("/b", &[], 250)
         .into_string();
         assert!(!last.contains("Next"), "{last}");
+        let past = Paging {
+            offset: 300,
+            limit: 100,
+        }
+        .pager("/b", &[], 250)
+        .into_string();
+        assert!(past.contains("Nothing on this page (250 in all)"), "{past}");
+        assert!(
+            past.contains("offset=150"),
+            "a link back to the last rows: {past}"
+        );
     }
 }

@@ -11,7 +11,6 @@ use axum::{Json, response::IntoResponse};
 use serde_json::{Value, json};
 
 use super::{State, WebState};
-use crate::mount_table::ufs_space;
 
 pub(super) fn routes() -> Router<std::sync::Arc<WebState>> {
     let field = |name: &'static str| {
@@ -54,7 +53,7 @@ fn info_json(state: &WebState) -> Value {
     let master = info.master_info();
     let blocks = info.fs.blocks.master_info();
     let (live, lost) = info.fs.blocks.worker_infos();
-    let (ufs_capacity, ufs_used) = ufs_space(&info.fs.settings.root_ufs);
+    let (ufs_capacity, ufs_used) = info.ufs_space.get(&info.fs.settings.root_ufs);
     let tiers: BTreeMap<&String, Value> = blocks
         .capacity_bytes_on_tiers
         .iter()
@@ -67,7 +66,10 @@ fn info_json(state: &WebState) -> Value {
         .fs
         .mount_table()
         .into_iter()
-        .map(|(point, mount)| (point.to_string(), super::settings::mount_json(&mount)))
+        .map(|(point, mount)| {
+            let space = info.ufs_space.get(&mount.ufs_uri);
+            (point.to_string(), super::settings::mount_json(&mount, space))
+        })
         .collect();
     let consistency = info.consistency.lock().clone();
     json!({

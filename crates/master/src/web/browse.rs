@@ -222,8 +222,10 @@ async fn reader(state: &WebState) -> Result<&FileSystem, String> {
                 .ok_or_else(|| format!("bad master address {}", state.info.rpc_address))?;
             conf.set(keys::MASTER_HOSTNAME, host);
             conf.set(keys::MASTER_PORT, port);
-            // Browsing must not copy blocks anywhere.
+            // Browsing must change nothing: no block copied, no metadata loaded or synced.
             conf.set(keys::USER_FILE_PASSIVE_CACHE_ENABLED, "false");
+            conf.set(keys::USER_FILE_METADATA_LOAD_TYPE, "NEVER");
+            conf.set(keys::USER_FILE_METADATA_SYNC_INTERVAL, "-1");
             FileSystem::connect(conf).await.map_err(|e| e.to_string())
         })
         .await

@@ -5,7 +5,6 @@ use axum::extract::State as Extract;
 use maud::{Markup, html};
 
 use super::State;
-use crate::mount_table::ufs_space;
 
 /// Tiers in Alluxio's order (MEM, SSD, HDD), others after them by name.
 pub(super) fn tier_order(aliases: &mut [String]) {
@@ -24,7 +23,7 @@ pub(super) async fn show(Extract(state): State) -> Markup {
     let blocks = info.fs.blocks.master_info();
     let journal = info.fs.journal_state();
     let consistency = info.consistency.lock().clone();
-    let (ufs_capacity, ufs_used) = ufs_space(&info.fs.settings.root_ufs);
+    let (ufs_capacity, ufs_used) = info.ufs_space.get(&info.fs.settings.root_ufs);
     let mut aliases: Vec<String> = blocks.capacity_bytes_on_tiers.keys().cloned().collect();
     tier_order(&mut aliases);
     let tiers: Vec<TierRow> = aliases

@@ -7,7 +7,7 @@ use maud::{Markup, html};
 use serde_json::{Value, json};
 
 use super::State;
-use crate::mount_table::{MountInfo, ufs_space, ufs_type};
+use crate::mount_table::{MountInfo, ufs_type};
 
 /// A mount's options as shown: secrets replaced by `******`.
 fn shown_options(mount: &MountInfo) -> Vec<(String, String)> {
@@ -18,9 +18,9 @@ fn shown_options(mount: &MountInfo) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A mount as Alluxio's `MountPointInfo` JSON, secrets masked.
-pub(super) fn mount_json(mount: &MountInfo) -> Value {
-    let (capacity, used) = ufs_space(&mount.ufs_uri);
+/// A mount as Alluxio's `MountPointInfo` JSON, secrets masked; `space` is its UFS's last
+/// measured (capacity, used) bytes.
+pub(super) fn mount_json(mount: &MountInfo, (capacity, used): (i64, i64)) -> Value {
     json!({
         "ufsUri": mount.ufs_uri,
         "ufsType": ufs_type(&mount.ufs_uri),
@@ -44,7 +44,7 @@ pub(super) async fn mounts(Extract(state): State) -> Markup {
                 } }
                 tbody {
                     @for (point, mount) in &table {
-                        @let (capacity, used) = ufs_space(&mount.ufs_uri);
+                        @let (capacity, used) = state.info.ufs_space.get(&mount.ufs_uri);
                         tr {
                             td { a href=(link("/browse", &[("path", point.as_str())])) { (point) } }
                             td { (mount.ufs_uri) }

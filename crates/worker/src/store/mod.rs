@@ -284,12 +284,15 @@ impl BlockStore {
 
     /// Every committed block, by id.
     pub fn blocks(&self) -> Vec<BlockMeta> {
-        let state = self.shared.state.lock();
-        let mut blocks: Vec<BlockMeta> = state
-            .blocks
-            .iter()
-            .map(|(id, b)| self.shared.meta(*id, b))
-            .collect();
+        let mut blocks: Vec<BlockMeta> = {
+            let state = self.shared.state.lock();
+            state
+                .blocks
+                .iter()
+                .map(|(id, b)| self.shared.meta(*id, b))
+                .collect()
+        };
+        // Sorted without the lock the data path takes.
         blocks.sort_unstable_by_key(|b| b.block_id);
         blocks
     }

@@ -36,7 +36,7 @@ pub struct RunningMaster {
     web_addr: SocketAddr,
     stop: ShutdownSender,
     tasks: Vec<JoinHandle<()>>,
-    /// The startup consistency check, stopped rather than awaited at shutdown.
+    /// The startup consistency check, stopped (not run to its end) at shutdown.
     consistency_check: Option<JoinHandle<()>>,
     fs: Arc<FileSystemMaster>,
 }
@@ -55,8 +55,11 @@ impl RunningMaster {
     /// Stops serving, flushes the journal and returns once every task has ended.
     pub async fn shutdown(self) -> Result<(), MasterError> {
         self.stop.stop();
-        if let Some(check) = &self.consistency_check {
+        if let Some(check) = self.consistency_check {
+            // Awaited, not only aborted: the check holds the namespace (and so the journal's
+            // lock) until its task is dropped, and a restart must find the lock free.
             check.abort();
+            let _ = check.await;
         }
         for task in self.tasks {
             if let Err(err) = task.await {

@@ -8,6 +8,7 @@
 #    no Maven repository is reachable; the JDK (17) comes from Debian's openjdk-17-jdk-headless;
 #  - PyPI's pymesos (in the same virtualenv), the independent Mesos client the simulator is
 #    cross-checked with;
+#  - Debian's fuse3 (fusermount3), which `alluxio fuse mount` mounts and unmounts with;
 #  - Debian's chromium and chromium-driver: the headless browser the web-UI tests drive over
 #    WebDriver (alluxio_testkit::browser);
 #  - Debian's prometheus, only for its promtool, which checks the /metrics pages; the install
@@ -43,6 +44,12 @@ fi
 "$venv/bin/python" -c 'import pyspark; print("pyspark", pyspark.__version__)'
 
 dev/install-pymesos.sh "$venv/bin/python"
+
+if ! command -v fusermount3 >/dev/null 2>&1; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fuse3 >/dev/null
+fi
+fusermount3 --version
 
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
   as_root apt-get update -qq

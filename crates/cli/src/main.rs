@@ -8,6 +8,7 @@ mod exit;
 mod format;
 mod fs;
 mod fsadmin;
+mod fuse;
 mod get_conf;
 mod log_level;
 mod logging;
@@ -48,6 +49,8 @@ enum Command {
     Fs(fs::FsArgs),
     /// Cluster administration.
     Fsadmin(fsadmin::FsadminArgs),
+    /// Mount Alluxio as a POSIX folder (FUSE), unmount it, list mounts.
+    Fuse(fuse::FuseArgs),
     /// Wipe the journal and the workers' cached blocks.
     Format(format::FormatArgs),
     /// Print configuration values.
@@ -83,7 +86,12 @@ fn run() -> anyhow::Result<ExitCode> {
     };
     if !matches!(
         cli.command,
-        Command::Local | Command::Master | Command::Worker | Command::Proxy | Command::Mesos(_)
+        Command::Local
+            | Command::Master
+            | Command::Worker
+            | Command::Proxy
+            | Command::Mesos(_)
+            | Command::Fuse(_)
     ) {
         // Before loading, so warnings about the site file reach the user.
         logging::init_client();
@@ -111,6 +119,7 @@ fn dispatch(command: Command, conf: Configuration) -> anyhow::Result<ExitCode> {
         Command::Local => server::run_local(conf),
         Command::Fs(args) => runtime()?.block_on(fs::run(conf, args)),
         Command::Fsadmin(args) => runtime()?.block_on(fsadmin::run(conf, args)),
+        Command::Fuse(args) => fuse::run(conf, args),
         Command::RunTests => runtime()?.block_on(run_tests::run(conf)),
         Command::LogLevel(args) => runtime()?.block_on(log_level::run(conf, args)),
         Command::Mesos(args) => mesos::run(conf, args),

@@ -253,13 +253,13 @@ fn explain_start_failure(conf: &Configuration, ports: &[(&str, &str)], err: anyh
 
 /// SIGINT and SIGTERM handlers, installed before a server starts so an early signal still
 /// leads to a clean shutdown instead of the default abrupt exit.
-struct Signals {
+pub(crate) struct Signals {
     terminate: tokio::signal::unix::Signal,
     interrupt: tokio::signal::unix::Signal,
 }
 
 impl Signals {
-    fn install() -> anyhow::Result<Self> {
+    pub(crate) fn install() -> anyhow::Result<Self> {
         use tokio::signal::unix::{SignalKind, signal};
         Ok(Self {
             terminate: signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?,
@@ -268,7 +268,7 @@ impl Signals {
     }
 
     /// Waits for either signal and names the one that came.
-    async fn wait(&mut self) -> &'static str {
+    pub(crate) async fn wait(&mut self) -> &'static str {
         tokio::select! {
             _ = self.terminate.recv() => "SIGTERM",
             _ = self.interrupt.recv() => "SIGINT",

@@ -1,0 +1,175 @@
+//! `alluxio fuse mount` against a master and a worker started by the `alluxio` binary: programs
+//! that know nothing of Alluxio (cp, diff, grep, tar, ls, a shell redirection, Python's shutil
+//! and os.walk) work in the mounted folder, and what they write is what `alluxio fs` shows. The
+//! mount is always unmounted, even when an assertion fails.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{Cluster, stderr, stdout};
+
+/// A mounted folder, unmounted on drop.
+struct Mounted {
+    point: PathBuf,
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("fusermount3").arg("-u").arg(&self.point).status();
+    }
+}
+
+fn mount(cluster: &Cluster) -> Mounted {
+    let point = cluster.root().join("mnt");
+    std::fs::create_dir_all(&point).unwrap();
+    let out = cluster.run(&["fuse", "mount", point.to_str().unwrap(), "/"]);
+    let mounted = Mounted { point };
+    assert!(
+        out.status.success(),
+        "mount failed: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    mounted
+}
+
+/// Runs a program to success.
+fn run(program: &str, args: &[&str], dir: &Path) -> String {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
+#[test]
+fn everyday_programs_work_in_the_mounted_folder() {
+    let mut cluster = Cluster::new();
+    cluster.start_master();
+    cluster.start_worker();
+    let mounted = mount(&cluster);
+    let mnt = mounted.point.clone();
+    let stat = cluster.ok(&["fuse", "stat"]);
+    assert!(stat.contains(&format!("{}\t/", mnt.display())), "{stat}");
+
+    // A tree of files, copied in and compared back.
+    let src = cluster.root().join("src");
+    std::fs::create_dir_all(src.join("sub/deeper")).unwrap();
+    std::fs::write(src.join("a.txt"), "needle in a\n".repeat(1000)).unwrap();
+    std::fs::write(
+        src.join("sub/b.bin"),
+        (0..3_000_000u32).map(|i| i as u8).collect::<Vec<u8>>(),
+    )
+    .unwrap();
+    std::fs::write(src.join("sub/deeper/c.txt"), "c\n").unwrap();
+    run(
+        "cp",
+        &["-r", src.to_str().unwrap(), mnt.join("copy").to_str().unwrap()],
+        &cluster.root(),
+    );
+    run(
+        "diff",
+        &["-r", src.to_str().unwrap(), mnt.join("copy").to_str().unwrap()],
+        &cluster.root(),
+    );
+    let found = run(
+        "grep",
+        &["-rl", "needle", mnt.join("copy").to_str().unwrap()],
+        &cluster.root(),
+    );
+    assert_eq!(found.trim(), mnt.join("copy/a.txt").display().to_string());
+    let listing = run(
+        "ls",
+        &["-l", mnt.join("copy/sub").to_str().unwrap()],
+        &cluster.root(),
+    );
+    assert!(
+        listing.contains("3000000") && listing.contains("b.bin"),
+        "{listing}"
+    );
+
+    // tar in and out.
+    let tarball = cluster.root().join("src.tar");
+    run(
+        "tar",
+        &["cf", tarball.to_str().unwrap(), "-C", src.to_str().unwrap(), "."],
+        &cluster.root(),
+    );
+    std::fs::create_dir(mnt.join("untarred")).unwrap();
+    run(
+        "tar",
+        &[
+            "xf",
+            tarball.to_str().unwrap(),
+            "-C",
+            mnt.join("untarred").to_str().unwrap(),
+        ],
+        &cluster.root(),
+    );
+    run(
+        "diff",
+        &[
+            "-r",
+            src.to_str().unwrap(),
+            mnt.join("untarred").to_str().unwrap(),
+        ],
+        &cluster.root(),
+    );
+
+    // A shell redirection (open, dup2, close, write), then replacing the file.
+    run(
+        "sh",
+        &[
+            "-c",
+            &format!("echo first > {0}/note && echo second > {0}/note", mnt.display()),
+        ],
+        &cluster.root(),
+    );
+    assert_eq!(std::fs::read_to_string(mnt.join("note")).unwrap(), "second\n");
+
+    // Python's shutil and os.walk.
+    let script = format!(
+        "import os, shutil\n\
+         shutil.copytree({src:?}, {dst:?})\n\
+         print(sum(len(files) for _, _, files in os.walk({dst:?})))\n\
+         shutil.rmtree({dst:?})\n",
+        src = src.display().to_string(),
+        dst = mnt.join("py").display().to_string(),
+    );
+    assert_eq!(run("python3", &["-c", &script], &cluster.root()).trim(), "3");
+    assert!(!mnt.join("py").exists());
+
+    // What the programs wrote is what Alluxio shows, and the other way round.
+    let ls = cluster.ok(&["fs", "ls", "/copy/sub"]);
+    assert!(ls.contains("/copy/sub/b.bin") && ls.contains("3000000"), "{ls}");
+    assert_eq!(cluster.ok(&["fs", "cat", "/note"]), "second\n");
+    cluster.ok(&["fs", "mkdir", "/from-alluxio"]);
+    assert!(mnt.join("from-alluxio").is_dir());
+
+    // What Alluxio's model refuses, with the errno a program expects.
+    let err = std::fs::OpenOptions::new()
+        .append(true)
+        .open(mnt.join("note"))
+        .unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc_eopnotsupp()), "{err}");
+    let err = std::fs::remove_dir(mnt.join("copy")).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::DirectoryNotEmpty, "{err}");
+
+    cluster.ok(&["fuse", "umount", mnt.to_str().unwrap()]);
+    assert!(!cluster.ok(&["fuse", "stat"]).contains(mnt.to_str().unwrap()));
+    drop(mounted);
+}
+
+/// EOPNOTSUPP on Linux.
+fn libc_eopnotsupp() -> i32 {
+    95
+}

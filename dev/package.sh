@@ -95,12 +95,13 @@ main() {
   version="$(package_version "${binary}")"
   top="${STAGE}/alluxio-${version}"
   mkdir -p "${top}/bin" "${top}/client" "${top}/conf" "${top}/lib" "${top}/libexec" \
-    "${top}/integration/mesos/bin"
+    "${top}/integration/mesos/bin" "${top}/integration/fuse/bin"
   cp "${REPO}"/bin/* "${top}/bin/"
   # Templates and host lists only: a developer's own alluxio-site.properties stays out.
   cp "${REPO}"/conf/*.template "${REPO}/conf/masters" "${REPO}/conf/workers" "${top}/conf/"
   cp "${REPO}"/libexec/*.sh "${top}/libexec/"
   cp "${REPO}"/integration/mesos/bin/*.sh "${top}/integration/mesos/bin/"
+  cp "${REPO}/integration/fuse/bin/alluxio-fuse" "${top}/integration/fuse/bin/"
   cp "${REPO}/README.md" "${top}/"
   install -m 755 "${binary}" "${top}/lib/alluxio"
   install -m 644 "${client_jar}" "${top}/client/alluxio-${version}-client.jar"

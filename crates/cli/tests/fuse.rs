@@ -6,7 +6,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use common::{Cluster, stderr, stdout};
 
@@ -17,8 +17,33 @@ struct Mounted {
 
 impl Drop for Mounted {
     fn drop(&mut self) {
-        let _ = Command::new("fusermount3").arg("-u").arg(&self.point).status();
+        // Quiet: the test unmounts itself when it gets that far.
+        let _ = Command::new("fusermount3")
+            .arg("-u")
+            .arg(&self.point)
+            .stderr(Stdio::null())
+            .status();
     }
+}
+
+/// Runs this repository's `integration/fuse/bin/alluxio-fuse` in a distribution laid out
+/// under `root` (bin/ and libexec/ of the repository, lib/alluxio this test's binary), so it
+/// runs the binary under test rather than whatever build target/ holds.
+fn fuse_script(root: &Path, args: &[&str]) -> std::process::Output {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let home = root.join("dist");
+    if !home.exists() {
+        std::fs::create_dir_all(home.join("lib")).unwrap();
+        for dir in ["bin", "libexec", "integration"] {
+            std::os::unix::fs::symlink(repo.join(dir).canonicalize().unwrap(), home.join(dir)).unwrap();
+        }
+        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_alluxio"), home.join("lib/alluxio")).unwrap();
+    }
+    Command::new(home.join("integration/fuse/bin/alluxio-fuse"))
+        .args(args)
+        .env("ALLUXIO_HOME", &home)
+        .output()
+        .unwrap()
 }
 
 fn mount(cluster: &Cluster) -> Mounted {
@@ -58,8 +83,13 @@ fn everyday_programs_work_in_the_mounted_folder() {
     cluster.start_worker();
     let mounted = mount(&cluster);
     let mnt = mounted.point.clone();
-    let stat = cluster.ok(&["fuse", "stat"]);
-    assert!(stat.contains(&format!("{}\t/", mnt.display())), "{stat}");
+    let stat = fuse_script(&cluster.root(), &["stat"]);
+    assert!(
+        stdout(&stat).contains(&format!("{}\t/", mnt.display())),
+        "{}{}",
+        stdout(&stat),
+        stderr(&stat)
+    );
 
     // A tree of files, copied in and compared back.
     let src = cluster.root().join("src");
@@ -164,8 +194,15 @@ fn everyday_programs_work_in_the_mounted_folder() {
     let err = std::fs::remove_dir(mnt.join("copy")).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::DirectoryNotEmpty, "{err}");
 
-    cluster.ok(&["fuse", "umount", mnt.to_str().unwrap()]);
+    let unmounted = fuse_script(&cluster.root(), &["unmount", mnt.to_str().unwrap()]);
+    assert!(unmounted.status.success(), "{}", stderr(&unmounted));
     assert!(!cluster.ok(&["fuse", "stat"]).contains(mnt.to_str().unwrap()));
+    let usage = fuse_script(&cluster.root(), &[]);
+    assert!(
+        !usage.status.success() && stderr(&usage).contains("alluxio-fuse mount"),
+        "{}",
+        stderr(&usage)
+    );
     drop(mounted);
 }
 

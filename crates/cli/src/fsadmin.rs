@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 
 use alluxio_client::{BlockMasterInfo, FileSystem, MasterInfo, Metric, MetricType, WorkerInfo};
-use alluxio_conf::{Configuration, format_bytes};
+use alluxio_conf::{Configuration, compare_tiers, format_bytes};
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 
@@ -129,14 +129,8 @@ fn print_tiers(tiers: &HashMap<String, u64>) {
 
 /// Tiers in Alluxio's order (MEM, SSD, HDD), others after them by name.
 fn sorted_tiers(tiers: &HashMap<String, u64>) -> Vec<(String, u64)> {
-    let rank = |alias: &str| {
-        ["MEM", "SSD", "HDD"]
-            .iter()
-            .position(|t| *t == alias)
-            .unwrap_or(3)
-    };
     let mut out: Vec<(String, u64)> = tiers.iter().map(|(a, b)| (a.clone(), *b)).collect();
-    out.sort_by(|a, b| rank(&a.0).cmp(&rank(&b.0)).then_with(|| a.0.cmp(&b.0)));
+    out.sort_by(|a, b| compare_tiers(&a.0, &b.0));
     out
 }
 

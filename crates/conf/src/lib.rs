@@ -109,6 +109,18 @@ pub fn is_secret(key: &str) -> bool {
         .any(|word| key.contains(word))
 }
 
+/// Storage tiers in Alluxio's order (MEM, SSD, HDD), other aliases after them by name: how
+/// reports and pages list tiers.
+pub fn compare_tiers(a: &str, b: &str) -> std::cmp::Ordering {
+    let rank = |alias: &str| {
+        ["MEM", "SSD", "HDD"]
+            .iter()
+            .position(|t| *t == alias)
+            .unwrap_or(3)
+    };
+    rank(a).cmp(&rank(b)).then_with(|| a.cmp(b))
+}
+
 /// `value` as output may show it: a secret's value is replaced by `******`.
 pub fn displayed_value(key: &str, value: String) -> String {
     if is_secret(key) && !value.is_empty() {

@@ -403,3 +403,10 @@ fn secrets_are_shown_masked() {
     );
     assert_eq!(crate::displayed_value("aws.secretKey", String::new()), "");
 }
+
+#[test]
+fn tiers_sort_in_alluxio_order_then_by_name() {
+    let mut tiers = vec!["ZZ", "HDD", "AA", "MEM", "SSD"];
+    tiers.sort_by(|a, b| crate::compare_tiers(a, b));
+    assert_eq!(tiers, ["MEM", "SSD", "HDD", "AA", "ZZ"]);
+}

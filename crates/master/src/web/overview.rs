@@ -6,17 +6,6 @@ use maud::{Markup, html};
 
 use super::State;
 
-/// Tiers in Alluxio's order (MEM, SSD, HDD), others after them by name.
-pub(super) fn tier_order(aliases: &mut [String]) {
-    let rank = |alias: &str| {
-        ["MEM", "SSD", "HDD"]
-            .iter()
-            .position(|t| *t == alias)
-            .unwrap_or(3)
-    };
-    aliases.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
-}
-
 pub(super) async fn show(Extract(state): State) -> Markup {
     let info = &state.info;
     let master = info.master_info();
@@ -25,7 +14,7 @@ pub(super) async fn show(Extract(state): State) -> Markup {
     let consistency = info.consistency.lock().clone();
     let (ufs_capacity, ufs_used) = info.ufs_space.get(&info.fs.settings.root_ufs);
     let mut aliases: Vec<String> = blocks.capacity_bytes_on_tiers.keys().cloned().collect();
-    tier_order(&mut aliases);
+    aliases.sort_by(|a, b| alluxio_conf::compare_tiers(a, b));
     let tiers: Vec<TierRow> = aliases
         .into_iter()
         .map(|alias| TierRow {

@@ -6,14 +6,13 @@ use axum::extract::State as Extract;
 use maud::{Markup, html};
 
 use super::State;
-use super::overview::tier_order;
 
 fn table(id: &str, workers: &[WorkerInfo]) -> Markup {
     let mut tiers: Vec<String> = workers
         .iter()
         .flat_map(|w| w.capacity_bytes_on_tiers.keys().cloned())
         .collect();
-    tier_order(&mut tiers);
+    tiers.sort_by(|a, b| alluxio_conf::compare_tiers(a, b));
     tiers.dedup();
     html! {
         table id=(id) {

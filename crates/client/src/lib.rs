@@ -216,7 +216,8 @@ impl FileSystem {
             recursive: options.recursive,
             load_metadata_type: load as i32,
             sync_interval_ms: self.ctx.defaults.sync_interval_ms,
-            ..Default::default()
+            start_after: options.start_after.unwrap_or_default(),
+            limit: options.limit.unwrap_or(0),
         };
         self.ctx
             .master
@@ -262,8 +263,11 @@ impl FileSystem {
             pinned: options.pinned,
             ttl: options.ttl,
             ttl_action: options.ttl_action.map(|a| a as i32),
+            mode: options.mode,
+            owner: options.owner,
+            group: options.group,
+            modification_time_ms: options.modification_time_ms,
             recursive: options.recursive,
-            ..Default::default()
         };
         self.ctx
             .master

@@ -43,6 +43,11 @@ pub struct ListStatusOptions {
     pub recursive: bool,
     /// `None` = `alluxio.user.file.metadata.load.type`.
     pub load_metadata_type: Option<alluxio_proto::grpc::LoadMetadataType>,
+    /// One page of a directory (not recursive): the children whose names come after this one,
+    /// in name order; `None` starts from the first.
+    pub start_after: Option<String>,
+    /// With paging, at most this many entries; `None` lists all.
+    pub limit: Option<u32>,
 }
 
 /// Options of [`crate::FileSystem::get_status_with`].
@@ -70,6 +75,14 @@ pub struct SetAttributeOptions {
     pub ttl: Option<i64>,
     /// What happens when the TTL expires.
     pub ttl_action: Option<TtlAction>,
+    /// Permission bits (at most `0o7777`), as chmod.
+    pub mode: Option<u32>,
+    /// Owner name, as chown.
+    pub owner: Option<String>,
+    /// Group name, as chgrp.
+    pub group: Option<String>,
+    /// Last modification time in ms since the epoch, as touch.
+    pub modification_time_ms: Option<i64>,
     /// Apply to the whole subtree.
     pub recursive: bool,
 }

@@ -228,6 +228,15 @@ impl Tree {
         if let Some(time) = e.modification_time_ms {
             inode.modification_ms = time;
         }
+        if let Some(mode) = e.mode {
+            inode.mode = mode;
+        }
+        if let Some(owner) = &e.owner {
+            owner.clone_into(&mut inode.owner);
+        }
+        if let Some(group) = &e.group {
+            group.clone_into(&mut inode.group);
+        }
         Ok(())
     }
 
@@ -497,6 +506,10 @@ fn snapshot_inode(inode: &Inode, out: &mut Vec<Entry>, attributes: &mut Vec<Entr
         ttl_action: Some(inode.ttl_action.into()),
         persistence_state: Some(inode.persistence.into()),
         modification_time_ms: Some(inode.modification_ms),
+        // Inodes loaded from the UFS take their mode, owner and group only from here.
+        mode: Some(inode.mode),
+        owner: Some(inode.owner.clone()),
+        group: Some(inode.group.clone()),
         ..Default::default()
     }));
 }

@@ -43,6 +43,7 @@ pub async fn run(shell: &Shell, args: &LsArgs) -> anyhow::Result<()> {
             let options = ListStatusOptions {
                 recursive: args.recursive,
                 load_metadata_type: args.force.then_some(LoadMetadataType::Always),
+                ..Default::default()
             };
             target
                 .fs

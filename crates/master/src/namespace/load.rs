@@ -81,6 +81,43 @@ impl FileSystemMaster {
         Ok(out)
     }
 
+    /// One page of a directory's children in name order: at most `limit` of those whose name
+    /// comes after `start_after` (from the first when `None`), so that a folder of millions of
+    /// entries is read a page at a time; a file is its own single entry. Syncs and loads as
+    /// [`Self::list_status_synced`].
+    pub async fn list_status_page(
+        &self,
+        path: &AlluxioPath,
+        load: LoadMetadataType,
+        sync: Option<Duration>,
+        start_after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<FileInfo>, MasterError> {
+        self.sync_status(path, sync).await?;
+        self.load_path(path, load).await?;
+        self.sync_listing(path, sync).await?;
+        self.sync_directory(path, load).await?;
+        let tree = self.tree.read();
+        let inode = tree.resolve(path)?;
+        if !inode.is_dir() {
+            let first_page = start_after.is_none() && limit > 0;
+            return Ok(first_page
+                .then(|| self.file_info(&tree, inode, path))
+                .into_iter()
+                .collect());
+        }
+        let mut out = Vec::with_capacity(limit.min(inode.child_count()));
+        for (name, child_id) in inode.children_after(start_after) {
+            if out.len() == limit {
+                break;
+            }
+            if let Some(child) = tree.get(*child_id) {
+                out.push(self.file_info(&tree, child, &path.join(name)?));
+            }
+        }
+        Ok(out)
+    }
+
     /// Loads `path` and its missing ancestors from the UFS if Alluxio lacks them.
     pub(super) async fn load_path(
         &self,

@@ -19,8 +19,45 @@ pub struct SetAttributeOptions {
     pub ttl: Option<i64>,
     /// What happens when the TTL expires.
     pub ttl_action: Option<TtlAction>,
+    /// Permission bits (at most `0o7777`).
+    pub mode: Option<u32>,
+    /// Owner name.
+    pub owner: Option<String>,
+    /// Group name.
+    pub group: Option<String>,
+    /// Last modification time in ms since the epoch.
+    pub modification_time_ms: Option<i64>,
     /// Apply to everything below a directory too.
     pub recursive: bool,
+}
+
+impl SetAttributeOptions {
+    /// Refuses values no inode may take, naming the attribute.
+    fn validate(&self, path: &AlluxioPath) -> Result<(), MasterError> {
+        if let Some(mode) = self.mode.filter(|mode| *mode > 0o7777) {
+            return Err(MasterError::InvalidArgument(format!(
+                "cannot set the mode of {path} to {mode:o}: permission bits are at most 7777 (octal)"
+            )));
+        }
+        for (what, name) in [("owner", &self.owner), ("group", &self.group)] {
+            if let Some(name) = name.as_deref().filter(|name| !valid_principal(name)) {
+                return Err(MasterError::InvalidArgument(format!(
+                    "cannot set the {what} of {path} to {name:?}: a name is not empty and has no \
+                     ':', '/', space or control character"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether `name` can be an owner or group name.
+fn valid_principal(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 256
+        && !name
+            .chars()
+            .any(|c| c == ':' || c == '/' || c.is_whitespace() || c.is_control())
 }
 
 fn is_non_empty_dir(inode: &Inode) -> bool {
@@ -219,12 +256,13 @@ impl FileSystemMaster {
         .await
     }
 
-    /// Changes pin and TTL settings.
+    /// Changes pin and TTL settings, permission bits, owner, group and modification time.
     pub async fn set_attribute(
         &self,
         path: &AlluxioPath,
         options: SetAttributeOptions,
     ) -> Result<(), MasterError> {
+        options.validate(path)?;
         self.commit(|tree, _| {
             let inode = tree.resolve(path)?;
             let targets = if options.recursive {
@@ -241,6 +279,10 @@ impl FileSystemMaster {
                         pinned: options.pinned,
                         ttl: options.ttl,
                         ttl_action: options.ttl_action.map(Into::into),
+                        mode: options.mode,
+                        owner: options.owner.clone(),
+                        group: options.group.clone(),
+                        modification_time_ms: options.modification_time_ms,
                         op_time_ms: now,
                         ..Default::default()
                     })

@@ -1,6 +1,7 @@
 //! The inode tree: inodes keyed by id, children by name, and path resolution.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Bound;
 
 use alluxio_proto::AlluxioPath;
 use alluxio_proto::grpc::{PersistenceState, TtlAction, WriteType};
@@ -86,6 +87,32 @@ impl Inode {
         }
         .into_iter()
         .flatten()
+    }
+
+    /// Children of a directory whose names come after `start_after` (all when `None`), in
+    /// name order.
+    pub fn children_after<'a>(
+        &'a self,
+        start_after: Option<&'a str>,
+    ) -> impl Iterator<Item = (&'a String, &'a u64)> {
+        let InodeKind::Dir { children, .. } = &self.kind else {
+            return None.into_iter().flatten();
+        };
+        let from = match start_after {
+            Some(name) => Bound::Excluded(name),
+            None => Bound::Unbounded,
+        };
+        Some(children.range::<str, _>((from, Bound::Unbounded)))
+            .into_iter()
+            .flatten()
+    }
+
+    /// Number of children of a directory (0 for files).
+    pub fn child_count(&self) -> usize {
+        match &self.kind {
+            InodeKind::Dir { children, .. } => children.len(),
+            InodeKind::File { .. } => 0,
+        }
     }
 
     /// Whether a UFS copy exists.

@@ -91,15 +91,26 @@ impl FileSystemMasterClientService for FsClientService {
     ) -> Result<Response<ListStatusResponse>, Status> {
         let r = request.into_inner();
         let path = parse(&r.path)?;
-        let file_infos = self
-            .0
-            .list_status_synced(
-                &path,
-                r.recursive,
-                r.load_metadata_type(),
-                sync_interval(r.sync_interval_ms),
-            )
-            .await?;
+        let (load, sync) = (r.load_metadata_type(), sync_interval(r.sync_interval_ms));
+        let paged = r.limit > 0 || !r.start_after.is_empty();
+        let file_infos = match (paged, r.recursive) {
+            (false, _) => self.0.list_status_synced(&path, r.recursive, load, sync).await?,
+            (true, true) => {
+                return Err(Status::invalid_argument(format!(
+                    "cannot list {path} recursively by pages: page through one directory at a time"
+                )));
+            }
+            (true, false) => {
+                let start_after = Some(r.start_after.as_str()).filter(|name| !name.is_empty());
+                let limit = match r.limit {
+                    0 => usize::MAX,
+                    limit => limit as usize,
+                };
+                self.0
+                    .list_status_page(&path, load, sync, start_after, limit)
+                    .await?
+            }
+        };
         Ok(Response::new(ListStatusResponse { file_infos }))
     }
 
@@ -127,6 +138,10 @@ impl FileSystemMasterClientService for FsClientService {
             pinned: r.pinned,
             ttl: r.ttl,
             ttl_action: r.ttl_action.map(|_| r.ttl_action()),
+            mode: r.mode,
+            owner: r.owner,
+            group: r.group,
+            modification_time_ms: r.modification_time_ms,
             recursive: r.recursive,
         };
         self.0.set_attribute(&path, options).await?;

@@ -383,8 +383,8 @@ impl OptionsBody for ListStatusBody {
     type Options = ListStatusOptions;
     fn into_options(self) -> ListStatusOptions {
         ListStatusOptions {
-            recursive: false,
             load_metadata_type: self.load_metadata_type.map(LoadMetadataType::from),
+            ..Default::default()
         }
     }
 }
@@ -426,6 +426,8 @@ impl OptionsBody for OpenFileBody {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct SetAttributeBody {
+    owner: Option<String>,
+    group: Option<String>,
     pinned: Option<bool>,
     recursive: Option<bool>,
     ttl: Option<i64>,
@@ -439,7 +441,10 @@ impl OptionsBody for SetAttributeBody {
             pinned: self.pinned,
             ttl: self.ttl,
             ttl_action: self.ttl_action.map(TtlAction::from),
+            owner: self.owner,
+            group: self.group,
             recursive: self.recursive.unwrap_or(false),
+            ..Default::default()
         }
     }
 }

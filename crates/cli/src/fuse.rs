@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use alluxio_client::{AlluxioPath, FileSystem};
 use alluxio_conf::{Configuration, keys};
-use alluxio_fuse::{FuseFs, FuseOptions, MountOption, SessionACL};
+use alluxio_fuse::{FuseFs, FuseOptions, KernelOptions, MountOption, SessionACL};
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 
@@ -39,7 +39,9 @@ enum FuseCommand {
         #[arg(short = 'f')]
         foreground: bool,
         /// Mount options, comma separated: ro, allow_other, allow_root, auto_unmount,
-        /// default_permissions, or any option the kernel takes (max_read=N ...).
+        /// default_permissions, attr_timeout=SECONDS, entry_timeout=SECONDS (how long the
+        /// kernel keeps attributes and names; 1 by default), or any option the kernel takes
+        /// (max_read=N ...).
         #[arg(short = 'o', value_delimiter = ',')]
         options: Vec<String>,
         /// An existing empty folder.
@@ -82,25 +84,54 @@ pub fn run(conf: Configuration, args: FuseArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The kernel options of `-o`, with the mount's name and type, and who may use the mount
-/// (`allow_other`, `allow_root`; only the mounting user otherwise).
-fn mount_options(given: &[String], alluxio_path: &str) -> (Vec<MountOption>, SessionACL) {
-    let mut options = vec![
-        MountOption::FSName(format!("{SUBTYPE}:{alluxio_path}")),
-        MountOption::Subtype(SUBTYPE.to_string()),
-    ];
-    let mut acl = SessionACL::Owner;
+/// What `-o` asks of the mount.
+#[derive(Debug)]
+struct MountSettings {
+    /// Options for the kernel, with the mount's name and type.
+    options: Vec<MountOption>,
+    /// Who may use the mount (`allow_other`, `allow_root`; only the mounting user otherwise).
+    acl: SessionACL,
+    /// How long the kernel keeps what it was told.
+    kernel: KernelOptions,
+}
+
+/// The settings of `-o` for a mount of `alluxio_path`; a timeout that is not a number of
+/// seconds is an error naming it.
+fn mount_settings(given: &[String], alluxio_path: &str) -> anyhow::Result<MountSettings> {
+    let mut settings = MountSettings {
+        options: vec![
+            MountOption::FSName(format!("{SUBTYPE}:{alluxio_path}")),
+            MountOption::Subtype(SUBTYPE.to_string()),
+        ],
+        acl: SessionACL::Owner,
+        kernel: KernelOptions::default(),
+    };
     for option in given {
-        match option.as_str() {
-            "allow_other" => acl = SessionACL::All,
-            "allow_root" => acl = SessionACL::RootAndOwner,
-            "ro" => options.push(MountOption::RO),
-            "auto_unmount" => options.push(MountOption::AutoUnmount),
-            "default_permissions" => options.push(MountOption::DefaultPermissions),
-            other => options.push(MountOption::CUSTOM(other.to_string())),
+        match option.split_once('=') {
+            Some(("attr_timeout", seconds)) => settings.kernel.attr_timeout = timeout(option, seconds)?,
+            Some(("entry_timeout", seconds)) => settings.kernel.entry_timeout = timeout(option, seconds)?,
+            _ => match option.as_str() {
+                "allow_other" => settings.acl = SessionACL::All,
+                "allow_root" => settings.acl = SessionACL::RootAndOwner,
+                "ro" => settings.options.push(MountOption::RO),
+                "auto_unmount" => settings.options.push(MountOption::AutoUnmount),
+                "default_permissions" => settings.options.push(MountOption::DefaultPermissions),
+                other => settings.options.push(MountOption::CUSTOM(other.to_string())),
+            },
         }
     }
-    (options, acl)
+    Ok(settings)
+}
+
+/// Seconds (fractions allowed, as libfuse takes them) of `-o option`.
+fn timeout(option: &str, seconds: &str) -> anyhow::Result<Duration> {
+    seconds
+        .parse::<f64>()
+        .ok()
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .with_context(|| {
+            format!("-o {option}: the timeout is a number of seconds, 0 or more (e.g. 1 or 0.5)")
+        })
 }
 
 /// Serves the mount until a signal or an unmount.
@@ -110,8 +141,14 @@ fn mount_foreground(
     alluxio_path: &str,
     options: &[String],
 ) -> anyhow::Result<ExitCode> {
-    let (options, acl) = mount_options(options, alluxio_path);
-    let log = logging::init_server(&conf, "fuse")?;
+    let settings = mount_settings(options, alluxio_path)?;
+    let debug: &[&str] = if conf.get_bool(keys::FUSE_DEBUG_ENABLED)? {
+        &["alluxio_fuse"]
+    } else {
+        &[]
+    };
+    let translate_owners = conf.get_bool(keys::FUSE_USER_GROUP_TRANSLATION_ENABLED)?;
+    let log = logging::init_server_debugging(&conf, "fuse", debug)?;
     let root = AlluxioPath::new(alluxio_path).with_context(|| format!("cannot mount {alluxio_path}"))?;
     crate::runtime()?.block_on(async {
         let mut signals = Signals::install()?;
@@ -129,10 +166,12 @@ fn mount_foreground(
             uid: rustix::process::getuid().as_raw(),
             gid: rustix::process::getgid().as_raw(),
             request_timeout: REQUEST_TIMEOUT,
+            translate_owners,
         };
         let fs = Arc::new(FuseFs::new(client, root.clone(), options_fs));
-        let session = alluxio_fuse::mount(fs, tokio::runtime::Handle::current(), mount_point, options, acl)
-            .with_context(|| {
+        let runtime = tokio::runtime::Handle::current();
+        let MountSettings { options, acl, kernel } = settings;
+        let session = alluxio_fuse::mount(fs, runtime, mount_point, options, acl, kernel).with_context(|| {
             format!(
                 "cannot mount {root} at {}: is it an existing folder, and is fuse3 (fusermount3) installed?",
                 mount_point.display()
@@ -279,13 +318,25 @@ mod tests {
 
     #[test]
     fn options_map_to_kernel_options() {
-        let (options, acl) = mount_options(
-            &["ro".into(), "max_read=131072".into(), "allow_other".into()],
-            "/data",
-        );
-        assert_eq!(acl, SessionACL::All);
+        let given = [
+            "ro",
+            "max_read=131072",
+            "allow_other",
+            "attr_timeout=0.5",
+            "entry_timeout=0",
+        ];
+        let given: Vec<String> = given.iter().map(|o| o.to_string()).collect();
+        let settings = mount_settings(&given, "/data").unwrap();
+        assert_eq!(settings.acl, SessionACL::All);
+        let options = &settings.options;
         assert!(options.contains(&MountOption::RO));
         assert!(options.contains(&MountOption::CUSTOM("max_read=131072".into())));
         assert!(options.contains(&MountOption::FSName("alluxio:/data".into())));
+        assert_eq!(settings.kernel.attr_timeout, Duration::from_millis(500));
+        assert_eq!(settings.kernel.entry_timeout, Duration::ZERO);
+        for bad in ["attr_timeout=soon", "entry_timeout=-1"] {
+            let err = mount_settings(&[bad.to_string()], "/").unwrap_err();
+            assert!(format!("{err:#}").contains(bad), "{err:#}");
+        }
     }
 }

@@ -19,6 +19,12 @@ use tracing_subscriber::{Layer, fmt, reload};
 /// Logs of a server role to `${alluxio.logs.dir}/<role>.log` (level from `RUST_LOG`, default
 /// info) plus warnings on stderr. Returns the log file's path.
 pub fn init_server(conf: &Configuration, role: &str) -> anyhow::Result<PathBuf> {
+    init_server_debugging(conf, role, &[])
+}
+
+/// [`init_server`] with `loggers` at DEBUG from the start (as `alluxio logLevel` would set
+/// them), for a property that asks for a component's debug log.
+pub fn init_server_debugging(conf: &Configuration, role: &str, loggers: &[&str]) -> anyhow::Result<PathBuf> {
     let dir = PathBuf::from(conf.get(keys::LOGS_DIR)?);
     std::fs::create_dir_all(&dir).with_context(|| {
         format!(
@@ -33,7 +39,10 @@ pub fn init_server(conf: &Configuration, role: &str) -> anyhow::Result<PathBuf> 
         .append(true)
         .open(&path)
         .with_context(|| format!("cannot open the log file {}", path.display()))?;
-    let levels = LogLevels::from_env();
+    let mut levels = LogLevels::from_env();
+    for logger in loggers {
+        levels.set.insert(logger.to_string(), "DEBUG".to_string());
+    }
     let (file_filter, handle) = reload::Layer::new(levels.filter());
     tracing_subscriber::registry()
         .with(

@@ -5,26 +5,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 
 use common::{Cluster, stderr, stdout};
-
-/// A mounted folder, unmounted on drop.
-struct Mounted {
-    point: PathBuf,
-}
-
-impl Drop for Mounted {
-    fn drop(&mut self) {
-        // Quiet: the test unmounts itself when it gets that far.
-        let _ = Command::new("fusermount3")
-            .arg("-u")
-            .arg(&self.point)
-            .stderr(Stdio::null())
-            .status();
-    }
-}
 
 /// Runs this repository's `integration/fuse/bin/alluxio-fuse` in a distribution laid out
 /// under `root` (bin/ and libexec/ of the repository, lib/alluxio this test's binary), so it
@@ -44,20 +28,6 @@ fn fuse_script(root: &Path, args: &[&str]) -> std::process::Output {
         .env("ALLUXIO_HOME", &home)
         .output()
         .unwrap()
-}
-
-fn mount(cluster: &Cluster) -> Mounted {
-    let point = cluster.root().join("mnt");
-    std::fs::create_dir_all(&point).unwrap();
-    let out = cluster.run(&["fuse", "mount", point.to_str().unwrap(), "/"]);
-    let mounted = Mounted { point };
-    assert!(
-        out.status.success(),
-        "mount failed: {}{}",
-        stdout(&out),
-        stderr(&out)
-    );
-    mounted
 }
 
 /// Runs a program to success.
@@ -81,7 +51,7 @@ fn everyday_programs_work_in_the_mounted_folder() {
     let mut cluster = Cluster::new();
     cluster.start_master();
     cluster.start_worker();
-    let mounted = mount(&cluster);
+    let mounted = cluster.mount_fuse(&[]);
     let mnt = mounted.point.clone();
     let stat = fuse_script(&cluster.root(), &["stat"]);
     assert!(
@@ -184,6 +154,26 @@ fn everyday_programs_work_in_the_mounted_folder() {
     assert_eq!(cluster.ok(&["fs", "cat", "/note"]), "second\n");
     cluster.ok(&["fs", "mkdir", "/from-alluxio"]);
     assert!(mnt.join("from-alluxio").is_dir());
+
+    // chmod and touch are stored in Alluxio; Alluxio's attributes read as extended attributes.
+    let note = mnt.join("note").display().to_string();
+    run("chmod", &["600", &note], &cluster.root());
+    run(
+        "touch",
+        &["-m", "-d", "2001-02-03 04:05:06 UTC", &note],
+        &cluster.root(),
+    );
+    let ls = cluster.ok(&["fs", "ls", "/note"]);
+    assert!(ls.contains("-rw-------"), "{ls}");
+    let script = format!(
+        "import os\n\
+         print(int(os.stat({note:?}).st_mtime), oct(os.stat({note:?}).st_mode & 0o7777))\n\
+         print(os.getxattr({note:?}, 'user.alluxio.persistence_state').decode())\n"
+    );
+    assert_eq!(
+        run("python3", &["-c", &script], &cluster.root()),
+        "981173106 0o600\nNOT_PERSISTED\n"
+    );
 
     // What Alluxio's model refuses, with the errno a program expects.
     let err = std::fs::OpenOptions::new()

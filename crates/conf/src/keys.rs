@@ -169,6 +169,11 @@ pub const PROXY_S3_SECRET_KEY: &str = "alluxio.proxy.s3.secret.key";
 /// File of `access_key secret_key` lines whose signatures the S3 API verifies.
 pub const PROXY_S3_CREDENTIALS_FILE: &str = "alluxio.proxy.s3.credentials.file";
 
+/// Whether a FUSE mount logs every request.
+pub const FUSE_DEBUG_ENABLED: &str = "alluxio.fuse.debug.enabled";
+/// Whether a FUSE mount shows Alluxio owners and groups as local ones.
+pub const FUSE_USER_GROUP_TRANSLATION_ENABLED: &str = "alluxio.fuse.user.group.translation.enabled";
+
 /// CPUs of the master task.
 pub const INTEGRATION_MASTER_RESOURCE_CPU: &str = "alluxio.integration.master.resource.cpu";
 /// Memory of the master task.

@@ -33,6 +33,8 @@ impl Errno {
     pub const NAMETOOLONG: Errno = Errno(libc::ENAMETOOLONG);
     /// Timed out.
     pub const TIMEDOUT: Errno = Errno(libc::ETIMEDOUT);
+    /// No such extended attribute.
+    pub const NODATA: Errno = Errno(libc::ENODATA);
 
     /// The errno of a client error from `operation` on `path`; an I/O error is logged once,
     /// since the program sees only `EIO`.

@@ -1,27 +1,40 @@
 //! The kernel glue: [`fuser`] hands each FUSE request to [`FuseFs`] on a tokio runtime, so
 //! slow requests (a UFS read) never hold the others up, and sends the answer back.
 
-use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::io;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use fuser::{
     BackgroundSession, Config, Errno as KernelErrno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags,
     Generation, INodeNo, InitFlags, KernelConfig, LockOwner, MountOption, OpenFlags as KernelOpenFlags,
-    RenameFlags, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory, ReplyEmpty, ReplyEntry, ReplyOpen,
-    ReplyStatfs, ReplyWrite, Request, SessionACL, TimeOrNow, WriteFlags,
+    RenameFlags, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory, ReplyDirectoryPlus, ReplyEmpty,
+    ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite, ReplyXattr, Request, SessionACL, TimeOrNow, WriteFlags,
 };
-use parking_lot::Mutex;
 use tokio::runtime::Handle;
 
-use crate::{Attr, DirEntry, Errno, FileKind, FuseFs, OpenFlags};
+use crate::{Attr, Caller, Errno, FileKind, FuseFs, OpenFlags, SetAttr};
 
-/// How long the kernel may keep attributes and names before asking again.
-const TTL: Duration = Duration::from_secs(1);
+/// How the kernel side of a mount behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KernelOptions {
+    /// How long the kernel may keep a file's attributes before asking again (`-o attr_timeout`).
+    pub attr_timeout: Duration,
+    /// How long the kernel may keep a name's inode before looking it up again
+    /// (`-o entry_timeout`).
+    pub entry_timeout: Duration,
+}
+
+impl Default for KernelOptions {
+    fn default() -> Self {
+        Self {
+            attr_timeout: Duration::from_secs(1),
+            entry_timeout: Duration::from_secs(1),
+        }
+    }
+}
 /// Largest read the kernel is told to send (it also reads ahead up to this much).
 const MAX_READ_AHEAD: u32 = 1 << 20;
 
@@ -33,25 +46,19 @@ pub fn mount(
     mountpoint: &Path,
     options: Vec<MountOption>,
     acl: SessionACL,
+    kernel: KernelOptions,
 ) -> io::Result<BackgroundSession> {
     let mut config = Config::default();
     config.mount_options = options;
     config.acl = acl;
-    let adapter = Adapter {
-        fs,
-        runtime,
-        listings: Arc::new(Mutex::new(HashMap::new())),
-        next_listing: AtomicU64::new(1),
-    };
+    let adapter = Adapter { fs, runtime, kernel };
     fuser::Session::new(adapter, mountpoint, &config)?.spawn()
 }
 
 struct Adapter {
     fs: Arc<FuseFs>,
     runtime: Handle,
-    /// Directory listings taken at `opendir`, read by `readdir` offset by offset.
-    listings: Arc<Mutex<HashMap<u64, Arc<Vec<DirEntry>>>>>,
-    next_listing: AtomicU64,
+    kernel: KernelOptions,
 }
 
 fn kernel_errno(errno: Errno) -> KernelErrno {
@@ -90,6 +97,20 @@ fn utf8(name: &OsStr) -> Result<String, Errno> {
     name.to_str().map(str::to_string).ok_or(Errno::INVAL)
 }
 
+fn caller(req: &Request) -> Caller {
+    Caller {
+        uid: req.uid(),
+        gid: req.gid(),
+    }
+}
+
+fn time(time: TimeOrNow) -> SystemTime {
+    match time {
+        TimeOrNow::SpecificTime(time) => time,
+        TimeOrNow::Now => SystemTime::now(),
+    }
+}
+
 impl Adapter {
     /// Runs `request` on the runtime and hands its result to `reply`.
     fn spawn<T, R>(&self, request: R, reply: impl FnOnce(Result<T, Errno>) + Send + 'static)
@@ -112,13 +133,18 @@ impl Filesystem for Adapter {
                 "the kernel does not pass O_TRUNC to open: files can be replaced only by truncating them first"
             );
         }
+        // Listings come with each entry's attributes, so `ls -l` needs no lookup per entry.
+        let plus = InitFlags::FUSE_DO_READDIRPLUS | InitFlags::FUSE_READDIRPLUS_AUTO;
+        if config.add_capabilities(plus).is_err() {
+            tracing::info!("the kernel does not take listings with attributes (readdirplus)");
+        }
         Ok(())
     }
 
     fn lookup(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEntry) {
-        let (fs, name) = (self.fs.clone(), utf8(name));
+        let (fs, name, kernel) = (self.fs.clone(), utf8(name), self.kernel);
         self.spawn(async move { fs.lookup(parent.0, &name?).await }, move |result| {
-            reply_entry(reply, result)
+            reply_entry(reply, kernel, result)
         });
     }
 
@@ -127,9 +153,9 @@ impl Filesystem for Adapter {
     }
 
     fn getattr(&self, _req: &Request, ino: INodeNo, _fh: Option<FileHandle>, reply: ReplyAttr) {
-        let fs = self.fs.clone();
+        let (fs, ttl) = (self.fs.clone(), self.kernel.attr_timeout);
         self.spawn(async move { fs.getattr(ino.0).await }, move |result| {
-            reply_attr(reply, result)
+            reply_attr(reply, ttl, result)
         });
     }
 
@@ -137,12 +163,12 @@ impl Filesystem for Adapter {
         &self,
         _req: &Request,
         ino: INodeNo,
-        _mode: Option<u32>,
-        _uid: Option<u32>,
-        _gid: Option<u32>,
+        mode: Option<u32>,
+        uid: Option<u32>,
+        gid: Option<u32>,
         size: Option<u64>,
         _atime: Option<TimeOrNow>,
-        _mtime: Option<TimeOrNow>,
+        mtime: Option<TimeOrNow>,
         _ctime: Option<SystemTime>,
         _fh: Option<FileHandle>,
         _crtime: Option<SystemTime>,
@@ -151,30 +177,25 @@ impl Filesystem for Adapter {
         _flags: Option<fuser::BsdFileFlags>,
         reply: ReplyAttr,
     ) {
-        let fs = self.fs.clone();
-        let request = async move {
-            match size {
-                Some(size) => fs.truncate(ino.0, size).await,
-                // Modes, owners and times are not stored yet: the attributes stay as they are.
-                None => fs.getattr(ino.0).await,
-            }
+        let (fs, ttl) = (self.fs.clone(), self.kernel.attr_timeout);
+        let changes = SetAttr {
+            size,
+            mode,
+            uid,
+            gid,
+            mtime: mtime.map(time),
         };
-        self.spawn(request, move |result| reply_attr(reply, result));
+        self.spawn(async move { fs.setattr(ino.0, changes).await }, move |result| {
+            reply_attr(reply, ttl, result)
+        });
     }
 
-    fn mkdir(
-        &self,
-        _req: &Request,
-        parent: INodeNo,
-        name: &OsStr,
-        _mode: u32,
-        _umask: u32,
-        reply: ReplyEntry,
-    ) {
-        let (fs, name) = (self.fs.clone(), utf8(name));
-        self.spawn(async move { fs.mkdir(parent.0, &name?).await }, move |result| {
-            reply_entry(reply, result)
-        });
+    fn mkdir(&self, req: &Request, parent: INodeNo, name: &OsStr, mode: u32, _umask: u32, reply: ReplyEntry) {
+        let (fs, name, kernel, caller) = (self.fs.clone(), utf8(name), self.kernel, caller(req));
+        self.spawn(
+            async move { fs.mkdir(parent.0, &name?, mode, caller).await },
+            move |result| reply_entry(reply, kernel, result),
+        );
     }
 
     fn unlink(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
@@ -305,40 +326,73 @@ impl Filesystem for Adapter {
 
     fn opendir(&self, _req: &Request, ino: INodeNo, _flags: KernelOpenFlags, reply: ReplyOpen) {
         let fs = self.fs.clone();
-        let id = self.next_listing.fetch_add(1, Ordering::Relaxed);
-        let listings = self.listings.clone();
         self.spawn(
-            async move { fs.readdir(ino.0).await },
+            async move { fs.opendir(ino.0).await },
+            move |result| match result {
+                Ok(fh) => reply.opened(FileHandle(fh), FopenFlags::empty()),
+                Err(e) => reply.error(kernel_errno(e)),
+            },
+        );
+    }
+
+    fn readdir(&self, _req: &Request, _ino: INodeNo, fh: FileHandle, offset: u64, mut reply: ReplyDirectory) {
+        let fs = self.fs.clone();
+        self.spawn(
+            async move { fs.readdir(fh.0, offset).await },
             move |result| match result {
                 Ok(entries) => {
-                    listings.lock().insert(id, Arc::new(entries));
-                    reply.opened(FileHandle(id), FopenFlags::empty());
+                    for entry in entries {
+                        let kind = file_type(entry.kind());
+                        if reply.add(INodeNo(entry.attr.ino), entry.offset, kind, &entry.name) {
+                            break;
+                        }
+                    }
+                    reply.ok();
                 }
                 Err(e) => reply.error(kernel_errno(e)),
             },
         );
     }
 
-    fn readdir(&self, _req: &Request, ino: INodeNo, fh: FileHandle, offset: u64, mut reply: ReplyDirectory) {
-        let Some(entries) = self.listings.lock().get(&fh.0).cloned() else {
-            return reply.error(kernel_errno(Errno::BADF));
-        };
-        // Offsets: 1 is ".", 2 is "..", 3 + i is entries[i].
-        let dots = [
-            (ino.0, FileType::Directory, "."),
-            (ino.0, FileType::Directory, ".."),
-        ];
-        let listed = entries
-            .iter()
-            .map(|e| (e.ino, file_type(e.kind), e.name.as_str()));
-        for (index, (entry_ino, kind, name)) in
-            dots.into_iter().chain(listed).enumerate().skip(offset as usize)
-        {
-            if reply.add(INodeNo(entry_ino), index as u64 + 1, kind, name) {
-                break;
-            }
-        }
-        reply.ok();
+    /// `readdir` with each entry's attributes, so that `ls -l` needs no lookup per entry.
+    fn readdirplus(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        fh: FileHandle,
+        offset: u64,
+        mut reply: ReplyDirectoryPlus,
+    ) {
+        let (fs, kernel) = (self.fs.clone(), self.kernel);
+        self.spawn(
+            async move { fs.readdir(fh.0, offset).await.map(|entries| (fs, entries)) },
+            move |result| match result {
+                Ok((fs, entries)) => {
+                    for entry in entries {
+                        let remembered = fs.looked_up(&entry);
+                        let mut attr = entry.attr.clone();
+                        attr.ino = remembered.unwrap_or(attr.ino);
+                        let full = reply.add(
+                            INodeNo(attr.ino),
+                            entry.offset,
+                            &entry.name,
+                            &kernel.entry_timeout,
+                            &file_attr(&attr),
+                            Generation(0),
+                        );
+                        if full {
+                            // Not sent, so not a lookup the kernel will forget.
+                            if let Some(ino) = remembered {
+                                fs.forget(ino, 1);
+                            }
+                            break;
+                        }
+                    }
+                    reply.ok();
+                }
+                Err(e) => reply.error(kernel_errno(e)),
+            },
+        );
     }
 
     fn releasedir(
@@ -349,8 +403,37 @@ impl Filesystem for Adapter {
         _flags: KernelOpenFlags,
         reply: ReplyEmpty,
     ) {
-        self.listings.lock().remove(&fh.0);
+        self.fs.releasedir(fh.0);
         reply.ok();
+    }
+
+    fn getxattr(&self, _req: &Request, ino: INodeNo, name: &OsStr, size: u32, reply: ReplyXattr) {
+        let (fs, name) = (self.fs.clone(), utf8(name));
+        self.spawn(async move { fs.getxattr(ino.0, &name?).await }, move |result| {
+            reply_xattr(reply, size, result)
+        });
+    }
+
+    fn listxattr(&self, _req: &Request, ino: INodeNo, size: u32, reply: ReplyXattr) {
+        reply_xattr(reply, size, self.fs.listxattr(ino.0));
+    }
+
+    fn setxattr(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        _name: &OsStr,
+        _value: &[u8],
+        _flags: i32,
+        _position: u32,
+        reply: ReplyEmpty,
+    ) {
+        // Alluxio's attributes change through `alluxio fs` (pin, setTtl, persist).
+        reply.error(kernel_errno(Errno::NOTSUP));
+    }
+
+    fn removexattr(&self, _req: &Request, _ino: INodeNo, _name: &OsStr, reply: ReplyEmpty) {
+        reply.error(kernel_errno(Errno::NOTSUP));
     }
 
     fn statfs(&self, _req: &Request, _ino: INodeNo, reply: ReplyStatfs) {
@@ -372,20 +455,20 @@ impl Filesystem for Adapter {
 
     fn create(
         &self,
-        _req: &Request,
+        req: &Request,
         parent: INodeNo,
         name: &OsStr,
-        _mode: u32,
+        mode: u32,
         _umask: u32,
         flags: i32,
         reply: ReplyCreate,
     ) {
-        let (fs, name) = (self.fs.clone(), utf8(name));
+        let (fs, name, kernel, caller) = (self.fs.clone(), utf8(name), self.kernel, caller(req));
         self.spawn(
-            async move { fs.create(parent.0, &name?, OpenFlags(flags)).await },
+            async move { fs.create(parent.0, &name?, OpenFlags(flags), mode, caller).await },
             move |result| match result {
                 Ok((attr, fh)) => reply.created(
-                    &TTL,
+                    &kernel.entry_timeout,
                     &file_attr(&attr),
                     Generation(0),
                     FileHandle(fh),
@@ -397,16 +480,29 @@ impl Filesystem for Adapter {
     }
 }
 
-fn reply_attr(reply: ReplyAttr, result: Result<Attr, Errno>) {
+fn reply_attr(reply: ReplyAttr, ttl: Duration, result: Result<Attr, Errno>) {
     match result {
-        Ok(attr) => reply.attr(&TTL, &file_attr(&attr)),
+        Ok(attr) => reply.attr(&ttl, &file_attr(&attr)),
         Err(e) => reply.error(kernel_errno(e)),
     }
 }
 
-fn reply_entry(reply: ReplyEntry, result: Result<Attr, Errno>) {
+/// A name's inode: the kernel keeps the name for the entry timeout (the attributes it comes
+/// with are kept as long, as the FUSE reply has one timeout for both).
+fn reply_entry(reply: ReplyEntry, kernel: KernelOptions, result: Result<Attr, Errno>) {
     match result {
-        Ok(attr) => reply.entry(&TTL, &file_attr(&attr), Generation(0)),
+        Ok(attr) => reply.entry(&kernel.entry_timeout, &file_attr(&attr), Generation(0)),
+        Err(e) => reply.error(kernel_errno(e)),
+    }
+}
+
+/// An extended attribute's value or a list of names: its size when asked with size 0,
+/// `ERANGE` when it does not fit.
+fn reply_xattr(reply: ReplyXattr, size: u32, result: Result<Vec<u8>, Errno>) {
+    match result {
+        Ok(value) if size == 0 => reply.size(value.len() as u32),
+        Ok(value) if value.len() > size as usize => reply.error(KernelErrno::ERANGE),
+        Ok(value) => reply.data(&value),
         Err(e) => reply.error(kernel_errno(e)),
     }
 }

@@ -13,8 +13,9 @@ mod errno;
 mod fs;
 pub mod inodes;
 mod kernel;
+mod principals;
 
 pub use errno::Errno;
-pub use fs::{Attr, DirEntry, FileKind, FuseFs, FuseOptions, OpenFlags, StatFs};
+pub use fs::{Attr, Caller, DirEntry, FileKind, FuseFs, FuseOptions, OpenFlags, SetAttr, StatFs};
 pub use fuser::{BackgroundSession, MountOption, SessionACL};
-pub use kernel::mount;
+pub use kernel::{KernelOptions, mount};

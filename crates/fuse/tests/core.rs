@@ -5,11 +5,13 @@ use std::time::Duration;
 
 use alluxio_client::{AlluxioPath, FileSystem};
 use alluxio_fuse::inodes::ROOT_INO;
-use alluxio_fuse::{Errno, FileKind, FuseFs, FuseOptions, OpenFlags};
+use alluxio_fuse::{Caller, DirEntry, Errno, FileKind, FuseFs, FuseOptions, OpenFlags, SetAttr};
 use alluxio_testkit::LocalCluster;
 
 const WRITE: OpenFlags = OpenFlags(libc_flags::O_WRONLY);
 const READ: OpenFlags = OpenFlags(0);
+/// The user the tests' requests come from.
+const ME: Caller = Caller { uid: 1000, gid: 1000 };
 
 /// The few open flags the tests use (as on Linux).
 mod libc_flags {
@@ -20,6 +22,10 @@ mod libc_flags {
 }
 
 async fn mount(cluster: &LocalCluster) -> (FuseFs, FileSystem) {
+    mount_translating(cluster, false).await
+}
+
+async fn mount_translating(cluster: &LocalCluster, translate_owners: bool) -> (FuseFs, FileSystem) {
     let client = FileSystem::connect(cluster.client_conf()).await.unwrap();
     let fs = FuseFs::new(
         client.clone(),
@@ -28,9 +34,36 @@ async fn mount(cluster: &LocalCluster) -> (FuseFs, FileSystem) {
             uid: 1000,
             gid: 1000,
             request_timeout: Duration::from_secs(30),
+            translate_owners,
         },
     );
     (fs, client)
+}
+
+/// Every entry of directory `ino` but the dots, as the kernel reads them: from each reply's
+/// last cookie, taking at most `per_reply` entries of each.
+async fn list(fs: &FuseFs, ino: u64, per_reply: usize) -> Vec<DirEntry> {
+    let fh = fs.opendir(ino).await.unwrap();
+    let mut out: Vec<DirEntry> = Vec::new();
+    let mut offset = 0;
+    loop {
+        let taken: Vec<DirEntry> = fs
+            .readdir(fh, offset)
+            .await
+            .unwrap()
+            .into_iter()
+            .take(per_reply)
+            .collect();
+        let Some(last) = taken.last() else {
+            break;
+        };
+        offset = last.offset;
+        out.extend(taken);
+    }
+    fs.releasedir(fh);
+    let dots: Vec<_> = out.drain(..2).map(|e| e.name).collect();
+    assert_eq!(dots, [".", ".."]);
+    out
 }
 
 async fn write_file(fs: &FuseFs, parent: u64, name: &str, data: &[u8]) -> u64 {
@@ -39,6 +72,8 @@ async fn write_file(fs: &FuseFs, parent: u64, name: &str, data: &[u8]) -> u64 {
             parent,
             name,
             OpenFlags(libc_flags::O_CREAT | libc_flags::O_WRONLY),
+            0o644,
+            ME,
         )
         .await
         .unwrap();
@@ -56,7 +91,7 @@ async fn write_file(fs: &FuseFs, parent: u64, name: &str, data: &[u8]) -> u64 {
 async fn files_written_through_the_mount_are_the_files_alluxio_shows() {
     let cluster = LocalCluster::builder().start().await.unwrap();
     let (fs, client) = mount(&cluster).await;
-    let dir = fs.mkdir(ROOT_INO, "data").await.unwrap();
+    let dir = fs.mkdir(ROOT_INO, "data", 0o755, ME).await.unwrap();
     assert_eq!(dir.kind, FileKind::Directory);
     let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
 
@@ -65,6 +100,8 @@ async fn files_written_through_the_mount_are_the_files_alluxio_shows() {
             dir.ino,
             "a.bin",
             OpenFlags(libc_flags::O_CREAT | libc_flags::O_WRONLY),
+            0o644,
+            ME,
         )
         .await
         .unwrap();
@@ -95,9 +132,16 @@ async fn files_written_through_the_mount_are_the_files_alluxio_shows() {
         (found.ino, found.size, found.kind),
         (attr.ino, 100_000, FileKind::File)
     );
-    let entries = fs.readdir(dir.ino).await.unwrap();
+    let entries = list(&fs, dir.ino, usize::MAX).await;
     assert_eq!(entries.len(), 1);
-    assert_eq!((entries[0].name.as_str(), entries[0].ino), ("a.bin", attr.ino));
+    assert_eq!(
+        (
+            entries[0].name.as_str(),
+            entries[0].attr.ino,
+            entries[0].attr.size
+        ),
+        ("a.bin", attr.ino, 100_000)
+    );
 
     let fh = fs.open(found.ino, READ).await.unwrap();
     assert_eq!(
@@ -136,8 +180,12 @@ async fn write_once_files_are_replaced_only_when_truncated() {
     assert_eq!(stream.read_to_end().await.unwrap(), b"second");
 
     // The kernel's truncate-then-open of `> f`.
-    assert_eq!(fs.truncate(ino, 3).await, Err(Errno::NOTSUP));
-    assert_eq!(fs.truncate(ino, 0).await.unwrap().size, 0);
+    let to = |size| SetAttr {
+        size: Some(size),
+        ..Default::default()
+    };
+    assert_eq!(fs.setattr(ino, to(3)).await, Err(Errno::NOTSUP));
+    assert_eq!(fs.setattr(ino, to(0)).await.unwrap().size, 0);
     let fh = fs.open(ino, WRITE).await.unwrap();
     fs.write(fh, 0, b"third").await.unwrap();
     fs.release(fh).await.unwrap();
@@ -145,7 +193,7 @@ async fn write_once_files_are_replaced_only_when_truncated() {
 
     let exclusive = OpenFlags(libc_flags::O_CREAT | libc_flags::O_EXCL | libc_flags::O_WRONLY);
     assert_eq!(
-        fs.create(ROOT_INO, "f", exclusive).await.map(|_| ()),
+        fs.create(ROOT_INO, "f", exclusive, 0o644, ME).await.map(|_| ()),
         Err(Errno::EXIST)
     );
     cluster.shutdown().await.unwrap();
@@ -155,7 +203,7 @@ async fn write_once_files_are_replaced_only_when_truncated() {
 async fn removes_and_renames_follow_posix() {
     let cluster = LocalCluster::builder().start().await.unwrap();
     let (fs, _client) = mount(&cluster).await;
-    let dir = fs.mkdir(ROOT_INO, "d").await.unwrap().ino;
+    let dir = fs.mkdir(ROOT_INO, "d", 0o755, ME).await.unwrap().ino;
     let file = write_file(&fs, dir, "f", b"1").await;
     write_file(&fs, ROOT_INO, "g", b"22").await;
 
@@ -164,7 +212,7 @@ async fn removes_and_renames_follow_posix() {
         fs.lookup(ROOT_INO, &"n".repeat(256)).await,
         Err(Errno::NAMETOOLONG)
     );
-    assert_eq!(fs.mkdir(ROOT_INO, "d").await, Err(Errno::EXIST));
+    assert_eq!(fs.mkdir(ROOT_INO, "d", 0o755, ME).await, Err(Errno::EXIST));
     assert_eq!(fs.remove(ROOT_INO, "d", true).await, Err(Errno::NOTEMPTY));
     assert_eq!(fs.remove(ROOT_INO, "d", false).await, Err(Errno::ISDIR));
     assert_eq!(fs.remove(ROOT_INO, "g", true).await, Err(Errno::NOTDIR));
@@ -186,7 +234,7 @@ async fn removes_and_renames_follow_posix() {
         2,
         "and its children follow"
     );
-    fs.mkdir(ROOT_INO, "empty").await.unwrap();
+    fs.mkdir(ROOT_INO, "empty", 0o755, ME).await.unwrap();
     assert_eq!(
         fs.rename(ROOT_INO, "e", ROOT_INO, "empty").await,
         Ok(()),
@@ -195,13 +243,131 @@ async fn removes_and_renames_follow_posix() {
 
     fs.remove(dir, "f", false).await.unwrap();
     fs.remove(ROOT_INO, "empty", true).await.unwrap();
-    let names: Vec<String> = fs
-        .readdir(ROOT_INO)
+    let names: Vec<String> = list(&fs, ROOT_INO, usize::MAX)
         .await
-        .unwrap()
         .into_iter()
         .map(|e| e.name)
         .collect();
     assert!(names.is_empty(), "{names:?}");
+    cluster.shutdown().await.unwrap();
+}
+
+/// chmod, chown, touch and the mode of new files are stored in the namespace: the master and
+/// a second mount see them. Owners show as local ids when translation is on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn modes_owners_and_times_are_stored_in_alluxio() {
+    let cluster = LocalCluster::builder().start().await.unwrap();
+    let (fs, client) = mount_translating(&cluster, true).await;
+    let root_caller = Caller { uid: 0, gid: 0 };
+    let dir = fs.mkdir(ROOT_INO, "private", 0o750, root_caller).await.unwrap();
+    assert_eq!((dir.perm, dir.uid, dir.gid), (0o750, 0, 0));
+    let (file, fh) = fs
+        .create(
+            dir.ino,
+            "f",
+            OpenFlags(libc_flags::O_CREAT | libc_flags::O_WRONLY),
+            0o600,
+            root_caller,
+        )
+        .await
+        .unwrap();
+    fs.release(fh).await.unwrap();
+    assert_eq!(file.perm, 0o600);
+
+    let when = std::time::UNIX_EPOCH + Duration::from_secs(1_000_000);
+    let changed = fs
+        .setattr(
+            file.ino,
+            SetAttr {
+                mode: Some(0o4644),
+                uid: Some(4_000_000_000),
+                mtime: Some(when),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (changed.perm, changed.uid, changed.gid, changed.mtime),
+        (0o4644, 4_000_000_000, 0, when)
+    );
+    let info = client
+        .get_status(&AlluxioPath::new("/private/f").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            info.mode,
+            info.owner.as_str(),
+            info.group.as_str(),
+            info.last_modification_time_ms
+        ),
+        (0o4644, "4000000000", "root", 1_000_000_000)
+    );
+    let dir_info = client
+        .get_status(&AlluxioPath::new("/private").unwrap())
+        .await
+        .unwrap();
+    assert_eq!((dir_info.mode, dir_info.owner.as_str()), (0o750, "root"));
+
+    // A mount without translation shows its own user for every file, with the stored mode.
+    let (other, _) = mount(&cluster).await;
+    let seen = other.lookup(ROOT_INO, "private").await.unwrap();
+    let seen = other.lookup(seen.ino, "f").await.unwrap();
+    assert_eq!((seen.perm, seen.uid, seen.mtime), (0o4644, 1000, when));
+
+    // Alluxio's attributes as extended attributes; other names have no value.
+    let state = fs
+        .getxattr(file.ino, "user.alluxio.persistence_state")
+        .await
+        .unwrap();
+    assert_eq!(state, b"NOT_PERSISTED");
+    assert_eq!(
+        fs.getxattr(file.ino, "security.selinux").await,
+        Err(Errno::NODATA)
+    );
+    assert_eq!(
+        fs.getxattr(file.ino, "user.alluxio.nope").await,
+        Err(Errno::NODATA)
+    );
+    let names = fs.listxattr(file.ino).unwrap();
+    assert!(
+        names.starts_with(b"user.alluxio.persistence_state\0"),
+        "{names:?}"
+    );
+    cluster.shutdown().await.unwrap();
+}
+
+/// A folder larger than a page of the master's listing reads whole, in name order, however
+/// few entries the kernel takes per reply, and again from the start after a rewind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_folders_are_listed_page_by_page() {
+    let cluster = LocalCluster::builder().start().await.unwrap();
+    let (fs, client) = mount(&cluster).await;
+    let dir = fs.mkdir(ROOT_INO, "big", 0o755, ME).await.unwrap();
+    let names: Vec<String> = (0..2_345).map(|i| format!("entry-{i:05}")).collect();
+    for name in &names {
+        let path = AlluxioPath::new(&format!("/big/{name}")).unwrap();
+        client.create_directory(&path, Default::default()).await.unwrap();
+    }
+    for per_reply in [usize::MAX, 97] {
+        let listed: Vec<String> = list(&fs, dir.ino, per_reply)
+            .await
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        assert_eq!(listed, names, "{per_reply} entries per reply");
+    }
+
+    let fh = fs.opendir(dir.ino).await.unwrap();
+    let mut offset = 0;
+    while let Some(last) = fs.readdir(fh, offset).await.unwrap().last() {
+        offset = last.offset;
+    }
+    let again = fs.readdir(fh, 0).await.unwrap();
+    let first: Vec<&str> = again.iter().take(3).map(|e| e.name.as_str()).collect();
+    assert_eq!(first, [".", "..", "entry-00000"], "a rewind lists from the start");
+    fs.releasedir(fh);
+    assert_eq!(fs.readdir(fh, 0).await.map(|_| ()), Err(Errno::BADF));
     cluster.shutdown().await.unwrap();
 }

@@ -543,6 +543,21 @@ pub const PROPERTIES: &[PropertyDef] = &[
         "File of 'access_key secret_key' lines whose SigV4 signatures the S3 API verifies.",
     ),
     def(
+        "alluxio.fuse.debug.enabled",
+        K::Bool,
+        "false",
+        "Whether `alluxio fuse mount` logs every FUSE request (operation, path, time taken, errno) \
+         to logs/fuse.log at DEBUG level.",
+    ),
+    def(
+        "alluxio.fuse.user.group.translation.enabled",
+        K::Bool,
+        "false",
+        "Whether a FUSE mount shows each file's Alluxio owner and group as the local user and \
+         group of those names (and makes new files the calling user's); when false every file \
+         shows the user who mounted.",
+    ),
+    def(
         "alluxio.integration.master.resource.cpu",
         K::Integer,
         "1",

@@ -1,12 +1,18 @@
 //! [`FuseFs`]: each FUSE request as calls to the Alluxio client.
 
+mod attributes;
+mod listing;
+
+pub use attributes::{Caller, SetAttr};
+pub use listing::DirEntry;
+
 use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;
 use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use alluxio_client::{
     AlluxioPath, ClientError, CreateDirectoryOptions, CreateFileOptions, DeleteOptions, ErrorKind,
@@ -16,6 +22,8 @@ use parking_lot::Mutex;
 
 use crate::errno::Errno;
 use crate::inodes::InodeTable;
+use crate::principals::Principals;
+use listing::Listing;
 
 /// How the mount presents files.
 #[derive(Debug, Clone)]
@@ -24,6 +32,10 @@ pub struct FuseOptions {
     pub uid: u32,
     /// Group shown for every file.
     pub gid: u32,
+    /// Show each file's Alluxio owner and group as the local user and group of those names
+    /// (`alluxio.fuse.user.group.translation.enabled`), and make new files the caller's;
+    /// otherwise every file shows `uid` and `gid`.
+    pub translate_owners: bool,
     /// Longest a request may take before it fails with `ETIMEDOUT` (never a hung call).
     pub request_timeout: Duration,
 }
@@ -58,18 +70,6 @@ pub struct Attr {
     pub uid: u32,
     /// Group.
     pub gid: u32,
-}
-
-/// One entry of a directory listing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DirEntry {
-    /// Its inode number: the one the kernel holds for it, else a stable stand-in derived from
-    /// its path (a lookup then gives it its own).
-    pub ino: u64,
-    /// Its name.
-    pub name: String,
-    /// File or directory.
-    pub kind: FileKind,
 }
 
 /// What `statfs` shows: the cluster's capacity.
@@ -138,7 +138,11 @@ pub struct FuseFs {
     handles: Mutex<HashMap<u64, Arc<Handle>>>,
     /// Files this mount is writing, with the bytes written so far.
     writing: Mutex<HashMap<AlluxioPath, Arc<AtomicU64>>>,
+    /// Open directories.
+    listings: Mutex<HashMap<u64, Arc<tokio::sync::Mutex<Listing>>>>,
+    /// File and directory handles alike.
     next_handle: AtomicU64,
+    principals: Principals,
 }
 
 impl FuseFs {
@@ -150,24 +154,36 @@ impl FuseFs {
             inodes: Mutex::new(InodeTable::new(root)),
             handles: Mutex::new(HashMap::new()),
             writing: Mutex::new(HashMap::new()),
+            listings: Mutex::new(HashMap::new()),
             next_handle: AtomicU64::new(1),
+            principals: Principals::default(),
         }
     }
 
-    /// Runs `call` within the request timeout.
+    /// Runs `call` within the request timeout; each request is logged at debug level
+    /// (`alluxio.fuse.debug.enabled`).
     async fn bounded<T>(
         &self,
         operation: &str,
         path: &AlluxioPath,
         call: impl Future<Output = Result<T, Errno>>,
     ) -> Result<T, Errno> {
-        match tokio::time::timeout(self.options.request_timeout, call).await {
+        let started = std::time::Instant::now();
+        let result = match tokio::time::timeout(self.options.request_timeout, call).await {
             Ok(result) => result,
             Err(_) => {
                 tracing::warn!(operation, path = %path, timeout = ?self.options.request_timeout, "FUSE request timed out");
                 Err(Errno::TIMEDOUT)
             }
-        }
+        };
+        tracing::debug!(
+            operation,
+            path = %path,
+            micros = started.elapsed().as_micros() as u64,
+            error = result.as_ref().err().map(tracing::field::display),
+            "FUSE request"
+        );
+        result
     }
 
     fn path_of(&self, ino: u64) -> Result<AlluxioPath, Errno> {
@@ -184,30 +200,12 @@ impl FuseFs {
         self.path_of(parent)?.join(name).map_err(|_| Errno::INVAL)
     }
 
-    fn attr(&self, ino: u64, info: &FileInfo) -> Attr {
-        let time = |ms: i64| UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64);
-        let size = match AlluxioPath::new(&info.path) {
-            Ok(path) => match self.writing.lock().get(&path) {
-                Some(written) => written.load(Ordering::Acquire),
-                None => info.length,
-            },
-            Err(_) => info.length,
-        };
-        Attr {
-            ino,
-            size,
-            blocks: size.div_ceil(STAT_BLOCK),
-            kind: if info.folder {
-                FileKind::Directory
-            } else {
-                FileKind::File
-            },
-            perm: (info.mode & 0o7777) as u16,
-            mtime: time(info.last_modification_time_ms),
-            crtime: time(info.creation_time_ms),
-            uid: self.options.uid,
-            gid: self.options.gid,
-        }
+    /// The bytes this mount has written so far of `path`, while it writes it.
+    fn written_so_far(&self, path: &AlluxioPath) -> Option<u64> {
+        self.writing
+            .lock()
+            .get(path)
+            .map(|written| written.load(Ordering::Acquire))
     }
 
     /// Waits (up to [`RELEASE_WAIT`]) until no handle of this mount writes `path`.
@@ -251,34 +249,12 @@ impl FuseFs {
         .await
     }
 
-    /// `readdir`: every entry of the directory `ino`.
-    pub async fn readdir(&self, ino: u64) -> Result<Vec<DirEntry>, Errno> {
-        let path = self.path_of(ino)?;
-        self.bounded("readdir", &path, async {
-            let infos = self
-                .client
-                .list_status(&path, ListStatusOptions::default())
-                .await
-                .map_err(|e| Errno::of(&e, "readdir", path.as_str()))?;
-            let inodes = self.inodes.lock();
-            Ok(infos
-                .into_iter()
-                .map(|info| DirEntry {
-                    ino: known_or_stand_in(&inodes, &info.path),
-                    kind: if info.folder {
-                        FileKind::Directory
-                    } else {
-                        FileKind::File
-                    },
-                    name: info.name,
-                })
-                .collect())
-        })
-        .await
+    fn next_handle(&self) -> u64 {
+        self.next_handle.fetch_add(1, Ordering::Relaxed)
     }
 
     fn add_handle(&self, handle: Handle) -> u64 {
-        let fh = self.next_handle.fetch_add(1, Ordering::Relaxed);
+        let fh = self.next_handle();
         self.handles.lock().insert(fh, Arc::new(handle));
         fh
     }
@@ -344,9 +320,17 @@ impl FuseFs {
         .await
     }
 
-    /// `create`: a new file `name` in `parent`, open for writing. An existing file is opened
-    /// instead (replaced, as by `open`), unless `O_EXCL` asks for a new one.
-    pub async fn create(&self, parent: u64, name: &str, flags: OpenFlags) -> Result<(Attr, u64), Errno> {
+    /// `create`: a new file `name` in `parent` with permission bits `mode`, open for writing.
+    /// An existing file is opened instead (replaced, as by `open`), unless `O_EXCL` asks for a
+    /// new one.
+    pub async fn create(
+        &self,
+        parent: u64,
+        name: &str,
+        flags: OpenFlags,
+        mode: u32,
+        caller: Caller,
+    ) -> Result<(Attr, u64), Errno> {
         let path = self.child(parent, name)?;
         self.bounded("create", &path, async {
             let fh = match self.start_writing(&path).await {
@@ -360,7 +344,7 @@ impl FuseFs {
                 }
                 other => other?,
             };
-            let info = self.status("create", &path).await?;
+            let info = self.adopt("create", &path, mode, caller).await?;
             let ino = self.inodes.lock().remember(&path);
             Ok((self.attr(ino, &info), fh))
         })
@@ -461,15 +445,15 @@ impl FuseFs {
         closed.map(drop)
     }
 
-    /// `mkdir`.
-    pub async fn mkdir(&self, parent: u64, name: &str) -> Result<Attr, Errno> {
+    /// `mkdir` with permission bits `mode`.
+    pub async fn mkdir(&self, parent: u64, name: &str, mode: u32, caller: Caller) -> Result<Attr, Errno> {
         let path = self.child(parent, name)?;
         self.bounded("mkdir", &path, async {
             self.client
                 .create_directory(&path, CreateDirectoryOptions::default())
                 .await
                 .map_err(|e| Errno::of(&e, "mkdir", path.as_str()))?;
-            let info = self.status("mkdir", &path).await?;
+            let info = self.adopt("mkdir", &path, mode, caller).await?;
             let ino = self.inodes.lock().remember(&path);
             Ok(self.attr(ino, &info))
         })
@@ -554,7 +538,7 @@ impl FuseFs {
 
     /// `setattr` with a size: only truncating to 0 (the file is replaced by an empty one) or to
     /// the size it has is possible.
-    pub async fn truncate(&self, ino: u64, size: u64) -> Result<Attr, Errno> {
+    async fn truncate(&self, ino: u64, size: u64) -> Result<(), Errno> {
         let path = self.path_of(ino)?;
         self.bounded("truncate", &path, async {
             self.settled(&path).await;
@@ -570,8 +554,7 @@ impl FuseFs {
                 let fh = self.replace(&path).await?;
                 self.release(fh).await?;
             }
-            let info = self.status("truncate", &path).await?;
-            Ok(self.attr(ino, &info))
+            Ok(())
         })
         .await
     }

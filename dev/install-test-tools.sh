@@ -12,7 +12,10 @@
 #  - Debian's chromium and chromium-driver: the headless browser the web-UI tests drive over
 #    WebDriver (alluxio_testkit::browser);
 #  - Debian's prometheus, only for its promtool, which checks the /metrics pages; the install
-#    never starts the Prometheus daemon, and leaves its service stopped and disabled.
+#    never starts the Prometheus daemon, and leaves its service stopped and disabled;
+#  - Debian's fio and crates.io's pjdfstest 0.2.2 (built from source into target/test-tools, or
+#    $ALLUXIO_TEST_TOOLS, where crates/cli/tests/fuse_conformance.rs looks for it): the FUSE
+#    mount's sequential read/write and POSIX conformance tests.
 # Each step is skipped when what it installs is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -85,3 +88,17 @@ if ! command -v promtool >/dev/null 2>&1; then
   fi
 fi
 promtool --version 2>&1 | sed -n 1p
+
+if ! command -v fio >/dev/null 2>&1; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fio >/dev/null
+fi
+fio --version
+
+# pjdfstest switches to the users nobody (group nogroup) and daemon (group daemon), which every
+# Debian system has (crates/cli/tests/fuse/pjdfstest.toml). About a minute to build on 2 cores.
+tools="${ALLUXIO_TEST_TOOLS:-$PWD/target/test-tools}"
+if [ "$("$tools/bin/pjdfstest" --version 2>/dev/null)" != "pjdfstest 0.2.2" ]; then
+  cargo install pjdfstest --version 0.2.2 --locked --root "$tools" --quiet
+fi
+"$tools/bin/pjdfstest" --version

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs the programs the tests drive the servers with (a Python
 # virtualenv with PyPI's alluxio, boto3, the aws CLI, pyspark and pymesos; JDK 17; headless
-# Chromium and chromedriver; promtool; fuse3), then runs every test.
+# Chromium and chromedriver; promtool; fuse3 and fio; pjdfstest), then runs every test.
 # Arguments go to `cargo test` (e.g. `dev/test.sh -p alluxio-proxy`).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -155,7 +155,10 @@ impl Tree {
         *completed = true;
         block_ids.clone_from(&e.block_ids);
         let inode = self.inode_mut(e.file_id)?;
-        inode.modification_ms = e.op_time_ms;
+        // Completing writes the content; an empty file's content is what its creation made.
+        if e.length > 0 {
+            inode.modification_ms = e.op_time_ms;
+        }
         inode.persistence = e.persistence_state();
         Ok(())
     }

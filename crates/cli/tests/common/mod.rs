@@ -251,6 +251,72 @@ impl Drop for Cluster {
     }
 }
 
+/// A FUSE mount of a cluster's root (`alluxio fuse mount`), unmounted on drop, even when the test
+/// fails; the background FUSE process is then waited for (and killed if it stays).
+pub struct Mounted {
+    /// The mount point.
+    pub point: PathBuf,
+    /// The background FUSE process, as the mount command named it.
+    pid: Option<i32>,
+}
+
+impl Cluster {
+    /// `alluxio fuse mount [-o OPTIONS] <temp dir>/mnt /`, asserting that it mounted.
+    pub fn mount_fuse(&self, options: &[&str]) -> Mounted {
+        let point = self.root().join("mnt");
+        std::fs::create_dir_all(&point).expect("create the mount point");
+        let options = options.join(",");
+        let mut args = vec!["fuse", "mount"];
+        if !options.is_empty() {
+            args.extend(["-o", &options]);
+        }
+        args.extend([point.to_str().expect("UTF-8 path"), "/"]);
+        let out = self.run(&args);
+        // "Mounted at P (process N, output in F)"
+        let pid = stdout(&out)
+            .split("(process ")
+            .nth(1)
+            .and_then(|rest| rest.split(',').next()?.parse().ok());
+        let mounted = Mounted { point, pid };
+        assert!(
+            out.status.success(),
+            "mount failed: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        mounted
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        // Quiet: the test may have unmounted already; lazily when still busy.
+        let unmount = |args: &[&str]| {
+            Command::new("fusermount3")
+                .args(args)
+                .arg(&self.point)
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|status| status.success())
+        };
+        if !unmount(&["-u"]) {
+            unmount(&["-u", "-z"]);
+        }
+        let Some(pid) = self.pid else { return };
+        let stat = format!("/proc/{pid}/stat");
+        let exited = || {
+            std::fs::read_to_string(&stat)
+                .map(|s| s.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
+                .unwrap_or(true)
+        };
+        if !poll(Duration::from_secs(10), exited)
+            && let Some(pid) = rustix::process::Pid::from_raw(pid)
+        {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+        }
+    }
+}
+
 /// POSTs an empty body to `path` on 127.0.0.1:`port` (HTTP/1.0, so the server closes the
 /// connection after answering) and returns the whole response, status line and headers included.
 pub fn http_post(port: u16, path: &str) -> String {

@@ -149,6 +149,9 @@ impl FuseFs {
         }
         let path = self.path_of(ino)?;
         self.bounded("setattr", &path, async {
+            // `tar x` and `cp -p` set times right after `close`: the file's completion, which
+            // stamps it, comes first.
+            self.settled(&path).await;
             let change = SetAttributeOptions {
                 mode: changes.mode.map(|mode| mode & 0o7777),
                 owner: changes.uid.map(|uid| self.principals.user_name(uid)),

@@ -673,6 +673,30 @@ async fn snapshot_rebuilds_the_tree_exactly() {
     assert_eq!(rebuilt.next_container, tree.next_container);
 }
 
+/// Completing a file stamps its modification time, unless it is empty: its content is then
+/// what its creation made (a program that creates a file and closes it sees one time).
+#[tokio::test]
+async fn completing_an_empty_file_keeps_its_creation_time() {
+    let f = fixture(1_000);
+    let worker = f.worker("w1");
+    let empty =
+        f.fs.create_file(&p("/empty"), file_options(WriteType::MustCache))
+            .await
+            .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let done = f.fs.complete_file(&p("/empty"), 0).await.unwrap();
+    assert_eq!(done.last_modification_time_ms, empty.last_modification_time_ms);
+    f.write_cached("/full", 10, worker).await;
+    let full =
+        f.fs.get_status(&p("/full"), LoadMetadataType::Never)
+            .await
+            .unwrap();
+    assert!(full.last_modification_time_ms >= full.creation_time_ms);
+    let tree = f.fs.tree.read().clone();
+    f.fs.close().await;
+    assert_eq!(f.replayed(), tree);
+}
+
 /// Pages of a directory come in name order, each after the last name of the previous one,
 /// even when that name has since been deleted; a file is a page of itself.
 #[tokio::test]

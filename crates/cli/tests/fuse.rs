@@ -97,7 +97,17 @@ fn everyday_programs_work_in_the_mounted_folder() {
         "{listing}"
     );
 
-    // tar in and out.
+    // tar in and out, keeping modification times.
+    run(
+        "touch",
+        &[
+            "-m",
+            "-d",
+            "2001-02-03 04:05:06 UTC",
+            src.join("a.txt").to_str().unwrap(),
+        ],
+        &cluster.root(),
+    );
     let tarball = cluster.root().join("src.tar");
     run(
         "tar",
@@ -124,6 +134,9 @@ fn everyday_programs_work_in_the_mounted_folder() {
         ],
         &cluster.root(),
     );
+    let untarred = mnt.join("untarred/a.txt");
+    let mtime = run("stat", &["-c", "%Y", untarred.to_str().unwrap()], &cluster.root());
+    assert_eq!(mtime.trim(), "981173106", "tar x keeps the modification time");
 
     // A shell redirection (open, dup2, close, write), then replacing the file.
     run(

@@ -310,6 +310,30 @@ async fn modes_owners_and_times_are_stored_in_alluxio() {
         .unwrap();
     assert_eq!((dir_info.mode, dir_info.owner.as_str()), (0o750, "root"));
 
+    // A time set while the file is being written (cp -p, tar x) outlives its completion.
+    let (written, fh) = fs
+        .create(
+            dir.ino,
+            "g",
+            OpenFlags(libc_flags::O_CREAT | libc_flags::O_WRONLY),
+            0o644,
+            root_caller,
+        )
+        .await
+        .unwrap();
+    fs.write(fh, 0, b"data").await.unwrap();
+    let set = SetAttr {
+        mtime: Some(when),
+        ..Default::default()
+    };
+    assert_eq!(fs.setattr(written.ino, set).await.unwrap().mtime, when);
+    fs.release(fh).await.unwrap();
+    let info = client
+        .get_status(&AlluxioPath::new("/private/g").unwrap())
+        .await
+        .unwrap();
+    assert_eq!((info.length, info.last_modification_time_ms), (4, 1_000_000_000));
+
     // A mount without translation shows its own user for every file, with the stored mode.
     let (other, _) = mount(&cluster).await;
     let seen = other.lookup(ROOT_INO, "private").await.unwrap();

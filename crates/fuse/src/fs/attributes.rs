@@ -3,9 +3,10 @@
 //! so every client and every later mount sees them. Alluxio's own attributes (persistence,
 //! pinning, caching) are extended attributes under `user.alluxio.`.
 
+use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use alluxio_client::{AlluxioPath, FileInfo, SetAttributeOptions};
+use alluxio_client::{AlluxioPath, ClientError, FileInfo, SetAttributeOptions};
 
 use super::{Attr, FileKind, FuseFs, STAT_BLOCK};
 use crate::errno::Errno;
@@ -82,10 +83,15 @@ fn ms_of(time: SystemTime) -> i64 {
 impl FuseFs {
     /// What `stat` shows of `info`, as inode `ino`.
     pub(super) fn attr(&self, ino: u64, info: &FileInfo) -> Attr {
-        let size = match AlluxioPath::new(&info.path) {
-            Ok(path) => self.written_so_far(&path).unwrap_or(info.length),
-            Err(_) => info.length,
-        };
+        let mut size = info.length;
+        let mut mtime = time_of(info.last_modification_time_ms);
+        if let Some(progress) = AlluxioPath::new(&info.path)
+            .ok()
+            .and_then(|path| self.progress(&path))
+        {
+            size = progress.written.load(Ordering::Acquire);
+            mtime = progress.mtime.lock().unwrap_or(mtime);
+        }
         let (uid, gid) = if self.options.translate_owners {
             (
                 self.principals.uid(&info.owner).unwrap_or(self.options.uid),
@@ -104,7 +110,7 @@ impl FuseFs {
                 FileKind::File
             },
             perm: (info.mode & 0o7777) as u16,
-            mtime: time_of(info.last_modification_time_ms),
+            mtime,
             crtime: time_of(info.creation_time_ms),
             uid,
             gid,
@@ -141,22 +147,39 @@ impl FuseFs {
         self.status(operation, path).await
     }
 
+    /// Stores `mtime` as the modification time of `path`.
+    pub(super) async fn store_mtime(&self, path: &AlluxioPath, mtime: SystemTime) -> Result<(), ClientError> {
+        let change = SetAttributeOptions {
+            modification_time_ms: Some(ms_of(mtime)),
+            ..Default::default()
+        };
+        self.client.set_attribute(path, change).await
+    }
+
     /// `setattr`: truncates (see [`SetAttr::size`]), then stores mode, owner, group and
-    /// modification time in the namespace. The access time is not kept.
+    /// modification time in the namespace; the modification time of a file this mount is
+    /// writing is stored once it is complete. The access time is not kept.
     pub async fn setattr(&self, ino: u64, changes: SetAttr) -> Result<Attr, Errno> {
         if let Some(size) = changes.size {
             self.truncate(ino, size).await?;
         }
         let path = self.path_of(ino)?;
         self.bounded("setattr", &path, async {
-            // `tar x` and `cp -p` set times right after `close`: the file's completion, which
-            // stamps it, comes first.
-            self.settled(&path).await;
+            let mut mtime = changes.mtime;
+            if let Some(time) = mtime {
+                // `cp -p` sets times before `close`, `tar x` right after it, before the
+                // release that completes the file: held until then (see `release`).
+                let writing = self.writing.lock();
+                if let Some(progress) = writing.get(&path) {
+                    *progress.mtime.lock() = Some(time);
+                    mtime = None;
+                }
+            }
             let change = SetAttributeOptions {
                 mode: changes.mode.map(|mode| mode & 0o7777),
                 owner: changes.uid.map(|uid| self.principals.user_name(uid)),
                 group: changes.gid.map(|gid| self.principals.group_name(gid)),
-                modification_time_ms: changes.mtime.map(ms_of),
+                modification_time_ms: mtime.map(ms_of),
                 ..Default::default()
             };
             let changes_any = change.mode.is_some()

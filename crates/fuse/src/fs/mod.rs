@@ -117,8 +117,18 @@ struct Writer {
     path: AlluxioPath,
     /// `None` once completed (or abandoned).
     stream: Option<Box<FileOutStream>>,
-    /// Bytes written so far, shared with `getattr`.
-    written: Arc<AtomicU64>,
+    /// Shared with `getattr` and `setattr`.
+    progress: Arc<Progress>,
+}
+
+/// What this mount knows of a file it is writing and the master does not yet.
+#[derive(Default)]
+struct Progress {
+    /// Bytes written so far.
+    written: AtomicU64,
+    /// A modification time set while writing (`cp -p`, `tar x`): completing the file stamps
+    /// it, so it is stored once the file is complete.
+    mtime: Mutex<Option<SystemTime>>,
 }
 
 /// An open file.
@@ -136,8 +146,8 @@ pub struct FuseFs {
     options: FuseOptions,
     inodes: Mutex<InodeTable>,
     handles: Mutex<HashMap<u64, Arc<Handle>>>,
-    /// Files this mount is writing, with the bytes written so far.
-    writing: Mutex<HashMap<AlluxioPath, Arc<AtomicU64>>>,
+    /// Files this mount is writing.
+    writing: Mutex<HashMap<AlluxioPath, Arc<Progress>>>,
     /// Open directories.
     listings: Mutex<HashMap<u64, Arc<tokio::sync::Mutex<Listing>>>>,
     /// File and directory handles alike.
@@ -200,12 +210,9 @@ impl FuseFs {
         self.path_of(parent)?.join(name).map_err(|_| Errno::INVAL)
     }
 
-    /// The bytes this mount has written so far of `path`, while it writes it.
-    fn written_so_far(&self, path: &AlluxioPath) -> Option<u64> {
-        self.writing
-            .lock()
-            .get(path)
-            .map(|written| written.load(Ordering::Acquire))
+    /// What this mount knows of `path` while it writes it.
+    fn progress(&self, path: &AlluxioPath) -> Option<Arc<Progress>> {
+        self.writing.lock().get(path).cloned()
     }
 
     /// Waits (up to [`RELEASE_WAIT`]) until no handle of this mount writes `path`.
@@ -271,12 +278,12 @@ impl FuseFs {
             .create_file(path, options)
             .await
             .map_err(|e| Errno::of(&e, "create", path.as_str()))?;
-        let written = Arc::new(AtomicU64::new(0));
-        self.writing.lock().insert(path.clone(), written.clone());
+        let progress = Arc::new(Progress::default());
+        self.writing.lock().insert(path.clone(), progress.clone());
         Ok(self.add_handle(Handle::Write(tokio::sync::Mutex::new(Writer {
             path: path.clone(),
             stream: Some(Box::new(stream)),
-            written,
+            progress,
         }))))
     }
 
@@ -385,7 +392,7 @@ impl FuseFs {
         let mut writer = writer.lock().await;
         let path = writer.path.clone();
         self.bounded("write", &path, async {
-            let written = writer.written.load(Ordering::Acquire);
+            let written = writer.progress.written.load(Ordering::Acquire);
             if offset != written {
                 tracing::warn!(path = %path, offset, written, "write refused: Alluxio files are written sequentially, from the start");
                 return Err(Errno::NOTSUP);
@@ -395,7 +402,7 @@ impl FuseFs {
                 .write(data)
                 .await
                 .map_err(|e| Errno::of(&e, "write", path.as_str()))?;
-            writer.written.fetch_add(data.len() as u64, Ordering::AcqRel);
+            writer.progress.written.fetch_add(data.len() as u64, Ordering::AcqRel);
             Ok(data.len() as u32)
         })
         .await
@@ -422,7 +429,7 @@ impl FuseFs {
     }
 
     /// `release`: the last descriptor of the handle is closed; a file being written is
-    /// completed, so every client sees it.
+    /// completed, so every client sees it, then given the modification time set meanwhile.
     pub async fn release(&self, fh: u64) -> Result<(), Errno> {
         let handle = self.handles.lock().remove(&fh).ok_or(Errno::BADF)?;
         let Handle::Write(writer) = &*handle else {
@@ -433,16 +440,28 @@ impl FuseFs {
         let Some(stream) = writer.stream.take() else {
             return Ok(());
         };
-        let closed = self
+        let progress = writer.progress.clone();
+        let completed = self
             .bounded("release", &path, async {
-                (*stream)
-                    .close()
-                    .await
-                    .map_err(|e| Errno::of(&e, "release", path.as_str()))
+                let fail = |e: ClientError| Errno::of(&e, "release", path.as_str());
+                let closed = (*stream).close().await.map_err(fail);
+                // Under the map's lock, as `setattr` holds it: a time set from here on is
+                // stored at once.
+                let mtime = {
+                    let mut writing = self.writing.lock();
+                    stop_writing(&mut writing, &path, &progress);
+                    progress.mtime.lock().take()
+                };
+                closed?;
+                if let Some(mtime) = mtime {
+                    self.store_mtime(&path, mtime).await.map_err(fail)?;
+                }
+                Ok(())
             })
             .await;
-        self.writing.lock().remove(&path);
-        closed.map(drop)
+        // Also when the release timed out; never a later writer's entry for the same path.
+        stop_writing(&mut self.writing.lock(), &path, &progress);
+        completed
     }
 
     /// `mkdir` with permission bits `mode`.
@@ -576,6 +595,20 @@ impl FuseFs {
             })
         })
         .await
+    }
+}
+
+/// Takes `path` off the files being written, if `progress` is still its entry.
+fn stop_writing(
+    writing: &mut HashMap<AlluxioPath, Arc<Progress>>,
+    path: &AlluxioPath,
+    progress: &Arc<Progress>,
+) {
+    if writing
+        .get(path)
+        .is_some_and(|current| Arc::ptr_eq(current, progress))
+    {
+        writing.remove(path);
     }
 }
 

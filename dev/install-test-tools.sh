@@ -13,6 +13,10 @@
 #    WebDriver (alluxio_testkit::browser);
 #  - Debian's prometheus, only for its promtool, which checks the /metrics pages; the install
 #    never starts the Prometheus daemon, and leaves its service stopped and disabled;
+#  - Debian's zookeeper (the server's jars under /usr/share/java, with Java 17 above): the real
+#    ZooKeeper that alluxio_testkit::zookeeper starts on a loopback port for the high-availability
+#    tests; the install never starts a ZooKeeper daemon (that is the zookeeperd package, left
+#    out), and a `zookeeper` service found afterwards is stopped and disabled;
 #  - Debian's fio and crates.io's pjdfstest 0.2.2 (built from source into target/test-tools, or
 #    $ALLUXIO_TEST_TOOLS, where crates/cli/tests/fuse_conformance.rs looks for it): the FUSE
 #    mount's sequential read/write and POSIX conformance tests.
@@ -88,6 +92,34 @@ if ! command -v promtool >/dev/null 2>&1; then
   fi
 fi
 promtool --version 2>&1 | sed -n 1p
+
+# The zookeeper package ships jars and scripts, no daemon; zookeeperd (not installed here) would
+# add the `zookeeper` service. The same policy-rc.d guard as for prometheus covers a machine where
+# apt would pull it in anyway.
+if [ ! -e /usr/share/java/zookeeper.jar ]; then
+  policy=/usr/sbin/policy-rc.d
+  added_policy=
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
+    as_root chmod 755 "$policy"
+    added_policy=1
+    trap 'as_root rm -f "$policy"' EXIT
+  fi
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends zookeeper >/dev/null
+  if [ -n "$added_policy" ]; then
+    as_root rm -f "$policy"
+    trap - EXIT
+  fi
+  if [ -d /run/systemd/system ]; then
+    as_root systemctl disable --now zookeeper.service >/dev/null 2>&1 || true
+  elif [ -x /etc/init.d/zookeeper ]; then
+    as_root /etc/init.d/zookeeper stop >/dev/null 2>&1 || true
+    as_root update-rc.d zookeeper disable >/dev/null 2>&1 || true
+  fi
+fi
+dpkg-query -W -f='zookeeper ${Version}\n' zookeeper
 
 if ! command -v fio >/dev/null 2>&1; then
   as_root apt-get update -qq

@@ -43,6 +43,21 @@ pub const MASTER_STARTUP_CONSISTENCY_CHECK_ENABLED: &str = "alluxio.master.start
 pub const MASTER_METRICS_TIME_SERIES_INTERVAL: &str = "alluxio.master.metrics.time.series.interval";
 /// How often the master checks TTLs.
 pub const MASTER_TTL_CHECKER_INTERVAL: &str = "alluxio.master.ttl.checker.interval";
+/// Comma-separated `host:port` RPC addresses of the masters, tried in turn without ZooKeeper.
+pub const MASTER_RPC_ADDRESSES: &str = "alluxio.master.rpc.addresses";
+
+/// Whether masters elect their leader through ZooKeeper (high availability).
+pub const ZOOKEEPER_ENABLED: &str = "alluxio.zookeeper.enabled";
+/// ZooKeeper connect string, `host:port[,host:port...]`.
+pub const ZOOKEEPER_ADDRESS: &str = "alluxio.zookeeper.address";
+/// ZooKeeper directory of the masters' election nodes.
+pub const ZOOKEEPER_ELECTION_PATH: &str = "alluxio.zookeeper.election.path";
+/// ZooKeeper directory where the leading master publishes its `host:port`.
+pub const ZOOKEEPER_LEADER_PATH: &str = "alluxio.zookeeper.leader.path";
+/// ZooKeeper session timeout: how long a silent master keeps its place and its leadership.
+pub const ZOOKEEPER_SESSION_TIMEOUT: &str = "alluxio.zookeeper.session.timeout";
+/// How many times clients and workers look for the leader in ZooKeeper before giving up.
+pub const ZOOKEEPER_LEADER_INQUIRY_RETRY: &str = "alluxio.zookeeper.leader.inquiry.retry";
 
 /// Host name the worker advertises.
 pub const WORKER_HOSTNAME: &str = "alluxio.worker.hostname";

@@ -9,6 +9,7 @@ pub mod prometheus;
 mod python;
 mod readiness;
 pub mod s3;
+pub mod zookeeper;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -181,6 +181,55 @@ pub const PROPERTIES: &[PropertyDef] = &[
         "How often expired files are deleted or freed.",
     ),
     unset(
+        "alluxio.master.rpc.addresses",
+        K::List,
+        "Comma-separated host:port RPC addresses of all masters, which clients and workers try in \
+         turn to find the leader when several masters run without ZooKeeper (ignored when \
+         alluxio.zookeeper.enabled is true: ZooKeeper names the leader).",
+    ),
+    def(
+        "alluxio.zookeeper.enabled",
+        K::Bool,
+        "false",
+        "If true, masters elect their leader through ZooKeeper at alluxio.zookeeper.address, \
+         and clients and workers ask ZooKeeper which master leads.",
+    ),
+    unset(
+        "alluxio.zookeeper.address",
+        K::String,
+        "ZooKeeper connect string, host:port[,host:port...]; required when \
+         alluxio.zookeeper.enabled is true.",
+    ),
+    def(
+        "alluxio.zookeeper.election.path",
+        K::String,
+        "/election",
+        "ZooKeeper directory holding one ephemeral sequential node per master; the master with \
+         the lowest sequence leads.",
+    ),
+    def(
+        "alluxio.zookeeper.leader.path",
+        K::String,
+        "/leader",
+        "ZooKeeper directory where the leading master publishes a node named by its host:port \
+         (the newest node names the leader).",
+    ),
+    def(
+        "alluxio.zookeeper.session.timeout",
+        K::Duration,
+        "60s",
+        "ZooKeeper session timeout: a master unheard of for this long loses its place in the \
+         election and a standby takes over (ZooKeeper bounds it by its minSessionTimeout and \
+         maxSessionTimeout, by default 2 and 20 times its tickTime).",
+    ),
+    def(
+        "alluxio.zookeeper.leader.inquiry.retry",
+        K::Integer,
+        "10",
+        "How many times clients and workers look for the leader in ZooKeeper (about a second \
+         apart) before giving up.",
+    ),
+    unset(
         "alluxio.user.hostname",
         K::String,
         "Host name of the client: a worker advertising it, or a name that resolves to one of its \

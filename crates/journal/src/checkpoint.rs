@@ -1,22 +1,16 @@
-//! The checkpoint file: a header (magic, version, through sequence, entry count, header
-//! checksum) followed by the snapshot's entries as records. Locally it is written to a temp file,
-//! synced and renamed, so a crash leaves either the old checkpoint or the new one; a UFS journal
-//! publishes the same bytes as one object.
+//! The checkpoint format: a header (magic, version, through sequence, entry count, header
+//! checksum) followed by the snapshot's entries as records. Each store makes it appear whole
+//! (a local temp file renamed, a UFS object published on close).
 
-use std::fs::{self, File};
-use std::io::{BufReader, BufWriter, Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::{Read, Write};
+use std::path::Path;
 
-use alluxio_server::sync_dir;
-
-use crate::layout::{CHECKPOINT, CHECKPOINT_TMP};
 use crate::record::{Next, RecordReader, encode_record, read_full};
 use crate::{JournalEntry, JournalError};
 
 const MAGIC: &[u8; 8] = b"ALXJCKPT";
 const VERSION: u32 = 1;
 const HEADER_LEN: usize = 32;
-const IO_BUFFER: usize = 1 << 20;
 
 /// A checkpoint as read back.
 #[derive(Debug, Default)]
@@ -25,29 +19,6 @@ pub(crate) struct Checkpoint {
     pub(crate) through_sequence: u64,
     /// The snapshot's entries.
     pub(crate) entries: Vec<JournalEntry>,
-}
-
-/// Durably replaces the checkpoint in `folder` with `entries`, valid through `through_sequence`.
-pub(crate) fn write(
-    folder: &Path,
-    through_sequence: u64,
-    entries: &[JournalEntry],
-) -> Result<(), JournalError> {
-    let mut tmp = TempFile {
-        path: folder.join(CHECKPOINT_TMP),
-        armed: true,
-    };
-    let io_err = JournalError::io_on(&tmp.path);
-    let file = File::create(&tmp.path).map_err(io_err)?;
-    let mut out = BufWriter::with_capacity(IO_BUFFER, file);
-    write_to(&mut out, through_sequence, entries, &tmp.path)?;
-    let file = out.into_inner().map_err(|err| io_err(err.into_error()))?;
-    file.sync_all().map_err(io_err)?;
-    drop(file);
-    let target = folder.join(CHECKPOINT);
-    fs::rename(&tmp.path, &target).map_err(io_err)?;
-    tmp.armed = false;
-    sync_dir(folder).map_err(JournalError::io_on(folder))
 }
 
 /// Writes a checkpoint of `entries`, valid through `through_sequence`, to `out`; `path` names
@@ -71,18 +42,6 @@ pub(crate) fn write_to(
         out.write_all(&record).map_err(io_err)?;
     }
     Ok(())
-}
-
-/// Reads the checkpoint in `folder`, if there is one. Any damage is an error naming the file:
-/// the log before it may already be gone, so nothing could replace it.
-pub(crate) fn read(folder: &Path) -> Result<Option<Checkpoint>, JournalError> {
-    let path = folder.join(CHECKPOINT);
-    let file = match File::open(&path) {
-        Ok(file) => file,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(JournalError::Io { path, source }),
-    };
-    read_from(BufReader::with_capacity(IO_BUFFER, file), &path).map(Some)
 }
 
 /// Reads a whole checkpoint from `input`; `path` names it in errors.
@@ -125,19 +84,6 @@ pub(crate) fn read_from(mut input: impl Read, path: &Path) -> Result<Checkpoint,
     })
 }
 
-/// Deletes a checkpoint write a crash interrupted.
-pub(crate) fn remove_leftover(folder: &Path) -> Result<(), JournalError> {
-    let path = folder.join(CHECKPOINT_TMP);
-    match fs::remove_file(&path) {
-        Ok(()) => {
-            tracing::warn!(path = %path.display(), "deleted an unfinished checkpoint left by a crash");
-            Ok(())
-        }
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(source) => Err(JournalError::Io { path, source }),
-    }
-}
-
 fn header(through_sequence: u64, count: u64) -> [u8; HEADER_LEN] {
     let mut head = [0u8; HEADER_LEN];
     head[..8].copy_from_slice(MAGIC);
@@ -166,25 +112,12 @@ fn parse_header(head: &[u8; HEADER_LEN]) -> Result<(u64, u64), String> {
     }
 }
 
-/// Removes the temp file unless the write got as far as renaming it.
-struct TempFile {
-    path: PathBuf,
-    armed: bool,
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if self.armed {
-            // Best effort: a leftover is also removed at the next open.
-            let _ = fs::remove_file(&self.path);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use alluxio_proto::grpc::{JournalNextContainer, journal_entry::Entry};
+
+    const PATH: &str = "/j/checkpoint.00000000000000000007.e1";
 
     fn snapshot(n: u64) -> Vec<JournalEntry> {
         (0..n)
@@ -197,34 +130,27 @@ mod tests {
             .collect()
     }
 
+    fn written(through_sequence: u64, entries: &[JournalEntry]) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        write_to(&mut bytes, through_sequence, entries, Path::new(PATH)).unwrap();
+        bytes
+    }
+
+    fn read(bytes: &[u8]) -> Result<Checkpoint, JournalError> {
+        read_from(bytes, Path::new(PATH))
+    }
+
     #[test]
-    fn checkpoint_round_trips_and_replaces_the_previous_one() {
-        let dir = tempfile::tempdir().unwrap();
-        assert!(read(dir.path()).unwrap().is_none());
-        write(dir.path(), 5, &snapshot(3)).unwrap();
-        write(dir.path(), 9, &snapshot(4)).unwrap();
-        let back = read(dir.path()).unwrap().unwrap();
+    fn checkpoint_round_trips() {
+        let back = read(&written(9, &snapshot(4))).unwrap();
         assert_eq!(back.through_sequence, 9);
         assert_eq!(back.entries, snapshot(4));
-        assert!(!dir.path().join(CHECKPOINT_TMP).exists());
     }
 
     #[test]
     fn empty_snapshot_round_trips() {
-        let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), 0, &[]).unwrap();
-        let back = read(dir.path()).unwrap().unwrap();
+        let back = read(&written(0, &[])).unwrap();
         assert_eq!((back.through_sequence, back.entries.len()), (0, 0));
-    }
-
-    fn damaged(edit: impl FnOnce(&mut Vec<u8>)) -> JournalError {
-        let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), 7, &snapshot(3)).unwrap();
-        let path = dir.path().join(CHECKPOINT);
-        let mut bytes = fs::read(&path).unwrap();
-        edit(&mut bytes);
-        fs::write(&path, bytes).unwrap();
-        read(dir.path()).unwrap_err()
     }
 
     #[test]
@@ -237,30 +163,28 @@ mod tests {
             |b| *b.last_mut().unwrap() ^= 1,
         ];
         for (index, edit) in cases.into_iter().enumerate() {
-            match damaged(edit) {
-                JournalError::Corrupt { path, .. } => {
-                    assert!(path.ends_with(CHECKPOINT), "case {index}: {}", path.display())
-                }
-                other => panic!("case {index}: expected corruption, got {other}"),
+            let mut bytes = written(7, &snapshot(3));
+            edit(&mut bytes);
+            match read(&bytes) {
+                Err(JournalError::Corrupt { path, .. }) => assert_eq!(path, Path::new(PATH), "case {index}"),
+                Err(other) => panic!("case {index}: expected corruption, got {other}"),
+                Ok(_) => panic!("case {index}: damage was accepted"),
             }
         }
     }
 
     #[test]
     fn a_lost_last_entry_is_reported_at_its_offset() {
-        let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), 7, &snapshot(2)).unwrap();
-        let path = dir.path().join(CHECKPOINT);
-        let full = fs::read(&path).unwrap();
+        let full = written(7, &snapshot(2));
         let mut one = Vec::new();
         encode_record(&mut one, &snapshot(1)[0]).unwrap();
-        fs::write(&path, &full[..HEADER_LEN + one.len()]).unwrap();
-        match read(dir.path()).unwrap_err() {
-            JournalError::Corrupt { offset, reason, .. } => {
+        match read(&full[..HEADER_LEN + one.len()]) {
+            Err(JournalError::Corrupt { offset, reason, .. }) => {
                 assert_eq!(offset, (HEADER_LEN + one.len()) as u64);
                 assert!(reason.contains("after 1 of its 2"), "{reason}");
             }
-            other => panic!("expected corruption, got {other}"),
+            Err(other) => panic!("expected corruption, got {other}"),
+            Ok(_) => panic!("a truncated checkpoint was accepted"),
         }
     }
 }

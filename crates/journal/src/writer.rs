@@ -1,7 +1,7 @@
 //! Group commit: appenders encode their entries into one shared buffer under a lock (which also
 //! assigns sequences, so file order is call order); a single writer thread takes whatever has
-//! queued, hands it to its [`Sink`] (one sync or one published object per batch) and completes
-//! every waiter of that batch.
+//! queued, hands it to its [`Sink`] (one sync or one published object per batch), checks that
+//! its epoch was not superseded, and only then completes every waiter of that batch.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,7 +12,8 @@ use parking_lot::{Condvar, Mutex};
 use tokio::sync::oneshot;
 
 use crate::record::encode_record;
-use crate::{JournalEntry, JournalError};
+use crate::storage::Storage;
+use crate::{JournalEntry, JournalError, epoch};
 
 /// Capacity a batch buffer keeps between batches.
 const RETAINED_BUFFER: usize = 4 << 20;
@@ -59,23 +60,38 @@ pub(crate) trait Sink: Send + 'static {
     fn rotate_if_due(&mut self, requested: bool) -> Result<(), Failure>;
 }
 
+/// What the writer thread checks after a batch is durable and before answering its appenders:
+/// that no epoch after `epoch` was claimed in `storage`.
+pub(crate) struct Fence {
+    /// Where the epoch markers are.
+    pub(crate) storage: Arc<dyn Storage>,
+    /// The writer's epoch.
+    pub(crate) epoch: u64,
+}
+
 /// A write failure, kept so every later caller gets an error naming it.
 #[derive(Clone)]
-pub(crate) struct Failure {
-    path: PathBuf,
-    kind: std::io::ErrorKind,
-    message: String,
+pub(crate) enum Failure {
+    /// Writing `path` (a file, or a UFS object's URI) failed.
+    Io {
+        path: PathBuf,
+        kind: std::io::ErrorKind,
+        message: String,
+    },
+    /// Another master claimed a later epoch: this writer must never write again.
+    Superseded { location: String, epoch: u64, by: u64 },
 }
 
 impl From<JournalError> for Failure {
     fn from(err: JournalError) -> Self {
         match err {
-            JournalError::Io { path, source } => Failure {
+            JournalError::Io { path, source } => Failure::Io {
                 path,
                 kind: source.kind(),
                 message: source.to_string(),
             },
-            other => Failure {
+            JournalError::Superseded { location, epoch, by } => Failure::Superseded { location, epoch, by },
+            other => Failure::Io {
                 path: PathBuf::new(),
                 kind: std::io::ErrorKind::Other,
                 message: other.to_string(),
@@ -87,7 +103,7 @@ impl From<JournalError> for Failure {
 impl Failure {
     /// A failure of the I/O on `path` (a file, or a UFS object's URI).
     pub(crate) fn io(path: impl Into<PathBuf>, err: &std::io::Error) -> Failure {
-        Failure {
+        Failure::Io {
             path: path.into(),
             kind: err.kind(),
             message: err.to_string(),
@@ -96,7 +112,7 @@ impl Failure {
 
     /// A failure of publishing the UFS object `uri`.
     pub(crate) fn ufs(uri: &str, err: &alluxio_ufs::UfsError) -> Failure {
-        Failure {
+        Failure::Io {
             path: PathBuf::from(uri),
             kind: std::io::ErrorKind::Other,
             message: err.to_string(),
@@ -104,18 +120,26 @@ impl Failure {
     }
 
     fn to_error(&self) -> JournalError {
-        JournalError::Io {
-            path: self.path.clone(),
-            source: std::io::Error::new(self.kind, self.message.clone()),
+        match self {
+            Failure::Io { path, kind, message } => JournalError::Io {
+                path: path.clone(),
+                source: std::io::Error::new(*kind, message.clone()),
+            },
+            Failure::Superseded { location, epoch, by } => JournalError::Superseded {
+                location: location.clone(),
+                epoch: *epoch,
+                by: *by,
+            },
         }
     }
 }
 
 impl Writer {
-    /// Starts the writer thread writing to `sink`; the next entry gets `next_sequence`.
-    /// `location` names the journal in an error starting the thread.
+    /// Starts the writer thread writing to `sink` under `fence`; the next entry gets
+    /// `next_sequence`. `location` names the journal in an error starting the thread.
     pub(crate) fn start(
-        sink: impl Sink,
+        sink: Box<dyn Sink>,
+        fence: Fence,
         next_sequence: u64,
         location: PathBuf,
     ) -> Result<Writer, JournalError> {
@@ -134,6 +158,7 @@ impl Writer {
         let mut thread = WriterThread {
             shared: shared.clone(),
             sink,
+            fence,
             written_next: next_sequence,
         };
         let handle = std::thread::Builder::new()
@@ -216,14 +241,15 @@ impl Drop for Writer {
     }
 }
 
-struct WriterThread<S> {
+struct WriterThread {
     shared: Arc<Shared>,
-    sink: S,
+    sink: Box<dyn Sink>,
+    fence: Fence,
     /// The sequence of the first entry not yet written.
     written_next: u64,
 }
 
-impl<S: Sink> WriterThread<S> {
+impl WriterThread {
     fn run(&mut self) {
         // Swapped with the queue's buffer each batch so both allocations are reused.
         let mut batch = Vec::new();
@@ -266,7 +292,9 @@ impl<S: Sink> WriterThread<S> {
         }
     }
 
-    /// Writes one batch (if it holds anything): one sync or object for all its appenders.
+    /// Writes one batch (if it holds anything): one sync or object for all its appenders, then
+    /// the fence check. A batch written but superseded stays in the log unacknowledged, and
+    /// the pieces of a newer epoch tell every reader to ignore it.
     fn write(&mut self, batch: &[u8], batch_next: u64) -> Result<(), Failure> {
         if batch.is_empty() {
             return Ok(());
@@ -274,14 +302,14 @@ impl<S: Sink> WriterThread<S> {
         self.sink.write(batch, self.written_next, batch_next)?;
         self.shared.flushes.fetch_add(1, Ordering::Relaxed);
         self.written_next = batch_next;
+        epoch::check(self.fence.storage.as_ref(), self.fence.epoch)?;
         Ok(())
     }
 
     /// Fails the given callers and everything queued after them, and refuses all later work.
     fn fail(&self, failure: Failure, waiters: Vec<(u64, Reply<u64>)>, rotations: Vec<Reply<()>>) {
         tracing::error!(
-            path = %failure.path.display(),
-            error = %failure.message,
+            error = %failure.to_error(),
             "journal write failed; the journal accepts no more entries"
         );
         let (queued, queued_rotations) = {

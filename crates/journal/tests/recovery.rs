@@ -1,4 +1,5 @@
-//! Recovery: torn tails are cut, other damage is refused, checkpoints replace the log they cover.
+//! Recovery: torn tails are ignored (never cut: a deposed master may still be writing there),
+//! other damage is refused, checkpoints replace the log they cover.
 
 mod common;
 
@@ -60,22 +61,31 @@ fn expect_corrupt(dir: &Path, file: &Path, offset: u64) -> String {
     }
 }
 
-#[tokio::test]
-async fn a_partial_last_record_is_cut_and_appends_continue() {
-    let dir = tempfile::tempdir().unwrap();
-    let segment = journal_with(dir.path(), 3).await;
-    let good_len = fs::metadata(&segment).unwrap().len();
-    let first_record = fs::read(&segment).unwrap()[SEGMENT_HEADER_LEN as usize..][..14].to_vec();
+/// Appends `bytes` to `segment`, as a crash mid-append leaves them.
+fn append_bytes(segment: &Path, bytes: &[u8]) {
     OpenOptions::new()
         .append(true)
-        .open(&segment)
+        .open(segment)
         .unwrap()
-        .write_all(&first_record)
+        .write_all(bytes)
         .unwrap();
+}
+
+#[tokio::test]
+async fn a_partial_last_record_is_ignored_in_place_and_appends_continue_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let segment = journal_with(dir.path(), 3).await;
+    let first_record = fs::read(&segment).unwrap()[SEGMENT_HEADER_LEN as usize..][..14].to_vec();
+    append_bytes(&segment, &first_record);
+    let torn = fs::read(&segment).unwrap();
 
     let (journal, replay) = Journal::open(dir.path()).unwrap();
     assert_eq!(replay, [stored(1, 1), stored(2, 2), stored(3, 3)]);
-    assert_eq!(fs::metadata(&segment).unwrap().len(), good_len);
+    assert_eq!(
+        fs::read(&segment).unwrap(),
+        torn,
+        "never cut: its writer may still be running"
+    );
     assert_eq!(journal.append(vec![entry(4)]).await.unwrap(), 4);
     drop(journal);
     let (_journal, replay) = Journal::open(dir.path()).unwrap();
@@ -84,36 +94,35 @@ async fn a_partial_last_record_is_cut_and_appends_continue() {
 }
 
 #[tokio::test]
-async fn a_zero_filled_tail_is_cut() {
+async fn a_zero_filled_tail_is_ignored() {
     let dir = tempfile::tempdir().unwrap();
     let segment = journal_with(dir.path(), 2).await;
-    let good_len = fs::metadata(&segment).unwrap().len();
-    OpenOptions::new()
-        .append(true)
-        .open(&segment)
-        .unwrap()
-        .write_all(&[0; 4096])
-        .unwrap();
-    let (_journal, replay) = Journal::open(dir.path()).unwrap();
+    append_bytes(&segment, &[0; 4096]);
+    let (journal, replay) = Journal::open(dir.path()).unwrap();
     assert_eq!(replay.len(), 2);
-    assert_eq!(fs::metadata(&segment).unwrap().len(), good_len);
+    assert_eq!(journal.append(vec![entry(3)]).await.unwrap(), 3);
+    drop(journal);
+    let (_journal, replay) = Journal::open(dir.path()).unwrap();
+    assert_eq!(
+        replay.len(),
+        3,
+        "the next recovery stops where the newer segment starts"
+    );
 }
 
 #[tokio::test]
-async fn a_damaged_last_record_is_cut() {
+async fn a_damaged_last_record_is_ignored_and_its_sequence_reused() {
     let dir = tempfile::tempdir().unwrap();
     let segment = journal_with(dir.path(), 3).await;
-    let last = *record_offsets(&segment).last().unwrap();
     flip_byte(&segment, fs::metadata(&segment).unwrap().len() - 1);
 
     let (journal, replay) = Journal::open(dir.path()).unwrap();
     assert_eq!(replay, [stored(1, 1), stored(2, 2)]);
-    assert_eq!(fs::metadata(&segment).unwrap().len(), last);
     assert_eq!(journal.last_sequence(), 2);
     assert_eq!(journal.append(vec![entry(30)]).await.unwrap(), 3);
     drop(journal);
     let (_journal, replay) = Journal::open(dir.path()).unwrap();
-    assert_eq!(replay[2], stored(30, 3));
+    assert_eq!(replay, [stored(1, 1), stored(2, 2), stored(30, 3)]);
 }
 
 #[tokio::test]
@@ -232,7 +241,7 @@ async fn a_damaged_checkpoint_stops_the_open() {
     journal.append(vec![entry(1)]).await.unwrap();
     journal.checkpoint(vec![entry(100), entry(101)], 1).await.unwrap();
     drop(journal);
-    let checkpoint = dir.path().join("checkpoint");
+    let checkpoint = dir.path().join("checkpoint.00000000000000000001.e1");
     let len = fs::metadata(&checkpoint).unwrap().len();
     flip_byte(&checkpoint, len - 2);
     match Journal::open(dir.path()) {
@@ -273,17 +282,17 @@ async fn a_torn_end_of_an_older_segment_is_corruption() {
 }
 
 #[tokio::test]
-async fn a_newest_segment_torn_while_being_created_is_reset() {
+async fn a_newest_segment_torn_while_being_created_holds_nothing_and_goes() {
     let dir = tempfile::tempdir().unwrap();
     journal_with(dir.path(), 3).await;
-    let torn = dir.path().join(format!("log.{:020}", 4));
+    let torn = dir.path().join(format!("log.{:020}.e1.after0", 4));
     fs::write(&torn, b"ALXJ").unwrap();
 
     let (journal, replay) = Journal::open(dir.path()).unwrap();
     assert_eq!(replay.len(), 3);
+    assert!(!torn.exists(), "the new epoch's segment replaces it on the chain");
     assert_eq!(journal.append(vec![entry(4)]).await.unwrap(), 4);
     drop(journal);
     let (_journal, replay) = Journal::open(dir.path()).unwrap();
     assert_eq!(replay.last(), Some(&stored(4, 4)));
-    assert!(fs::metadata(&torn).unwrap().len() > SEGMENT_HEADER_LEN);
 }

@@ -8,7 +8,7 @@
 mod common;
 
 use alluxio_conf::Configuration;
-use alluxio_journal::{Journal, JournalEntry, JournalError, JournalLocation};
+use alluxio_journal::{Journal, JournalEntry, JournalError, JournalLocation, JournalTailer};
 use alluxio_testkit::s3::S3Server;
 use alluxio_ufs::UfsManager;
 use common::{entry, stored};
@@ -50,8 +50,14 @@ fn keys_under(server: &S3Server, prefix: &str) -> Vec<String> {
         .collect()
 }
 
+/// The key of the log object of epoch 1 holding `first..=last`.
 fn log_key(first: u64, last: u64) -> String {
-    format!("journal/logs/{first:020}-{last:020}")
+    format!("journal/logs/{first:020}-{last:020}.e1.after0")
+}
+
+/// The key of the checkpoint of epoch 1 through `through`.
+fn checkpoint_key(through: u64) -> String {
+    format!("journal/checkpoints/{through:020}.e1")
 }
 
 fn sequences(entries: &[JournalEntry]) -> Vec<u64> {
@@ -70,7 +76,8 @@ async fn batches_are_objects_and_replay_after_reopen() {
     assert_eq!(journal.flush_count(), 2);
     assert_eq!(
         keys_under(&server, "journal/logs/"),
-        [log_key(1, 2), log_key(3, 3)]
+        [log_key(1, 0), log_key(1, 2), log_key(3, 3)],
+        "an empty object starts the epoch, then one object per batch"
     );
     let lock = keys_under(&server, "journal/LOCK");
     assert_eq!(lock, ["journal/LOCK"], "an open journal names its master");
@@ -102,19 +109,17 @@ async fn checkpoint_deletes_covered_logs_and_recovery_starts_from_it() {
     let snapshot = vec![entry(100), entry(101)];
     journal.checkpoint(snapshot.clone(), 5).await.unwrap();
     assert_eq!(journal.entries_since_checkpoint(), 0);
+    assert_eq!(keys_under(&server, "journal/checkpoints/"), [checkpoint_key(5)]);
     assert_eq!(
-        keys_under(&server, "journal/checkpoints/"),
-        [format!("journal/checkpoints/{:020}", 5)]
-    );
-    assert!(
-        keys_under(&server, "journal/logs/").is_empty(),
-        "every log was covered"
+        keys_under(&server, "journal/logs/"),
+        [log_key(5, 5)],
+        "every log was covered, but the newest object stays: it anchors the epoch's chain"
     );
     journal.append(vec![entry(6), entry(7)]).await.unwrap();
     journal.checkpoint(vec![entry(200)], 6).await.unwrap();
     assert_eq!(
         keys_under(&server, "journal/checkpoints/"),
-        [format!("journal/checkpoints/{:020}", 6)],
+        [checkpoint_key(6)],
         "an older checkpoint goes once a newer one is published"
     );
     assert_eq!(
@@ -220,6 +225,40 @@ async fn a_crashed_master_lock_is_taken_over_and_format_empties_the_folder() {
     let (journal, replay) = open(&conf).await.unwrap();
     assert!(replay.is_empty());
     assert_eq!(journal.last_sequence(), 0);
+    close(journal).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn masters_cannot_share_a_journal_on_a_store_without_an_atomic_create() {
+    let server = S3Server::start(&[BUCKET]).await.unwrap();
+    let conf = conf(&server);
+    let (journal, _) = open(&conf).await.unwrap();
+    journal.append(vec![entry(1)]).await.unwrap();
+    let tail_conf = conf.clone();
+    let (promoted, replay) = tokio::task::spawn_blocking(move || {
+        let (tailer, replay) = JournalTailer::open(&location(), &tail_conf).unwrap();
+        (tailer.promote().map(drop), replay)
+    })
+    .await
+    .unwrap();
+    assert_eq!(replay, [stored(1, 1)], "a standby can still follow it");
+    match promoted {
+        Err(err @ JournalError::NoAtomicCreate { .. }) => {
+            let message = err.to_string();
+            assert!(
+                message.contains(URI) && message.contains("single master"),
+                "{message}"
+            );
+        }
+        Err(other) => panic!("expected a refusal, got {other}"),
+        Ok(()) => panic!("took over without being able to fence the leader"),
+    }
+    assert_eq!(
+        keys_under(&server, "journal/epochs/"),
+        ["journal/epochs/00000000000000000001"],
+        "the refusal claimed nothing"
+    );
+    assert_eq!(journal.append(vec![entry(2)]).await.unwrap(), 2);
     close(journal).await;
 }
 

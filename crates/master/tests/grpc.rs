@@ -412,7 +412,7 @@ async fn a_restarted_master_keeps_its_namespace() {
     c.fs.delete(rm).await.unwrap();
     master.shutdown().await.unwrap();
     assert!(
-        dirs.journal.path().join("checkpoint").exists(),
+        checkpoint_in(dirs.journal.path()).is_some(),
         "a checkpoint was written"
     );
 
@@ -494,6 +494,18 @@ async fn a_master_elsewhere_recovers_from_a_journal_in_s3() {
     second.shutdown().await.unwrap();
 }
 
+/// The newest checkpoint file of a local journal folder (`checkpoint.<through>.e<epoch>`).
+fn checkpoint_in(journal: &std::path::Path) -> Option<std::path::PathBuf> {
+    std::fs::read_dir(journal)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            let name = path.file_name().unwrap().to_string_lossy();
+            name.starts_with("checkpoint.") && !name.ends_with(".tmp")
+        })
+        .max()
+}
+
 #[tokio::test]
 async fn a_corrupt_journal_stops_the_start() {
     let dirs = dirs();
@@ -506,11 +518,8 @@ async fn a_corrupt_journal_stops_the_start() {
     let mut c = clients(&master).await;
     c.write("/f", 0, 0).await;
     master.shutdown().await.unwrap();
-    std::fs::write(
-        dirs.journal.path().join("checkpoint"),
-        b"definitely not a checkpoint",
-    )
-    .unwrap();
+    let checkpoint = checkpoint_in(dirs.journal.path()).expect("a checkpoint was written");
+    std::fs::write(checkpoint, b"definitely not a checkpoint").unwrap();
     let result = start(conf(&dirs, &[])).await;
     assert!(
         matches!(result, Err(MasterError::Journal(_))),

@@ -1,17 +1,18 @@
-//! The local writer's sink: batches appended to the active segment file and fdatasync'ed; a new
-//! segment when the current one is full or a checkpoint asks for a cut.
+//! The local writer's sink: batches appended to the epoch's newest segment and fdatasync'ed; a
+//! new segment of the same epoch when the current one is full or a checkpoint asks for a cut.
 
 use std::fs::File;
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::layout::{LOG_HEADER_LEN, create_segment, segment_path};
-use crate::recovery::ActiveSegment;
+use super::layout::{LOG_HEADER_LEN, create_segment, segment_name};
 use crate::writer::{Failure, Sink};
 
-/// Appends batches to log segments in a local folder.
+/// Appends batches to the segments of one epoch in a local folder.
 pub(crate) struct SegmentSink {
     folder: PathBuf,
+    epoch: u64,
+    after: u64,
     file: File,
     segment_path: PathBuf,
     segment_first: u64,
@@ -22,20 +23,24 @@ pub(crate) struct SegmentSink {
 }
 
 impl SegmentSink {
-    /// Appends to `active`, whose entries end right before `next_sequence`.
+    /// Appends to `file`, the new empty segment of `epoch` (continuing `after`) from `first` on.
     pub(crate) fn new(
         folder: PathBuf,
-        active: ActiveSegment,
-        next_sequence: u64,
+        file: File,
+        first: u64,
+        epoch: u64,
+        after: u64,
         segment_limit: u64,
     ) -> Self {
         SegmentSink {
-            segment_path: segment_path(&folder, active.first),
+            segment_path: folder.join(segment_name(first, epoch, after)),
             folder,
-            file: active.file,
-            segment_first: active.first,
-            segment_len: active.len,
-            written_next: next_sequence,
+            epoch,
+            after,
+            file,
+            segment_first: first,
+            segment_len: LOG_HEADER_LEN,
+            written_next: first,
             segment_limit,
         }
     }
@@ -58,8 +63,9 @@ impl Sink for SegmentSink {
             return Ok(());
         }
         let first = self.written_next;
-        self.file = create_segment(&self.folder, first).map_err(Failure::from)?;
-        self.segment_path = segment_path(&self.folder, first);
+        let name = segment_name(first, self.epoch, self.after);
+        self.file = create_segment(&self.folder, &name).map_err(Failure::from)?;
+        self.segment_path = self.folder.join(name);
         self.segment_first = first;
         self.segment_len = LOG_HEADER_LEN;
         tracing::debug!(path = %self.segment_path.display(), "started a new journal segment");

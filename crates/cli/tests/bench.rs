@@ -61,6 +61,20 @@ fn bench_prints_every_case_as_json_with_numbers() {
     expected.extend(["small_files.write".to_string(), "small_files.read".to_string()]);
     expected.insert("hash.md5".to_string());
     expected.insert("web.browse_last_page.300_entries".to_string());
+    // The FUSE cases run where /dev/fuse exists, as on this machine and in CI.
+    assert!(
+        std::path::Path::new("/dev/fuse").exists(),
+        "the FUSE cases need /dev/fuse"
+    );
+    expected.extend(
+        [
+            "fuse.read.1MiB",
+            "fuse.read.256KiB",
+            "fuse.write",
+            "fuse.ls_l.300_entries",
+        ]
+        .map(String::from),
+    );
     let seen: Vec<&str> = lines.iter().filter_map(|l| l["case"].as_str()).collect();
     assert_eq!(
         seen.iter().copied().collect::<BTreeSet<_>>(),

@@ -17,6 +17,14 @@ use tokio::runtime::Handle;
 
 use crate::{Attr, Caller, Errno, FileKind, FuseFs, OpenFlags, SetAttr};
 
+/// About as many entries as one `readdir` reply (a 4 KiB page) holds, with names of a dozen
+/// bytes: more would be built only to be dropped and built again for the next request.
+const ENTRIES_PER_READDIR: usize = 128;
+/// The same for `readdirplus`, whose entries carry attributes too.
+const ENTRIES_PER_READDIRPLUS: usize = 32;
+/// Threads reading requests from the kernel.
+const SESSION_THREADS: usize = 2;
+
 /// How the kernel side of a mount behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KernelOptions {
@@ -51,6 +59,10 @@ pub fn mount(
     let mut config = Config::default();
     config.mount_options = options;
     config.acl = acl;
+    // Two threads reading requests, each on its own descriptor: a large read or write is being
+    // copied in while the next request is already read.
+    config.n_threads = Some(SESSION_THREADS);
+    config.clone_fd = true;
     let adapter = Adapter { fs, runtime, kernel };
     fuser::Session::new(adapter, mountpoint, &config)?.spawn()
 }
@@ -124,8 +136,15 @@ impl Adapter {
 
 impl Filesystem for Adapter {
     fn init(&mut self, _req: &Request, config: &mut KernelConfig) -> io::Result<()> {
+        // The kernel offers the mount's default readahead (128 KiB) and accepts only less, so
+        // this fails and reads arrive in 128 KiB requests unless the mount's `read_ahead_kb`
+        // (sysfs) is raised after mounting; max_pages (256) still lets them grow to 1 MiB.
         let _ = config.set_max_readahead(MAX_READ_AHEAD);
+        // A write of up to 1 MiB is one request.
         let _ = config.set_max_write(MAX_READ_AHEAD);
+        // Lookups and listings of one folder in parallel, as libfuse does by default: requests
+        // are already served concurrently, the kernel need not serialise these.
+        let _ = config.add_capabilities(InitFlags::FUSE_PARALLEL_DIROPS);
         // O_TRUNC in `open` itself: without it the kernel opens first and truncates after, and
         // a write-once file cannot be opened for writing before it is truncated.
         if config.add_capabilities(InitFlags::FUSE_ATOMIC_O_TRUNC).is_err() {
@@ -134,7 +153,9 @@ impl Filesystem for Adapter {
             );
         }
         // Listings come with each entry's attributes, so `ls -l` needs no lookup per entry.
-        let plus = InitFlags::FUSE_DO_READDIRPLUS | InitFlags::FUSE_READDIRPLUS_AUTO;
+        // Always, not READDIRPLUS_AUTO: in auto mode only the first batch of a listing carries
+        // attributes, and `ls -l` then looks up every later entry once its timeout has passed.
+        let plus = InitFlags::FUSE_DO_READDIRPLUS;
         if config.add_capabilities(plus).is_err() {
             tracing::info!("the kernel does not take listings with attributes (readdirplus)");
         }
@@ -235,10 +256,11 @@ impl Filesystem for Adapter {
 
     fn open(&self, _req: &Request, ino: INodeNo, flags: KernelOpenFlags, reply: ReplyOpen) {
         let fs = self.fs.clone();
+        let cache = page_cache(OpenFlags(flags.0));
         self.spawn(
             async move { fs.open(ino.0, OpenFlags(flags.0)).await },
             move |result| match result {
-                Ok(fh) => reply.opened(FileHandle(fh), FopenFlags::empty()),
+                Ok(fh) => reply.opened(FileHandle(fh), cache),
                 Err(e) => reply.error(kernel_errno(e)),
             },
         );
@@ -338,7 +360,7 @@ impl Filesystem for Adapter {
     fn readdir(&self, _req: &Request, _ino: INodeNo, fh: FileHandle, offset: u64, mut reply: ReplyDirectory) {
         let fs = self.fs.clone();
         self.spawn(
-            async move { fs.readdir(fh.0, offset).await },
+            async move { fs.readdir(fh.0, offset, ENTRIES_PER_READDIR).await },
             move |result| match result {
                 Ok(entries) => {
                     for entry in entries {
@@ -365,7 +387,10 @@ impl Filesystem for Adapter {
     ) {
         let (fs, kernel) = (self.fs.clone(), self.kernel);
         self.spawn(
-            async move { fs.readdir(fh.0, offset).await.map(|entries| (fs, entries)) },
+            async move {
+                let entries = fs.readdir(fh.0, offset, ENTRIES_PER_READDIRPLUS).await;
+                entries.map(|entries| (fs, entries))
+            },
             move |result| match result {
                 Ok((fs, entries)) => {
                     for entry in entries {
@@ -408,6 +433,11 @@ impl Filesystem for Adapter {
     }
 
     fn getxattr(&self, _req: &Request, ino: INodeNo, name: &OsStr, size: u32, reply: ReplyXattr) {
+        // `ls -l` asks every entry for its security label and ACL: answered here, without a
+        // hop to the runtime.
+        if !name.to_str().is_some_and(FuseFs::has_xattr) {
+            return reply.error(kernel_errno(Errno::NODATA));
+        }
         let (fs, name) = (self.fs.clone(), utf8(name));
         self.spawn(async move { fs.getxattr(ino.0, &name?).await }, move |result| {
             reply_xattr(reply, size, result)
@@ -464,6 +494,7 @@ impl Filesystem for Adapter {
         reply: ReplyCreate,
     ) {
         let (fs, name, kernel, caller) = (self.fs.clone(), utf8(name), self.kernel, caller(req));
+        let cache = page_cache(OpenFlags(flags));
         self.spawn(
             async move { fs.create(parent.0, &name?, OpenFlags(flags), mode, caller).await },
             move |result| match result {
@@ -472,11 +503,22 @@ impl Filesystem for Adapter {
                     &file_attr(&attr),
                     Generation(0),
                     FileHandle(fh),
-                    FopenFlags::empty(),
+                    cache,
                 ),
                 Err(e) => reply.error(kernel_errno(e)),
             },
         );
+    }
+}
+
+/// How a handle uses the kernel's page cache: a handle writing a new file bypasses it (its
+/// bytes are written once, in order, and need no cached copy), a reading one keeps it for
+/// read-ahead.
+fn page_cache(flags: OpenFlags) -> FopenFlags {
+    if flags.writes() {
+        FopenFlags::FOPEN_DIRECT_IO
+    } else {
+        FopenFlags::empty()
     }
 }
 

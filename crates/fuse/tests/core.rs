@@ -40,15 +40,15 @@ async fn mount_translating(cluster: &LocalCluster, translate_owners: bool) -> (F
     (fs, client)
 }
 
-/// Every entry of directory `ino` but the dots, as the kernel reads them: from each reply's
-/// last cookie, taking at most `per_reply` entries of each.
+/// Every entry of directory `ino` but the dots, as the kernel reads them: offered 128 entries
+/// a request, taking at most `per_reply` of them, and asking again from the last one taken.
 async fn list(fs: &FuseFs, ino: u64, per_reply: usize) -> Vec<DirEntry> {
     let fh = fs.opendir(ino).await.unwrap();
     let mut out: Vec<DirEntry> = Vec::new();
     let mut offset = 0;
     loop {
         let taken: Vec<DirEntry> = fs
-            .readdir(fh, offset)
+            .readdir(fh, offset, 128)
             .await
             .unwrap()
             .into_iter()
@@ -385,13 +385,13 @@ async fn large_folders_are_listed_page_by_page() {
 
     let fh = fs.opendir(dir.ino).await.unwrap();
     let mut offset = 0;
-    while let Some(last) = fs.readdir(fh, offset).await.unwrap().last() {
+    while let Some(last) = fs.readdir(fh, offset, 50).await.unwrap().last() {
         offset = last.offset;
     }
-    let again = fs.readdir(fh, 0).await.unwrap();
+    let again = fs.readdir(fh, 0, 50).await.unwrap();
     let first: Vec<&str> = again.iter().take(3).map(|e| e.name.as_str()).collect();
     assert_eq!(first, [".", "..", "entry-00000"], "a rewind lists from the start");
     fs.releasedir(fh);
-    assert_eq!(fs.readdir(fh, 0).await.map(|_| ()), Err(Errno::BADF));
+    assert_eq!(fs.readdir(fh, 0, 50).await.map(|_| ()), Err(Errno::BADF));
     cluster.shutdown().await.unwrap();
 }

@@ -1,8 +1,10 @@
 //! `alluxio bench`: data-path figures next to the physical limits measured in the same run, S3
-//! GET and PUT through the proxy, metadata operations per second and many small files, against
-//! an embedded cluster and proxy (default) or a running one (`--target`, `--proxy`).
+//! GET and PUT through the proxy, metadata operations per second, many small files, and reads,
+//! writes and `ls -l` through a FUSE mount, against an embedded cluster and proxy (default) or a
+//! running one (`--target`, `--proxy`).
 
 mod cluster;
+mod fuse;
 mod hadoop;
 mod limits;
 mod metadata;
@@ -73,6 +75,10 @@ enum CaseGroup {
     Metadata,
     /// Many 64 KiB files written and read back.
     SmallFiles,
+    /// Sequential reads and writes and `ls -l` through a FUSE mount the bench makes, against
+    /// the client's short-circuit read and write (left out of a run without `--only` when the
+    /// host has no /dev/fuse).
+    Fuse,
 }
 
 /// What every case needs: where the cluster is, the sizes, and scratch space.
@@ -182,6 +188,9 @@ async fn run_cases(setup: &Setup, out: &mut Reporter) -> anyhow::Result<()> {
     if selected(CaseGroup::SmallFiles) {
         small_files::run(setup, out).await?;
     }
+    if setup.args.only.contains(&CaseGroup::Fuse) || (setup.args.only.is_empty() && has_fuse()) {
+        fuse::run(setup, out).await?;
+    }
     let fs = alluxio_client::FileSystem::connect(setup.conf.clone()).await?;
     let options = alluxio_client::DeleteOptions {
         recursive: true,
@@ -200,6 +209,15 @@ fn hadoop_bench(args: &BenchArgs, conf: &Configuration) -> anyhow::Result<Option
         (Some(jar), Some(class_path)) => Ok(Some(hadoop::HadoopBench::new(jar, class_path, conf)?)),
         _ => Ok(None),
     }
+}
+
+/// Whether this host can mount FUSE file systems.
+fn has_fuse() -> bool {
+    let present = std::path::Path::new("/dev/fuse").exists();
+    if !present {
+        tracing::info!("no /dev/fuse: the FUSE cases are left out");
+    }
+    present
 }
 
 /// /dev/shm where it exists, so the limits are those of memory, else the temp dir.
@@ -237,5 +255,23 @@ mod tests {
         assert_eq!(parse_time("200ms"), Ok(Duration::from_millis(200)));
         assert_eq!(parse_time("5s"), Ok(Duration::from_secs(5)));
         assert!(parse_time("0s").is_err());
+    }
+
+    #[derive(Debug, clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        bench: BenchArgs,
+    }
+
+    #[test]
+    fn only_takes_every_group_comma_separated_or_repeated() {
+        use clap::Parser;
+        let cli = Cli::try_parse_from(["bench", "--only", "data,fuse", "--only", "small-files"]).unwrap();
+        assert_eq!(
+            cli.bench.only,
+            [CaseGroup::Data, CaseGroup::Fuse, CaseGroup::SmallFiles]
+        );
+        assert!(Cli::try_parse_from(["bench"]).unwrap().bench.only.is_empty());
+        assert!(Cli::try_parse_from(["bench", "--only", "fusion"]).is_err());
     }
 }

@@ -140,7 +140,7 @@ impl Line {
                 unit,
                 limit: Some(limit),
             } => format!(
-                "{:<32} {value:>12.1} {unit:<8} {:>12.1} {unit:<8} {:<12} {:>6.1}%",
+                "{:<32} {value:>12.1} {unit:<8} {:>12.1} {unit:<8} {:<18} {:>6.1}%",
                 self.case,
                 limit.value,
                 limit.name,
@@ -205,7 +205,7 @@ impl Reporter {
     pub fn header(&self) {
         if !self.json {
             println!(
-                "{:<32} {:>12} {:<8} {:>12} {:<8} {:<12} {:>7}",
+                "{:<32} {:>12} {:<8} {:>12} {:<8} {:<18} {:>7}",
                 "case", "value", "unit", "limit", "unit", "limit case", "ratio"
             );
         }

@@ -237,7 +237,7 @@ fn wrong_path(path: &AlluxioPath, size: u64, expected: &str, stats: ReadStats) -
 }
 
 /// Opens (NO_CACHE, so the read changes nothing) and reads `path` to its end.
-async fn timed_read(
+pub(super) async fn timed_read(
     fs: &FileSystem,
     path: &AlluxioPath,
     buffer: usize,

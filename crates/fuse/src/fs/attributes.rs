@@ -198,6 +198,12 @@ impl FuseFs {
         .await
     }
 
+    /// Whether `name` is one of Alluxio's extended attributes (any other has no value).
+    pub fn has_xattr(name: &str) -> bool {
+        name.strip_prefix(XATTR_PREFIX)
+            .is_some_and(|a| XATTRS.contains(&a))
+    }
+
     /// `getxattr`: one of Alluxio's attributes (`user.alluxio.persistence_state`, ...); any
     /// other name has no value (`ENODATA`), answered without asking the master.
     pub async fn getxattr(&self, ino: u64, name: &str) -> Result<Vec<u8>, Errno> {

@@ -72,9 +72,10 @@ impl FuseFs {
         Ok(fh)
     }
 
-    /// `readdir`: the entries from cookie `offset` to the end of the page holding it (none at
-    /// the end of the listing); the kernel asks again from the last one it could take.
-    pub async fn readdir(&self, fh: u64, offset: u64) -> Result<Vec<DirEntry>, Errno> {
+    /// `readdir`: up to `max` entries from cookie `offset`, within the page holding it (none
+    /// at the end of the listing); the kernel asks again from the last one it could take, so
+    /// `max` is about what its reply buffer holds.
+    pub async fn readdir(&self, fh: u64, offset: u64, max: usize) -> Result<Vec<DirEntry>, Errno> {
         let listing = self.listings.lock().get(&fh).cloned().ok_or(Errno::BADF)?;
         let mut listing = listing.lock().await;
         let dir = listing.dir.clone();
@@ -110,7 +111,13 @@ impl FuseFs {
             }
             let start = wanted.saturating_sub(listing.base) as usize;
             let inodes = self.inodes.lock();
-            for (i, info) in listing.page.iter().enumerate().skip(start) {
+            for (i, info) in listing
+                .page
+                .iter()
+                .enumerate()
+                .skip(start)
+                .take(max.saturating_sub(out.len()))
+            {
                 out.push(DirEntry {
                     offset: DOTS + 1 + listing.base + i as u64,
                     name: info.name.clone(),

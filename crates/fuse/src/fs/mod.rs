@@ -90,7 +90,8 @@ pub struct StatFs {
 pub struct OpenFlags(pub i32);
 
 impl OpenFlags {
-    fn writes(self) -> bool {
+    /// Whether the file is opened for writing.
+    pub fn writes(self) -> bool {
         self.0 & libc::O_ACCMODE != libc::O_RDONLY
     }
 

@@ -64,60 +64,44 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
 fi
 chromedriver --version
 
-# Where there is no systemd, the package's postinst runs `invoke-rc.d prometheus start`: a
-# policy-rc.d that refuses (unless the machine has one already, as containers do) keeps the
-# daemon from starting; without recommends, prometheus-node-exporter (another daemon) stays out.
-if ! command -v promtool >/dev/null 2>&1; then
-  policy=/usr/sbin/policy-rc.d
-  added_policy=
+# Installs Debian package $1 without recommends and leaves its service ($2) stopped and not
+# started at boot. Where there is no systemd, a package's postinst runs `invoke-rc.d <service>
+# start`: a policy-rc.d that refuses (unless the machine has one already, as containers do) keeps
+# the daemon from starting.
+install_without_daemon() {
+  local package=$1 service=$2 policy=/usr/sbin/policy-rc.d added_policy=
   if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
     as_root chmod 755 "$policy"
     added_policy=1
-    trap 'as_root rm -f "$policy"' EXIT
+    trap 'as_root rm -f /usr/sbin/policy-rc.d' EXIT
   fi
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+    apt-get install -y -qq --no-install-recommends "$package" >/dev/null
   if [ -n "$added_policy" ]; then
     as_root rm -f "$policy"
     trap - EXIT
   fi
   # Whatever the policy was: the service stopped, and not started at boot.
   if [ -d /run/systemd/system ]; then
-    as_root systemctl disable --now prometheus.service >/dev/null 2>&1 || true
-  elif [ -x /etc/init.d/prometheus ]; then
-    as_root /etc/init.d/prometheus stop >/dev/null 2>&1 || true
-    as_root update-rc.d prometheus disable >/dev/null 2>&1 || true
+    as_root systemctl disable --now "$service.service" >/dev/null 2>&1 || true
+  elif [ -x "/etc/init.d/$service" ]; then
+    as_root "/etc/init.d/$service" stop >/dev/null 2>&1 || true
+    as_root update-rc.d "$service" disable >/dev/null 2>&1 || true
   fi
+}
+
+# Without recommends, prometheus-node-exporter (another daemon) stays out.
+if ! command -v promtool >/dev/null 2>&1; then
+  install_without_daemon prometheus prometheus
 fi
 promtool --version 2>&1 | sed -n 1p
 
 # The zookeeper package ships jars and scripts, no daemon; zookeeperd (not installed here) would
-# add the `zookeeper` service. The same policy-rc.d guard as for prometheus covers a machine where
-# apt would pull it in anyway.
+# add the `zookeeper` service, should apt pull it in anyway.
 if [ ! -e /usr/share/java/zookeeper.jar ]; then
-  policy=/usr/sbin/policy-rc.d
-  added_policy=
-  if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
-    as_root chmod 755 "$policy"
-    added_policy=1
-    trap 'as_root rm -f "$policy"' EXIT
-  fi
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq --no-install-recommends zookeeper >/dev/null
-  if [ -n "$added_policy" ]; then
-    as_root rm -f "$policy"
-    trap - EXIT
-  fi
-  if [ -d /run/systemd/system ]; then
-    as_root systemctl disable --now zookeeper.service >/dev/null 2>&1 || true
-  elif [ -x /etc/init.d/zookeeper ]; then
-    as_root /etc/init.d/zookeeper stop >/dev/null 2>&1 || true
-    as_root update-rc.d zookeeper disable >/dev/null 2>&1 || true
-  fi
+  install_without_daemon zookeeper zookeeper
 fi
 dpkg-query -W -f='zookeeper ${Version}\n' zookeeper
 

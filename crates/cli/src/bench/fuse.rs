@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alluxio_client::{AlluxioPath, CreateDirectoryOptions, DeleteOptions, ErrorKind, FileSystem, WriteType};
+use alluxio_client::{AlluxioPath, DeleteOptions, ErrorKind, FileSystem, WriteType};
 use alluxio_fuse::{BackgroundSession, FuseFs, FuseOptions, KernelOptions, MountOption, SessionACL};
 use anyhow::{Context, bail};
 
@@ -49,14 +49,7 @@ pub async fn run(setup: &Setup, out: &mut Reporter) -> anyhow::Result<()> {
         .await
         .context("cannot connect to the Alluxio master")?;
     let dir = setup.path("fuse")?;
-    let options = CreateDirectoryOptions {
-        recursive: true,
-        allow_exists: true,
-        write_type: Some(WriteType::MustCache),
-    };
-    fs.create_directory(&dir, options)
-        .await
-        .with_context(|| format!("cannot create {dir}"))?;
+    super::create_bench_dir(&fs, &dir).await?;
     let mut mount = Mounted::new(setup).await?;
     let result = measure(setup, &fs, &mount, &dir, out).await;
     let unmounted = tokio::task::block_in_place(|| mount.unmount());

@@ -5,8 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use alluxio_client::{
-    AlluxioPath, CreateDirectoryOptions, CreateFileOptions, DeleteOptions, FileSystem, ListStatusOptions,
-    WriteType,
+    AlluxioPath, CreateFileOptions, DeleteOptions, FileSystem, ListStatusOptions, WriteType,
 };
 use anyhow::{Context, bail};
 use tokio::task::JoinSet;
@@ -160,14 +159,7 @@ impl Worker {
         list_entries: usize,
     ) -> anyhow::Result<Self> {
         let fs = FileSystem::connect(setup.conf.clone()).await?;
-        let options = CreateDirectoryOptions {
-            recursive: true,
-            allow_exists: true,
-            write_type: Some(WriteType::MustCache),
-        };
-        fs.create_directory(&dir, options)
-            .await
-            .with_context(|| format!("cannot create {dir}"))?;
+        super::create_bench_dir(&fs, &dir).await?;
         create_empty(&fs, &dir.join("r0")?).await?;
         Ok(Self {
             fs,

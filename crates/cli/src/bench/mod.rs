@@ -242,6 +242,18 @@ fn parse_time(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// Creates the folder `dir` of a case (and its parents) in Alluxio only, unless it exists.
+async fn create_bench_dir(fs: &alluxio_client::FileSystem, dir: &AlluxioPath) -> anyhow::Result<()> {
+    let options = alluxio_client::CreateDirectoryOptions {
+        recursive: true,
+        allow_exists: true,
+        write_type: Some(alluxio_client::WriteType::MustCache),
+    };
+    fs.create_directory(dir, options)
+        .await
+        .with_context(|| format!("cannot create {dir}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use alluxio_proto::data::{FLAG_PROMOTE, Op, Request, TO_END};
 use alluxio_proto::grpc::{BlockInfo, FileBlockInfo, FileInfo, UfsBlockSource};
+use bytes::Bytes;
 use prost::Message;
 
 use crate::worker_client::{DataConnection, DataPool};
@@ -34,6 +35,8 @@ enum Source {
         file: Arc<File>,
         /// The block sits below the memory tier, so a read may wait for a disk.
         on_disk: bool,
+        /// The whole memory-tier block file mapped, once bytes were first read shared.
+        mapped: Option<Bytes>,
         conn: DataConnection,
     },
     /// A read response being streamed: file bytes `next..end` are still on the wire.
@@ -101,6 +104,7 @@ impl BlockReader {
         let source = Source::Local {
             file: Arc::new(file),
             on_disk,
+            mapped: None,
             conn,
         };
         Ok(Self::new(span, ReadPath::ShortCircuit, source))
@@ -181,7 +185,9 @@ impl BlockReader {
         let want = buf.len().min((self.end - pos).min(usize::MAX as u64) as usize);
         let buf = &mut buf[..want];
         let n = match &mut self.source {
-            Source::Local { file, on_disk, conn } => {
+            Source::Local {
+                file, on_disk, conn, ..
+            } => {
                 let offset = pos - self.start;
                 let read = if *on_disk {
                     read_off_thread(file.clone(), offset, buf).await
@@ -207,17 +213,58 @@ impl BlockReader {
             }
         };
         if n == 0 {
-            let message = format!(
-                "block {} ended early at byte {} on worker {}",
-                self.block_id,
-                pos - self.start,
-                self.address()
-            );
-            return Err(
-                ClientError::new(ErrorKind::Unavailable, message).about(Subject::Block(self.block_id))
-            );
+            return Err(self.ended_early(pos));
         }
         Ok(n)
+    }
+
+    /// Reads up to `max` bytes at file position `pos` (which this reader serves) as shared
+    /// bytes: a slice of the mapped block file for a memory-tier block on this host, with no
+    /// copy, else a buffer of their own; never empty.
+    pub(crate) async fn read_shared(&mut self, pos: u64, max: usize) -> Result<Bytes, ClientError> {
+        let want = max.min((self.end - pos).min(usize::MAX as u64) as usize);
+        if let Source::Local {
+            file,
+            on_disk: false,
+            mapped,
+            conn,
+        } = &mut self.source
+        {
+            let map = match mapped {
+                Some(map) => map,
+                None => {
+                    let map = map_block(file).map_err(|e| {
+                        let message = format!(
+                            "cannot map block {} of worker {}: {e}",
+                            self.block_id,
+                            conn.address()
+                        );
+                        ClientError::new(ErrorKind::Internal, message).about(Subject::Block(self.block_id))
+                    })?;
+                    mapped.insert(map)
+                }
+            };
+            let offset = (pos - self.start) as usize;
+            let end = (offset + want).min(map.len());
+            if end <= offset {
+                return Err(self.ended_early(pos));
+            }
+            return Ok(map.slice(offset..end));
+        }
+        let mut buf = vec![0u8; want];
+        let n = self.read(pos, &mut buf).await?;
+        buf.truncate(n);
+        Ok(Bytes::from(buf))
+    }
+
+    fn ended_early(&self, pos: u64) -> ClientError {
+        let message = format!(
+            "block {} ended early at byte {} on worker {}",
+            self.block_id,
+            pos - self.start,
+            self.address()
+        );
+        ClientError::new(ErrorKind::Unavailable, message).about(Subject::Block(self.block_id))
     }
 
     /// Releases the block lock and returns the connection to `pool` when it can serve again.
@@ -234,6 +281,15 @@ impl BlockReader {
             Source::Remote { .. } => {}
         }
     }
+}
+
+/// The whole of a memory-tier block `file`, mapped and its pages mapped in at once.
+fn map_block(file: &File) -> io::Result<Bytes> {
+    // SAFETY: a committed block file is never written or truncated, only removed, and a
+    // removed file's pages stay mapped until the mapping goes, so the bytes cannot change
+    // while any slice of them is alive (also after the block's lock is released).
+    let map = unsafe { memmap2::MmapOptions::new().populate().map(file)? };
+    Ok(Bytes::from_owner(map))
 }
 
 /// Reads at `offset` of `file` on tokio's blocking pool, so a slow disk stalls no async thread.

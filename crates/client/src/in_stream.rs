@@ -10,6 +10,7 @@ use alluxio_proto::AlluxioPath;
 use alluxio_proto::grpc::{
     BlockLocation, FileBlockInfo, FileInfo, LoadMetadataType, ReadType, UfsBlockSource,
 };
+use bytes::Bytes;
 
 use crate::block_source::{BlockReader, BlockSpan, ReadPath, block_layout};
 use crate::context::Context;
@@ -41,6 +42,38 @@ impl ReadStats {
             ReadPath::Ufs => &mut self.ufs_bytes,
         };
         *counter += bytes as u64;
+    }
+}
+
+/// Where one read of a block puts its bytes.
+enum Want<'a> {
+    /// Into the caller's buffer.
+    Into(&'a mut [u8]),
+    /// Up to this many, as shared bytes.
+    Shared(usize),
+}
+
+/// What one read of a block returns.
+enum Got {
+    Count(usize),
+    Bytes(Bytes),
+}
+
+impl Got {
+    fn len(&self) -> usize {
+        match self {
+            Got::Count(n) => *n,
+            Got::Bytes(bytes) => bytes.len(),
+        }
+    }
+}
+
+impl Want<'_> {
+    async fn read_from(&mut self, reader: &mut BlockReader, pos: u64) -> Result<Got, ClientError> {
+        match self {
+            Want::Into(buf) => reader.read(pos, buf).await.map(Got::Count),
+            Want::Shared(max) => reader.read_shared(pos, *max).await.map(Got::Bytes),
+        }
     }
 }
 
@@ -80,14 +113,40 @@ impl FileInStream {
 
     /// Reads up to `buf.len()` bytes; 0 at the end of the file.
     pub async fn read(&mut self, buf: &mut [u8]) -> Result<usize, ClientError> {
-        self.read_inner(buf)
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        match self.read_with(Want::Into(buf)).await? {
+            Some(Got::Count(n)) => Ok(n),
+            _ => Ok(0),
+        }
+    }
+
+    /// Reads up to `max` bytes as shared bytes; empty at the end of the file. Bytes of a block
+    /// file in the memory tier of a worker on this host are not copied: the block file is
+    /// mapped and the result is a slice of it (for a FUSE mount handing them to the kernel).
+    pub async fn read_shared(&mut self, max: usize) -> Result<Bytes, ClientError> {
+        if max == 0 {
+            return Ok(Bytes::new());
+        }
+        match self.read_with(Want::Shared(max)).await? {
+            Some(Got::Bytes(bytes)) => Ok(bytes),
+            _ => Ok(Bytes::new()),
+        }
+    }
+
+    /// Reads what `want` asks from the block at the current position, opening its reader
+    /// (and trying the next source when a read fails), and moves past it; `None` at the end
+    /// of the file.
+    async fn read_with(&mut self, want: Want<'_>) -> Result<Option<Got>, ClientError> {
+        self.read_inner(want)
             .await
             .map_err(|e| e.about(Subject::Path(self.path.to_string())))
     }
 
-    async fn read_inner(&mut self, buf: &mut [u8]) -> Result<usize, ClientError> {
-        if buf.is_empty() || self.pos >= self.info.length {
-            return Ok(0);
+    async fn read_inner(&mut self, mut want: Want<'_>) -> Result<Option<Got>, ClientError> {
+        if self.pos >= self.info.length {
+            return Ok(None);
         }
         let mut refreshed = false;
         let mut read_failure: Option<ClientError> = None;
@@ -114,8 +173,9 @@ impl FileInStream {
                 }
             };
             let reader = self.reader.insert(reader);
-            match reader.read(self.pos, buf).await {
-                Ok(n) => {
+            match want.read_from(reader, self.pos).await {
+                Ok(result) => {
+                    let n = result.len();
                     self.pos += n as u64;
                     self.stats.add(reader.path(), n);
                     let counter = match reader.path() {
@@ -123,7 +183,7 @@ impl FileInStream {
                         ReadPath::Remote | ReadPath::Ufs => &self.ctx.metrics.bytes_read_remote,
                     };
                     counter.add(n as u64);
-                    return Ok(n);
+                    return Ok(Some(result));
                 }
                 Err(err) => {
                     let address = reader.address().to_string();

@@ -118,6 +118,36 @@ async fn short_circuit_and_remote_reads_and_writes_give_the_same_bytes() {
             assert_eq!(stats, expected, "{}", read_type.alluxio_name());
         }
     }
+    // Shared reads (a slice of the mapped block file short-circuit, a buffer of their own
+    // streamed) give the same bytes, piece by piece across block boundaries, and nothing past
+    // the end.
+    for (client, expected) in [(&fs, short_circuit), (&remote, streamed)] {
+        let mut input = client
+            .open_file(&path("/sc/file"), Default::default())
+            .await
+            .unwrap();
+        let from = MIB - 100;
+        input.seek(from).await.unwrap();
+        let mut back = Vec::new();
+        loop {
+            let piece = input.read_shared(700 * 1024).await.unwrap();
+            if piece.is_empty() {
+                break;
+            }
+            assert!(piece.len() <= 700 * 1024);
+            back.extend_from_slice(&piece);
+        }
+        assert!(
+            back == data[from as usize..],
+            "shared reads differ from the bytes written"
+        );
+        let stats = input.stats();
+        let by_path = |s: ReadStats| (s.short_circuit_bytes > 0, s.remote_bytes > 0);
+        assert_eq!(by_path(stats), by_path(expected));
+        assert_eq!(stats.short_circuit_bytes + stats.remote_bytes, len - from);
+        assert!(input.read_shared(10).await.unwrap().is_empty());
+        input.close().await.unwrap();
+    }
     // Both paths read the block files the worker keeps in its MEM dir.
     assert!(cluster.worker(0).mem_dir.read_dir().unwrap().next().is_some());
     cluster.shutdown().await.unwrap();

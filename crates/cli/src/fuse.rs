@@ -40,8 +40,9 @@ enum FuseCommand {
         foreground: bool,
         /// Mount options, comma separated: ro, allow_other, allow_root, auto_unmount,
         /// default_permissions, attr_timeout=SECONDS, entry_timeout=SECONDS (how long the
-        /// kernel keeps attributes and names; 1 by default), or any option the kernel takes
-        /// (max_read=N ...).
+        /// kernel keeps attributes and names; 1 by default), direct_io (reads bypass the
+        /// kernel's page cache too), user_xattr (Alluxio's attributes as user.alluxio.*
+        /// extended attributes), or any option the kernel takes (max_read=N ...).
         #[arg(short = 'o', value_delimiter = ',')]
         options: Vec<String>,
         /// An existing empty folder.
@@ -116,6 +117,8 @@ fn mount_settings(given: &[String], alluxio_path: &str) -> anyhow::Result<MountS
                 "ro" => settings.options.push(MountOption::RO),
                 "auto_unmount" => settings.options.push(MountOption::AutoUnmount),
                 "default_permissions" => settings.options.push(MountOption::DefaultPermissions),
+                "direct_io" => settings.kernel.direct_io = true,
+                "user_xattr" => settings.kernel.user_xattr = true,
                 other => settings.options.push(MountOption::CUSTOM(other.to_string())),
             },
         }
@@ -324,6 +327,7 @@ mod tests {
             "allow_other",
             "attr_timeout=0.5",
             "entry_timeout=0",
+            "direct_io",
         ];
         let given: Vec<String> = given.iter().map(|o| o.to_string()).collect();
         let settings = mount_settings(&given, "/data").unwrap();
@@ -334,6 +338,14 @@ mod tests {
         assert!(options.contains(&MountOption::FSName("alluxio:/data".into())));
         assert_eq!(settings.kernel.attr_timeout, Duration::from_millis(500));
         assert_eq!(settings.kernel.entry_timeout, Duration::ZERO);
+        assert!(settings.kernel.direct_io && !settings.kernel.user_xattr);
+        assert!(
+            !options
+                .iter()
+                .any(|o| matches!(o, MountOption::CUSTOM(o) if o == "direct_io"))
+        );
+        let settings = mount_settings(&["user_xattr".to_string()], "/").unwrap();
+        assert!(settings.kernel.user_xattr && !settings.kernel.direct_io);
         for bad in ["attr_timeout=soon", "entry_timeout=-1"] {
             let err = mount_settings(&[bad.to_string()], "/").unwrap_err();
             assert!(format!("{err:#}").contains(bad), "{err:#}");

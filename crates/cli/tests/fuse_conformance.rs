@@ -169,19 +169,44 @@ fn fio_writes_then_reads_a_file_sequentially() {
     assert_eq!(field("Length:"), FIO_SIZE.to_string(), "{stat}");
     assert_eq!(field("Completed:"), "true", "{stat}");
 
-    let read = fio(&common("seqread", "read"));
-    assert_eq!(read["read"]["io_bytes"], FIO_SIZE, "{read}");
-    let mut args = common("verify", "read");
-    args.push("--verify=crc32c".to_string());
-    let verify = fio(&args);
-    assert_eq!(verify["read"]["io_bytes"], FIO_SIZE, "{verify}");
+    let read_and_verify = || {
+        let read = fio(&common("seqread", "read"));
+        assert_eq!(read["read"]["io_bytes"], FIO_SIZE, "{read}");
+        let mut args = common("verify", "read");
+        args.push("--verify=crc32c".to_string());
+        let verify = fio(&args);
+        assert_eq!(verify["read"]["io_bytes"], FIO_SIZE, "{verify}");
+        mib_per_s(&read, "read")
+    };
+    let read = read_and_verify();
+
+    // Without -o user_xattr the mount has no extended attributes, and says so once.
+    let script = format!(
+        "import os\n\
+         try:\n    os.getxattr({:?}, 'user.alluxio.persistence_state')\n\
+         except OSError as e:\n    print(e.errno)\n",
+        file.display().to_string()
+    );
+    let out = Command::new("python3").args(["-c", &script]).output().unwrap();
+    assert_eq!(
+        stdout(&out).trim(),
+        common::EOPNOTSUPP.to_string(),
+        "{}",
+        stderr(&out)
+    );
+
+    // The same reads with the page cache bypassed.
+    drop(mounted);
+    let mounted = cluster.mount_fuse(&["direct_io"]);
+    let direct_read = read_and_verify();
 
     println!(
         "fio through the FUSE mount, {} MiB in 1 MiB psync calls: sequential write {:.0} MiB/s, \
-         sequential read {:.0} MiB/s",
+         sequential read {:.0} MiB/s, with -o direct_io {:.0} MiB/s",
         FIO_SIZE >> 20,
         mib_per_s(&write, "write"),
-        mib_per_s(&read, "read"),
+        read,
+        direct_read,
     );
     drop(mounted);
 }

@@ -5,6 +5,7 @@ use std::ffi::OsStr;
 use std::io;
 use std::path::Path;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, SystemTime};
 
 use fuser::{
@@ -15,6 +16,7 @@ use fuser::{
 };
 use tokio::runtime::Handle;
 
+use crate::readahead;
 use crate::{Attr, Caller, Errno, FileKind, FuseFs, OpenFlags, SetAttr};
 
 /// About as many entries as one `readdir` reply (a 4 KiB page) holds, with names of a dozen
@@ -33,6 +35,13 @@ pub struct KernelOptions {
     /// How long the kernel may keep a name's inode before looking it up again
     /// (`-o entry_timeout`).
     pub entry_timeout: Duration,
+    /// Reads bypass the kernel's page cache too, not only writes (`-o direct_io`): each
+    /// `read(2)` is one request of its size, with no readahead and no cached copy.
+    pub direct_io: bool,
+    /// Answer `getxattr` with Alluxio's `user.alluxio.*` attributes (`-o user_xattr`).
+    /// Otherwise the mount tells the kernel it has no extended attributes, and the kernel
+    /// stops asking: `ls -l` asks each entry for two of them, a request each.
+    pub user_xattr: bool,
 }
 
 impl Default for KernelOptions {
@@ -40,6 +49,8 @@ impl Default for KernelOptions {
         Self {
             attr_timeout: Duration::from_secs(1),
             entry_timeout: Duration::from_secs(1),
+            direct_io: false,
+            user_xattr: false,
         }
     }
 }
@@ -63,8 +74,13 @@ pub fn mount(
     // copied in while the next request is already read.
     config.n_threads = Some(SESSION_THREADS);
     config.clone_fd = true;
+    // mountinfo lists the mount under its canonical path.
+    let mountpoint = mountpoint.canonicalize()?;
     let adapter = Adapter { fs, runtime, kernel };
-    fuser::Session::new(adapter, mountpoint, &config)?.spawn()
+    // The session answers `init` before it returns, so the readahead raised now stays.
+    let session = fuser::Session::new(adapter, &mountpoint, &config)?;
+    readahead::raise(&mountpoint, MAX_READ_AHEAD / 1024);
+    session.spawn()
 }
 
 struct Adapter {
@@ -124,21 +140,34 @@ fn time(time: TimeOrNow) -> SystemTime {
 }
 
 impl Adapter {
-    /// Runs `request` on the runtime and hands its result to `reply`.
+    /// Serves `request` and hands its result to `reply`. The request is first polled right
+    /// here on the session thread: one that completes at once (a read of a block file on this
+    /// host, a listing page already fetched) is answered without a hop to another thread and
+    /// back, which costs more than copying a 256 KiB read. One that waits (a master call, a
+    /// remote worker) goes on to the runtime, so no slow request holds the others up.
     fn spawn<T, R>(&self, request: R, reply: impl FnOnce(Result<T, Errno>) + Send + 'static)
     where
         R: Future<Output = Result<T, Errno>> + Send + 'static,
         T: Send + 'static,
     {
-        self.runtime.spawn(async move { reply(request.await) });
+        let _runtime = self.runtime.enter();
+        let mut request = Box::pin(request);
+        // The runtime's task polls the request again with its own waker, so the no-op one
+        // given here is never needed to wake it.
+        match request.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(result) => reply(result),
+            Poll::Pending => {
+                self.runtime.spawn(async move { reply(request.await) });
+            }
+        }
     }
 }
 
 impl Filesystem for Adapter {
     fn init(&mut self, _req: &Request, config: &mut KernelConfig) -> io::Result<()> {
         // The kernel offers the mount's default readahead (128 KiB) and accepts only less, so
-        // this fails and reads arrive in 128 KiB requests unless the mount's `read_ahead_kb`
-        // (sysfs) is raised after mounting; max_pages (256) still lets them grow to 1 MiB.
+        // this fails: `mount` raises the readahead once the mount is initialised, and
+        // max_pages (256) lets reads grow to 1 MiB requests.
         let _ = config.set_max_readahead(MAX_READ_AHEAD);
         // A write of up to 1 MiB is one request.
         let _ = config.set_max_write(MAX_READ_AHEAD);
@@ -158,6 +187,14 @@ impl Filesystem for Adapter {
         let plus = InitFlags::FUSE_DO_READDIRPLUS;
         if config.add_capabilities(plus).is_err() {
             tracing::info!("the kernel does not take listings with attributes (readdirplus)");
+        }
+        // `-o direct_io` handles can still be mapped (mmap) where the kernel allows it.
+        if self.kernel.direct_io
+            && config
+                .add_capabilities(InitFlags::FUSE_DIRECT_IO_ALLOW_MMAP)
+                .is_err()
+        {
+            tracing::info!("the kernel cannot map files opened with direct_io: mmap of them fails");
         }
         Ok(())
     }
@@ -256,7 +293,7 @@ impl Filesystem for Adapter {
 
     fn open(&self, _req: &Request, ino: INodeNo, flags: KernelOpenFlags, reply: ReplyOpen) {
         let fs = self.fs.clone();
-        let cache = page_cache(OpenFlags(flags.0));
+        let cache = page_cache(OpenFlags(flags.0), self.kernel.direct_io);
         self.spawn(
             async move { fs.open(ino.0, OpenFlags(flags.0)).await },
             move |result| match result {
@@ -435,6 +472,10 @@ impl Filesystem for Adapter {
     fn getxattr(&self, _req: &Request, ino: INodeNo, name: &OsStr, size: u32, reply: ReplyXattr) {
         // `ls -l` asks every entry for its security label and ACL: answered here, without a
         // hop to the runtime.
+        if !self.kernel.user_xattr {
+            // Remembered by the kernel, which then answers EOPNOTSUPP itself.
+            return reply.error(KernelErrno::ENOSYS);
+        }
         if !name.to_str().is_some_and(FuseFs::has_xattr) {
             return reply.error(kernel_errno(Errno::NODATA));
         }
@@ -445,6 +486,9 @@ impl Filesystem for Adapter {
     }
 
     fn listxattr(&self, _req: &Request, ino: INodeNo, size: u32, reply: ReplyXattr) {
+        if !self.kernel.user_xattr {
+            return reply.error(KernelErrno::ENOSYS);
+        }
         reply_xattr(reply, size, self.fs.listxattr(ino.0));
     }
 
@@ -494,7 +538,7 @@ impl Filesystem for Adapter {
         reply: ReplyCreate,
     ) {
         let (fs, name, kernel, caller) = (self.fs.clone(), utf8(name), self.kernel, caller(req));
-        let cache = page_cache(OpenFlags(flags));
+        let cache = page_cache(OpenFlags(flags), self.kernel.direct_io);
         self.spawn(
             async move { fs.create(parent.0, &name?, OpenFlags(flags), mode, caller).await },
             move |result| match result {
@@ -513,9 +557,9 @@ impl Filesystem for Adapter {
 
 /// How a handle uses the kernel's page cache: a handle writing a new file bypasses it (its
 /// bytes are written once, in order, and need no cached copy), a reading one keeps it for
-/// read-ahead.
-fn page_cache(flags: OpenFlags) -> FopenFlags {
-    if flags.writes() {
+/// read-ahead unless the mount is `direct_io`.
+fn page_cache(flags: OpenFlags, direct_io: bool) -> FopenFlags {
+    if flags.writes() || direct_io {
         FopenFlags::FOPEN_DIRECT_IO
     } else {
         FopenFlags::empty()

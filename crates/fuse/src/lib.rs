@@ -14,6 +14,7 @@ mod fs;
 pub mod inodes;
 mod kernel;
 mod principals;
+mod readahead;
 
 pub use errno::Errno;
 pub use fs::{Attr, Caller, DirEntry, FileKind, FuseFs, FuseOptions, OpenFlags, SetAttr, StatFs};

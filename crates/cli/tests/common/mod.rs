@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 pub const ALLUXIO: &str = env!("CARGO_BIN_EXE_alluxio");
 
 /// A port that was free a moment ago (bound on loopback, then released).
+/// `EOPNOTSUPP` on Linux: what the FUSE mount answers for what Alluxio's model refuses.
+pub const EOPNOTSUPP: i32 = 95;
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())

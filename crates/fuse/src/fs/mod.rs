@@ -18,6 +18,7 @@ use alluxio_client::{
     AlluxioPath, ClientError, CreateDirectoryOptions, CreateFileOptions, DeleteOptions, ErrorKind,
     FileInStream, FileInfo, FileOutStream, FileSystem, ListStatusOptions, OpenFileOptions,
 };
+use bytes::{Bytes, BytesMut};
 use parking_lot::Mutex;
 
 use crate::errno::Errno;
@@ -360,7 +361,7 @@ impl FuseFs {
     }
 
     /// `read`: up to `size` bytes from `offset` (fewer only at the end of the file).
-    pub async fn read(&self, fh: u64, offset: u64, size: u32) -> Result<Vec<u8>, Errno> {
+    pub async fn read(&self, fh: u64, offset: u64, size: u32) -> Result<Bytes, Errno> {
         let Handle::Read { path, stream } = &*self.handle(fh)? else {
             return Err(Errno::BADF);
         };
@@ -371,16 +372,23 @@ impl FuseFs {
                 let target = offset.min(stream.length());
                 stream.seek(target).await.map_err(fail)?;
             }
-            let mut out = vec![0u8; size as usize];
-            let mut filled = 0;
-            while filled < out.len() {
-                match stream.read(&mut out[filled..]).await.map_err(fail)? {
-                    0 => break,
-                    n => filled += n,
-                }
+            let size = size as usize;
+            // Within one block (all but one request in a block's worth) the first piece is
+            // the whole answer: from a local memory-tier block, uncopied.
+            let first = stream.read_shared(size).await.map_err(fail)?;
+            if first.len() == size || first.is_empty() {
+                return Ok(first);
             }
-            out.truncate(filled);
-            Ok(out)
+            let mut joined = BytesMut::with_capacity(size);
+            joined.extend_from_slice(&first);
+            while joined.len() < size {
+                let piece = stream.read_shared(size - joined.len()).await.map_err(fail)?;
+                if piece.is_empty() {
+                    break;
+                }
+                joined.extend_from_slice(&piece);
+            }
+            Ok(joined.freeze())
         })
         .await
     }

@@ -2,13 +2,16 @@
 //! and the same buffer size as the client: tmpfs (or any local file) write and read, a socket
 //! copy over loopback TCP, and one core's MD5 rate (the ceiling of an S3 PUT).
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+
+/// The memory page size read buffers are aligned to.
+const PAGE: usize = 4096;
 
 /// Writes `size` bytes to a new file at `path`, `buffer` bytes per call; returns the time taken.
 pub fn file_write(path: &Path, size: u64, buffer: usize) -> anyhow::Result<Duration> {
@@ -28,13 +31,24 @@ pub fn file_write(path: &Path, size: u64, buffer: usize) -> anyhow::Result<Durat
 
 /// Reads the whole file at `path`, `buffer` bytes per call; returns the bytes and the time taken.
 pub fn file_read(path: &Path, buffer: usize) -> anyhow::Result<(u64, Duration)> {
-    let mut buf = pattern(buffer);
+    file_read_with(path, buffer, OpenOptions::new().read(true))
+}
+
+/// [`file_read`] of the file opened with `options` (flags such as `O_DIRECT`).
+pub fn file_read_with(path: &Path, buffer: usize, options: &OpenOptions) -> anyhow::Result<(u64, Duration)> {
+    // Page-aligned, as programs reading with O_DIRECT align their buffers: an unaligned one
+    // spans a page more than its size, and the kernel splits each read in two for it.
+    let mut storage = pattern(buffer + PAGE);
+    let aligned = storage.as_ptr().align_offset(PAGE);
+    let buf = &mut storage[aligned..aligned + buffer];
     let start = Instant::now();
-    let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
     let mut total = 0u64;
     loop {
         let n = file
-            .read(&mut buf)
+            .read(buf)
             .with_context(|| format!("cannot read {}", path.display()))?;
         if n == 0 {
             break;

@@ -59,6 +59,14 @@ pub enum HaError {
         /// Why it is out.
         reason: LossReason,
     },
+    /// A configured master address is not `host:port`.
+    #[error("'{address}' in {property} is not a master address: list them as host:port[,host:port...]")]
+    BadMasterAddress {
+        /// The property holding it.
+        property: &'static str,
+        /// The malformed item.
+        address: String,
+    },
     /// No master has published itself as leader.
     #[error(
         "no leading master is registered under {path} at ZooKeeper {address} after {attempts} \

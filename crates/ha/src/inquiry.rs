@@ -81,6 +81,14 @@ impl LeaderInquiry {
         })
     }
 
+    /// The ZooKeeper servers and leader path asked, for messages.
+    pub fn describe(&self) -> String {
+        format!(
+            "ZooKeeper {} under {} (alluxio.zookeeper.address / alluxio.zookeeper.leader.path)",
+            self.settings.address, self.settings.leader_path
+        )
+    }
+
     /// One look at the leader path.
     async fn inquire(&self) -> Result<Finding, HaError> {
         let client = self.client().await?;

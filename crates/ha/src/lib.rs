@@ -1,6 +1,9 @@
 //! Which master leads, through ZooKeeper: the masters' election ([`Election`],
 //! [`Leadership`]) and the look-up clients and workers make ([`LeaderInquiry`]), configured by
-//! the `alluxio.zookeeper.*` properties ([`ZooKeeperSettings`]).
+//! the `alluxio.zookeeper.*` properties ([`ZooKeeperSettings`]). Clients, workers and the proxy
+//! find the master to call with a [`MasterLocator`] (ZooKeeper, or the masters of
+//! `alluxio.master.rpc.addresses` in turn), and a standby refuses their calls with
+//! [`standby_refusal`], naming the leader.
 //!
 //! # In ZooKeeper
 //! - `<alluxio.zookeeper.election.path>/_c_<uuid>-lock-<sequence>`: one ephemeral sequential
@@ -37,11 +40,15 @@ mod election;
 mod error;
 mod inquiry;
 mod leadership;
+mod locator;
 mod session;
 mod settings;
+mod standby;
 
 pub use election::Election;
 pub use error::HaError;
 pub use inquiry::LeaderInquiry;
 pub use leadership::{Leadership, LossReason};
+pub use locator::MasterLocator;
 pub use settings::ZooKeeperSettings;
+pub use standby::{STANDBY_LEADER_KEY, refused_by_standby, standby_refusal};

@@ -17,6 +17,9 @@ pub enum MasterError {
     /// An append to the journal failed; the change is not durable.
     #[error("journal write failed: {0}; check the journal folder's disk")]
     JournalWrite(#[source] std::sync::Arc<alluxio_journal::JournalError>),
+    /// The election through ZooKeeper failed.
+    #[error(transparent)]
+    Ha(std::sync::Arc<alluxio_ha::HaError>),
     /// A recovered journal entry does not fit the namespace rebuilt so far.
     #[error("journal entry {sequence} cannot be replayed: {reason}; the journal is damaged")]
     Replay {
@@ -168,6 +171,7 @@ impl From<MasterError> for Status {
             | MasterError::MountUfs { .. } => Code::FailedPrecondition,
             MasterError::Unavailable => Code::Unavailable,
             MasterError::Ufs(ufs) => ufs_code(ufs),
+            MasterError::Ha(_) => Code::Unavailable,
             MasterError::Conf(_)
             | MasterError::Journal(_)
             | MasterError::JournalWrite(_)

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use alluxio_conf::{Configuration, keys};
+use alluxio_ha::ZooKeeperSettings;
 use alluxio_journal::{Journal, JournalLocation};
 use alluxio_proto::grpc::block_master_client_service_server::BlockMasterClientServiceServer;
 use alluxio_proto::grpc::block_master_worker_service_server::BlockMasterWorkerServiceServer;
@@ -25,20 +26,24 @@ use crate::namespace::tree::Tree;
 use crate::namespace::{FileSystemMaster, FsSettings};
 use crate::service::{BlockClientService, BlockWorkerService, FsClientService, MetricsService};
 use crate::ufs_space::UfsSpace;
-use crate::{MasterError, MasterInfoSource, now_ms, startup_check, web};
+use crate::{MasterError, MasterInfoSource, now_ms, roles, startup_check, web};
 
 /// Largest worker request accepted (a registration lists ~10 bytes per block).
 const MAX_WORKER_MESSAGE: usize = 256 << 20;
 
-/// A master serving on its ports.
+/// A master serving on its ports: alone, or elected among several through ZooKeeper (then
+/// serving as the leader or refusing calls as a standby, whichever it is at the moment).
 pub struct RunningMaster {
     rpc_addr: SocketAddr,
     web_addr: SocketAddr,
-    stop: ShutdownSender,
-    tasks: Vec<JoinHandle<()>>,
-    /// The startup consistency check, stopped (not run to its end) at shutdown.
-    consistency_check: Option<JoinHandle<()>>,
-    fs: Arc<FileSystemMaster>,
+    role: Role,
+}
+
+enum Role {
+    /// The only master of its journal.
+    Alone(Serving),
+    /// One of several; `alluxio.zookeeper.enabled`.
+    Elected(roles::Elected),
 }
 
 impl RunningMaster {
@@ -52,8 +57,93 @@ impl RunningMaster {
         self.web_addr
     }
 
-    /// Stops serving, flushes the journal and returns once every task has ended.
+    /// Stops serving, flushes the journal and returns once every task has ended; an elected
+    /// master also leaves the election, so that another one leads at once.
     pub async fn shutdown(self) -> Result<(), MasterError> {
+        match self.role {
+            Role::Alone(serving) => serving.shutdown().await,
+            Role::Elected(elected) => elected.shutdown().await,
+        }
+        tracing::info!(rpc = %self.rpc_addr, "master stopped");
+        Ok(())
+    }
+}
+
+/// What a serving master runs: its servers, its background tasks and the namespace.
+pub(crate) struct Serving {
+    stop: ShutdownSender,
+    tasks: Vec<JoinHandle<()>>,
+    /// The startup consistency check, stopped (not run to its end) at shutdown.
+    consistency_check: Option<JoinHandle<()>>,
+    fs: Arc<FileSystemMaster>,
+}
+
+impl Serving {
+    /// Serves the namespace `tree`, journaling to `journal`, on `listeners`.
+    pub(crate) fn start(
+        conf: &Configuration,
+        plan: &Plan,
+        listeners: Listeners,
+        journal: Journal,
+        tree: Tree,
+        journal_location: &JournalLocation,
+    ) -> Result<Self, MasterError> {
+        let (rpc_addr, web_addr) = (listeners.rpc_addr, listeners.web_addr);
+        let inodes = tree.len();
+        let fs = file_system(journal, tree, plan.checkpoint_period, conf, plan.settings.clone());
+        let hostname = conf.get(keys::MASTER_HOSTNAME)?;
+        let (consistency, consistency_check) = startup_check::start(
+            &fs,
+            conf.get_bool(keys::MASTER_STARTUP_CONSISTENCY_CHECK_ENABLED)?,
+        );
+        let ufs_space = Arc::new(UfsSpace::default());
+        let info = Arc::new(MasterInfoSource {
+            metrics: MasterMetrics::new(&fs, &ufs_space),
+            ufs_space: ufs_space.clone(),
+            conf: conf.clone(),
+            journal_location: journal_location.to_string(),
+            consistency,
+            fs: fs.clone(),
+            rpc_address: advertised(rpc_addr, &hostname),
+            web_address: advertised(web_addr, &hostname),
+            start_time_ms: now_ms(),
+            started: Instant::now(),
+        });
+
+        let (stop, stopped) = Shutdown::channel();
+        let registry = info.metrics.registry.clone();
+        let sampled_fs = fs.clone();
+        let mut tasks = spawn_servers(listeners, &fs, info, &stopped);
+        tasks.push(every(plan.sampling, stopped.clone(), move || {
+            let (registry, space) = (registry.clone(), ufs_space.clone());
+            let uris = sampled_fs
+                .mount_table()
+                .into_iter()
+                .map(|(_, m)| m.ufs_uri)
+                .collect();
+            async move {
+                space.refresh(uris).await;
+                registry.sample();
+            }
+        }));
+        tasks.extend(plan.periodic.spawn(&fs, stopped));
+        tracing::info!(rpc = %rpc_addr, web = %web_addr, journal = %journal_location, inodes, "master serving");
+        Ok(Self {
+            stop,
+            tasks,
+            consistency_check,
+            fs,
+        })
+    }
+
+    /// Whether a journal append failed (the master refuses changes from then on).
+    pub(crate) fn journal_failed(&self) -> bool {
+        self.fs.journal_state().failed
+    }
+
+    /// Stops serving, flushes the journal and returns once every task has ended (and the
+    /// listeners are closed).
+    pub(crate) async fn shutdown(self) {
         self.stop.stop();
         if let Some(check) = self.consistency_check {
             // Awaited, not only aborted: the check holds the namespace (and so the journal's
@@ -67,8 +157,34 @@ impl RunningMaster {
             }
         }
         self.fs.close().await;
-        tracing::info!(rpc = %self.rpc_addr, "master stopped");
-        Ok(())
+    }
+}
+
+/// What a master serves with, read from the configuration once.
+pub(crate) struct Plan {
+    settings: FsSettings,
+    /// Entries between checkpoints.
+    checkpoint_period: u64,
+    periodic: Periodic,
+    /// How often metrics are sampled for the time series.
+    sampling: Duration,
+}
+
+impl Plan {
+    fn from_conf(conf: &Configuration) -> Result<Self, MasterError> {
+        let sampling = conf.get_duration(keys::MASTER_METRICS_TIME_SERIES_INTERVAL)?;
+        if sampling.is_zero() {
+            return Err(MasterError::InvalidArgument(format!(
+                "{} must be longer than zero, e.g. 10sec",
+                keys::MASTER_METRICS_TIME_SERIES_INTERVAL
+            )));
+        }
+        Ok(Self {
+            settings: settings(conf)?,
+            checkpoint_period: conf.get_u64(keys::MASTER_JOURNAL_CHECKPOINT_PERIOD_ENTRIES)?,
+            periodic: Periodic::from_conf(conf)?,
+            sampling,
+        })
     }
 }
 
@@ -105,7 +221,7 @@ async fn bind(what: &'static str, host: String, port: u16) -> Result<TcpListener
 
 /// The address others should use: the configured host name with the bound port (the bind host
 /// is often 0.0.0.0, which nobody can connect to).
-fn advertised(bound: SocketAddr, hostname: &str) -> String {
+pub(crate) fn advertised(bound: SocketAddr, hostname: &str) -> String {
     format!("{hostname}:{}", bound.port())
 }
 
@@ -138,77 +254,37 @@ fn journal_folder_error(value: &str, why: &str) -> MasterError {
     ))
 }
 
-/// Recovers the namespace from the journal and starts serving.
+/// Starts a master: with `alluxio.zookeeper.enabled`, as a candidate in the election that
+/// serves once it leads (a standby until then); else alone, after recovering the namespace
+/// from the journal.
 pub async fn start(conf: Configuration) -> Result<RunningMaster, MasterError> {
     let folder = journal_folder(&conf)?;
-    let period = conf.get_u64(keys::MASTER_JOURNAL_CHECKPOINT_PERIOD_ENTRIES)?;
-    let periodic = Periodic::from_conf(&conf)?;
-    let settings = settings(&conf)?;
+    let plan = Plan::from_conf(&conf)?;
+    let zookeeper = ZooKeeperSettings::from_conf(&conf).map_err(|e| MasterError::Ha(Arc::new(e)))?;
     let listeners = Listeners::bind(&conf).await?;
     let (rpc_addr, web_addr) = (listeners.rpc_addr, listeners.web_addr);
-    let (journal, tree, replayed) = recover(&folder, &conf).await?;
-    let inodes = tree.len();
-    let fs = file_system(journal, tree, period, &conf, settings);
-    let hostname = conf.get(keys::MASTER_HOSTNAME)?;
-    let (consistency, consistency_check) = startup_check::start(
-        &fs,
-        conf.get_bool(keys::MASTER_STARTUP_CONSISTENCY_CHECK_ENABLED)?,
-    );
-    let ufs_space = Arc::new(UfsSpace::default());
-    let info = Arc::new(MasterInfoSource {
-        metrics: MasterMetrics::new(&fs, &ufs_space),
-        ufs_space: ufs_space.clone(),
-        conf: conf.clone(),
-        journal_location: folder.to_string(),
-        consistency,
-        fs: fs.clone(),
-        rpc_address: advertised(rpc_addr, &hostname),
-        web_address: advertised(web_addr, &hostname),
-        start_time_ms: now_ms(),
-        started: Instant::now(),
-    });
-
-    let (stop, stopped) = Shutdown::channel();
-    let sampling = conf.get_duration(keys::MASTER_METRICS_TIME_SERIES_INTERVAL)?;
-    if sampling.is_zero() {
-        return Err(MasterError::InvalidArgument(format!(
-            "{} must be longer than zero, e.g. 10sec",
-            keys::MASTER_METRICS_TIME_SERIES_INTERVAL
-        )));
-    }
-    let registry = info.metrics.registry.clone();
-    let sampled_fs = fs.clone();
-    let mut tasks = spawn_servers(listeners, &fs, info, &stopped);
-    tasks.push(every(sampling, stopped.clone(), move || {
-        let (registry, space) = (registry.clone(), ufs_space.clone());
-        let uris = sampled_fs
-            .mount_table()
-            .into_iter()
-            .map(|(_, m)| m.ufs_uri)
-            .collect();
-        async move {
-            space.refresh(uris).await;
-            registry.sample();
+    let role = match zookeeper {
+        None => {
+            let (journal, tree, replayed) = recover(&folder, &conf).await?;
+            tracing::info!(replayed, "journal recovered");
+            Role::Alone(Serving::start(&conf, &plan, listeners, journal, tree, &folder)?)
         }
-    }));
-    tasks.extend(periodic.spawn(&fs, stopped));
-    tracing::info!(rpc = %rpc_addr, web = %web_addr, journal = %folder, replayed, inodes, "master started");
+        Some(zookeeper) => Role::Elected(roles::start(conf, plan, zookeeper, listeners, folder).await?),
+    };
+    tracing::info!(rpc = %rpc_addr, web = %web_addr, "master started");
     Ok(RunningMaster {
         rpc_addr,
         web_addr,
-        stop,
-        tasks,
-        consistency_check,
-        fs,
+        role,
     })
 }
 
 /// The RPC and web listeners, with the addresses they were given.
-struct Listeners {
-    rpc: TcpListener,
-    web: TcpListener,
-    rpc_addr: SocketAddr,
-    web_addr: SocketAddr,
+pub(crate) struct Listeners {
+    pub(crate) rpc: TcpListener,
+    pub(crate) web: TcpListener,
+    pub(crate) rpc_addr: SocketAddr,
+    pub(crate) web_addr: SocketAddr,
 }
 
 impl Listeners {
@@ -235,6 +311,25 @@ impl Listeners {
             web_addr,
         })
     }
+
+    /// Binds the addresses bound before again (their servers have stopped), for the next role.
+    pub(crate) async fn rebind(rpc_addr: SocketAddr, web_addr: SocketAddr) -> Result<Self, MasterError> {
+        let rebind = |what: &'static str, addr: SocketAddr| async move {
+            TcpListener::bind(addr)
+                .await
+                .map_err(|source| MasterError::Serve {
+                    what,
+                    address: addr.to_string(),
+                    source,
+                })
+        };
+        Ok(Self {
+            rpc: rebind("master RPC", rpc_addr).await?,
+            web: rebind("master web", web_addr).await?,
+            rpc_addr,
+            web_addr,
+        })
+    }
 }
 
 fn local_addr(listener: &TcpListener, what: &'static str) -> Result<SocketAddr, MasterError> {
@@ -247,7 +342,7 @@ fn local_addr(listener: &TcpListener, what: &'static str) -> Result<SocketAddr, 
 
 /// Opens the journal in `folder` and rebuilds the namespace from it; also returns how many
 /// entries were replayed.
-async fn recover(
+pub(crate) async fn recover(
     folder: &JournalLocation,
     conf: &Configuration,
 ) -> Result<(Journal, Tree, usize), MasterError> {
@@ -316,7 +411,7 @@ fn spawn_servers(
 }
 
 /// Runs a server to its end, logging how it failed.
-fn spawn_server<S, E>(what: &'static str, server: S) -> JoinHandle<()>
+pub(crate) fn spawn_server<S, E>(what: &'static str, server: S) -> JoinHandle<()>
 where
     S: IntoFuture<Output = Result<(), E>> + Send + 'static,
     S::IntoFuture: Send,
@@ -330,7 +425,7 @@ where
 }
 
 /// The master's periodic tasks: lost worker detection and TTL expiry.
-struct Periodic {
+pub(crate) struct Periodic {
     /// Workers silent for longer are lost.
     worker_timeout: Duration,
     /// How often lost workers are looked for.
@@ -349,7 +444,7 @@ impl Periodic {
     }
 
     /// Spawns both tasks; they stop when `stopped` fires.
-    fn spawn(self, fs: &Arc<FileSystemMaster>, stopped: Shutdown) -> [JoinHandle<()>; 2] {
+    fn spawn(&self, fs: &Arc<FileSystemMaster>, stopped: Shutdown) -> [JoinHandle<()>; 2] {
         let worker_timeout = self.worker_timeout;
         let lost_fs = fs.clone();
         let lost = every(self.lost_check, stopped.clone(), move || {

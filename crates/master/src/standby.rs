@@ -1,0 +1,237 @@
+//! A standby master: it refuses every call, naming the leader so that callers go there, and
+//! follows the shared journal, so that taking over needs only what was appended last.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use alluxio_conf::Configuration;
+use alluxio_ha::{LeaderInquiry, ZooKeeperSettings, standby_refusal};
+use alluxio_journal::{JournalLocation, JournalTailer, Tail};
+use alluxio_server::{Shutdown, ShutdownSender};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use parking_lot::Mutex;
+use tokio::task::JoinHandle;
+use tonic::service::Routes;
+use tonic::transport::server::TcpIncoming;
+
+use crate::namespace::tree::Tree;
+use crate::server::{Listeners, spawn_server};
+
+/// Pause between two reads of the journal's tail.
+const TAIL_PAUSE: Duration = Duration::from_millis(200);
+/// Pause between two looks at who leads, for the refusals.
+const LEADER_PAUSE: Duration = Duration::from_millis(500);
+
+/// What a standby has read of the journal: the tailer, and the namespace as of its last entry.
+pub(crate) struct Followed {
+    pub(crate) tailer: JournalTailer,
+    pub(crate) tree: Tree,
+}
+
+/// A standby refusing calls on the master's ports and following the journal.
+pub(crate) struct Standby {
+    stop: ShutdownSender,
+    servers: Vec<JoinHandle<()>>,
+    follower: JoinHandle<Option<Followed>>,
+}
+
+impl Standby {
+    /// Refuses calls on `listeners` as the master `me`, and follows the journal at `folder`.
+    pub(crate) fn start(
+        me: String,
+        listeners: Listeners,
+        zookeeper: &ZooKeeperSettings,
+        folder: JournalLocation,
+        conf: Configuration,
+    ) -> Self {
+        let (stop, stopped) = Shutdown::channel();
+        let rpc_addr = listeners.rpc_addr;
+        let leader = Arc::new(Mutex::new(None));
+        let servers = vec![
+            tokio::spawn(watch_leader(
+                zookeeper.clone(),
+                me.clone(),
+                leader.clone(),
+                stopped.clone(),
+            )),
+            refuse_rpc(listeners.rpc, me.clone(), leader.clone(), stopped.clone()),
+            refuse_web(listeners.web, me, leader, stopped.clone()),
+        ];
+        let follower = tokio::spawn(follow(folder, conf, stopped));
+        tracing::info!(rpc = %rpc_addr, "master is a standby: refusing calls and following the journal");
+        Self {
+            stop,
+            servers,
+            follower,
+        }
+    }
+
+    /// Stops refusing (the listeners are closed once this returns) and following; returns what
+    /// was read of the journal, `None` when it could not be read yet.
+    pub(crate) async fn stop(self) -> Option<Followed> {
+        self.stop.stop();
+        for server in self.servers {
+            if let Err(err) = server.await {
+                tracing::error!(error = %err, "standby task failed while stopping");
+            }
+        }
+        self.follower.await.unwrap_or_else(|err| {
+            tracing::error!(error = %err, "the journal follower failed");
+            None
+        })
+    }
+}
+
+/// Keeps `leader` naming the leader ZooKeeper knows (`None` while it knows none, or names
+/// this master, whose node is stale).
+async fn watch_leader(
+    zookeeper: ZooKeeperSettings,
+    me: String,
+    leader: Arc<Mutex<Option<String>>>,
+    mut stopped: Shutdown,
+) {
+    // One inquiry per look: the refusals go on meanwhile, naming the last leader seen.
+    let inquiry = LeaderInquiry::new(&ZooKeeperSettings {
+        leader_inquiry_retry: 1,
+        ..zookeeper
+    });
+    loop {
+        let found = tokio::select! {
+            found = inquiry.leader() => found.ok().filter(|found| *found != me),
+            _ = stopped.wait() => return,
+        };
+        *leader.lock() = found;
+        tokio::select! {
+            _ = tokio::time::sleep(LEADER_PAUSE) => {}
+            _ = stopped.wait() => return,
+        }
+    }
+}
+
+/// Answers every gRPC call on `listener` with the standby's refusal.
+fn refuse_rpc(
+    listener: tokio::net::TcpListener,
+    me: String,
+    leader: Arc<Mutex<Option<String>>>,
+    mut stopped: Shutdown,
+) -> JoinHandle<()> {
+    let refuse = move || {
+        let (parts, ()) = standby_refusal(&me, leader.lock().as_deref())
+            .into_http::<()>()
+            .into_parts();
+        std::future::ready(Response::from_parts(parts, axum::body::Body::empty()))
+    };
+    let routes = Routes::from(axum::Router::new().fallback(refuse));
+    let server = tonic::transport::Server::builder()
+        .add_routes(routes)
+        .serve_with_incoming_shutdown(TcpIncoming::from(listener).with_nodelay(Some(true)), async move {
+            stopped.wait().await
+        });
+    spawn_server("standby RPC server", server)
+}
+
+/// Answers every web request on `listener` with 503 and where the leader is.
+fn refuse_web(
+    listener: tokio::net::TcpListener,
+    me: String,
+    leader: Arc<Mutex<Option<String>>>,
+    mut stopped: Shutdown,
+) -> JoinHandle<()> {
+    let refuse = move || {
+        let message = standby_refusal(&me, leader.lock().as_deref())
+            .message()
+            .to_string();
+        std::future::ready((StatusCode::SERVICE_UNAVAILABLE, message).into_response())
+    };
+    let server = axum::serve(listener, axum::Router::new().fallback(refuse))
+        .with_graceful_shutdown(async move { stopped.wait().await });
+    spawn_server("standby web server", server)
+}
+
+/// Follows the journal at `folder` until `stopped`: reads it whole once, then what is
+/// appended, applying it to a namespace of its own. Returns what it read.
+async fn follow(folder: JournalLocation, conf: Configuration, mut stopped: Shutdown) -> Option<Followed> {
+    let mut followed: Option<Followed> = None;
+    loop {
+        followed = match followed.take() {
+            None => open(&folder, &conf).await,
+            Some(followed) => poll(followed).await,
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(TAIL_PAUSE) => {}
+            _ = stopped.wait() => return followed,
+        }
+    }
+}
+
+/// Opens the journal and replays it; `None` (logged) when it cannot be read or replayed yet.
+pub(crate) async fn open(folder: &JournalLocation, conf: &Configuration) -> Option<Followed> {
+    let (location, conf) = (folder.clone(), conf.clone());
+    let opened = tokio::task::spawn_blocking(move || JournalTailer::open(&location, &conf)).await;
+    let (tailer, entries) = match opened {
+        Ok(Ok(opened)) => opened,
+        Ok(Err(err)) => {
+            tracing::warn!(journal = %folder, error = %err, "standby cannot read the journal; trying again");
+            return None;
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "reading the journal stopped");
+            return None;
+        }
+    };
+    let tree = replay(&entries)?;
+    tracing::info!(journal = %folder, entries = entries.len(), inodes = tree.len(), "standby replayed the journal");
+    Some(Followed { tailer, tree })
+}
+
+/// Reads what was appended since the last read and applies it; `None` (logged) when the
+/// namespace can no longer follow the journal, to read it whole again.
+async fn poll(Followed { mut tailer, tree }: Followed) -> Option<Followed> {
+    let polled = tokio::task::spawn_blocking(move || {
+        let tail = tailer.poll();
+        (tailer, tail)
+    })
+    .await;
+    let (tailer, tail) = match polled {
+        Ok((tailer, Ok(tail))) => (tailer, tail),
+        Ok((tailer, Err(err))) => {
+            tracing::warn!(journal = %tailer.location(), error = %err, "standby cannot read the journal's tail; trying again");
+            return Some(Followed { tailer, tree });
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "reading the journal stopped");
+            return None;
+        }
+    };
+    let tree = catch_up(tree, tail)?;
+    Some(Followed { tailer, tree })
+}
+
+/// `tree` with `tail` applied; `None` (logged) when an entry does not fit it.
+pub(crate) fn catch_up(mut tree: Tree, tail: Tail) -> Option<Tree> {
+    match tail {
+        Tail::Restart(entries) => replay(&entries),
+        Tail::Entries(entries) => {
+            for entry in &entries {
+                let applied = match &entry.entry {
+                    Some(body) => tree.apply(body),
+                    None => Err(crate::ApplyError::EmptyEntry),
+                };
+                if let Err(reason) = applied {
+                    tracing::error!(sequence = entry.sequence, %reason, "a journal entry does not fit the standby's namespace; reading the journal again");
+                    return None;
+                }
+            }
+            Some(tree)
+        }
+    }
+}
+
+fn replay(entries: &[alluxio_journal::JournalEntry]) -> Option<Tree> {
+    Tree::replay(entries)
+        .map_err(|(sequence, reason)| {
+            tracing::error!(sequence, %reason, "the journal does not replay; reading it again");
+        })
+        .ok()
+}

@@ -1,19 +1,23 @@
 //! The master's client services over one lazily connected gRPC channel, retrying while the master
-//! is unreachable for up to `alluxio.user.rpc.retry.max.duration`.
+//! is unreachable for up to `alluxio.user.rpc.retry.max.duration`, and following the leader
+//! when several masters run (a standby's refusal, or a lost master, sends calls to the next).
 //!
 //! Idempotent calls are retried on every UNAVAILABLE; a call that changes the namespace only when
 //! it never left the client (the connection could not be made), because one the master applied
 //! before its answer was lost would come back as AlreadyExists or worse.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use alluxio_conf::{Configuration, keys};
+use alluxio_ha::{MasterLocator, refused_by_standby};
 use alluxio_proto::grpc::block_master_client_service_client::BlockMasterClientServiceClient;
 use alluxio_proto::grpc::file_system_master_client_service_client::FileSystemMasterClientServiceClient;
 use alluxio_proto::grpc::metrics_master_client_service_client::MetricsMasterClientServiceClient;
 use alluxio_proto::grpc::*;
 use alluxio_server::Backoff;
+use parking_lot::RwLock;
 use tokio::time::Instant;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Status};
@@ -24,6 +28,10 @@ type FsClient = FileSystemMasterClientServiceClient<Channel>;
 type BlockClient = BlockMasterClientServiceClient<Channel>;
 type MetricsClient = MetricsMasterClientServiceClient<Channel>;
 
+/// How often a connection with calls waiting pings the master.
+const KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(1);
+/// How long a ping may go unanswered before the connection and its calls fail.
+const KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(3);
 /// Largest gRPC message accepted (a listing of a big directory is one message).
 const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
 
@@ -66,40 +74,31 @@ fn connection_lost(status: &Status) -> bool {
     false
 }
 
-/// Typed calls to the master.
-#[derive(Clone)]
-pub(crate) struct MasterClient {
+/// The calls to one master, over one lazily connected channel.
+struct Connection {
+    /// `host:port` of the master.
+    address: String,
     fs: FsClient,
     block: BlockClient,
     metrics: MetricsClient,
-    address: String,
-    retry_for: Duration,
-    /// Pauses between attempts (`alluxio.user.rpc.retry.base.sleep` / `.max.sleep`).
-    backoff: Backoff,
 }
 
-impl MasterClient {
-    /// A client for the master named by the configuration; nothing is dialled until the first call.
-    pub(crate) fn new(conf: &Configuration) -> Result<Self, ClientError> {
-        let host = conf.get(keys::MASTER_HOSTNAME)?;
-        let port = conf.get_port(keys::MASTER_PORT)?;
-        let retry_for = conf.get_duration(keys::USER_RPC_RETRY_MAX_DURATION)?;
-        let backoff = Backoff::new(
-            conf.get_duration(keys::USER_RPC_RETRY_BASE_SLEEP)?,
-            conf.get_duration(keys::USER_RPC_RETRY_MAX_SLEEP)?,
-        );
-        let address = format!("{host}:{port}");
+impl Connection {
+    /// Clients of the master at `address`; nothing is dialled until the first call.
+    fn to(address: &str) -> Result<Self, ClientError> {
         let endpoint = Endpoint::from_shared(format!("http://{address}"))
             .map_err(|e| {
                 ClientError::new(
                     ErrorKind::InvalidArgument,
-                    format!(
-                        "invalid master address {address} (alluxio.master.hostname / alluxio.master.port): {e}"
-                    ),
+                    format!("invalid master address {address}: {e}"),
                 )
-                .about(Subject::Master(address.clone()))
+                .about(Subject::Master(address.to_string()))
             })?
             .connect_timeout(Duration::from_secs(5))
+            // A master that stops answering (frozen, cut off) fails the calls waiting on it
+            // within seconds, so they can go to the next leader; pings only while calls wait.
+            .http2_keep_alive_interval(KEEP_ALIVE_INTERVAL)
+            .keep_alive_timeout(KEEP_ALIVE_TIMEOUT)
             .tcp_nodelay(true);
         let channel = endpoint.connect_lazy();
         Ok(Self {
@@ -110,49 +109,152 @@ impl MasterClient {
             block: BlockClient::new(channel)
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
-            address,
+            address: address.to_string(),
+        })
+    }
+}
+
+/// Typed calls to the leading master. With several masters (ZooKeeper, or
+/// `alluxio.master.rpc.addresses`) a call that finds its master gone or a standby goes to the
+/// one the [`MasterLocator`] names next; clones share the switch.
+#[derive(Clone)]
+pub(crate) struct MasterClient {
+    locator: Arc<MasterLocator>,
+    /// The master calls go to; `None` until the first call finds it.
+    current: Arc<RwLock<Option<Arc<Connection>>>>,
+    retry_for: Duration,
+    /// Pauses between attempts (`alluxio.user.rpc.retry.base.sleep` / `.max.sleep`).
+    backoff: Backoff,
+}
+
+impl MasterClient {
+    /// A client for the master(s) named by the configuration; nothing is dialled until the
+    /// first call.
+    pub(crate) fn new(conf: &Configuration) -> Result<Self, ClientError> {
+        let locator = MasterLocator::from_conf(conf)
+            .map_err(|e| ClientError::new(ErrorKind::InvalidArgument, e.to_string()))?;
+        let retry_for = conf.get_duration(keys::USER_RPC_RETRY_MAX_DURATION)?;
+        let backoff = Backoff::new(
+            conf.get_duration(keys::USER_RPC_RETRY_BASE_SLEEP)?,
+            conf.get_duration(keys::USER_RPC_RETRY_MAX_SLEEP)?,
+        );
+        // One master needs no look-up: its address is checked now.
+        let current = match locator.single_address() {
+            Some(address) => {
+                Some(Arc::new(Connection::to(address).map_err(|e| {
+                    e.context("check alluxio.master.hostname / alluxio.master.port")
+                })?))
+            }
+            None => None,
+        };
+        Ok(Self {
+            locator: Arc::new(locator),
+            current: Arc::new(RwLock::new(current)),
             retry_for,
             backoff,
         })
     }
 
-    async fn retry<T, Fut>(&self, retry: Retry, mut attempt: impl FnMut() -> Fut) -> Result<T, ClientError>
+    /// `host:port` of the master calls go to now (empty before the first call found one).
+    pub(crate) fn address(&self) -> String {
+        self.current
+            .read()
+            .as_ref()
+            .map(|c| c.address.clone())
+            .unwrap_or_default()
+    }
+
+    /// The master to call: the current one, or the one the locator names.
+    async fn connection(&self) -> Result<Arc<Connection>, ClientError> {
+        if let Some(current) = self.current.read().clone() {
+            return Ok(current);
+        }
+        let address = self
+            .locator
+            .leader()
+            .await
+            .map_err(|e| ClientError::new(ErrorKind::Unavailable, e.to_string()))?;
+        let connection = Arc::new(Connection::to(&address)?);
+        let mut current = self.current.write();
+        Ok(current.get_or_insert(connection).clone())
+    }
+
+    /// Moves calls from `failed` (gone, or a standby naming `hint`) to the next master, unless
+    /// another call moved them already.
+    async fn fail_over(&self, failed: &str, hint: Option<&str>) {
+        let next = match self.locator.after_failure(failed, hint).await {
+            Ok(next) => next,
+            Err(err) => {
+                tracing::debug!(failed, error = %err, "no other master found yet");
+                return;
+            }
+        };
+        let connection = match Connection::to(&next) {
+            Ok(connection) => Arc::new(connection),
+            Err(err) => {
+                tracing::warn!(master = %next, error = %err, "cannot call the master named next");
+                return;
+            }
+        };
+        let mut current = self.current.write();
+        if current.as_ref().is_none_or(|c| c.address == failed) {
+            tracing::info!(from = failed, to = %next, "calling another master");
+            *current = Some(connection);
+        }
+    }
+
+    async fn retry<T, Fut>(
+        &self,
+        retry: Retry,
+        mut attempt: impl FnMut(&Connection) -> Fut,
+    ) -> Result<T, ClientError>
     where
         Fut: Future<Output = Result<tonic::Response<T>, Status>>,
     {
         let deadline = Instant::now() + self.retry_for;
         let mut pauses = self.backoff.pauses();
         loop {
-            let status = match attempt().await {
-                Ok(response) => return Ok(response.into_inner()),
-                Err(status) => status,
+            let (address, status) = match self.connection().await {
+                Ok(connection) => match attempt(&connection).await {
+                    Ok(response) => return Ok(response.into_inner()),
+                    Err(status) => (connection.address.clone(), status),
+                },
+                // No leader known yet: as if unreachable.
+                Err(err) => (String::new(), Status::unavailable(err.to_string())),
             };
-            if !connection_lost(&status) {
-                return Err(ClientError::from_status(&status, &self.address));
-            }
-            if retry == Retry::IfNotSent && !never_sent(&status) {
-                return Err(self.error(
-                    ErrorKind::Unavailable,
-                    format!(
-                        "lost the Alluxio master at {} during a call that changes the namespace: {}; \
-                         it may or may not have been applied, check the path before retrying",
-                        self.address,
-                        status.message()
-                    ),
-                ));
+            // A standby's refusal: the call was not applied, whatever it was.
+            let standby = refused_by_standby(&status);
+            if standby.is_none() {
+                if !connection_lost(&status) {
+                    return Err(ClientError::from_status(&status, &address));
+                }
+                if retry == Retry::IfNotSent && !never_sent(&status) {
+                    return Err(ClientError::new(
+                        ErrorKind::Unavailable,
+                        format!(
+                            "lost the Alluxio master at {address} during a call that changes the namespace: {}; \
+                             it may or may not have been applied, check the path before retrying",
+                            status.message()
+                        ),
+                    )
+                    .about(Subject::Master(address)));
+                }
             }
             if Instant::now() + pauses.peek() > deadline {
-                return Err(self.error(
+                return Err(ClientError::new(
                     ErrorKind::Unavailable,
                     format!(
-                        "cannot reach the Alluxio master at {}: {}; is it running? \
-                         (alluxio.master.hostname / alluxio.master.port)",
-                        self.address,
+                        "cannot reach {} (last tried {address}): {}; is it running?",
+                        self.locator.describe(),
                         status.message()
                     ),
-                ));
+                )
+                .about(Subject::Master(address)));
             }
-            tracing::debug!(master = %self.address, error = %status.message(), "master unavailable; retrying");
+            tracing::debug!(master = %address, error = %status.message(), "master unavailable; retrying");
+            if self.locator.fails_over() && !address.is_empty() {
+                self.fail_over(&address, standby.flatten().as_deref()).await;
+            }
             tokio::time::sleep(pauses.next_pause()).await;
         }
     }
@@ -166,7 +268,7 @@ impl MasterClient {
     where
         Fut: Future<Output = Result<tonic::Response<T>, Status>>,
     {
-        self.retry(retry, || call(self.fs.clone(), request.clone())).await
+        self.retry(retry, |c| call(c.fs.clone(), request.clone())).await
     }
 
     async fn block_call<Req: Clone, T, Fut>(
@@ -177,7 +279,7 @@ impl MasterClient {
     where
         Fut: Future<Output = Result<tonic::Response<T>, Status>>,
     {
-        self.retry(Retry::Idempotent, || call(self.block.clone(), request.clone()))
+        self.retry(Retry::Idempotent, |c| call(c.block.clone(), request.clone()))
             .await
     }
 
@@ -353,7 +455,7 @@ impl MasterClient {
                 ErrorKind::Internal,
                 format!(
                     "the master at {} answered GetUfsInfo without UFS information",
-                    self.address
+                    self.address()
                 ),
             )
         })
@@ -391,19 +493,17 @@ impl MasterClient {
             client_id: client_id.to_string(),
             metrics,
         };
-        self.metrics
-            .clone()
-            .metrics_heartbeat(request)
-            .await
-            .map(|_| ())
-            .map_err(|status| ClientError::from_status(&status, &self.address))
+        let connection = self.connection().await?;
+        let sent = connection.metrics.clone().metrics_heartbeat(request).await;
+        sent.map(|_| ())
+            .map_err(|status| ClientError::from_status(&status, &connection.address))
     }
 
     /// The master's metrics, cluster totals included.
     pub(crate) async fn metrics(&self) -> Result<Vec<Metric>, ClientError> {
         let response = self
-            .retry(Retry::Idempotent, || {
-                let mut client = self.metrics.clone();
+            .retry(Retry::Idempotent, |c| {
+                let mut client = c.metrics.clone();
                 async move { client.get_metrics(GetMetricsRequest::default()).await }
             })
             .await?;
@@ -416,7 +516,7 @@ impl MasterClient {
                 ErrorKind::Internal,
                 format!(
                     "the master at {} answered {call} without file information",
-                    self.address
+                    self.address()
                 ),
             )
         })
@@ -424,7 +524,7 @@ impl MasterClient {
 
     /// An error concerning this master.
     fn error(&self, kind: ErrorKind, message: String) -> ClientError {
-        ClientError::new(kind, message).about(Subject::Master(self.address.clone()))
+        ClientError::new(kind, message).about(Subject::Master(self.address()))
     }
 }
 

@@ -34,13 +34,22 @@ pub enum WorkerError {
         #[source]
         source: std::io::Error,
     },
-    /// The master did not answer within the heartbeat timeout.
+    /// The configuration does not say which masters to follow.
     #[error(
-        "cannot reach the master at {address} after {waited:?}: {cause}; check that it runs and \
-         that alluxio.master.hostname and alluxio.master.port are right"
+        "cannot tell which master to call: {0}; set alluxio.master.hostname and \
+         alluxio.master.port, or alluxio.master.rpc.addresses, or alluxio.zookeeper.enabled with \
+         alluxio.zookeeper.address"
+    )]
+    MasterAddresses(#[source] alluxio_ha::HaError),
+    /// No master answered within the heartbeat timeout.
+    #[error(
+        "cannot reach {masters} (last tried: {address}) after {waited:?}: {cause}; check that a \
+         master runs and that these addresses are right"
     )]
     MasterUnreachable {
-        /// host:port of the master.
+        /// What the worker follows: the master locator's description.
+        masters: String,
+        /// host:port of the master tried last ("none" when no master could be looked up).
         address: String,
         /// How long the worker tried.
         waited: Duration,

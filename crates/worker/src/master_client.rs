@@ -1,8 +1,18 @@
-//! The worker's connection to the master: the worker-facing block master service (registration,
-//! heartbeats, commits) and the client-facing one (block locations, for persistence).
+//! The worker's connection to the leading master: the worker-facing block master service
+//! (registration, heartbeats, commits) and the client-facing ones (block locations and mount
+//! options, for persistence and UFS reads).
+//!
+//! With several masters (ZooKeeper, or `alluxio.master.rpc.addresses`) the calls follow the
+//! leader: a call that finds its master gone or a standby moves every later call to the master
+//! the [`MasterLocator`] names next. A standby's refusal was never applied, so that call is sent
+//! once more at once; any other retry is left to the callers' loops (heartbeats, registration),
+//! since a call lost in flight may have been applied.
 
+use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use alluxio_ha::{MasterLocator, refused_by_standby};
 use alluxio_proto::grpc::block_master_client_service_client::BlockMasterClientServiceClient;
 use alluxio_proto::grpc::block_master_worker_service_client::BlockMasterWorkerServiceClient;
 use alluxio_proto::grpc::file_system_master_client_service_client::FileSystemMasterClientServiceClient;
@@ -11,63 +21,228 @@ use alluxio_proto::grpc::{
     GetUfsInfoRequest, GetWorkerIdRequest, RegisterWorkerRequest, UfsInfo, WorkerNetAddress,
 };
 use alluxio_server::Backoff;
+use parking_lot::{Mutex, RwLock};
 use tonic::transport::{Channel, Endpoint};
+use tonic::{Code, Status};
 
 use crate::WorkerError;
 
 /// Bound on one RPC, so a hung master cannot stall a heartbeat forever.
 const RPC_TIMEOUT: Duration = Duration::from_secs(30);
+/// Bound on dialling one master.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often a connection with calls waiting pings the master.
+const KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(2);
+/// How long a ping may go unanswered before the connection and its calls fail, so a frozen or
+/// cut-off master gives way to the next leader within seconds rather than [`RPC_TIMEOUT`].
+const KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Typed calls to the master. Cheap to clone (one shared HTTP/2 channel).
-#[derive(Clone)]
-pub(crate) struct MasterClient {
+/// The services of one master over one HTTP/2 channel.
+struct Conn {
+    /// `host:port` of the master.
     address: String,
     worker: BlockMasterWorkerServiceClient<Channel>,
     blocks: BlockMasterClientServiceClient<Channel>,
     fs: FileSystemMasterClientServiceClient<Channel>,
 }
 
-impl MasterClient {
-    /// Connects to `host:port`, retrying with `backoff` for up to `timeout`.
-    pub(crate) async fn connect(
-        host: &str,
-        port: u16,
-        timeout: Duration,
-        backoff: Backoff,
-    ) -> Result<Self, WorkerError> {
-        let address = format!("{host}:{port}");
-        let unreachable = |cause: String, waited| WorkerError::MasterUnreachable {
-            address: address.clone(),
-            waited,
-            cause,
-        };
-        let endpoint = Endpoint::from_shared(format!("http://{address}"))
-            .map_err(|e| unreachable(format!("invalid address: {e}"), Duration::ZERO))?
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(RPC_TIMEOUT);
-        let channel = retry_until(timeout, backoff, "connecting to the master", || {
-            endpoint.connect()
-        })
-        .await
-        .map_err(|(e, waited)| unreachable(source_chain(&e), waited))?;
-        Ok(Self {
+impl Conn {
+    /// How the master at `address` is dialled.
+    fn endpoint(address: &str) -> Result<Endpoint, tonic::transport::Error> {
+        Ok(Endpoint::from_shared(format!("http://{address}"))?
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(RPC_TIMEOUT)
+            .http2_keep_alive_interval(KEEP_ALIVE_INTERVAL)
+            .keep_alive_timeout(KEEP_ALIVE_TIMEOUT))
+    }
+
+    /// The services of the master at `address` over `channel`.
+    fn over(address: String, channel: Channel) -> Self {
+        Self {
             worker: BlockMasterWorkerServiceClient::new(channel.clone()),
             blocks: BlockMasterClientServiceClient::new(channel.clone()),
             fs: FileSystemMasterClientServiceClient::new(channel),
             address,
+        }
+    }
+
+    /// The services of the master at `address`, dialled at the first call.
+    fn lazy(address: &str) -> Result<Self, tonic::transport::Error> {
+        let channel = Self::endpoint(address)?.connect_lazy();
+        Ok(Self::over(address.to_string(), channel))
+    }
+}
+
+/// What a failed call says about the master it went to.
+#[derive(Debug, PartialEq, Eq)]
+enum Failure {
+    /// A standby refused the call, which was not applied; it named the leader when it knew one.
+    Standby(Option<String>),
+    /// The master could not be reached or stopped answering (unavailable, a broken connection,
+    /// no answer in time): the call may or may not have been applied.
+    Lost,
+    /// The master answered with an error of the call's own.
+    Answered,
+}
+
+impl Failure {
+    /// Sorts a call's error status. A master never answers with CANCELLED or DEADLINE_EXCEEDED
+    /// itself: those come from the call's timeout or a stream reset, as do the statuses tonic
+    /// builds around a transport error.
+    fn of(status: &Status) -> Self {
+        if let Some(hint) = refused_by_standby(status) {
+            return Self::Standby(hint);
+        }
+        if matches!(
+            status.code(),
+            Code::Unavailable | Code::Cancelled | Code::DeadlineExceeded
+        ) {
+            return Self::Lost;
+        }
+        let mut source = std::error::Error::source(status);
+        while let Some(err) = source {
+            if err.is::<tonic::transport::Error>() {
+                return Self::Lost;
+            }
+            source = err.source();
+        }
+        Self::Answered
+    }
+}
+
+/// Typed calls to the leading master. Cheap to clone; clones share the connection, so a switch
+/// to another master made by one call holds for all.
+#[derive(Clone)]
+pub(crate) struct MasterClient {
+    /// Which master to call, and the next one when it cannot serve.
+    locator: Arc<MasterLocator>,
+    /// The master calls go to now.
+    current: Arc<RwLock<Arc<Conn>>>,
+    /// Held while moving off a failed master, so calls failing together move once.
+    switching: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl MasterClient {
+    /// Connects to the master `locator` names first, moving on to the next one after each
+    /// failure, retrying with `backoff` for up to `timeout`.
+    pub(crate) async fn connect(
+        locator: Arc<MasterLocator>,
+        timeout: Duration,
+        backoff: Backoff,
+    ) -> Result<Self, WorkerError> {
+        let tried = Mutex::new(None);
+        let connected = retry_until(timeout, backoff, "connecting to the master", || {
+            dial(&locator, &tried)
         })
+        .await;
+        match connected {
+            Ok(conn) => Ok(Self::with(locator, conn)),
+            Err((cause, waited)) => Err(WorkerError::MasterUnreachable {
+                masters: locator.describe(),
+                address: tried.into_inner().unwrap_or_else(|| "none".to_string()),
+                waited,
+                cause,
+            }),
+        }
     }
 
-    /// host:port of the master.
-    pub(crate) fn address(&self) -> &str {
-        &self.address
+    /// A client calling `conn` first.
+    fn with(locator: Arc<MasterLocator>, conn: Conn) -> Self {
+        Self {
+            locator,
+            current: Arc::new(RwLock::new(Arc::new(conn))),
+            switching: Arc::new(tokio::sync::Mutex::new(())),
+        }
     }
 
-    fn rpc_error(&self, rpc: &'static str) -> impl FnOnce(tonic::Status) -> WorkerError + '_ {
-        move |status| WorkerError::MasterRpc {
-            address: self.address.clone(),
-            rpc,
-            status,
+    /// host:port of the master calls go to now.
+    pub(crate) fn address(&self) -> String {
+        self.current.read().address.clone()
+    }
+
+    /// The masters this client follows, for messages.
+    pub(crate) fn masters(&self) -> String {
+        self.locator.describe()
+    }
+
+    /// The master calls go to now.
+    fn current(&self) -> Arc<Conn> {
+        Arc::clone(&self.current.read())
+    }
+
+    /// Moves calls off `failed`, which could not serve (gone, or a standby naming `hint`), to
+    /// the master the locator names next, unless another call moved them already. Returns
+    /// whether calls now go to a master other than `failed`.
+    async fn move_from(&self, failed: &Arc<Conn>, hint: Option<&str>) -> bool {
+        if !self.locator.fails_over() {
+            return false;
+        }
+        let _one_at_a_time = self.switching.lock().await;
+        let current = self.current();
+        if !Arc::ptr_eq(&current, failed) {
+            return current.address != failed.address;
+        }
+        let next = match self.locator.after_failure(&failed.address, hint).await {
+            Ok(next) if next == failed.address => return false,
+            Ok(next) => next,
+            Err(e) => {
+                tracing::warn!(
+                    master = %failed.address,
+                    error = %e,
+                    "cannot find another master among {}; calls stay on this one",
+                    self.locator.describe()
+                );
+                return false;
+            }
+        };
+        match Conn::lazy(&next) {
+            Ok(conn) => {
+                tracing::info!(from = %failed.address, to = %next, "calling another master");
+                *self.current.write() = Arc::new(conn);
+                true
+            }
+            Err(e) => {
+                tracing::warn!(
+                    master = %next,
+                    error = %source_chain(&e),
+                    "cannot call the master named next by {}; calls stay on {}",
+                    self.locator.describe(),
+                    failed.address
+                );
+                false
+            }
+        }
+    }
+
+    /// Sends `rpc` with `send` to the current master. A failure that shows the master gone or a
+    /// standby moves later calls to the next master; a standby's refusal is sent again at once
+    /// to the master calls moved to, once.
+    async fn call<R, Fut>(&self, rpc: &'static str, send: impl Fn(Arc<Conn>) -> Fut) -> Result<R, WorkerError>
+    where
+        Fut: Future<Output = Result<tonic::Response<R>, Status>>,
+    {
+        let mut resent = false;
+        loop {
+            let conn = self.current();
+            let status = match send(Arc::clone(&conn)).await {
+                Ok(response) => return Ok(response.into_inner()),
+                Err(status) => status,
+            };
+            let failure = Failure::of(&status);
+            let moved = match &failure {
+                Failure::Standby(hint) => self.move_from(&conn, hint.as_deref()).await,
+                Failure::Lost => self.move_from(&conn, None).await,
+                Failure::Answered => false,
+            };
+            if resent || !moved || !matches!(failure, Failure::Standby(_)) {
+                return Err(WorkerError::MasterRpc {
+                    address: conn.address.clone(),
+                    rpc,
+                    status,
+                });
+            }
+            tracing::debug!(rpc, from = %conn.address, "a standby refused the call; sending it to the leader");
+            resent = true;
         }
     }
 
@@ -76,17 +251,22 @@ impl MasterClient {
         let request = GetWorkerIdRequest {
             address: Some(address),
         };
-        let response = self.worker.clone().get_worker_id(request).await;
-        Ok(response
-            .map_err(self.rpc_error("GetWorkerId"))?
-            .into_inner()
-            .worker_id)
+        let response = self
+            .call("GetWorkerId", |conn| {
+                let request = request.clone();
+                async move { conn.worker.clone().get_worker_id(request).await }
+            })
+            .await?;
+        Ok(response.worker_id)
     }
 
     /// Registers the worker with its tiers and blocks.
     pub(crate) async fn register(&self, request: RegisterWorkerRequest) -> Result<(), WorkerError> {
-        let response = self.worker.clone().register_worker(request).await;
-        response.map_err(self.rpc_error("RegisterWorker"))?;
+        self.call("RegisterWorker", |conn| {
+            let request = request.clone();
+            async move { conn.worker.clone().register_worker(request).await }
+        })
+        .await?;
         Ok(())
     }
 
@@ -95,43 +275,67 @@ impl MasterClient {
         &self,
         request: BlockHeartbeatRequest,
     ) -> Result<BlockHeartbeatResponse, WorkerError> {
-        let response = self.worker.clone().block_heartbeat(request).await;
-        Ok(response.map_err(self.rpc_error("BlockHeartbeat"))?.into_inner())
+        self.call("BlockHeartbeat", |conn| {
+            let request = request.clone();
+            async move { conn.worker.clone().block_heartbeat(request).await }
+        })
+        .await
     }
 
     /// Reports a committed block; returns whether its file is pinned.
     pub(crate) async fn commit_block(&self, request: CommitBlockRequest) -> Result<bool, WorkerError> {
-        let response = self.worker.clone().commit_block(request).await;
-        Ok(response
-            .map_err(self.rpc_error("CommitBlock"))?
-            .into_inner()
-            .file_pinned)
+        let response = self
+            .call("CommitBlock", |conn| {
+                let request = request.clone();
+                async move { conn.worker.clone().commit_block(request).await }
+            })
+            .await?;
+        Ok(response.file_pinned)
     }
 
     /// The UFS URI and options of mount `mount_id`.
     pub(crate) async fn ufs_info(&self, mount_id: u64) -> Result<UfsInfo, WorkerError> {
         let response = self
-            .fs
-            .clone()
-            .get_ufs_info(GetUfsInfoRequest { mount_id })
-            .await
-            .map_err(self.rpc_error("GetUfsInfo"))?;
-        Ok(response.into_inner().ufs_info.unwrap_or_default())
+            .call("GetUfsInfo", |conn| async move {
+                conn.fs.clone().get_ufs_info(GetUfsInfoRequest { mount_id }).await
+            })
+            .await?;
+        Ok(response.ufs_info.unwrap_or_default())
     }
 
     /// Where a block lives.
     pub(crate) async fn block_info(&self, block_id: u64) -> Result<BlockInfo, WorkerError> {
         let response = self
-            .blocks
-            .clone()
-            .get_block_info(GetBlockInfoRequest { block_id })
-            .await
-            .map_err(self.rpc_error("GetBlockInfo"))?;
-        Ok(response.into_inner().block_info.unwrap_or(BlockInfo {
+            .call("GetBlockInfo", |conn| async move {
+                conn.blocks
+                    .clone()
+                    .get_block_info(GetBlockInfoRequest { block_id })
+                    .await
+            })
+            .await?;
+        Ok(response.block_info.unwrap_or(BlockInfo {
             block_id,
             ..Default::default()
         }))
     }
+}
+
+/// One attempt of [`MasterClient::connect`]: dials the master `locator` names first, or the one
+/// it names after the master `tried` last, and records the master dialled in `tried`.
+async fn dial(locator: &MasterLocator, tried: &Mutex<Option<String>>) -> Result<Conn, String> {
+    let last = tried.lock().clone();
+    let address = match &last {
+        None => locator.leader().await,
+        Some(failed) => locator.after_failure(failed, None).await,
+    }
+    .map_err(|e| e.to_string())?;
+    *tried.lock() = Some(address.clone());
+    let endpoint = Conn::endpoint(&address).map_err(|e| format!("invalid master address {address}: {e}"))?;
+    let channel = endpoint
+        .connect()
+        .await
+        .map_err(|e| format!("{address}: {}", source_chain(&e)))?;
+    Ok(Conn::over(address, channel))
 }
 
 /// Runs `attempt` until it succeeds, pausing as `backoff` says, for at most `timeout`; the last
@@ -166,4 +370,112 @@ fn source_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use alluxio_ha::standby_refusal;
+
+    use super::*;
+
+    /// A client of `locator`, calling `first` first; nothing is dialled until a call.
+    fn client(locator: MasterLocator, first: &str) -> MasterClient {
+        MasterClient::with(Arc::new(locator), Conn::lazy(first).unwrap())
+    }
+
+    fn listed(addresses: &[&str]) -> MasterLocator {
+        let mut conf = alluxio_conf::Configuration::default();
+        conf.set(alluxio_conf::keys::MASTER_RPC_ADDRESSES, addresses.join(","));
+        MasterLocator::from_conf(&conf).unwrap()
+    }
+
+    /// Two distinct addresses where nothing listens.
+    async fn closed_addresses() -> (String, String) {
+        let first = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let second = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        (
+            first.local_addr().unwrap().to_string(),
+            second.local_addr().unwrap().to_string(),
+        )
+    }
+
+    #[test]
+    fn failures_are_sorted_into_standby_lost_and_answered() {
+        assert_eq!(
+            Failure::of(&standby_refusal("m2:1", Some("m1:1"))),
+            Failure::Standby(Some("m1:1".into()))
+        );
+        assert_eq!(
+            Failure::of(&standby_refusal("m2:1", None)),
+            Failure::Standby(None)
+        );
+        assert_eq!(
+            Failure::of(&Status::unavailable("connection refused")),
+            Failure::Lost
+        );
+        assert_eq!(Failure::of(&Status::cancelled("Timeout expired")), Failure::Lost);
+        assert_eq!(
+            Failure::of(&Status::failed_precondition("Worker 7 is not registered")),
+            Failure::Answered
+        );
+        assert_eq!(
+            Failure::of(&Status::not_found("no such mount")),
+            Failure::Answered
+        );
+    }
+
+    #[tokio::test]
+    async fn a_standby_naming_the_leader_moves_every_clone_there() {
+        let master = client(listed(&["a:1", "b:2", "c:3"]), "a:1");
+        let clone = master.clone();
+        let failed = master.current();
+        assert!(master.move_from(&failed, Some("c:3")).await);
+        assert_eq!(clone.address(), "c:3");
+        // Calls that failed on the old master together move once, not once each.
+        assert!(clone.move_from(&failed, None).await);
+        assert_eq!(master.address(), "c:3");
+        // Without a hint, the next listed master.
+        assert!(master.move_from(&master.current(), None).await);
+        assert_eq!(master.address(), "a:1");
+    }
+
+    #[tokio::test]
+    async fn one_master_is_never_left() {
+        let mut conf = alluxio_conf::Configuration::default();
+        conf.set(alluxio_conf::keys::MASTER_HOSTNAME, "m");
+        conf.set(alluxio_conf::keys::MASTER_PORT, "1");
+        let master = client(MasterLocator::from_conf(&conf).unwrap(), "m:1");
+        let failed = master.current();
+        assert!(!master.move_from(&failed, Some("other:2")).await);
+        assert!(Arc::ptr_eq(&master.current(), &failed));
+    }
+
+    #[tokio::test]
+    async fn a_lost_master_fails_the_call_and_moves_the_next_one() {
+        let (gone, next) = closed_addresses().await;
+        let master = client(listed(&[&gone, &next]), &gone);
+        let err = master
+            .heartbeat(BlockHeartbeatRequest::default())
+            .await
+            .unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.contains(&gone) && message.contains("BlockHeartbeat"),
+            "{message}"
+        );
+        assert_eq!(master.address(), next);
+    }
+
+    #[tokio::test]
+    async fn connecting_names_the_masters_and_the_last_one_tried() {
+        let (first, second) = closed_addresses().await;
+        let locator = Arc::new(listed(&[&first, &second]));
+        let backoff = Backoff::new(Duration::from_millis(10), Duration::from_millis(10));
+        let err = match MasterClient::connect(locator, Duration::from_millis(100), backoff).await {
+            Ok(_) => panic!("connected with no master running"),
+            Err(e) => e.to_string(),
+        };
+        assert!(err.contains(alluxio_conf::keys::MASTER_RPC_ADDRESSES), "{err}");
+        assert!(err.contains(&first) && err.contains(&second), "{err}");
+    }
 }

@@ -19,8 +19,9 @@ use crate::master_client::retry_until;
 use crate::persist;
 use crate::store::{BlockMeta, StoreChanges, StoreError, TierUsage};
 
-/// Gets a worker id for the advertised address and registers every stored block, so a restarted
-/// worker keeps serving what it cached.
+/// Gets a worker id for the advertised address from the current master and registers every
+/// stored block, so a restarted worker keeps serving what it cached, and a master that took over
+/// learns what this worker holds.
 pub(crate) async fn register(ctx: &WorkerContext) -> Result<(), WorkerError> {
     let worker_id = ctx.master.get_worker_id(ctx.address.clone()).await?;
     ctx.set_worker_id(worker_id);
@@ -94,11 +95,7 @@ impl PendingReport {
     /// blocks again, but persistence results must go in a later heartbeat or the files would stay
     /// "to be persisted" forever.
     fn after_answer(self, response: &BlockHeartbeatResponse) -> Self {
-        let register = response
-            .command
-            .as_ref()
-            .is_some_and(|c| c.command_type == i32::from(CommandType::Register));
-        if register {
+        if asks_to_register(response) {
             PendingReport {
                 persisted: self.persisted,
                 failed_persist: self.failed_persist,
@@ -130,6 +127,16 @@ impl PendingReport {
             ..Default::default()
         }
     }
+}
+
+/// Whether the master answered a heartbeat by asking the worker to register: it does not know
+/// the worker's id, because it forgot the worker or because it is another master than the one
+/// that gave the id (a failover). Such an answer carries nothing else.
+fn asks_to_register(response: &BlockHeartbeatResponse) -> bool {
+    response
+        .command
+        .as_ref()
+        .is_some_and(|c| c.command_type == i32::from(CommandType::Register))
 }
 
 /// Heartbeats every `interval` until shutdown.
@@ -185,6 +192,7 @@ pub(crate) async fn heartbeat_loop(
                 if last_success.elapsed() > timeout && !reported_lost {
                     tracing::error!(
                         error = %e,
+                        masters = %ctx.master.masters(),
                         silent_for = ?last_success.elapsed(),
                         "master unreachable past alluxio.worker.block.heartbeat.timeout; still serving cached blocks and retrying"
                     );
@@ -205,8 +213,12 @@ async fn handle_response(
     response: BlockHeartbeatResponse,
     persist_jobs: &mut JoinSet<()>,
 ) {
-    ctx.store
-        .set_pinned_files(response.pinned_file_ids.iter().copied().collect());
+    // The empty pinned list of a master asking to register means nothing: keeping the last one
+    // spares pinned blocks from eviction until the master sends its list again.
+    if !asks_to_register(&response) {
+        ctx.store
+            .set_pinned_files(response.pinned_file_ids.iter().copied().collect());
+    }
     for file in response.persist_files {
         persist::spawn(ctx, file, persist_jobs);
     }
@@ -215,10 +227,19 @@ async fn handle_response(
     };
     match CommandType::try_from(command.command_type) {
         Ok(CommandType::Register) => {
-            tracing::info!(master = %ctx.master.address(), "master asked to register again");
-            // The report just sent is forgotten; the full block list replaces it.
+            tracing::info!(
+                master = %ctx.master.address(),
+                worker_id = ctx.worker_id(),
+                "the master does not know this worker (it forgot it, or took over from another); registering again"
+            );
+            // The report just sent is forgotten; a new id from this master and the full block
+            // list replace it.
             match register(ctx).await {
-                Ok(()) => tracing::info!(worker_id = ctx.worker_id(), "registered again"),
+                Ok(()) => tracing::info!(
+                    master = %ctx.master.address(),
+                    worker_id = ctx.worker_id(),
+                    "registered again"
+                ),
                 Err(e) => {
                     tracing::warn!(error = %e, "registering again failed; waiting for the next command")
                 }
@@ -279,5 +300,34 @@ mod tests {
         assert_eq!(request.added_blocks_on_tiers["SSD"].block_ids, vec![2]);
         assert_eq!(request.added_block_lengths[&2], 20);
         assert_eq!(request.added_block_lengths.len(), 2);
+    }
+
+    #[test]
+    fn a_register_answer_keeps_only_the_persistence_results() {
+        let mut pending = PendingReport::default();
+        pending.absorb(StoreChanges {
+            added: vec![meta(1, "MEM")],
+            removed: vec![2],
+        });
+        pending.persisted.push(10);
+        pending.failed_persist.push(11);
+        let register = BlockHeartbeatResponse {
+            command: Some(alluxio_proto::grpc::Command {
+                command_type: CommandType::Register.into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert!(asks_to_register(&register));
+        let left = pending.after_answer(&register);
+        assert!(left.added.is_empty() && left.removed.is_empty());
+        assert_eq!(
+            (left.persisted.as_slice(), left.failed_persist.as_slice()),
+            (&[10][..], &[11][..])
+        );
+        let nothing = BlockHeartbeatResponse::default();
+        assert!(!asks_to_register(&nothing));
+        let left = left.after_answer(&nothing);
+        assert!(left.persisted.is_empty() && left.failed_persist.is_empty());
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use alluxio_conf::{Configuration, keys};
+use alluxio_ha::MasterLocator;
 use alluxio_proto::grpc::WorkerNetAddress;
 use alluxio_server::{Backoff, Shutdown, ShutdownSender};
 use alluxio_ufs::UfsManager;
@@ -186,8 +187,7 @@ pub async fn start(conf: Configuration) -> Result<RunningWorker, WorkerError> {
     let intervals = Intervals::from_conf(&conf)?;
     let options = StoreOptions::from_conf(&conf)?;
     let host = advertised_host(&conf)?;
-    let master_host = conf.get(keys::MASTER_HOSTNAME)?;
-    let master_port = conf.get_port(keys::MASTER_PORT)?;
+    let locator = MasterLocator::from_conf(&conf).map_err(WorkerError::MasterAddresses)?;
 
     let rpc_listener = bind(&conf, "rpc", keys::WORKER_PORT).await?;
     let data_listener = bind(&conf, "data", keys::WORKER_DATA_PORT).await?;
@@ -203,8 +203,7 @@ pub async fn start(conf: Configuration) -> Result<RunningWorker, WorkerError> {
             reason: e.to_string(),
         })??;
     let master = MasterClient::connect(
-        &master_host,
-        master_port,
+        Arc::new(locator),
         intervals.heartbeat_timeout,
         intervals.master_retry,
     )

@@ -16,6 +16,7 @@ mod free;
 mod load;
 mod location;
 mod ls;
+mod masters;
 mod mkdir;
 mod mount;
 mod mv;
@@ -98,6 +99,11 @@ enum FsCommand {
     /// Remove a path's TTL.
     #[command(name = "unsetTtl")]
     UnsetTtl(attributes::PathArgs),
+    /// Print the host name of the leading master.
+    Leader,
+    /// Print the leading master's addresses and how clients find it.
+    #[command(name = "masterInfo")]
+    MasterInfo,
     /// Print the cluster's capacity.
     #[command(name = "getCapacityBytes")]
     GetCapacityBytes,
@@ -146,6 +152,8 @@ pub async fn run(conf: Configuration, args: FsArgs) -> anyhow::Result<ExitCode> 
         FsCommand::Persist(a) => persist::run(&shell, a).await?,
         FsCommand::SetTtl(a) => attributes::set_ttl(&shell, a).await?,
         FsCommand::UnsetTtl(a) => attributes::unset_ttl(&shell, a).await?,
+        FsCommand::Leader => masters::leader(&shell).await?,
+        FsCommand::MasterInfo => masters::master_info(&shell).await?,
         FsCommand::GetCapacityBytes => capacity::run(&shell, capacity::Total::Capacity).await?,
         FsCommand::GetUsedBytes => capacity::run(&shell, capacity::Total::Used).await?,
         FsCommand::Mount(a) => mount::mount(&shell, a).await?,

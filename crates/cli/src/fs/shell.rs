@@ -32,6 +32,11 @@ impl Shell {
         }
     }
 
+    /// The configuration of this invocation.
+    pub fn conf(&self) -> &Configuration {
+        &self.conf
+    }
+
     /// The client of the configured master.
     pub async fn default_client(&self) -> anyhow::Result<FileSystem> {
         self.client(None).await

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use alluxio_client::{BlockMasterInfo, FileSystem, MasterInfo, Metric, MetricType, WorkerInfo};
 use alluxio_conf::{Configuration, compare_tiers, format_bytes};
+use alluxio_ha::{LeaderInquiry, ZooKeeperSettings};
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 
@@ -41,6 +42,7 @@ enum Report {
 /// Runs one admin command.
 pub async fn run(conf: Configuration, args: FsadminArgs) -> anyhow::Result<ExitCode> {
     let FsadminCommand::Report { report } = args.command;
+    let zookeeper = ZooKeeperSettings::from_conf(&conf)?;
     let fs = FileSystem::connect(conf)
         .await
         .context("cannot connect to the Alluxio master")?;
@@ -63,6 +65,9 @@ pub async fn run(conf: Configuration, args: FsadminArgs) -> anyhow::Result<ExitC
                 .await
                 .context("cannot get the master's information")?;
             print_summary(&master, &info);
+            if let Some(zookeeper) = zookeeper {
+                print_masters(&zookeeper, &master.rpc_address).await?;
+            }
         }
         Report::Capacity => {
             let (live, lost) = fs.worker_info_list().await.context("cannot list the workers")?;
@@ -112,6 +117,25 @@ fn print_summary(master: &MasterInfo, info: &BlockMasterInfo) {
         "    Free Capacity: {}",
         format_bytes(info.capacity_bytes.saturating_sub(info.used_bytes))
     );
+}
+
+/// The ZooKeeper servers and every master in the election with its role.
+async fn print_masters(zookeeper: &ZooKeeperSettings, leader: &str) -> anyhow::Result<()> {
+    let candidates = LeaderInquiry::new(zookeeper)
+        .candidates()
+        .await
+        .context("cannot list the masters in ZooKeeper")?;
+    println!("    Zookeeper Enabled: true");
+    println!("    Zookeeper Address: {}", zookeeper.address);
+    let masters: Vec<String> = candidates
+        .iter()
+        .map(|master| {
+            let role = if master == leader { "leader" } else { "standby" };
+            format!("{master} ({role})")
+        })
+        .collect();
+    println!("    Masters: {}", masters.join(", "));
+    Ok(())
 }
 
 fn print_totals(info: &BlockMasterInfo) {

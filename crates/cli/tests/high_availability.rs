@@ -362,6 +362,14 @@ async fn a_standby_takes_over_from_a_killed_leader_with_every_acknowledged_write
     );
     assert!(info.contains(&serving) && info.contains("ZooKeeper"), "{info}");
     assert_eq!(stdout(&cluster.run(&["fs", "leader"])).trim(), "127.0.0.1");
+    // The killed master's session has expired: the report lists the two left, with their roles.
+    let report = stdout(&cluster.run(&["fsadmin", "report"]));
+    let standby = (0..3).find(|&i| i != leader && i != new_leader).unwrap();
+    let masters = format!(
+        "Masters: 127.0.0.1:{} (leader), 127.0.0.1:{} (standby)",
+        cluster.masters[new_leader].rpc_port, cluster.masters[standby].rpc_port
+    );
+    assert!(report.contains(&masters), "{report}");
     println!(
         "kill -9 of the leader under {CLIENTS} clients creating folders: the first creation after it \
          was acknowledged {:.1} s later (session timeout {SESSION_TIMEOUT}); {} acknowledged, {} failed",

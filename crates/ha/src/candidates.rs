@@ -52,6 +52,16 @@ pub(crate) fn standing<'a>(children: &'a [String], mine: &str) -> Standing<'a> {
     }
 }
 
+/// The candidate nodes among `children`, in the order they lead: the first leads.
+pub(crate) fn in_queue_order(children: &[String]) -> Vec<&String> {
+    let mut queued: Vec<(i64, &String)> = children
+        .iter()
+        .filter_map(|child| Some((sequence(child)?, child)))
+        .collect();
+    queued.sort();
+    queued.into_iter().map(|(_, child)| child).collect()
+}
+
 /// The sequence number ZooKeeper appended after the last `lock-` of a candidate node's name.
 fn sequence(name: &str) -> Option<i64> {
     let (_, digits) = name.rsplit_once(LOCK_NAME)?;
@@ -84,6 +94,15 @@ mod tests {
         assert_eq!(
             standing(&children, "_c_b-lock-0000000012"),
             Standing::Behind("_c_c-lock-0000000009")
+        );
+    }
+
+    #[test]
+    fn the_queue_is_in_sequence_order_without_foreign_children() {
+        let children = names(&["_c_b-lock-0000000012", "other", "_c_a-lock-0000000003"]);
+        assert_eq!(
+            in_queue_order(&children),
+            ["_c_a-lock-0000000003", "_c_b-lock-0000000012"]
         );
     }
 

@@ -5,6 +5,7 @@ use std::time::Duration;
 use tokio::sync::Mutex;
 use zookeeper_client as zk;
 
+use crate::candidates;
 use crate::session::connect;
 use crate::{HaError, ZooKeeperSettings};
 
@@ -79,6 +80,35 @@ impl LeaderInquiry {
             attempts,
             last,
         })
+    }
+
+    /// The addresses of the masters in the election, in the order they lead (the first leads
+    /// or is about to). One look, no retries.
+    pub async fn candidates(&self) -> Result<Vec<String>, HaError> {
+        let client = self.client().await?;
+        let election = &self.settings.election_path;
+        let failed = |action, path: &str, source| HaError::Request {
+            address: self.settings.address.clone(),
+            action,
+            path: path.to_string(),
+            source,
+        };
+        let children = match client.list_children(election).await {
+            Ok(children) => children,
+            Err(zk::Error::NoNode) => return Ok(Vec::new()),
+            Err(err) => return Err(failed("list", election, err)),
+        };
+        let mut addresses = Vec::new();
+        for child in candidates::in_queue_order(&children) {
+            let path = format!("{election}/{child}");
+            match client.get_data(&path).await {
+                Ok((data, _)) => addresses.push(String::from_utf8_lossy(&data).into_owned()),
+                // Left the election since the listing.
+                Err(zk::Error::NoNode) => {}
+                Err(err) => return Err(failed("read", &path, err)),
+            }
+        }
+        Ok(addresses)
     }
 
     /// The ZooKeeper servers and leader path asked, for messages.

@@ -6,10 +6,12 @@ set -euo pipefail
 
 USAGE="Usage: alluxio-start.sh [-hNwf] ACTION [MOPT] [-f]
 Where ACTION is one of:
-  all [MOPT]     Start the master and a proxy on this host and a worker and a proxy on every
-                 host in conf/workers.
+  all [MOPT]     Start a master on every host in conf/masters, a proxy on this host, and a
+                 worker and a proxy on every host in conf/workers.
   local [MOPT]   Start a master, a worker and a proxy on this host.
   master         Start the master on this host.
+  masters        Start a master on every host in conf/masters (via ssh); more than one needs
+                 alluxio.zookeeper.enabled=true (one leads, the others are standbys).
   worker [MOPT]  Start a worker on this host.
   workers [MOPT] Start a worker on every host in conf/workers (via ssh).
   proxy          Start the proxy (REST and S3 API) on this host.
@@ -126,13 +128,31 @@ start_proxy() {
   fi
 }
 
-worker_hosts() {
-  grep -v '^[[:space:]]*#' "${ALLUXIO_CONF_DIR}/workers" | sed -e 's/[[:space:]]//g' -e '/^$/d'
+# A master on every host of conf/masters: this host's started here, the others over ssh.
+start_masters() {
+  local hosts host status=0 flags="-N"
+  hosts="$(hosts_of masters)"
+  if [[ "$(wc -w <<<"${hosts}")" -gt 1 && "$(get_conf alluxio.zookeeper.enabled)" != "true" ]]; then
+    echo "Error: conf/masters lists several masters, but alluxio.zookeeper.enabled is not true: without ZooKeeper to elect a leader only one master may run" >&2
+    return 1
+  fi
+  if [[ "${WAIT}" == "true" ]]; then
+    flags="-Nw"
+  fi
+  for host in ${hosts}; do
+    if is_this_host "${host}"; then
+      start_master || status=1
+      continue
+    fi
+    echo "[${host}] starting a master"
+    ssh -o ConnectTimeout=5 "${host}" "${ALLUXIO_HOME}/bin/alluxio-start.sh ${flags} master" </dev/null || status=1
+  done
+  return "${status}"
 }
 
 start_workers() {
   local mopt="$1" hosts host status=0
-  hosts="$(worker_hosts)"
+  hosts="$(hosts_of workers)"
   if [[ "${hosts}" == "localhost" ]]; then
     start_worker "${mopt}"
     return
@@ -152,12 +172,12 @@ start_workers() {
 start_proxies() {
   local hosts host status=0 flags="-N"
   start_proxy
-  hosts="$(worker_hosts)"
+  hosts="$(hosts_of workers)"
   if [[ "${WAIT}" == "true" ]]; then
     flags="-Nw"
   fi
   for host in ${hosts}; do
-    if [[ "${host}" == "localhost" || "${host}" == "$(hostname)" ]]; then
+    if is_this_host "${host}"; then
       continue
     fi
     echo "[${host}] starting a proxy"
@@ -195,7 +215,7 @@ main() {
     format="true"
   fi
   case "${action}" in
-    all | local | master | worker | workers | proxy | proxies) ;;
+    all | local | master | masters | worker | workers | proxy | proxies) ;;
     *)
       echo "Error: invalid ACTION '${action}'" >&2
       echo "${USAGE}" >&2
@@ -210,7 +230,7 @@ main() {
   fi
   case "${action}" in
     all)
-      start_master
+      start_masters
       start_workers "${mopt}"
       start_proxies
       ;;
@@ -220,6 +240,7 @@ main() {
       start_proxy
       ;;
     master) start_master ;;
+    masters) start_masters ;;
     worker) start_worker "${mopt}" ;;
     workers) start_workers "${mopt}" ;;
     proxy) start_proxy ;;

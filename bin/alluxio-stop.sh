@@ -5,10 +5,11 @@ set -euo pipefail
 
 USAGE="Usage: alluxio-stop.sh [-h] ACTION
 Where ACTION is one of:
-  all      Stop the master and proxy on this host and the workers and proxies on every host in
-           conf/workers.
+  all      Stop the masters on every host in conf/masters, the proxy on this host and the workers
+           and proxies on every host in conf/workers.
   local    Stop the master, the worker and the proxy on this host.
   master   Stop the master on this host.
+  masters  Stop the masters on every host in conf/masters (via ssh).
   worker   Stop the worker on this host.
   workers  Stop the workers on every host in conf/workers (via ssh).
   proxy    Stop the proxy on this host.
@@ -60,34 +61,23 @@ stop_role() {
   done
 }
 
-worker_hosts() {
-  grep -v '^[[:space:]]*#' "${ALLUXIO_CONF_DIR}/workers" | sed -e 's/[[:space:]]//g' -e '/^$/d'
-}
-
-stop_workers() {
-  local hosts host status=0
-  hosts="$(worker_hosts)"
-  if [[ "${hosts}" == "localhost" ]]; then
-    stop_role worker
-    return
-  fi
+# The role $1 on every host of conf/$2: stopped here for this host, over ssh for the others.
+stop_everywhere() {
+  local role="$1" hosts host status=0
+  hosts="$(hosts_of "$2")"
   for host in ${hosts}; do
-    ssh -o ConnectTimeout=5 "${host}" "${ALLUXIO_HOME}/bin/alluxio-stop.sh worker" </dev/null || status=1
+    if is_this_host "${host}"; then
+      stop_role "${role}"
+      continue
+    fi
+    ssh -o ConnectTimeout=5 "${host}" "${ALLUXIO_HOME}/bin/alluxio-stop.sh ${role}" </dev/null || status=1
   done
   return "${status}"
 }
 
 stop_proxies() {
-  local hosts host status=0
   stop_role proxy
-  hosts="$(worker_hosts)"
-  for host in ${hosts}; do
-    if [[ "${host}" == "localhost" || "${host}" == "$(hostname)" ]]; then
-      continue
-    fi
-    ssh -o ConnectTimeout=5 "${host}" "${ALLUXIO_HOME}/bin/alluxio-stop.sh proxy" </dev/null || status=1
-  done
-  return "${status}"
+  stop_everywhere proxy workers
 }
 
 main() {
@@ -98,8 +88,8 @@ main() {
       ;;
     all)
       stop_proxies
-      stop_workers
-      stop_role master
+      stop_everywhere worker workers
+      stop_everywhere master masters
       ;;
     local)
       stop_role proxy
@@ -107,8 +97,9 @@ main() {
       stop_role master
       ;;
     master) stop_role master ;;
+    masters) stop_everywhere master masters ;;
     worker) stop_role worker ;;
-    workers) stop_workers ;;
+    workers) stop_everywhere worker workers ;;
     proxy) stop_role proxy ;;
     proxies) stop_proxies ;;
     *)

@@ -24,3 +24,12 @@ for var in ALLUXIO_MASTER_HOSTNAME ALLUXIO_UNDERFS_ADDRESS ALLUXIO_WORKER_MEMORY
     export "${var?}"
   fi
 done
+
+# The hosts listed in conf/$1 (masters or workers), without comments and blank lines.
+hosts_of() {
+  grep -v '^[[:space:]]*#' "${ALLUXIO_CONF_DIR}/$1" | sed -e 's/[[:space:]]//g' -e '/^$/d'
+}
+
+is_this_host() {
+  [[ "$1" == "localhost" || "$1" == "$(hostname)" ]]
+}

@@ -112,9 +112,14 @@ impl Candidate {
                             }
                         }
                     }
-                    // Another candidate should take over: leave the queue and stand in it again.
+                    // Another candidate should take over: leave the queue and stand in it
+                    // again, after a pause so that a lone master does not spin.
                     None => {
                         let _ = election.resign().await;
+                        tokio::select! {
+                            _ = tokio::time::sleep(RETRY_PAUSE) => {}
+                            _ = stopped.wait() => return,
+                        }
                         match self.join(&mut stopped).await {
                             Some(joined) => election = joined,
                             None => return,

@@ -214,13 +214,16 @@ impl MasterClient {
         let deadline = Instant::now() + self.retry_for;
         let mut pauses = self.backoff.pauses();
         loop {
-            let (address, status) = match self.connection().await {
+            let (address, status, sent) = match self.connection().await {
                 Ok(connection) => match attempt(&connection).await {
                     Ok(response) => return Ok(response.into_inner()),
-                    Err(status) => (connection.address.clone(), status),
+                    Err(status) => {
+                        let sent = !never_sent(&status);
+                        (connection.address.clone(), status, sent)
+                    }
                 },
-                // No leader known yet: as if unreachable.
-                Err(err) => (String::new(), Status::unavailable(err.to_string())),
+                // No leader known yet: nothing was sent.
+                Err(err) => (String::new(), Status::unavailable(err.to_string()), false),
             };
             // A standby's refusal: the call was not applied, whatever it was.
             let standby = refused_by_standby(&status);
@@ -228,7 +231,7 @@ impl MasterClient {
                 if !connection_lost(&status) {
                     return Err(ClientError::from_status(&status, &address));
                 }
-                if retry == Retry::IfNotSent && !never_sent(&status) {
+                if retry == Retry::IfNotSent && sent {
                     return Err(ClientError::new(
                         ErrorKind::Unavailable,
                         format!(
@@ -531,6 +534,33 @@ impl MasterClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_change_is_not_called_lost_when_no_leader_could_be_found() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let mut conf = Configuration::default();
+        conf.set(keys::ZOOKEEPER_ENABLED, "true");
+        conf.set(keys::ZOOKEEPER_ADDRESS, closed.to_string());
+        conf.set(keys::ZOOKEEPER_LEADER_INQUIRY_RETRY, "1");
+        conf.set(keys::USER_RPC_RETRY_MAX_DURATION, "1s");
+        let client = MasterClient::new(&conf).unwrap();
+        let err = client
+            .create_directory(CreateDirectoryRequest {
+                path: "/a".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.contains("cannot reach the leader registered in ZooKeeper")
+                && !message.contains("may or may not"),
+            "{message}"
+        );
+    }
 
     #[test]
     fn only_connect_failures_count_as_never_sent() {

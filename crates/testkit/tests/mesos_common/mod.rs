@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test file uses its own subset of these helpers
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -20,6 +21,9 @@ pub struct Scheduler {
     pub stream_id: String,
     pub heartbeat: f64,
     events: mpsc::UnboundedReceiver<Value>,
+    /// Events a wait for another kind passed over, oldest first (heartbeats are not kept): an
+    /// offer made before the update a test waits for is still there for its next `offer()`.
+    passed_over: VecDeque<Value>,
     reader: tokio::task::JoinHandle<()>,
 }
 
@@ -114,6 +118,7 @@ impl Scheduler {
             stream_id,
             heartbeat: 0.0,
             events,
+            passed_over: VecDeque::new(),
             reader,
         };
         let subscribed = sched.next_event().await.expect("first event");
@@ -130,15 +135,21 @@ impl Scheduler {
 
     /// The next event of any type, or None when the stream ended or nothing came in time.
     pub async fn next_event(&mut self) -> Option<Value> {
+        if let Some(event) = self.passed_over.pop_front() {
+            return Some(event);
+        }
         tokio::time::timeout(EVENT_TIMEOUT, self.events.recv())
             .await
             .ok()
             .flatten()
     }
 
-    /// The next event of type `kind`, skipping others (heartbeats included) for at most
-    /// [`EVENT_TIMEOUT`].
+    /// The next event of type `kind` (the oldest passed over before, else the next to come),
+    /// keeping others for later waits, for at most [`EVENT_TIMEOUT`].
     pub async fn next_of(&mut self, kind: &str) -> Value {
+        if let Some(at) = self.passed_over.iter().position(|event| event["type"] == kind) {
+            return self.passed_over.remove(at).expect("a kept event");
+        }
         let deadline = tokio::time::Instant::now() + EVENT_TIMEOUT;
         loop {
             let event = tokio::time::timeout_at(deadline, self.events.recv())
@@ -148,6 +159,9 @@ impl Scheduler {
                 .unwrap_or_else(|| panic!("no {kind} event"));
             if event["type"] == kind {
                 return event;
+            }
+            if event["type"] != "HEARTBEAT" {
+                self.passed_over.push_back(event);
             }
         }
     }

@@ -97,42 +97,29 @@ impl Candidate {
                 }
             };
             let followed = standby.stop().await;
-            match won {
+            let requeue = match won {
                 Ok(leadership) => match self.take_over(followed).await {
                     Some(serving) => {
                         let rejoin = self.lead(serving, &leadership, &mut stopped).await;
                         if stopped.is_stopped() {
                             return self.leave(election).await;
                         }
-                        if rejoin {
-                            let _ = election.resign().await;
-                            match self.join(&mut stopped).await {
-                                Some(joined) => election = joined,
-                                None => return,
-                            }
-                        }
+                        rejoin.then_some(Duration::ZERO)
                     }
-                    // Another candidate should take over: leave the queue and stand in it
-                    // again, after a pause so that a lone master does not spin.
-                    None => {
-                        let _ = election.resign().await;
-                        tokio::select! {
-                            _ = tokio::time::sleep(RETRY_PAUSE) => {}
-                            _ = stopped.wait() => return,
-                        }
-                        match self.join(&mut stopped).await {
-                            Some(joined) => election = joined,
-                            None => return,
-                        }
-                    }
+                    // Another candidate should take over; a pause, so that a lone master
+                    // does not spin.
+                    None => Some(RETRY_PAUSE),
                 },
                 Err(err) => {
                     tracing::warn!(error = %err, "out of the master election; joining it again");
-                    match self.join(&mut stopped).await {
-                        Some(joined) => election = joined,
-                        None => return,
-                    }
+                    Some(Duration::ZERO)
                 }
+            };
+            if let Some(pause) = requeue {
+                election = match self.requeue(election, pause, &mut stopped).await {
+                    Some(joined) => joined,
+                    None => return,
+                };
             }
             listeners = match self.rebind(&mut stopped).await {
                 Some(listeners) => listeners,
@@ -191,6 +178,17 @@ impl Candidate {
         };
         serving.shutdown().await;
         rejoin
+    }
+
+    /// Leaves the election (the candidate's node may be gone already) and, after `pause`, joins
+    /// it again at the back of the queue; `None` if stopped meanwhile.
+    async fn requeue(&self, election: Election, pause: Duration, stopped: &mut Shutdown) -> Option<Election> {
+        let _ = election.resign().await;
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = stopped.wait() => return None,
+        }
+        self.join(stopped).await
     }
 
     /// Joins the election again, retrying while ZooKeeper cannot be reached; `None` if stopped.

@@ -67,6 +67,22 @@ pub enum HaError {
         /// The malformed item.
         address: String,
     },
+    /// A `zk://` Mesos master address is malformed.
+    #[error("'{address}' is not a Mesos master address: {reason}")]
+    BadMesosAddress {
+        /// The address given.
+        address: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// No leading Mesos master could be read from ZooKeeper.
+    #[error("cannot find the leading Mesos master at {address}: {reason}")]
+    NoMesosMaster {
+        /// The `zk://` address.
+        address: String,
+        /// Why.
+        reason: String,
+    },
     /// No master has published itself as leader.
     #[error(
         "no leading master is registered under {path} at ZooKeeper {address} after {attempts} \

@@ -17,7 +17,7 @@ use crate::error::MesosError;
 use crate::wire::recordio::Decoder;
 use crate::wire::{Call, CallType, Event};
 
-pub use endpoint::{Endpoint, Scheme, parse_masters};
+pub use endpoint::{Endpoint, MesosMasters, Scheme, parse_masters, parse_mesos_masters};
 pub use tls::CA_CERT_FILE_KEY;
 
 /// Path of the scheduler endpoint on a master.
@@ -43,20 +43,22 @@ pub struct Credentials {
 #[derive(Debug, Clone)]
 pub struct SchedulerClient {
     http: reqwest::Client,
-    masters: Vec<Endpoint>,
+    masters: MesosMasters,
     credentials: Option<Credentials>,
 }
 
 impl SchedulerClient {
-    /// A client trying `masters` in order; redirects are followed by hand (307 only).
+    /// A client trying `masters` in order (or the leader ZooKeeper names, looked up at each
+    /// subscription); redirects are followed by hand (307 only).
     /// https:// masters must present a certificate signed by a CA of the system store (or of
     /// `SSL_CERT_FILE`) or of the PEM file `ca_file`.
     pub fn new(
-        masters: Vec<Endpoint>,
+        masters: impl Into<MesosMasters>,
         credentials: Option<Credentials>,
         ca_file: Option<&Path>,
     ) -> Result<Self, MesosError> {
-        let url = masters.first().map(Endpoint::url).unwrap_or_default();
+        let masters = masters.into();
+        let url = masters.to_string();
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(10));
@@ -76,7 +78,7 @@ impl SchedulerClient {
     /// Sends SUBSCRIBE to each master in turn (following 307s) until one opens a stream.
     pub async fn subscribe(&self, call: &Call) -> Result<Subscription, MesosError> {
         let mut last = None;
-        for master in &self.masters {
+        for master in self.masters.resolve().await? {
             match self.subscribe_at(master.clone(), call).await {
                 Ok(subscription) => return Ok(subscription),
                 Err(e) => {
@@ -98,13 +100,9 @@ impl SchedulerClient {
         })
     }
 
-    /// The masters as `http://host:port,https://host:port`, for messages.
+    /// The masters as `http://host:port,https://host:port` (or `zk://...`), for messages.
     pub fn masters_text(&self) -> String {
-        self.masters
-            .iter()
-            .map(Endpoint::to_string)
-            .collect::<Vec<_>>()
-            .join(",")
+        self.masters.to_string()
     }
 
     async fn subscribe_at(&self, mut endpoint: Endpoint, call: &Call) -> Result<Subscription, MesosError> {

@@ -145,3 +145,50 @@ async fn torn_and_hostile_event_streams_are_errors_not_clean_ends() {
     let err = subscription.next_event().await.unwrap_err();
     assert!(matches!(err, MesosError::BadEvent { .. }), "{err}");
 }
+
+#[tokio::test]
+async fn a_zk_address_subscribes_to_the_master_zookeeper_names_and_follows_a_new_one() {
+    use alluxio_mesos::http::parse_mesos_masters;
+    use alluxio_testkit::mesos::MesosSimulator;
+    use alluxio_testkit::zookeeper::ZooKeeper;
+
+    let zookeeper = ZooKeeper::start().await;
+    let first = MesosSimulator::builder().start().await.unwrap();
+    let second = MesosSimulator::builder().start().await.unwrap();
+    // As Mesos masters do: each holds a json.info_ node; the lowest sequence leads.
+    let first_registration = first.register_in_zookeeper(&zookeeper.address(), "/mesos").await;
+    let _second_registration = second.register_in_zookeeper(&zookeeper.address(), "/mesos").await;
+    let address = format!("zk://{}/mesos", zookeeper.address());
+    let client = SchedulerClient::new(parse_mesos_masters(&address).unwrap(), None, None).unwrap();
+    assert_eq!(client.masters_text(), address);
+
+    let subscription = client.subscribe(&Call::subscribe(info())).await.unwrap();
+    assert_eq!(
+        subscription.url(),
+        format!("http://{}/api/v1/scheduler", first.addr())
+    );
+    assert_eq!((first.frameworks().len(), second.frameworks().len()), (1, 0));
+
+    // The leader goes (its session closes, its node with it): the next subscription finds the
+    // new one.
+    drop(subscription);
+    drop(first_registration);
+    first.shutdown().await;
+    let subscription = client.subscribe(&Call::subscribe(info())).await.unwrap();
+    assert_eq!(
+        subscription.url(),
+        format!("http://{}/api/v1/scheduler", second.addr())
+    );
+    assert_eq!(second.frameworks().len(), 1);
+    second.shutdown().await;
+
+    // Nobody registered: the error names the address.
+    let empty = SchedulerClient::new(
+        parse_mesos_masters(&format!("zk://{}/nobody", zookeeper.address())).unwrap(),
+        None,
+        None,
+    )
+    .unwrap();
+    let err = empty.subscribe(&Call::subscribe(info())).await.unwrap_err();
+    assert!(err.to_string().contains("/nobody"), "{err}");
+}

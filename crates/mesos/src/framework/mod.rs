@@ -15,7 +15,9 @@ use alluxio_conf::{Configuration, keys};
 use alluxio_server::{Backoff, Pauses};
 
 use crate::error::MesosError;
-use crate::http::{CA_CERT_FILE_KEY, Caller, Credentials, SchedulerClient, Subscription, parse_masters};
+use crate::http::{
+    CA_CERT_FILE_KEY, Caller, Credentials, SchedulerClient, Subscription, parse_mesos_masters,
+};
 use crate::policy::{Action, Input, Scheduler, SchedulerConfig, SchedulerState, StatusUpdate, TaskState};
 use crate::tasks::TaskTemplate;
 use crate::wire::{Call, Capability, EventType, FrameworkInfo, Id};
@@ -132,7 +134,7 @@ impl Driver {
             ..Default::default()
         };
         Ok(Self {
-            client: SchedulerClient::new(parse_masters(masters)?, credentials, ca_file.as_deref())?,
+            client: SchedulerClient::new(parse_mesos_masters(masters)?, credentials, ca_file.as_deref())?,
             scheduler,
             template: TaskTemplate::from_conf(conf)?,
             state_path,

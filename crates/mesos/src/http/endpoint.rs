@@ -91,7 +91,67 @@ impl Endpoint {
     }
 }
 
-/// Parses the `--mesos` argument: one or more comma-separated masters.
+/// The Mesos masters a framework subscribes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MesosMasters {
+    /// Tried in order, following redirects to the leader.
+    Listed(Vec<Endpoint>),
+    /// The leader the masters publish in ZooKeeper (`zk://host:port[,host:port]/path`), looked up
+    /// again at each subscription, so a new leader is followed.
+    ZooKeeper(alluxio_ha::MesosMasters),
+}
+
+impl From<Vec<Endpoint>> for MesosMasters {
+    fn from(listed: Vec<Endpoint>) -> Self {
+        Self::Listed(listed)
+    }
+}
+
+impl MesosMasters {
+    /// The masters to try now: the listed ones, or the leader ZooKeeper names.
+    pub async fn resolve(&self) -> Result<Vec<Endpoint>, MesosError> {
+        match self {
+            Self::Listed(listed) => Ok(listed.clone()),
+            Self::ZooKeeper(zookeeper) => {
+                let leader = zookeeper.leader().await.map_err(|e| MesosError::BadAddress {
+                    address: zookeeper.to_string(),
+                    reason: e.to_string(),
+                })?;
+                Ok(vec![Endpoint::parse(
+                    &leader,
+                    &zookeeper.to_string(),
+                    Scheme::Http,
+                )?])
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for MesosMasters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Listed(listed) => {
+                let listed: Vec<String> = listed.iter().map(Endpoint::to_string).collect();
+                f.write_str(&listed.join(","))
+            }
+            Self::ZooKeeper(zookeeper) => zookeeper.fmt(f),
+        }
+    }
+}
+
+/// Parses the `--mesos` argument: a `zk://` address, or one or more comma-separated masters.
+pub fn parse_mesos_masters(address: &str) -> Result<MesosMasters, MesosError> {
+    match alluxio_ha::MesosMasters::parse(address) {
+        Some(Ok(zookeeper)) => Ok(MesosMasters::ZooKeeper(zookeeper)),
+        Some(Err(err)) => Err(MesosError::BadAddress {
+            address: address.to_string(),
+            reason: err.to_string(),
+        }),
+        None => parse_masters(address).map(MesosMasters::Listed),
+    }
+}
+
+/// Parses a list of one or more comma-separated masters.
 pub fn parse_masters(address: &str) -> Result<Vec<Endpoint>, MesosError> {
     let masters = address
         .split(',')
@@ -153,6 +213,21 @@ mod tests {
         );
         assert_eq!(https("m1:5050").url(), "https://m1:5050/api/v1/scheduler");
         assert_eq!(https("m1:5050").to_string(), "https://m1:5050");
+    }
+
+    #[test]
+    fn zk_addresses_name_the_zookeeper_path_of_the_masters() {
+        let masters = parse_mesos_masters("zk://z1:2181,z2:2181/mesos").unwrap();
+        assert_eq!(masters.to_string(), "zk://z1:2181,z2:2181/mesos");
+        assert!(matches!(masters, MesosMasters::ZooKeeper(_)));
+        assert_eq!(
+            parse_mesos_masters("m1:5050").unwrap(),
+            MesosMasters::Listed(vec![http("m1:5050")])
+        );
+        match parse_mesos_masters("zk://z1:2181") {
+            Err(MesosError::BadAddress { address, .. }) => assert_eq!(address, "zk://z1:2181"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -48,6 +48,7 @@ mod subscribe;
 mod tls;
 mod update;
 mod validate;
+mod zookeeper;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -60,6 +61,7 @@ pub use builder::MesosSimulatorBuilder;
 pub use certs::TestCertificates;
 pub use resources::{Reservation, ResourceError, Resources};
 use state::State;
+pub use zookeeper::ZooKeeperRegistration;
 
 /// Resources of an agent when none are given: room for an Alluxio master and worker on the
 /// default ports, plus the usual Mesos port pool.

@@ -31,7 +31,7 @@ pub(crate) struct WorkerMetrics {
 }
 
 impl WorkerMetrics {
-    /// Registers every worker metric; gauges read `store` when scraped.
+    /// Registers every worker metric; gauges read `store` when scraped (0 once it is closed).
     pub(crate) fn new(store: &BlockStore) -> Self {
         let registry = Metrics::new();
         let meter = |name: &str, help: &str| registry.meter(name, help);
@@ -54,15 +54,18 @@ impl WorkerMetrics {
             ),
             registry,
         };
-        let evictions = store.clone();
+        // Weak handles: a worker that stops must not wait for its metrics to let the store go.
+        let evictions = store.downgrade();
         metrics.registry.counter_fn(
             names::WORKER_BLOCKS_EVICTED,
             "Blocks evicted from a tier.",
-            move || evictions.blocks_evicted(),
+            move || evictions.upgrade().map_or(0, |store| store.blocks_evicted()),
         );
         let gauge = |name: &str, help: &str, read: fn(&BlockStore) -> u64| {
-            let store = store.clone();
-            metrics.registry.gauge(name, help, move || read(&store) as f64);
+            let store = store.downgrade();
+            metrics.registry.gauge(name, help, move || {
+                store.upgrade().map_or(0, |store| read(&store)) as f64
+            });
         };
         gauge(
             names::WORKER_BLOCKS_CACHED,

@@ -152,6 +152,17 @@ pub struct BlockStore {
     shared: Arc<shared::Shared>,
 }
 
+/// A [`BlockStore`] handle that does not keep it open ([`BlockStore::downgrade`]).
+#[derive(Clone)]
+pub struct WeakBlockStore(std::sync::Weak<shared::Shared>);
+
+impl WeakBlockStore {
+    /// The store, while some strong handle still keeps it open.
+    pub fn upgrade(&self) -> Option<BlockStore> {
+        self.0.upgrade().map(|shared| BlockStore { shared })
+    }
+}
+
 impl BlockStore {
     /// Locks and creates the directories, finds the blocks already there, drops unfinished ones.
     /// The directories stay locked (see [`StoreError::InUse`]) until the last handle is dropped.
@@ -165,6 +176,12 @@ impl BlockStore {
     /// until the count drops to zero.
     pub fn handle_count(&self) -> usize {
         Arc::strong_count(&self.shared)
+    }
+
+    /// A handle that does not keep the store (nor its directory locks) alive: for readers such
+    /// as metric gauges, which must not delay a stop.
+    pub fn downgrade(&self) -> WeakBlockStore {
+        WeakBlockStore(Arc::downgrade(&self.shared))
     }
 
     /// Tier aliases from top to bottom.

@@ -61,13 +61,9 @@ umount_local() {
   fi
 }
 
-worker_hosts() {
-  grep -v '^[[:space:]]*#' "${ALLUXIO_CONF_DIR}/workers" | sed -e 's/[[:space:]]//g' -e '/^$/d'
-}
-
 run_on_workers() {
   local host status=0
-  for host in $(worker_hosts); do
+  for host in $(hosts_of workers); do
     echo "[${host}] alluxio-mount.sh $1"
     # Keep ssh from eating the host list on stdin.
     ssh -o ConnectTimeout=5 "${host}" "${ALLUXIO_HOME}/bin/alluxio-mount.sh $1 local" </dev/null || status=1

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use alluxio_conf::{Configuration, keys};
-use alluxio_ha::{MasterLocator, refused_by_standby};
+use alluxio_ha::{MasterLocator, master_lost, refused_by_standby};
 use alluxio_proto::grpc::block_master_client_service_client::BlockMasterClientServiceClient;
 use alluxio_proto::grpc::file_system_master_client_service_client::FileSystemMasterClientServiceClient;
 use alluxio_proto::grpc::metrics_master_client_service_client::MetricsMasterClientServiceClient;
@@ -19,8 +19,8 @@ use alluxio_proto::grpc::*;
 use alluxio_server::Backoff;
 use parking_lot::RwLock;
 use tokio::time::Instant;
+use tonic::Status;
 use tonic::transport::{Channel, Endpoint};
-use tonic::{Code, Status};
 
 use crate::{ClientError, ErrorKind, Subject};
 
@@ -50,23 +50,6 @@ fn never_sent(status: &Status) -> bool {
     let mut source = std::error::Error::source(status);
     while let Some(err) = source {
         if err.is::<tonic::ConnectError>() {
-            return true;
-        }
-        source = err.source();
-    }
-    false
-}
-
-/// Whether `status` reports a lost connection rather than an answer of the master: Unavailable,
-/// or any status whose source is a transport failure (a connection closed under an in-flight
-/// call surfaces as "transport error" with another code).
-fn connection_lost(status: &Status) -> bool {
-    if status.code() == Code::Unavailable {
-        return true;
-    }
-    let mut source = std::error::Error::source(status);
-    while let Some(err) = source {
-        if err.is::<tonic::transport::Error>() {
             return true;
         }
         source = err.source();
@@ -228,7 +211,7 @@ impl MasterClient {
             // A standby's refusal: the call was not applied, whatever it was.
             let standby = refused_by_standby(&status);
             if standby.is_none() {
-                if !connection_lost(&status) {
+                if !master_lost(&status) {
                     return Err(ClientError::from_status(&status, &address));
                 }
                 if retry == Retry::IfNotSent && sent {
@@ -566,7 +549,7 @@ mod tests {
     fn only_connect_failures_count_as_never_sent() {
         let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
         let status = Status::from_error(Box::new(tonic::ConnectError(Box::new(refused))));
-        assert_eq!(status.code(), Code::Unavailable);
+        assert_eq!(status.code(), tonic::Code::Unavailable);
         assert!(never_sent(&status));
         // Said by a master that received the call: it may have applied it.
         assert!(!never_sent(&Status::unavailable("the master is shutting down")));

@@ -53,4 +53,4 @@ pub use leadership::{Leadership, LossReason};
 pub use locator::MasterLocator;
 pub use mesos::MesosMasters;
 pub use settings::ZooKeeperSettings;
-pub use standby::{STANDBY_LEADER_KEY, refused_by_standby, standby_refusal};
+pub use standby::{STANDBY_LEADER_KEY, master_lost, refused_by_standby, standby_refusal};

@@ -1,7 +1,7 @@
 //! How a standby master refuses a call, and how a caller recognises the refusal: gRPC status
 //! UNAVAILABLE carrying the leader's `host:port` (empty while none is known) in a metadata
 //! entry. A refused call was never applied, so any call, even one that changes the namespace,
-//! may be sent again to the leader.
+//! may be sent again to the leader. Also how a caller recognises a master that is gone.
 
 use tonic::Status;
 use tonic::metadata::MetadataValue;
@@ -30,6 +30,23 @@ pub fn refused_by_standby(status: &Status) -> Option<Option<String>> {
     Some(leader)
 }
 
+/// Whether `status` shows the master unreachable rather than answering: UNAVAILABLE (a
+/// standby's refusal is one too: ask [`refused_by_standby`] first), or any status tonic built
+/// around a transport failure (a connection closed under a call surfaces with other codes).
+pub fn master_lost(status: &Status) -> bool {
+    if status.code() == tonic::Code::Unavailable {
+        return true;
+    }
+    let mut source = std::error::Error::source(status);
+    while let Some(err) = source {
+        if err.is::<tonic::transport::Error>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,5 +63,12 @@ mod tests {
             refused_by_standby(&Status::unavailable("connection refused")),
             None
         );
+    }
+
+    #[test]
+    fn unavailable_is_a_lost_master_and_an_answer_is_not() {
+        assert!(master_lost(&Status::unavailable("connection refused")));
+        assert!(!master_lost(&Status::not_found("/a")));
+        assert!(!master_lost(&Status::deadline_exceeded("slow")));
     }
 }

@@ -12,7 +12,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alluxio_ha::{MasterLocator, refused_by_standby};
+use alluxio_ha::{MasterLocator, master_lost, refused_by_standby};
 use alluxio_proto::grpc::block_master_client_service_client::BlockMasterClientServiceClient;
 use alluxio_proto::grpc::block_master_worker_service_client::BlockMasterWorkerServiceClient;
 use alluxio_proto::grpc::file_system_master_client_service_client::FileSystemMasterClientServiceClient;
@@ -93,18 +93,8 @@ impl Failure {
         if let Some(hint) = refused_by_standby(status) {
             return Self::Standby(hint);
         }
-        if matches!(
-            status.code(),
-            Code::Unavailable | Code::Cancelled | Code::DeadlineExceeded
-        ) {
+        if matches!(status.code(), Code::Cancelled | Code::DeadlineExceeded) || master_lost(status) {
             return Self::Lost;
-        }
-        let mut source = std::error::Error::source(status);
-        while let Some(err) = source {
-            if err.is::<tonic::transport::Error>() {
-                return Self::Lost;
-            }
-            source = err.source();
         }
         Self::Answered
     }

@@ -2,9 +2,12 @@
 //! is unreachable for up to `alluxio.user.rpc.retry.max.duration`, and following the leader
 //! when several masters run (a standby's refusal, or a lost master, sends calls to the next).
 //!
-//! Idempotent calls are retried on every UNAVAILABLE; a call that changes the namespace only when
-//! it never left the client (the connection could not be made), because one the master applied
-//! before its answer was lost would come back as AlreadyExists or worse.
+//! Idempotent calls are retried on every UNAVAILABLE, and so are the changes a client names with
+//! an operation id (create, complete, new block, delete, rename): a master that applied one
+//! before its answer was lost, or took over from the master that did, answers the retry as if it
+//! applied it then. Other changes are retried only when they never left the client (the
+//! connection could not be made), because one the master applied before its answer was lost
+//! would come back as AlreadyExists or worse.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -38,7 +41,8 @@ const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
 /// Whether a call may be sent again after the master became unavailable during it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Retry {
-    /// Reads and calls whose repetition leaves the same state: always.
+    /// Reads, calls whose repetition leaves the same state, and changes named by an operation
+    /// id: always.
     Idempotent,
     /// Calls that change the namespace: only when the request certainly never reached the master.
     IfNotSent,
@@ -55,6 +59,12 @@ fn never_sent(status: &Status) -> bool {
         source = err.source();
     }
     false
+}
+
+/// A fresh name for one change, kept by all its retries.
+fn operation_id() -> Option<OperationId> {
+    let (high, low) = uuid::Uuid::new_v4().as_u64_pair();
+    Some(OperationId { high, low })
 }
 
 /// The calls to one master, over one lazily connected channel.
@@ -270,7 +280,11 @@ impl MasterClient {
     }
 
     pub(crate) async fn create_directory(&self, req: CreateDirectoryRequest) -> Result<(), ClientError> {
-        self.fs_call(Retry::IfNotSent, req, |mut c, r| async move {
+        let req = CreateDirectoryRequest {
+            operation_id: operation_id(),
+            ..req
+        };
+        self.fs_call(Retry::Idempotent, req, |mut c, r| async move {
             c.create_directory(r).await
         })
         .await
@@ -278,12 +292,14 @@ impl MasterClient {
     }
 
     pub(crate) async fn create_file(&self, req: CreateFileRequest) -> Result<FileInfo, ClientError> {
+        let req = CreateFileRequest {
+            operation_id: operation_id(),
+            ..req
+        };
         let resp = self
-            .fs_call(
-                Retry::IfNotSent,
-                req,
-                |mut c, r| async move { c.create_file(r).await },
-            )
+            .fs_call(Retry::Idempotent, req, |mut c, r| async move {
+                c.create_file(r).await
+            })
             .await?;
         self.require(resp.file_info, "CreateFile")
     }
@@ -291,10 +307,10 @@ impl MasterClient {
     pub(crate) async fn new_block_id(&self, path: &str) -> Result<u64, ClientError> {
         let req = GetNewBlockIdForFileRequest {
             path: path.to_string(),
-            ..Default::default()
+            operation_id: operation_id(),
         };
         let resp = self
-            .fs_call(Retry::IfNotSent, req, |mut c, r| async move {
+            .fs_call(Retry::Idempotent, req, |mut c, r| async move {
                 c.get_new_block_id_for_file(r).await
             })
             .await?;
@@ -305,10 +321,10 @@ impl MasterClient {
         let req = CompleteFileRequest {
             path: path.to_string(),
             length,
-            ..Default::default()
+            operation_id: operation_id(),
         };
         let resp = self
-            .fs_call(Retry::IfNotSent, req, |mut c, r| async move {
+            .fs_call(Retry::Idempotent, req, |mut c, r| async move {
                 c.complete_file(r).await
             })
             .await?;
@@ -347,15 +363,31 @@ impl MasterClient {
     }
 
     pub(crate) async fn delete(&self, req: DeleteRequest) -> Result<(), ClientError> {
-        self.fs_call(Retry::IfNotSent, req, |mut c, r| async move { c.delete(r).await })
-            .await
-            .map(drop)
+        let req = DeleteRequest {
+            operation_id: operation_id(),
+            ..req
+        };
+        self.fs_call(
+            Retry::Idempotent,
+            req,
+            |mut c, r| async move { c.delete(r).await },
+        )
+        .await
+        .map(drop)
     }
 
     pub(crate) async fn rename(&self, req: RenameRequest) -> Result<(), ClientError> {
-        self.fs_call(Retry::IfNotSent, req, |mut c, r| async move { c.rename(r).await })
-            .await
-            .map(drop)
+        let req = RenameRequest {
+            operation_id: operation_id(),
+            ..req
+        };
+        self.fs_call(
+            Retry::Idempotent,
+            req,
+            |mut c, r| async move { c.rename(r).await },
+        )
+        .await
+        .map(drop)
     }
 
     pub(crate) async fn set_attribute(&self, req: SetAttributeRequest) -> Result<(), ClientError> {

@@ -1,5 +1,6 @@
 //! Which master calls the client sends again when the master becomes unavailable: idempotent ones
-//! always, namespace changes only when they never left the client.
+//! and the changes it names with an operation id always, other changes only when they never left
+//! the client.
 
 mod common;
 
@@ -8,7 +9,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use alluxio_client::{CreateDirectoryOptions, DeleteOptions, ErrorKind, FileSystem, ReadType, WriteType};
+use alluxio_client::{
+    CreateDirectoryOptions, DeleteOptions, ErrorKind, FileSystem, MountOptions, ReadType, WriteType,
+};
 use alluxio_conf::{Configuration, keys};
 use alluxio_testkit::LocalCluster;
 use common::*;
@@ -118,26 +121,40 @@ fn unavailable_answer(stream: u32) -> Vec<u8> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_change_whose_answer_is_lost_is_not_sent_twice_but_a_read_is() {
+async fn a_lost_answer_is_asked_again_for_reads_and_named_changes_only() {
     init_logging();
     let cluster = LocalCluster::builder().start().await.unwrap();
     let proxy = AnswerSwapProxy::start("127.0.0.1:0".parse().unwrap(), cluster.master_rpc_addr()).await;
     let fs = FileSystem::connect(proxy.client_conf(&cluster)).await.unwrap();
     assert!(fs.get_status(&path("/")).await.unwrap().folder);
 
+    // A creation carries an operation id: sent again, the master answers it as applied rather
+    // than "already exists".
+    proxy.arm();
+    fs.create_directory(&path("/applied"), CreateDirectoryOptions::default())
+        .await
+        .unwrap();
+    assert!(proxy.swapped());
+    assert!(fs.get_status(&path("/applied")).await.unwrap().folder);
+
+    // A mount carries none: it is not sent twice, and says why it failed.
+    let ufs = tempfile::tempdir().unwrap();
     proxy.arm();
     let err = fs
-        .create_directory(&path("/applied"), CreateDirectoryOptions::default())
+        .mount(
+            &path("/mnt"),
+            &ufs.path().display().to_string(),
+            MountOptions::default(),
+        )
         .await
         .unwrap_err();
     assert!(proxy.swapped());
-    // Sent again, it would have come back as "already exists".
     assert_error(
         &err,
         ErrorKind::Unavailable,
         &["may or may not have been applied"],
     );
-    assert!(fs.get_status(&path("/applied")).await.unwrap().folder);
+    assert!(fs.get_status(&path("/mnt")).await.unwrap().folder);
 
     proxy.arm();
     let info = fs.get_status(&path("/applied")).await.unwrap();

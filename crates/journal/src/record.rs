@@ -195,6 +195,7 @@ mod tests {
             entry: Some(Entry::NextContainer(JournalNextContainer {
                 next_container_id: 7,
             })),
+            ..Default::default()
         }
     }
 

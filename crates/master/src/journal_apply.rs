@@ -88,6 +88,16 @@ pub enum ApplyError {
 }
 
 impl Tree {
+    /// Applies one entry read from the journal, remembering the client change it completes.
+    pub fn apply_journaled(&mut self, entry: &JournalEntry) -> Result<(), ApplyError> {
+        let body = entry.entry.as_ref().ok_or(ApplyError::EmptyEntry)?;
+        self.apply(body)?;
+        if let Some(operation) = &entry.operation_id {
+            self.applied.record(operation, body);
+        }
+        Ok(())
+    }
+
     /// Applies one entry.
     pub fn apply(&mut self, entry: &Entry) -> Result<(), ApplyError> {
         match entry {
@@ -332,10 +342,8 @@ impl Tree {
     ) -> Result<Tree, (u64, ApplyError)> {
         let mut tree = Tree::new();
         for entry in entries {
-            let Some(body) = &entry.entry else {
-                return Err((entry.sequence, ApplyError::EmptyEntry));
-            };
-            tree.apply(body).map_err(|reason| (entry.sequence, reason))?;
+            tree.apply_journaled(entry)
+                .map_err(|reason| (entry.sequence, reason))?;
         }
         Ok(tree)
     }
@@ -615,10 +623,11 @@ mod tests {
             JournalEntry {
                 sequence: 1,
                 entry: Some(mkdir(ids::file_id(1), root_id(), "d")),
+                ..Default::default()
             },
             JournalEntry {
                 sequence: 2,
-                entry: None,
+                ..Default::default()
             },
         ];
         assert_eq!(Tree::replay(&entries).unwrap_err(), (2, ApplyError::EmptyEntry));
@@ -642,6 +651,7 @@ mod tests {
         .map(|entry| JournalEntry {
             sequence: 5,
             entry: Some(entry),
+            ..Default::default()
         });
         assert_eq!(
             Tree::replay(&entries).unwrap_err(),

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use alluxio_journal::{Journal, JournalEntry, JournalError};
+use alluxio_proto::grpc::OperationId;
 use alluxio_proto::grpc::journal_entry::Entry;
 use parking_lot::{Mutex, RwLock};
 use tokio::task::JoinHandle;
@@ -137,19 +138,28 @@ impl JournalWriter {
         self.failed.load(Ordering::Acquire) || self.closed.load(Ordering::Acquire)
     }
 
-    /// Queues entries already applied to the tree; call with the tree write lock held.
-    pub fn submit(&self, entries: Vec<Entry>) -> Durable {
+    /// Queues entries already applied to the tree, the last one naming the client change they
+    /// make, if any; call with the tree write lock held.
+    pub fn submit(&self, entries: Vec<Entry>, operation: Option<OperationId>) -> Durable {
         if entries.is_empty() {
             return Durable(None);
         }
+        let last = entries.len() - 1;
         let entries = entries
             .into_iter()
-            .map(|entry| JournalEntry {
+            .enumerate()
+            .map(|(index, entry)| JournalEntry {
                 entry: Some(entry),
+                operation_id: operation.filter(|_| index == last),
                 ..Default::default()
             })
             .collect();
         Durable(Some((self.store.enqueue(entries), self.failed.clone())))
+    }
+
+    /// Resolves once every entry queued so far is durable.
+    pub fn barrier(&self) -> Durable {
+        Durable(Some((self.store.enqueue(Vec::new()), self.failed.clone())))
     }
 
     /// Starts a checkpoint if `period` entries were queued since the last one and none is being

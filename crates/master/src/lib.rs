@@ -10,6 +10,7 @@ mod journal_writer;
 mod metrics;
 mod mount_table;
 mod namespace;
+mod operations;
 mod persist;
 mod persist_done;
 mod roles;

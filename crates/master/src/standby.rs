@@ -214,11 +214,7 @@ pub(crate) fn catch_up(mut tree: Tree, tail: Tail) -> Option<Tree> {
         Tail::Restart(entries) => replay(&entries),
         Tail::Entries(entries) => {
             for entry in &entries {
-                let applied = match &entry.entry {
-                    Some(body) => tree.apply(body),
-                    None => Err(crate::ApplyError::EmptyEntry),
-                };
-                if let Err(reason) = applied {
+                if let Err(reason) = tree.apply_journaled(entry) {
                     tracing::error!(sequence = entry.sequence, %reason, "a journal entry does not fit the standby's namespace; reading the journal again");
                     return None;
                 }

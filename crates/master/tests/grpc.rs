@@ -127,7 +127,10 @@ impl Clients {
             if left == 0 {
                 break;
             }
-            let request = GetNewBlockIdForFileRequest { path: path.into() };
+            let request = GetNewBlockIdForFileRequest {
+                path: path.into(),
+                ..Default::default()
+            };
             let block_id = self
                 .fs
                 .get_new_block_id_for_file(request)
@@ -148,6 +151,7 @@ impl Clients {
         let complete = CompleteFileRequest {
             path: path.into(),
             length,
+            ..Default::default()
         };
         self.fs
             .complete_file(complete)
@@ -222,12 +226,14 @@ async fn namespace_operations_over_grpc() {
     let rename = RenameRequest {
         src: "/a/b".into(),
         dst: "/c".into(),
+        ..Default::default()
     };
     c.fs.rename(rename).await.unwrap();
     assert_eq!(c.status("/c/file").await.unwrap().file_id, info.file_id);
     let into_itself = RenameRequest {
         src: "/c".into(),
         dst: "/c/d".into(),
+        ..Default::default()
     };
     assert_eq!(
         c.fs.rename(into_itself).await.unwrap_err().code(),
@@ -444,6 +450,80 @@ async fn a_restarted_master_keeps_its_namespace() {
         CommandType::Register,
         "the new master does not know the worker"
     );
+    master.shutdown().await.unwrap();
+}
+
+/// A change retried with the id its first attempt carried is answered, not applied again: by
+/// the master that applied it, and by a master that read it from the journal (as a standby
+/// taking over does). Changes with another id are applied (or refused) as usual.
+#[tokio::test]
+async fn a_retried_change_is_answered_once_even_after_a_restart() {
+    let dirs = dirs();
+    let master = start(conf(&dirs, &[])).await.unwrap();
+    let mut c = clients(&master).await;
+    let id = |low| Some(OperationId { high: 1, low });
+    let mkdir = CreateDirectoryRequest {
+        path: "/d".into(),
+        operation_id: id(1),
+        ..Default::default()
+    };
+    let create = CreateFileRequest {
+        path: "/d/f".into(),
+        operation_id: id(2),
+        ..Default::default()
+    };
+    let block = GetNewBlockIdForFileRequest {
+        path: "/d/f".into(),
+        operation_id: id(3),
+    };
+    let rename = RenameRequest {
+        src: "/d/f".into(),
+        dst: "/d/g".into(),
+        operation_id: id(4),
+    };
+    c.fs.create_directory(mkdir.clone()).await.unwrap();
+    let created = c.fs.create_file(create.clone()).await.unwrap().into_inner();
+    let first_block = c.fs.get_new_block_id_for_file(block.clone()).await.unwrap();
+    let first_block = first_block.into_inner().block_id;
+    for _ in 0..2 {
+        c.fs.create_directory(mkdir.clone()).await.unwrap();
+        let again = c.fs.create_file(create.clone()).await.unwrap().into_inner();
+        assert_eq!(
+            again.file_info.unwrap().file_id,
+            created.file_info.clone().unwrap().file_id
+        );
+        let again = c.fs.get_new_block_id_for_file(block.clone()).await.unwrap();
+        assert_eq!(again.into_inner().block_id, first_block, "no second block");
+    }
+    assert_eq!(c.status("/d/f").await.unwrap().block_ids, vec![first_block]);
+    // The same change under a new id is a new change.
+    let fresh = CreateFileRequest {
+        operation_id: id(5),
+        ..create.clone()
+    };
+    assert_eq!(
+        c.fs.create_file(fresh).await.unwrap_err().code(),
+        Code::AlreadyExists
+    );
+    c.fs.rename(rename.clone()).await.unwrap();
+    master.shutdown().await.unwrap();
+
+    // A master reading the journal knows every change it holds.
+    let master = start(conf(&dirs, &[])).await.unwrap();
+    let mut c = clients(&master).await;
+    c.fs.rename(rename).await.unwrap();
+    c.fs.create_directory(mkdir).await.unwrap();
+    let again = c.fs.get_new_block_id_for_file(block).await.unwrap();
+    assert_eq!(again.into_inner().block_id, first_block);
+    assert_eq!(c.status("/d/g").await.unwrap().block_ids, vec![first_block]);
+    assert_eq!(c.status("/d/f").await.unwrap_err().code(), Code::NotFound);
+    let delete = DeleteRequest {
+        path: "/d/g".into(),
+        operation_id: id(6),
+        ..Default::default()
+    };
+    c.fs.delete(delete.clone()).await.unwrap();
+    c.fs.delete(delete).await.unwrap();
     master.shutdown().await.unwrap();
 }
 

@@ -18,6 +18,13 @@ impl FileSystemMaster {
         Ok(self.file_info(&tree, inode, path))
     }
 
+    /// The status of the inode at `path`, as the namespace holds it (nothing is loaded).
+    pub(crate) fn file_info_at(&self, path: &AlluxioPath) -> Result<FileInfo, MasterError> {
+        let tree = self.tree.read();
+        let inode = tree.resolve(path)?;
+        Ok(self.file_info(&tree, inode, path))
+    }
+
     /// The status of `inode`, which is at `path` in `tree`.
     pub(crate) fn file_info(&self, tree: &Tree, inode: &Inode, path: &AlluxioPath) -> FileInfo {
         let (ufs_path, mount_id) = self.ufs_location(tree, path);

@@ -24,10 +24,11 @@ pub use modify::SetAttributeOptions;
 pub use mounts::MountOptions;
 pub use sync::sync_interval;
 
+use std::future::Future;
 use std::sync::Arc;
 
 use alluxio_proto::grpc::journal_entry::Entry;
-use alluxio_proto::grpc::{JournalSetAttribute, PersistenceState};
+use alluxio_proto::grpc::{JournalSetAttribute, OperationId, PersistenceState};
 use alluxio_proto::ids;
 use alluxio_ufs::UfsManager;
 use parking_lot::{Mutex, RwLock};
@@ -36,8 +37,15 @@ use crate::MasterError;
 use crate::block_master::BlockMaster;
 use crate::journal_writer::JournalWriter;
 use crate::mount_table::{MountInfo, ROOT_MOUNT_ID};
+use crate::operations::Applied;
 use crate::persist::PersistQueue;
 use tree::Tree;
+
+tokio::task_local! {
+    /// The client's id of the change being served, set by [`FileSystemMaster::once`]: the
+    /// journal entries [`FileSystemMaster::commit`] writes for it carry it on their last one.
+    static CHANGE: OperationId;
+}
 
 /// Settings of the namespace taken from the master's configuration.
 #[derive(Debug, Clone)]
@@ -155,11 +163,51 @@ impl FileSystemMaster {
                     break;
                 }
             }
-            (self.journal.submit(entries), outcome)
+            // A change a client named is applied once all its entries are.
+            let operation = CHANGE.try_with(|change| *change).ok().filter(|_| outcome.is_ok());
+            if let (Some(operation), Some(last)) = (&operation, entries.last()) {
+                tree.applied.record(operation, last);
+            }
+            (self.journal.submit(entries, operation), outcome)
         };
         durable.wait().await?;
         self.journal.checkpoint_if_due();
         outcome
+    }
+
+    /// Runs `change`, which the client named `operation`, unless that change is applied
+    /// already: then (once it is durable) `answer` says what it produced. A change that fails
+    /// because its own earlier attempt got there first (a retry racing the original on this
+    /// master) is answered the same way.
+    pub(crate) async fn once<T>(
+        &self,
+        operation: Option<OperationId>,
+        change: impl Future<Output = Result<T, MasterError>>,
+        answer: impl FnOnce(Applied) -> Result<T, MasterError>,
+    ) -> Result<T, MasterError> {
+        let Some(operation) = operation else {
+            return change.await;
+        };
+        if let Some(applied) = self.applied(&operation).await? {
+            return answer(applied);
+        }
+        match CHANGE.scope(operation, change).await {
+            Err(err) => match self.applied(&operation).await? {
+                Some(applied) => answer(applied),
+                None => Err(err),
+            },
+            done => done,
+        }
+    }
+
+    /// What the change `operation` produced, once durable, if it is applied.
+    async fn applied(&self, operation: &OperationId) -> Result<Option<Applied>, MasterError> {
+        let applied = self.tree.read().applied.get(operation);
+        if applied.is_some() {
+            // Its entries may still be on their way to the journal.
+            self.journal.barrier().wait().await?;
+        }
+        Ok(applied)
     }
 
     /// Stops journaling; waits for queued entries.

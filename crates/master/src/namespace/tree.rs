@@ -9,6 +9,7 @@ use alluxio_proto::ids;
 
 use crate::MasterError;
 use crate::mount_table::MountTable;
+use crate::operations::AppliedOperations;
 
 /// Id of the root directory (container 0).
 pub fn root_id() -> u64 {
@@ -131,6 +132,8 @@ pub struct Tree {
     pub(crate) pinned_files: BTreeSet<u64>,
     /// The mounts below the root.
     pub(crate) mounts: MountTable,
+    /// The latest changes clients named, as applied through the journal.
+    pub(crate) applied: AppliedOperations,
 }
 
 impl Tree {
@@ -159,6 +162,7 @@ impl Tree {
             next_container: 1,
             pinned_files: BTreeSet::new(),
             mounts: MountTable::default(),
+            applied: AppliedOperations::default(),
         }
     }
 

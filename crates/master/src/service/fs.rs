@@ -7,10 +7,12 @@ use alluxio_proto::grpc::*;
 use tonic::{Request, Response, Status};
 
 use super::parse;
+use crate::MasterError;
 use crate::mount_table::{MountInfo, ufs_space, ufs_type};
 use crate::namespace::{
     CreateFileOptions, FileSystemMaster, MountOptions, SetAttributeOptions, sync_interval,
 };
+use crate::operations::Applied;
 
 /// Serves client namespace calls.
 pub struct FsClientService(pub Arc<FileSystemMaster>);
@@ -24,9 +26,9 @@ impl FileSystemMasterClientService for FsClientService {
         let r = request.into_inner();
         let path = parse(&r.path)?;
         let write_type = r.write_type();
-        self.0
-            .create_directory(&path, r.recursive, r.allow_exists, write_type)
-            .await?;
+        let fs = &self.0;
+        let change = fs.create_directory(&path, r.recursive, r.allow_exists, write_type);
+        fs.once(r.operation_id, change, |_| Ok(())).await?;
         Ok(Response::new(CreateDirectoryResponse {}))
     }
 
@@ -43,7 +45,11 @@ impl FileSystemMasterClientService for FsClientService {
             ttl: r.ttl,
             ttl_action: r.ttl_action(),
         };
-        let file_info = self.0.create_file(&path, options).await?;
+        let fs = &self.0;
+        let change = fs.create_file(&path, options);
+        let file_info = fs
+            .once(r.operation_id, change, |_| fs.file_info_at(&path))
+            .await?;
         Ok(Response::new(CreateFileResponse {
             file_info: Some(file_info),
         }))
@@ -53,8 +59,19 @@ impl FileSystemMasterClientService for FsClientService {
         &self,
         request: Request<GetNewBlockIdForFileRequest>,
     ) -> Result<Response<GetNewBlockIdForFileResponse>, Status> {
-        let path = parse(&request.into_inner().path)?;
-        let block_id = self.0.new_block_id(&path).await?;
+        let r = request.into_inner();
+        let path = parse(&r.path)?;
+        let fs = &self.0;
+        let block_id = fs
+            .once(r.operation_id, fs.new_block_id(&path), |applied| match applied {
+                Applied::NewBlock(block_id) => Ok(block_id),
+                Applied::Done => Err(MasterError::InvalidArgument(format!(
+                    "operation {:?} named in GetNewBlockIdForFile of {path} was another change; \
+                     give each change an id of its own",
+                    r.operation_id
+                ))),
+            })
+            .await?;
         Ok(Response::new(GetNewBlockIdForFileResponse { block_id }))
     }
 
@@ -64,7 +81,11 @@ impl FileSystemMasterClientService for FsClientService {
     ) -> Result<Response<CompleteFileResponse>, Status> {
         let r = request.into_inner();
         let path = parse(&r.path)?;
-        let file_info = self.0.complete_file(&path, r.length).await?;
+        let fs = &self.0;
+        let change = fs.complete_file(&path, r.length);
+        let file_info = fs
+            .once(r.operation_id, change, |_| fs.file_info_at(&path))
+            .await?;
         Ok(Response::new(CompleteFileResponse {
             file_info: Some(file_info),
         }))
@@ -117,14 +138,17 @@ impl FileSystemMasterClientService for FsClientService {
     async fn delete(&self, request: Request<DeleteRequest>) -> Result<Response<DeleteResponse>, Status> {
         let r = request.into_inner();
         let path = parse(&r.path)?;
-        self.0.delete(&path, r.recursive, r.alluxio_only).await?;
+        let fs = &self.0;
+        let change = fs.delete(&path, r.recursive, r.alluxio_only);
+        fs.once(r.operation_id, change, |_| Ok(())).await?;
         Ok(Response::new(DeleteResponse {}))
     }
 
     async fn rename(&self, request: Request<RenameRequest>) -> Result<Response<RenameResponse>, Status> {
         let r = request.into_inner();
         let (src, dst) = (parse(&r.src)?, parse(&r.dst)?);
-        self.0.rename(&src, &dst).await?;
+        let fs = &self.0;
+        fs.once(r.operation_id, fs.rename(&src, &dst), |_| Ok(())).await?;
         Ok(Response::new(RenameResponse {}))
     }
 

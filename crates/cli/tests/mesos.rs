@@ -76,9 +76,9 @@ fn local_route_serves_files_heals_a_killed_worker_and_stops_cleanly() {
     let d = Deployment::new(Route::Local);
     d.start_framework();
     let cluster = d.wait_for_cluster();
-    let host = cluster.master.hostname.clone();
+    let host = cluster.masters[0].hostname.clone();
     // The master comes first: it gets the first task id, workers follow once it is healthy.
-    assert_eq!(cluster.master.task_id, "0", "{}", d.diagnostics());
+    assert_eq!(cluster.masters[0].task_id, "0", "{}", d.diagnostics());
     let log = d.framework_out();
     let master_at = log.find("master task 0");
     let first_worker_at = log.find("worker task");
@@ -87,13 +87,13 @@ fn local_route_serves_files_heals_a_killed_worker_and_stops_cleanly() {
         "framework.out should show the master launched before the workers:\n{log}"
     );
     // Each task's sandbox got the site file with its own host, and logs in the sandbox.
-    let site = std::fs::read_to_string(cluster.master.sandbox.join("conf/alluxio-site.properties"))
+    let site = std::fs::read_to_string(cluster.masters[0].sandbox.join("conf/alluxio-site.properties"))
         .expect("the master's site file");
     assert!(
         site.contains(&format!("alluxio.master.hostname={host}\n")),
         "{site}"
     );
-    assert!(cluster.master.sandbox.join("logs/master.log").is_file());
+    assert!(cluster.masters[0].sandbox.join("logs/master.log").is_file());
     for worker in &cluster.workers {
         let site = std::fs::read_to_string(worker.sandbox.join("conf/alluxio-site.properties"))
             .expect("a worker's site file");
@@ -140,7 +140,10 @@ fn local_route_serves_files_heals_a_killed_worker_and_stops_cleanly() {
         d.fail("a new worker task on the killed worker's agent");
     }
     let healed = d.wait_for_cluster();
-    assert_eq!(healed.master.task_id, "0", "the master must not be relaunched");
+    assert_eq!(
+        healed.masters[0].task_id, "0",
+        "the master must not be relaunched"
+    );
     let back = poll(CLUSTER_TIMEOUT, || read_file(&d, &host, "/mesos-local").is_ok());
     assert!(
         back,
@@ -208,14 +211,14 @@ fn tarball_route_brings_up_a_working_cluster() {
     d.start_framework();
     let cluster = d.wait_for_cluster();
     // The fetcher extracted alluxio-<version>/ and the task command renamed it.
-    for task in std::iter::once(&cluster.master).chain(&cluster.workers) {
+    for task in cluster.masters.iter().chain(&cluster.workers) {
         assert!(
             task.sandbox.join("alluxio/lib/alluxio").is_file(),
             "no extracted distribution in {}",
             task.sandbox.display()
         );
     }
-    let host = cluster.master.hostname.clone();
+    let host = cluster.masters[0].hostname.clone();
     let data = pattern(2 << 20);
     write_file(&d, &host, "/mesos-tarball", &data);
     assert_reads_back(&d, &host, "/mesos-tarball", &data);
@@ -237,7 +240,7 @@ fn agents_off_127_0_0_1_with_default_ports_come_up_from_an_environment_without_u
     d.start_framework();
     let cluster = d.wait_for_cluster();
     assert_eq!(cluster.workers.len(), 2);
-    let host = cluster.master.hostname.clone();
+    let host = cluster.masters[0].hostname.clone();
     let data = pattern(2 << 20);
     write_file(&d, &host, "/mesos-multi-agent", &data);
     assert_reads_back(&d, &host, "/mesos-multi-agent", &data);
@@ -305,12 +308,125 @@ fn a_task_that_cannot_start_is_relaunched_with_backoff_and_explained_once() {
 }
 
 #[test]
+fn three_masters_elected_through_zookeeper_keep_serving_when_the_leaders_task_is_killed() {
+    let d = Deployment::with(
+        Route::Local,
+        Options {
+            masters: Some(3),
+            ..Options::default()
+        },
+    );
+    d.start_framework();
+    let cluster = d.wait_for_cluster();
+    let mut master_hosts: Vec<&str> = cluster.masters.iter().map(|t| t.hostname.as_str()).collect();
+    master_hosts.sort_unstable();
+    assert_eq!(master_hosts, d.agents, "one master per agent");
+    // Workers join no master host: they find the leader through ZooKeeper, as every task does.
+    for worker in &cluster.workers {
+        let site = std::fs::read_to_string(worker.sandbox.join("conf/alluxio-site.properties"))
+            .expect("a worker's site file");
+        assert!(site.contains("alluxio.zookeeper.enabled=true\n"), "{site}");
+        assert!(!site.contains("alluxio.master.hostname="), "{site}");
+    }
+    let any = d.agents[0];
+    let leader = stdout(&d.alluxio(any, &["fs", "leader"])).trim().to_string();
+    assert!(master_hosts.contains(&leader.as_str()), "leader {leader:?}");
+    let leader_task = cluster
+        .masters
+        .iter()
+        .find(|t| t.hostname == leader)
+        .expect("the leader's task")
+        .clone();
+
+    // A user copies files in a loop; the leader's task is killed while a copy is under way.
+    let local = d.root().join("copied.bin");
+    let data = pattern(1 << 20);
+    std::fs::write(&local, &data).expect("write the local file");
+    let local = local.to_str().expect("utf-8 path");
+    let copies = std::sync::Mutex::new((Vec::new(), Vec::new()));
+    let killed = std::sync::OnceLock::new();
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let mut after_kill = 0;
+            for n in 0..200 {
+                let path = format!("/copies/{n}");
+                let out = d.alluxio(any, &["fs", "copyFromLocal", local, &path]);
+                let mut copies = copies.lock().unwrap();
+                match out.status.success() {
+                    true => copies.0.push(path),
+                    false => copies.1.push(format!("{path}: {}", stderr(&out).trim())),
+                }
+                after_kill += usize::from(killed.get().is_some() && out.status.success());
+                if after_kill == 5 {
+                    return;
+                }
+            }
+        });
+        let copied = || copies.lock().unwrap().0.len();
+        assert!(poll(Duration::from_secs(60), || copied() >= 5), "no copies");
+        assert!(d.sim().kill_task_process(&leader_task.task_id));
+        killed.set(std::time::Instant::now()).unwrap();
+    });
+    let (acknowledged, failed) = copies.into_inner().unwrap();
+    let killed_at = killed.get().copied();
+    let pause = killed_at.expect("killed").elapsed();
+    println!(
+        "leader task {} on {leader} killed: 5 more copies done {:.1} s later; {} copied, {} failed",
+        leader_task.task_id,
+        pause.as_secs_f64(),
+        acknowledged.len(),
+        failed.len()
+    );
+    // A copy in flight at the kill is retried at the new leader, which answers each of its
+    // changes the old one applied instead of applying it again: no copy fails.
+    assert!(failed.is_empty(), "{failed:#?}");
+    let new_leader = stdout(&d.alluxio(any, &["fs", "leader"])).trim().to_string();
+    assert!(
+        new_leader != leader && master_hosts.contains(&new_leader.as_str()),
+        "{new_leader}"
+    );
+    for path in &acknowledged {
+        assert_reads_back(&d, any, path, &data);
+    }
+
+    // The framework relaunches a master on the killed one's agent, where it joins as a standby;
+    // no worker is replaced.
+    let relaunched = poll(deploy::CLUSTER_TIMEOUT, || {
+        d.sim().tasks().iter().any(|t| {
+            t.name == "AlluxioMaster"
+                && t.hostname == leader
+                && t.task_id != leader_task.task_id
+                && t.state == "TASK_RUNNING"
+                && t.healthy == Some(true)
+        })
+    });
+    if !relaunched {
+        d.fail("a new master task on the killed leader's agent");
+    }
+    let healed = d.wait_for_cluster();
+    let worker_ids = |launched: &Launched| {
+        let mut ids: Vec<String> = launched.workers.iter().map(|t| t.task_id.clone()).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(worker_ids(&healed), worker_ids(&cluster));
+    let report = stdout(&d.alluxio(any, &["fsadmin", "report"]));
+    let masters = format!("{new_leader}:{} (leader)", d.master_port);
+    assert!(report.contains(&masters), "{report}");
+    assert_eq!(report.matches("(standby)").count(), 2, "{report}");
+    let log = d.framework_out();
+    assert!(log.contains("joins the election as a standby"), "{log}");
+}
+
+#[test]
 fn restarted_framework_reattaches_without_duplicate_tasks() {
     let d = Deployment::new(Route::Local);
     d.start_framework();
     let first = d.wait_for_cluster();
     let task_ids = |launched: &Launched| {
-        let mut ids: Vec<String> = std::iter::once(&launched.master)
+        let mut ids: Vec<String> = launched
+            .masters
+            .iter()
             .chain(&launched.workers)
             .map(|t| t.task_id.clone())
             .collect();

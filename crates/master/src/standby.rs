@@ -131,7 +131,8 @@ fn refuse_rpc(
     spawn_server("standby RPC server", server)
 }
 
-/// Answers every web request on `listener` with 503 and where the leader is.
+/// Answers every web request on `listener` with 503 and where the leader is, but `/health`
+/// with 200: a standby is a healthy process (Mesos must not kill it), only not the leader.
 fn refuse_web(
     listener: tokio::net::TcpListener,
     me: String,
@@ -144,8 +145,10 @@ fn refuse_web(
             .to_string();
         std::future::ready((StatusCode::SERVICE_UNAVAILABLE, message).into_response())
     };
-    let server = axum::serve(listener, axum::Router::new().fallback(refuse))
-        .with_graceful_shutdown(async move { stopped.wait().await });
+    let router = axum::Router::new()
+        .route("/health", axum::routing::get(|| async { "OK (standby master)" }))
+        .fallback(refuse);
+    let server = axum::serve(listener, router).with_graceful_shutdown(async move { stopped.wait().await });
     spawn_server("standby web server", server)
 }
 

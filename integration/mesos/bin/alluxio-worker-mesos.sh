@@ -34,5 +34,5 @@ if [[ "${tier_source}" == *"(DEFAULT)" ]]; then
   opts+=("-Dalluxio.worker.tieredstore.level0.dirs.path=${ram_dir}")
 fi
 
-echo "Starting an Alluxio worker on ${LIBPROCESS_IP:-$(hostname)} for master ${ALLUXIO_MASTER_HOSTNAME:-?}; logs in ${ALLUXIO_LOGS_DIR}/worker.log"
+echo "Starting an Alluxio worker on ${LIBPROCESS_IP:-$(hostname)} for master ${ALLUXIO_MASTER_HOSTNAME:-(the leader, through ZooKeeper)}; logs in ${ALLUXIO_LOGS_DIR}/worker.log"
 exec "${ALLUXIO}" "${opts[@]}" worker

@@ -3,13 +3,15 @@
 //! file with ports of its own (or Alluxio's defaults), agents on distinct loopback addresses
 //! (127.0.0.2-4 unless told otherwise), and the framework started and stopped with the real
 //! `integration/mesos/bin` scripts from an environment without `USER` or `LOGNAME`, as a
-//! service manager starts it. Dropping it kills every process.
+//! service manager starts it. With several masters it also runs a real ZooKeeper they are
+//! elected through. Dropping it kills every process.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
 use alluxio_testkit::mesos::{MesosSimulator, TaskSnapshot, TestCertificates};
+use alluxio_testkit::zookeeper::ZooKeeper;
 
 use crate::common::{ALLUXIO, alluxio_command, free_ports, poll, stderr, stdout};
 
@@ -46,8 +48,8 @@ pub enum Route {
 pub struct Launched {
     /// The framework that owns the tasks.
     pub framework_id: String,
-    /// The master task.
-    pub master: TaskSnapshot,
+    /// The master tasks, by task id; one unless the deployment asked for more.
+    pub masters: Vec<TaskSnapshot>,
     /// The worker tasks, one per agent.
     pub workers: Vec<TaskSnapshot>,
 }
@@ -65,7 +67,13 @@ pub struct Options {
     pub reserved_role: Option<&'static str>,
     /// More `key=value` lines for the site file.
     pub site: Vec<(&'static str, String)>,
+    /// This many masters (`alluxio.integration.mesos.master.node.count`), elected through a
+    /// ZooKeeper the deployment starts; `None` is one master without ZooKeeper.
+    pub masters: Option<u64>,
 }
+
+/// The ZooKeeper session timeout of the masters of a deployment with several.
+pub const SESSION_TIMEOUT: &str = "3s";
 
 /// A simulator with its agents and a temp Alluxio install pointed at it.
 pub struct Deployment {
@@ -81,6 +89,10 @@ pub struct Deployment {
     pub tls: Option<TestCertificates>,
     /// The agents' addresses.
     pub agents: Vec<&'static str>,
+    /// How many masters run once the cluster is complete.
+    pub masters: usize,
+    /// The ZooKeeper several masters are elected through, running until the deployment drops.
+    _zookeeper: Option<ZooKeeper>,
 }
 
 impl Deployment {
@@ -128,6 +140,25 @@ impl Deployment {
         let role = options
             .reserved_role
             .map(|role| ("alluxio.integration.mesos.role", role.to_string()));
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let zookeeper = options.masters.map(|_| rt.block_on(ZooKeeper::start()));
+        let election = options
+            .masters
+            .zip(zookeeper.as_ref())
+            .map(|(count, zookeeper)| {
+                [
+                    ("alluxio.integration.mesos.master.node.count", count.to_string()),
+                    ("alluxio.zookeeper.enabled", "true".to_string()),
+                    ("alluxio.zookeeper.address", zookeeper.address()),
+                    ("alluxio.zookeeper.session.timeout", SESSION_TIMEOUT.to_string()),
+                ]
+            })
+            .into_iter()
+            .flatten();
         let site = [
             ("alluxio.integration.mesos.alluxio.jar.url", jar_url),
             ("alluxio.work.dir", root.join("work").display().to_string()),
@@ -141,6 +172,7 @@ impl Deployment {
         .into_iter()
         .chain(explicit_ports)
         .chain(role)
+        .chain(election)
         .chain(options.site)
         .map(|(k, v)| format!("{k}={v}\n"))
         .collect::<String>();
@@ -160,11 +192,6 @@ impl Deployment {
             wd = worker_data,
             ww = worker_web
         );
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
         let mut builder = MesosSimulator::builder()
             .work_dir(root.join("mesos"))
             .heartbeat_interval(Duration::from_secs(2))
@@ -189,6 +216,8 @@ impl Deployment {
             worker_port: worker,
             tls,
             agents,
+            masters: options.masters.unwrap_or(1) as usize,
+            _zookeeper: zookeeper,
         }
     }
 
@@ -270,8 +299,8 @@ impl Deployment {
             .collect()
     }
 
-    /// Waits until one master and a worker on every agent run and pass their health checks,
-    /// and the master counts them all live.
+    /// Waits until the masters and a worker on every agent run and pass their health checks,
+    /// and the (leading) master counts them all live.
     pub fn wait_for_cluster(&self) -> Launched {
         let mut launched = None;
         let complete = poll(CLUSTER_TIMEOUT, || {
@@ -280,9 +309,12 @@ impl Deployment {
         });
         let launched = match (complete, launched) {
             (true, Some(launched)) => launched,
-            _ => self.fail("one healthy master and a healthy worker per agent"),
+            _ => self.fail(&format!(
+                "{} healthy master(s) and a healthy worker per agent",
+                self.masters
+            )),
         };
-        let host = launched.master.hostname.clone();
+        let host = launched.masters[0].hostname.clone();
         let live = format!("Live Workers: {}\n", self.agents.len());
         let workers_live = poll(CLUSTER_TIMEOUT, || {
             let out = self.alluxio(&host, &["fsadmin", "report"]);
@@ -300,24 +332,26 @@ impl Deployment {
             .into_iter()
             .filter(|t| t.state == "TASK_RUNNING" && t.healthy == Some(true))
             .collect();
-        let (masters, workers): (Vec<_>, Vec<_>) =
+        let (mut masters, workers): (Vec<_>, Vec<_>) =
             healthy.into_iter().partition(|t| t.name == "AlluxioMaster");
         let mut hosts: Vec<&str> = workers.iter().map(|t| t.hostname.as_str()).collect();
         hosts.sort_unstable();
-        if masters.len() != 1 || hosts != self.agents {
+        if masters.len() != self.masters || hosts != self.agents {
             return None;
         }
-        let master = masters.into_iter().next()?;
+        masters.sort_by_key(|t| t.task_id.parse::<u64>().unwrap_or(u64::MAX));
         Some(Launched {
-            framework_id: master.framework_id.clone(),
-            master,
+            framework_id: masters[0].framework_id.clone(),
+            masters,
             workers,
         })
     }
 
-    /// Runs `alluxio <args>` as a client of the master on `master_host`.
+    /// Runs `alluxio <args>` as a client of the master on `master_host` (of the leader, found
+    /// through ZooKeeper, when there are several masters).
     pub fn alluxio(&self, master_host: &str, args: &[&str]) -> Output {
         alluxio_command(self.root())
+            .env("ALLUXIO_CONF_DIR", self.root().join("conf"))
             .arg(format!("-Dalluxio.master.hostname={master_host}"))
             .arg(format!("-Dalluxio.master.port={}", self.master_port))
             .arg("-Dalluxio.user.rpc.retry.max.duration=10sec")

@@ -93,6 +93,9 @@ impl Driver {
             );
         }
         let config = SchedulerConfig::from_conf(conf, alluxio_master_host)?;
+        if config.master_node_count > 1 {
+            warn_if_journal_is_local(conf, config.master_node_count)?;
+        }
         let state_path = PathBuf::from(conf.get(keys::INTEGRATION_MESOS_FRAMEWORK_STATE_FILE)?);
         let persisted = state_file::load(&state_path)?;
         let mut scheduler = Scheduler::new(config);
@@ -461,6 +464,23 @@ fn unix_now() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// Warns when several masters would keep their journal in a folder of their own host's file
+/// system: they share it only if every agent mounts it at that path (NFS), else a standby reads
+/// nothing and a master elected on another host starts from an empty namespace.
+fn warn_if_journal_is_local(conf: &Configuration, masters: u64) -> Result<(), MesosError> {
+    let folder = conf.get(keys::MASTER_JOURNAL_FOLDER)?;
+    let on_a_host = !folder.contains("://") || folder.starts_with("file://");
+    if on_a_host {
+        tracing::warn!(
+            "{}={folder} is a local path, but the {masters} masters run on distinct agents: mount it \
+             on every agent at that path (NFS), or put it on HDFS or S3 (hdfs://..., s3://...), \
+             so that every master reads the same journal",
+            keys::MASTER_JOURNAL_FOLDER
+        );
+    }
+    Ok(())
 }
 
 /// The user Mesos runs the tasks as: `alluxio.integration.mesos.user`, else the passwd entry of

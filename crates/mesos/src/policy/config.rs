@@ -20,6 +20,31 @@ pub enum ConfigError {
         /// The second key holding it.
         second: &'static str,
     },
+    /// Several masters are asked for, but nothing would elect one of them to lead.
+    #[error(
+        "alluxio.integration.mesos.master.node.count is {count}, but several masters need \
+         alluxio.zookeeper.enabled=true and alluxio.zookeeper.address to elect their leader; \
+         enable ZooKeeper or set the count to 1"
+    )]
+    MastersWithoutZooKeeper {
+        /// The configured master count.
+        count: u64,
+    },
+    /// `--alluxio-master` pins the master to one host, but several masters are asked for.
+    #[error(
+        "the master is pinned to {host} (--alluxio-master, the second argument of \
+         alluxio-mesos-start.sh), but alluxio.integration.mesos.master.node.count is {count} and \
+         masters run on distinct hosts; drop the pin or set the count to 1"
+    )]
+    PinnedHostWithSeveralMasters {
+        /// The required host.
+        host: String,
+        /// The configured master count.
+        count: u64,
+    },
+    /// The ZooKeeper settings the masters would elect through are wrong.
+    #[error(transparent)]
+    ZooKeeper(#[from] alluxio_ha::HaError),
 }
 
 /// The resources and name of one kind of task.
@@ -44,8 +69,12 @@ pub struct SchedulerConfig {
     pub worker: TaskShape,
     /// Ramdisk size of a worker in bytes (`alluxio.worker.memory.size`).
     pub worker_memory_bytes: u64,
-    /// Masters that may be active at once (`alluxio.integration.mesos.master.node.count`).
+    /// Masters to keep running, each on its own host
+    /// (`alluxio.integration.mesos.master.node.count`).
     pub master_node_count: u64,
+    /// Whether the masters elect their leader through ZooKeeper (`alluxio.zookeeper.enabled`):
+    /// workers then find the leader there instead of joining a master host.
+    pub zookeeper_election: bool,
     /// The only host the master may run on (the `--alluxio-master` argument).
     pub required_master_host: Option<String>,
     /// Most workers to run; `None` = one on every agent that offers enough.
@@ -72,6 +101,22 @@ impl SchedulerConfig {
             Some(_) => Some(conf.get_u64(keys::INTEGRATION_MESOS_WORKER_COUNT_MAX)?),
             None => None,
         };
+        let master_node_count = conf.get_u64(keys::INTEGRATION_MESOS_MASTER_NODE_COUNT)?;
+        let zookeeper_election = alluxio_ha::ZooKeeperSettings::from_conf(conf)?.is_some();
+        let required_master_host = required_master_host.filter(|host| !host.trim().is_empty());
+        if master_node_count > 1 {
+            if !zookeeper_election {
+                return Err(ConfigError::MastersWithoutZooKeeper {
+                    count: master_node_count,
+                });
+            }
+            if let Some(host) = required_master_host {
+                return Err(ConfigError::PinnedHostWithSeveralMasters {
+                    host,
+                    count: master_node_count,
+                });
+            }
+        }
         Ok(SchedulerConfig {
             master: TaskShape {
                 name: conf.get(keys::INTEGRATION_MESOS_MASTER_NAME)?,
@@ -86,8 +131,9 @@ impl SchedulerConfig {
                 ports: ports(conf, &worker_ports)?,
             },
             worker_memory_bytes,
-            master_node_count: conf.get_u64(keys::INTEGRATION_MESOS_MASTER_NODE_COUNT)?,
-            required_master_host: required_master_host.filter(|host| !host.trim().is_empty()),
+            master_node_count,
+            zookeeper_election,
+            required_master_host,
             max_workers,
             refuse_seconds: conf.get_u64(keys::INTEGRATION_MESOS_REFUSE_SECONDS)? as f64,
             relaunch_backoff: Backoff::new(

@@ -8,7 +8,7 @@ use crate::wire::{Resource, take_ranges, take_scalar};
 impl Scheduler {
     /// Answers every offer of one OFFERS event: at most one task per offer, the rest declined.
     pub(super) fn offers(&mut self, offers: &[Offer], out: &mut Vec<Action>) {
-        let master_pick = self.pick_master_offer(offers);
+        let master_picks = self.pick_master_offers(offers);
         let mut declined = Vec::new();
         let mut launched = false;
         for (index, offer) in offers.iter().enumerate() {
@@ -17,7 +17,7 @@ impl Scheduler {
                     .worker_hosts
                     .insert(offer.hostname.clone(), offer.agent_id.clone());
             }
-            let decision = if master_pick == Some(index) {
+            let decision = if master_picks.contains(&index) {
                 fits(offer, &self.config.master).map(|resources| (TaskKind::Master, resources))
             } else {
                 self.worker_placement(offer)
@@ -66,21 +66,39 @@ impl Scheduler {
 
     /// Whether a master should be launched now.
     fn master_needed(&self) -> bool {
-        self.state.active_masters() == 0 && self.config.master_node_count > 0
+        self.masters_missing() > 0
     }
 
-    /// The offer to launch the master on, if one is needed and qualifies: the previous master's
-    /// host first (a local journal is found there), else the first qualifying offer.
-    fn pick_master_offer(&self, offers: &[Offer]) -> Option<usize> {
-        if !self.master_needed() {
-            return None;
-        }
-        let qualifying = |offer: &&Offer| self.master_refusal(offer).is_none();
+    /// How many masters are missing from `master.node.count`.
+    fn masters_missing(&self) -> u64 {
+        self.config
+            .master_node_count
+            .saturating_sub(self.state.active_masters())
+    }
+
+    /// The offers to launch missing masters on, each on a host of its own: the previous
+    /// master's host first (a local journal is found there), then qualifying offers in order.
+    fn pick_master_offers(&self, offers: &[Offer]) -> Vec<usize> {
+        let missing = self.masters_missing() as usize;
         let previous = self.state.last_master_host.as_deref();
-        offers
-            .iter()
-            .position(|offer| qualifying(&offer) && Some(offer.hostname.as_str()) == previous)
-            .or_else(|| offers.iter().position(|offer| qualifying(&offer)))
+        let mut candidates: Vec<usize> = (0..offers.len())
+            .filter(|&index| self.master_refusal(&offers[index]).is_none())
+            .collect();
+        // A stable sort keeps the offers' order otherwise.
+        candidates.sort_by_key(|&index| Some(offers[index].hostname.as_str()) != previous);
+        let mut picks: Vec<usize> = Vec::new();
+        for index in candidates {
+            if picks.len() == missing {
+                break;
+            }
+            if !picks
+                .iter()
+                .any(|&picked| offers[picked].hostname == offers[index].hostname)
+            {
+                picks.push(index);
+            }
+        }
+        picks
     }
 
     /// Why `offer` cannot take the master, or `None` if it can.
@@ -89,6 +107,9 @@ impl Scheduler {
             && *required != offer.hostname
         {
             return Some(format!("the master must run on {required}"));
+        }
+        if self.state.has_master_on(&offer.hostname) {
+            return Some("a master already runs on this host".to_string());
         }
         if let Some(why) = self.backoff_refusal(TaskKind::Master, &offer.hostname) {
             return Some(why);
@@ -99,14 +120,14 @@ impl Scheduler {
     /// The resources of `offer` a worker takes, or why it cannot take one (or, while a master is
     /// needed, why it is not used for it).
     fn worker_placement(&self, offer: &Offer) -> Result<Vec<Resource>, String> {
-        if self.master_needed() {
-            return Err(match self.master_refusal(offer) {
-                Some(why) => format!("no master yet and this offer cannot take it: {why}"),
-                None => "no master yet and another offer of this round takes it".to_string(),
-            });
-        }
         let state = &self.state;
         if state.healthy_master().is_none() {
+            if self.master_needed() {
+                return Err(match self.master_refusal(offer) {
+                    Some(why) => format!("no master yet and this offer cannot take one: {why}"),
+                    None => "no master yet and other offers of this round take them".to_string(),
+                });
+            }
             let Some((id, master)) = state.master() else {
                 return Err("no master task is active; workers wait for one".to_string());
             };
@@ -141,8 +162,8 @@ impl Scheduler {
             TaskKind::Worker => &self.config.worker,
         };
         let master_hostname = match kind {
-            TaskKind::Master => None,
-            TaskKind::Worker => self.master_hostname().map(str::to_string),
+            TaskKind::Worker if !self.config.zookeeper_election => self.master_hostname().map(str::to_string),
+            _ => None,
         };
         let id = self.state.next_task_id;
         let plan = TaskPlan {
@@ -157,10 +178,14 @@ impl Scheduler {
             master_hostname: master_hostname.clone(),
         };
         let ports: Vec<String> = plan.ports.iter().map(u16::to_string).collect();
-        let joins = master_hostname
-            .as_deref()
-            .map(|host| format!(", master {host}"))
-            .unwrap_or_default();
+        let joins = match (kind, master_hostname.as_deref()) {
+            (TaskKind::Worker, Some(host)) => format!(", master {host}"),
+            (TaskKind::Worker, None) => ", leader found through ZooKeeper".to_string(),
+            (TaskKind::Master, _) if self.config.zookeeper_election => {
+                ", elected through ZooKeeper".to_string()
+            }
+            (TaskKind::Master, _) => String::new(),
+        };
         out.push(Action::Log(format!(
             "launching {} task {id} on {} (offer {}): cpus {}, mem {} MB, ports {}{joins}",
             kind.label(),
@@ -190,25 +215,32 @@ impl Scheduler {
         });
     }
 
-    /// SUPPRESSes once the master is healthy and either the worker maximum is reached or, with
-    /// no maximum, a round launched nothing and every host that offered enough runs a worker.
+    /// SUPPRESSes once every master is healthy and either the worker maximum is reached or,
+    /// with no maximum, a round launched nothing and every host that offered enough runs a worker.
     fn suppress_if_complete(&mut self, launched: bool, out: &mut Vec<Action>) {
         let state = &self.state;
-        if state.suppressed {
+        if state.suppressed || self.master_needed() {
             return;
         }
-        let Some(master) = state.healthy_master() else {
+        let masters: Vec<&str> = state
+            .healthy_masters()
+            .map(|master| master.hostname.as_str())
+            .collect();
+        if masters.is_empty() || masters.len() as u64 != state.active_masters() {
             return;
-        };
+        }
         let workers = state.active_workers();
         let complete = match self.config.max_workers {
             Some(max) => workers >= max,
             None => !launched && state.worker_hosts.keys().all(|host| state.has_worker_on(host)),
         };
         if complete {
+            let masters = match masters.as_slice() {
+                [one] => format!("master on {one} healthy"),
+                several => format!("masters on {} healthy", several.join(", ")),
+            };
             out.push(Action::Log(format!(
-                "cluster complete (master on {} healthy, {workers} workers): suppressing offers",
-                master.hostname
+                "cluster complete ({masters}, {workers} workers): suppressing offers"
             )));
             out.push(Action::Suppress);
             self.state.suppressed = true;

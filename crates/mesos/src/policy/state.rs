@@ -101,7 +101,8 @@ pub struct TaskRecord {
     /// When it last turned healthy (seconds since the epoch), while it stays healthy.
     #[serde(default)]
     pub healthy_since: Option<f64>,
-    /// For a worker, the master host it was told to join.
+    /// For a worker, the master host it was told to join; `None` when it finds the leader
+    /// through ZooKeeper.
     pub master_hostname: Option<String>,
 }
 
@@ -127,19 +128,34 @@ pub struct SchedulerState {
 }
 
 impl SchedulerState {
-    /// The active master task, if any.
+    /// The first active master task, if any.
     pub fn master(&self) -> Option<(u64, &TaskRecord)> {
+        self.masters().next()
+    }
+
+    /// The active master tasks, by task id.
+    pub fn masters(&self) -> impl Iterator<Item = (u64, &TaskRecord)> {
         self.tasks
             .iter()
-            .find(|(_, task)| task.kind == TaskKind::Master)
+            .filter(|(_, task)| task.kind == TaskKind::Master)
             .map(|(id, task)| (*id, task))
     }
 
-    /// The master task if it is running and its last health check passed.
+    /// A master task that is running and whose last health check passed, if any.
     pub fn healthy_master(&self) -> Option<&TaskRecord> {
-        self.master()
+        self.healthy_masters().next()
+    }
+
+    /// The master tasks that are running and whose last health check passed.
+    pub fn healthy_masters(&self) -> impl Iterator<Item = &TaskRecord> {
+        self.masters()
             .map(|(_, task)| task)
             .filter(|task| task.state == TaskState::Running && task.healthy == Some(true))
+    }
+
+    /// Whether an active master runs on `hostname`.
+    pub fn has_master_on(&self, hostname: &str) -> bool {
+        self.masters().any(|(_, task)| task.hostname == hostname)
     }
 
     /// Number of active master tasks.

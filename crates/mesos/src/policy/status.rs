@@ -189,6 +189,15 @@ impl Scheduler {
             return;
         };
         let next = match task.kind {
+            TaskKind::Master if self.config.zookeeper_election => {
+                self.state.last_master_host = Some(task.hostname.clone());
+                format!(
+                    "relaunching a master on the next qualifying offer from a host without one, \
+                     preferring {}; it joins the election as a standby, and workers follow the \
+                     leader through ZooKeeper meanwhile",
+                    task.hostname
+                )
+            }
             TaskKind::Master => {
                 self.state.last_master_host = Some(task.hostname.clone());
                 format!(
@@ -225,12 +234,16 @@ impl Scheduler {
     }
 
     /// Kills workers told to join another master host: they could never reach the new master,
-    /// and once they end they are relaunched pointing at it.
+    /// and once they end they are relaunched pointing at it. Workers that find the leader
+    /// through ZooKeeper follow any master by themselves.
     fn kill_stale_workers(&mut self, master_host: &str, out: &mut Vec<Action>) {
         for (id, task) in self.state.tasks.iter_mut() {
             let stale = task.kind == TaskKind::Worker
                 && task.state != TaskState::Killing
-                && task.master_hostname.as_deref() != Some(master_host);
+                && task
+                    .master_hostname
+                    .as_deref()
+                    .is_some_and(|joined| joined != master_host);
             if !stale {
                 continue;
             }
@@ -239,7 +252,7 @@ impl Scheduler {
                 "worker task {id} on {} joined master host {} but the master now runs on \
                  {master_host}: killing it so that it is relaunched",
                 task.hostname,
-                task.master_hostname.as_deref().unwrap_or("(none)")
+                task.master_hostname.as_deref().unwrap_or_default()
             )));
             out.push(Action::Kill {
                 task_id: id.to_string(),

@@ -3,6 +3,7 @@
 mod backoff;
 mod config;
 mod healing;
+mod masters;
 mod random;
 mod rules;
 

@@ -181,7 +181,19 @@ impl Checker {
             assert_eq!(acks, usize::from(update.uuid.is_some()), "uuid acknowledged once");
         }
         let state = after.state();
-        assert!(state.active_masters() <= 1, "two active masters");
+        let count = after.config().master_node_count;
+        assert!(
+            state.active_masters() <= count,
+            "more than {count} active masters"
+        );
+        let mut master_hosts = BTreeSet::new();
+        for (_, task) in state.masters() {
+            assert!(
+                master_hosts.insert(task.hostname.clone()),
+                "two masters on {}",
+                task.hostname
+            );
+        }
         let mut worker_hosts = BTreeSet::new();
         for task in state.tasks.values().filter(|t| t.kind == TaskKind::Worker) {
             assert!(
@@ -288,4 +300,20 @@ fn random_event_sequences_respect_a_worker_maximum() {
     for seed in 1..=10u64 {
         run(seed.wrapping_mul(0xD1B5_4A32_D192_ED03), config.clone(), 600);
     }
+}
+
+#[test]
+fn random_event_sequences_keep_several_masters_on_distinct_hosts() {
+    let config = SchedulerConfig {
+        master_node_count: 3,
+        zookeeper_election: true,
+        ..default_config()
+    };
+    let mut suppressions = 0;
+    for seed in 1..=10u64 {
+        let run = run(seed.wrapping_mul(0xA076_1D64_78BD_642F), config.clone(), 600);
+        assert!(run.masters >= 3 && run.workers >= 1, "seed {seed}");
+        suppressions += run.suppressions;
+    }
+    assert!(suppressions >= 2, "only {suppressions} suppressions");
 }

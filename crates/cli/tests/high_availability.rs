@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use alluxio_testkit::s3::S3Server;
 use alluxio_testkit::zookeeper::ZooKeeper;
 use common::{alluxio_command, free_ports, poll, stderr, stdout};
 
@@ -34,17 +35,48 @@ struct HaCluster {
     zookeeper: ZooKeeper,
     masters: Vec<Master>,
     worker: Option<Child>,
+    /// Where the journal is: `alluxio.master.journal.folder` and what reaching it takes.
+    journal: Vec<(String, String)>,
+    /// The S3 server holding the journal, when it is in S3.
+    _s3: Option<S3Server>,
 }
 
 impl HaCluster {
+    /// Masters sharing a journal folder on this machine's disk.
     async fn start(masters: usize) -> Self {
+        Self::start_with(masters, None).await
+    }
+
+    /// Masters sharing a journal in a bucket of a loopback S3 server.
+    async fn start_with_journal_in_s3(masters: usize) -> Self {
+        let s3 = S3Server::start(&["journal"]).await.unwrap();
+        Self::start_with(masters, Some(s3)).await
+    }
+
+    async fn start_with(masters: usize, s3: Option<S3Server>) -> Self {
         let zookeeper = ZooKeeper::start().await;
         let dir = tempfile::tempdir().unwrap();
+        let journal = match &s3 {
+            Some(s3) => s3
+                .properties()
+                .into_iter()
+                .chain([(
+                    "alluxio.master.journal.folder".to_string(),
+                    "s3://journal/alluxio/journal".to_string(),
+                )])
+                .collect(),
+            None => vec![(
+                "alluxio.master.journal.folder".to_string(),
+                dir.path().join("journal").display().to_string(),
+            )],
+        };
         let mut cluster = Self {
             dir,
             zookeeper,
             masters: Vec::new(),
             worker: None,
+            journal,
+            _s3: s3,
         };
         for _ in 0..masters {
             let [rpc_port, web_port] = free_ports::<2>();
@@ -66,10 +98,6 @@ impl HaCluster {
         let root = self.dir.path();
         [
             ("alluxio.work.dir", root.join("work").display().to_string()),
-            (
-                "alluxio.master.journal.folder",
-                root.join("journal").display().to_string(),
-            ),
             ("alluxio.master.hostname", "127.0.0.1".into()),
             ("alluxio.master.bind.host", "127.0.0.1".into()),
             ("alluxio.master.web.bind.host", "127.0.0.1".into()),
@@ -80,6 +108,8 @@ impl HaCluster {
             ("alluxio.user.block.size.bytes.default", "1MB".into()),
         ]
         .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .chain(self.journal.iter().cloned())
         .map(|(k, v)| format!("-D{k}={v}"))
         .collect()
     }
@@ -436,13 +466,25 @@ async fn the_cluster_serves_again_after_zookeeper_restarts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_frozen_leader_woken_after_a_failover_does_not_serve() {
-    let cluster = HaCluster::start(2).await;
+    freeze_the_leader_until_the_other_leads(&HaCluster::start(2).await);
+}
+
+/// The same with the journal in S3: the new leader claims its epoch with a conditional create
+/// (`If-None-Match: *`), which is what keeps the woken leader from appending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_frozen_leader_of_a_journal_in_s3_woken_after_a_failover_does_not_serve() {
+    freeze_the_leader_until_the_other_leads(&HaCluster::start_with_journal_in_s3(2).await);
+}
+
+/// SIGSTOPs the leader of two masters, creates folders while the other takes over, wakes the
+/// old leader and checks that it steps down and that every acknowledged folder is there.
+fn freeze_the_leader_until_the_other_leads(cluster: &HaCluster) {
     let (leader, _) = cluster.wait_for_leader(Duration::from_secs(30));
     cluster.run(&["fs", "mkdir", "/load"]);
-    let (mut acknowledged, _) = create_until(&cluster, 0, |n| n == 5);
+    let (mut acknowledged, _) = create_until(cluster, 0, |n| n == 5);
 
     cluster.signal(leader, "-STOP");
-    let (more, _) = create_until(&cluster, 5, |n| n == 10);
+    let (more, _) = create_until(cluster, 5, |n| n == 10);
     acknowledged.extend(more);
     let other = 1 - leader;
     assert!(serves(cluster.masters[other].web_port), "the other master leads");
@@ -454,9 +496,9 @@ async fn a_frozen_leader_woken_after_a_failover_does_not_serve() {
         !serves(cluster.masters[leader].web_port)
     });
     assert!(stepped_down, "the woken leader still serves\n{}", cluster.logs());
-    let (more, failed) = create_until(&cluster, 10, |n| n == 15);
+    let (more, failed) = create_until(cluster, 10, |n| n == 15);
     assert!(failed.is_empty(), "{failed:?}");
     acknowledged.extend(more);
     assert_eq!(cluster.leader(), Some(other));
-    assert_present(&cluster, &acknowledged);
+    assert_present(cluster, &acknowledged);
 }

@@ -178,9 +178,9 @@ impl From<alluxio_ufs::UfsError> for ClientError {
             | UfsError::DirectoryNotEmpty { .. } => ErrorKind::FailedPrecondition,
             UfsError::PermissionDenied { .. } => ErrorKind::PermissionDenied,
             UfsError::Operation { temporary: true, .. } => ErrorKind::Unavailable,
-            UfsError::Operation { temporary: false, .. } | UfsError::Configuration { .. } => {
-                ErrorKind::Internal
-            }
+            UfsError::Operation { temporary: false, .. }
+            | UfsError::Configuration { .. }
+            | UfsError::NoConditionalCreate { .. } => ErrorKind::Internal,
         };
         ClientError::new(kind, err.to_string())
     }

@@ -83,7 +83,7 @@ pub enum JournalError {
         "journal {uri}: this under file system cannot create a file only if it is absent, which \
          masters sharing a journal need to fence a deposed leader; run a single master on it \
          (alluxio.zookeeper.enabled=false) or put alluxio.master.journal.folder on storage that \
-         can (a shared directory)"
+         can (a shared directory, S3, GCS or Azure Blob Storage)"
     )]
     NoAtomicCreate {
         /// The journal.

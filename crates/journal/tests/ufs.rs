@@ -8,7 +8,7 @@
 mod common;
 
 use alluxio_conf::Configuration;
-use alluxio_journal::{Journal, JournalEntry, JournalError, JournalLocation, JournalTailer};
+use alluxio_journal::{Journal, JournalEntry, JournalError, JournalLocation, JournalTailer, Tail};
 use alluxio_testkit::s3::S3Server;
 use alluxio_ufs::UfsManager;
 use common::{entry, stored};
@@ -229,37 +229,46 @@ async fn a_crashed_master_lock_is_taken_over_and_format_empties_the_folder() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn masters_cannot_share_a_journal_on_a_store_without_an_atomic_create() {
+async fn a_standby_taking_over_a_journal_in_s3_fences_the_deposed_leader() {
     let server = S3Server::start(&[BUCKET]).await.unwrap();
     let conf = conf(&server);
-    let (journal, _) = open(&conf).await.unwrap();
-    journal.append(vec![entry(1)]).await.unwrap();
+    let (old, _) = open(&conf).await.unwrap();
+    old.append(vec![entry(1)]).await.unwrap();
     let tail_conf = conf.clone();
-    let (promoted, replay) = tokio::task::spawn_blocking(move || {
+    let (new, replay, tail) = tokio::task::spawn_blocking(move || {
         let (tailer, replay) = JournalTailer::open(&location(), &tail_conf).unwrap();
-        (tailer.promote().map(drop), replay)
+        let (journal, tail) = tailer.promote().unwrap();
+        (journal, replay, tail)
     })
     .await
     .unwrap();
-    assert_eq!(replay, [stored(1, 1)], "a standby can still follow it");
-    match promoted {
-        Err(err @ JournalError::NoAtomicCreate { .. }) => {
-            let message = err.to_string();
-            assert!(
-                message.contains(URI) && message.contains("single master"),
-                "{message}"
-            );
-        }
-        Err(other) => panic!("expected a refusal, got {other}"),
-        Ok(()) => panic!("took over without being able to fence the leader"),
-    }
+    assert_eq!(replay, [stored(1, 1)], "the standby followed the leader");
+    assert!(
+        matches!(&tail, Tail::Entries(entries) if entries.is_empty()),
+        "{tail:?}"
+    );
+    // The epoch marker was claimed with a conditional create (If-None-Match: *).
     assert_eq!(
         keys_under(&server, "journal/epochs/"),
-        ["journal/epochs/00000000000000000001"],
-        "the refusal claimed nothing"
+        [
+            "journal/epochs/00000000000000000001",
+            "journal/epochs/00000000000000000002"
+        ]
     );
-    assert_eq!(journal.append(vec![entry(2)]).await.unwrap(), 2);
-    close(journal).await;
+    let err = old.append(vec![entry(2)]).await.unwrap_err();
+    assert!(err.is_fenced(), "{err}");
+    assert_eq!(new.append(vec![entry(3)]).await.unwrap(), 2);
+    close(new).await;
+    close(old).await;
+    let conf = conf.clone();
+    let (_, replay) = tokio::task::spawn_blocking(move || JournalTailer::open(&location(), &conf).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        replay,
+        [stored(1, 1), stored(3, 2)],
+        "the deposed leader's entry is never read"
+    );
 }
 
 async fn read(ufs: &dyn alluxio_ufs::UnderFileSystem, uri: &str) -> Vec<u8> {

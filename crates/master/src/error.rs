@@ -191,6 +191,7 @@ fn ufs_code(err: &UfsError) -> Code {
         UfsError::Operation { temporary: true, .. } => Code::Unavailable,
         UfsError::PermissionDenied { .. } => Code::PermissionDenied,
         UfsError::Operation { temporary: false, .. }
+        | UfsError::NoConditionalCreate { .. }
         | UfsError::NotFound { .. }
         | UfsError::BadUri { .. }
         | UfsError::AlreadyExists { .. }

@@ -60,6 +60,16 @@ pub enum UfsError {
         /// What is wrong and which key to fix.
         reason: String,
     },
+    /// The file system cannot write a file only if it is absent (a conditional write).
+    #[error(
+        "{uri}: this under file system offers no conditional create (a write that fails if the \
+         file exists), which masters sharing a journal need to fence each other; put the journal \
+         on a shared directory, S3, GCS or Azure Blob Storage"
+    )]
+    NoConditionalCreate {
+        /// The URI.
+        uri: String,
+    },
     /// Any other failure of an operation.
     #[error("UFS {operation} of {uri} failed: {cause}")]
     Operation {

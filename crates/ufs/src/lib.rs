@@ -79,6 +79,11 @@ pub trait UnderFileSystem: Send + Sync {
     async fn mkdirs(&self, uri: &str) -> Result<(), UfsError>;
     /// Starts writing a file (parents created), replacing any existing one on close.
     async fn create(&self, uri: &str) -> Result<Box<dyn UfsWriter>, UfsError>;
+    /// Writes a small file holding `bytes` (parents created) only if nothing is at `uri`, in one
+    /// atomic step: of several callers at once exactly one gets `Ok(true)`, the others
+    /// `Ok(false)`. Fails with [`UfsError::NoConditionalCreate`] where the file system offers no
+    /// such write.
+    async fn create_exclusive(&self, uri: &str, bytes: Bytes) -> Result<bool, UfsError>;
     /// Streams `length` bytes from `offset` (fewer at the end of the file).
     async fn read(
         &self,

@@ -267,6 +267,31 @@ impl UnderFileSystem for OpendalUfs {
         }
     }
 
+    async fn create_exclusive(&self, uri: &str, bytes: Bytes) -> Result<bool, UfsError> {
+        if !self.op.info().full_capability().write_with_if_not_exists {
+            return Err(UfsError::NoConditionalCreate { uri: uri.to_string() });
+        }
+        let path = self.path(uri).await?;
+        if let Some((parent, _)) = path.rsplit_once('/') {
+            if self.kind.object_store {
+                self.mkdirs_with_markers(uri, parent).await?;
+            } else {
+                self.op
+                    .create_dir(&dir_path(parent))
+                    .await
+                    .map_err(|err| self.fail("create", uri, err))?;
+            }
+        }
+        match self.op.write_with(&path, bytes).if_not_exists(true).await {
+            Ok(_) => Ok(true),
+            Err(err) if err.kind() == opendal::ErrorKind::ConditionNotMatch => Ok(false),
+            Err(err) => match self.fail("create", uri, err) {
+                UfsError::AlreadyExists { .. } => Ok(false),
+                other => Err(other),
+            },
+        }
+    }
+
     async fn create(&self, uri: &str) -> Result<Box<dyn UfsWriter>, UfsError> {
         let path = self.path(uri).await?;
         if path.is_empty() || self.meta("create", uri, &path).await?.is_some_and(|m| m.is_dir()) {

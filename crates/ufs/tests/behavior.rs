@@ -174,6 +174,7 @@ behavior!(
     read_ranges_of_a_large_file,
     delete_contract,
     rename_contract,
+    create_exclusive_lets_one_of_racing_writers_win,
     manager_caches_per_root_and_rejects_other_schemes,
 );
 
@@ -190,6 +191,37 @@ fn pattern(len: usize) -> Vec<u8> {
 
 mod cases {
     use super::*;
+
+    pub async fn create_exclusive_lets_one_of_racing_writers_win(f: &Fixture) {
+        let uri = f.uri("claims/00000000000000000001");
+        let attempts = (0..8).map(|i| f.ufs.create_exclusive(&uri, Bytes::from(format!("owner {i}"))));
+        let results = futures::future::join_all(attempts).await;
+        if f.dir.starts_with("hdfs://") {
+            // OpenDAL's HDFS service always overwrites: refused, and nothing written.
+            for result in results {
+                assert!(
+                    matches!(result, Err(UfsError::NoConditionalCreate { .. })),
+                    "{result:?}"
+                );
+            }
+            assert_eq!(f.ufs.status(&uri).await.unwrap(), None);
+            return;
+        }
+        let won: Vec<usize> = results
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, result)| match result {
+                Ok(true) => Some(i),
+                Ok(false) => None,
+                Err(err) => panic!("{}: {err}", f.backend),
+            })
+            .collect();
+        assert_eq!(won.len(), 1, "{}: winners {won:?}", f.backend);
+        let content = f.ufs.read_all(&uri).await.unwrap();
+        assert_eq!(content, format!("owner {}", won[0]).into_bytes(), "{}", f.backend);
+        assert!(!f.ufs.create_exclusive(&uri, Bytes::from("late")).await.unwrap());
+        assert_eq!(f.ufs.read_all(&uri).await.unwrap(), content, "{}", f.backend);
+    }
 
     pub async fn status_of_files_directories_and_missing_paths(f: &Fixture) {
         assert_eq!(f.ufs.status(&f.uri("missing")).await.unwrap(), None);
@@ -465,6 +497,13 @@ mod cases {
             f.manager.get("file://otherhost/x").err(),
             Some(UfsError::BadUri { .. })
         ));
+        // Refused before any request: no HDFS needs to answer.
+        let hdfs = f.manager.get("hdfs://nn:9000/").unwrap();
+        let refused = hdfs.create_exclusive("hdfs://nn:9000/x", Bytes::new()).await;
+        assert!(
+            matches!(refused, Err(UfsError::NoConditionalCreate { .. })),
+            "{refused:?}"
+        );
     }
 }
 

@@ -109,15 +109,29 @@ pub(crate) fn parse_checkpoint_name(name: &str) -> Option<(u64, u64)> {
 }
 
 /// Creates the object `uri` holding `bytes` unless it exists; `Ok(false)` if it does. Of two
-/// masters creating it at once exactly one must succeed, which only a local path (a shared
-/// directory, through `O_EXCL`) guarantees here: the UFS layer offers no conditional create
-/// (S3 `If-None-Match`, an exclusive HDFS create) yet, so elsewhere this refuses.
-pub(crate) fn create_exclusive(uri: &str, bytes: &[u8]) -> Result<bool, JournalError> {
+/// masters creating it at once exactly one succeeds: on a local path (a shared directory) through
+/// `O_EXCL`, synced; elsewhere through the UFS's conditional create (S3 and Azure
+/// `If-None-Match: *`, GCS `ifGenerationMatch=0`). Where the UFS has none (HDFS through OpenDAL)
+/// it refuses with [`JournalError::NoAtomicCreate`] rather than pretend.
+pub(crate) async fn create_exclusive(
+    ufs: &dyn UnderFileSystem,
+    uri: &str,
+    bytes: &[u8],
+) -> Result<bool, JournalError> {
     let parsed = UfsUri::parse(uri).map_err(|source| JournalError::ufs(uri, source))?;
-    if parsed.scheme != "file" {
-        return Err(JournalError::NoAtomicCreate { uri: uri.to_string() });
+    if parsed.scheme == "file" {
+        return create_local_exclusive(Path::new(&parsed.path), bytes);
     }
-    let path = Path::new(&parsed.path);
+    match ufs.create_exclusive(uri, Bytes::copy_from_slice(bytes)).await {
+        Err(UfsError::NoConditionalCreate { .. }) => {
+            Err(JournalError::NoAtomicCreate { uri: uri.to_string() })
+        }
+        created => created.map_err(|source| JournalError::ufs(uri, source)),
+    }
+}
+
+/// [`create_exclusive`] on this host's file system (or a directory it mounts).
+fn create_local_exclusive(path: &Path, bytes: &[u8]) -> Result<bool, JournalError> {
     let io_err = JournalError::io_on(path);
     let parent = path.parent().unwrap_or(Path::new("/"));
     std::fs::create_dir_all(parent).map_err(JournalError::io_on(parent))?;
@@ -222,15 +236,11 @@ mod tests {
     }
 
     #[test]
-    fn exclusive_creates_succeed_once_and_only_on_local_paths() {
+    fn exclusive_local_creates_succeed_once() {
         let dir = tempfile::tempdir().unwrap();
-        let uri = format!("{}/epochs/00000000000000000001", dir.path().display());
-        assert!(create_exclusive(&uri, b"a").unwrap());
-        assert!(!create_exclusive(&uri, b"b").unwrap());
-        assert_eq!(std::fs::read(&uri).unwrap(), b"a");
-        assert!(matches!(
-            create_exclusive("s3://bucket/journal/epochs/1", b"a"),
-            Err(JournalError::NoAtomicCreate { .. })
-        ));
+        let path = dir.path().join("epochs/00000000000000000001");
+        assert!(create_local_exclusive(&path, b"a").unwrap());
+        assert!(!create_local_exclusive(&path, b"b").unwrap());
+        assert_eq!(std::fs::read(&path).unwrap(), b"a");
     }
 }

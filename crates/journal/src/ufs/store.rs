@@ -65,7 +65,7 @@ impl Storage for UfsStorage {
 
     fn create_epoch(&self, epoch: u64, owner: &str, atomic: bool) -> Result<bool, JournalError> {
         let uri = self.layout.epoch(epoch);
-        match create_exclusive(&uri, owner.as_bytes()) {
+        match self.run(create_exclusive(self.ufs.as_ref(), &uri, owner.as_bytes())) {
             Err(JournalError::NoAtomicCreate { .. }) if !atomic => {}
             Err(JournalError::NoAtomicCreate { .. }) => {
                 return Err(JournalError::NoAtomicCreate {

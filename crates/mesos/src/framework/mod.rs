@@ -475,8 +475,8 @@ fn warn_if_journal_is_local(conf: &Configuration, masters: u64) -> Result<(), Me
     if on_a_host {
         tracing::warn!(
             "{}={folder} is a local path, but the {masters} masters run on distinct agents: mount it \
-             on every agent at that path (NFS), or put it on HDFS or S3 (hdfs://..., s3://...), \
-             so that every master reads the same journal",
+             on every agent at that path (NFS), or put it in S3, GCS or Azure Blob Storage \
+             (s3://..., gs://..., wasbs://...), so that every master reads the same journal",
             keys::MASTER_JOURNAL_FOLDER
         );
     }

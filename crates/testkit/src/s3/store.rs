@@ -200,7 +200,27 @@ impl S3 for Store {
         let data = collect(input.body).await?;
         let stored = Stored::of(data);
         let e_tag = stored.e_tag.clone();
-        self.0.lock().bucket_mut(&input.bucket)?.insert(input.key, stored);
+        let mut state = self.0.lock();
+        let bucket = state.bucket_mut(&input.bucket)?;
+        // `If-None-Match: *` writes only a key that does not exist, atomically (S3 since 2024).
+        match input.if_none_match {
+            Some(ETagCondition::Any) if bucket.contains_key(&input.key) => {
+                return Err(s3_error!(
+                    PreconditionFailed,
+                    "{} exists and If-None-Match is *",
+                    input.key
+                ));
+            }
+            Some(ETagCondition::ETag(_)) => {
+                return Err(s3_error!(
+                    NotImplemented,
+                    "PutObject supports If-None-Match: * only"
+                ));
+            }
+            _ => {}
+        }
+        bucket.insert(input.key, stored);
+        drop(state);
         Ok(S3Response::new(PutObjectOutput {
             e_tag: Some(ETag::Strong(e_tag)),
             ..Default::default()

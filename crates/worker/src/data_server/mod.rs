@@ -122,7 +122,9 @@ impl From<UfsError> for DataError {
             | UfsError::DirectoryNotEmpty { .. } => Status::InvalidArgument,
             UfsError::PermissionDenied { .. } => Status::PermissionDenied,
             UfsError::Operation { temporary: true, .. } => Status::Unavailable,
-            UfsError::Operation { temporary: false, .. } | UfsError::Configuration { .. } => Status::Internal,
+            UfsError::Operation { temporary: false, .. }
+            | UfsError::Configuration { .. }
+            | UfsError::NoConditionalCreate { .. } => Status::Internal,
         };
         DataError::Request(status, e.to_string())
     }

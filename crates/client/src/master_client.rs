@@ -14,13 +14,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use alluxio_conf::{Configuration, keys};
-use alluxio_ha::{MasterLocator, master_lost, refused_by_standby};
+use alluxio_ha::{CurrentMaster, MasterConnection, MasterLocator, NoMaster, master_lost, refused_by_standby};
 use alluxio_proto::grpc::block_master_client_service_client::BlockMasterClientServiceClient;
 use alluxio_proto::grpc::file_system_master_client_service_client::FileSystemMasterClientServiceClient;
 use alluxio_proto::grpc::metrics_master_client_service_client::MetricsMasterClientServiceClient;
 use alluxio_proto::grpc::*;
 use alluxio_server::Backoff;
-use parking_lot::RwLock;
 use tokio::time::Instant;
 use tonic::Status;
 use tonic::transport::{Channel, Endpoint};
@@ -76,9 +75,11 @@ struct Connection {
     metrics: MetricsClient,
 }
 
-impl Connection {
+impl MasterConnection for Connection {
+    type Error = ClientError;
+
     /// Clients of the master at `address`; nothing is dialled until the first call.
-    fn to(address: &str) -> Result<Self, ClientError> {
+    fn open(address: &str) -> Result<Self, ClientError> {
         let endpoint = Endpoint::from_shared(format!("http://{address}"))
             .map_err(|e| {
                 ClientError::new(
@@ -105,6 +106,10 @@ impl Connection {
             address: address.to_string(),
         })
     }
+
+    fn address(&self) -> &str {
+        &self.address
+    }
 }
 
 /// Typed calls to the leading master. With several masters (ZooKeeper, or
@@ -112,9 +117,8 @@ impl Connection {
 /// one the [`MasterLocator`] names next; clones share the switch.
 #[derive(Clone)]
 pub(crate) struct MasterClient {
-    locator: Arc<MasterLocator>,
-    /// The master calls go to; `None` until the first call finds it.
-    current: Arc<RwLock<Option<Arc<Connection>>>>,
+    /// The master calls go to (found at the first call), and which one is next.
+    master: Arc<CurrentMaster<Connection>>,
     retry_for: Duration,
     /// Pauses between attempts (`alluxio.user.rpc.retry.base.sleep` / `.max.sleep`).
     backoff: Backoff,
@@ -132,17 +136,15 @@ impl MasterClient {
             conf.get_duration(keys::USER_RPC_RETRY_MAX_SLEEP)?,
         );
         // One master needs no look-up: its address is checked now.
-        let current = match locator.single_address() {
-            Some(address) => {
-                Some(Arc::new(Connection::to(address).map_err(|e| {
-                    e.context("check alluxio.master.hostname / alluxio.master.port")
-                })?))
-            }
+        let first = match locator.single_address() {
+            Some(address) => Some(
+                Connection::open(address)
+                    .map_err(|e| e.context("check alluxio.master.hostname / alluxio.master.port"))?,
+            ),
             None => None,
         };
         Ok(Self {
-            locator: Arc::new(locator),
-            current: Arc::new(RwLock::new(current)),
+            master: Arc::new(CurrentMaster::new(locator, first)),
             retry_for,
             backoff,
         })
@@ -150,50 +152,15 @@ impl MasterClient {
 
     /// `host:port` of the master calls go to now (empty before the first call found one).
     pub(crate) fn address(&self) -> String {
-        self.current
-            .read()
-            .as_ref()
-            .map(|c| c.address.clone())
-            .unwrap_or_default()
+        self.master.get().map(|c| c.address.clone()).unwrap_or_default()
     }
 
     /// The master to call: the current one, or the one the locator names.
     async fn connection(&self) -> Result<Arc<Connection>, ClientError> {
-        if let Some(current) = self.current.read().clone() {
-            return Ok(current);
-        }
-        let address = self
-            .locator
-            .leader()
-            .await
-            .map_err(|e| ClientError::new(ErrorKind::Unavailable, e.to_string()))?;
-        let connection = Arc::new(Connection::to(&address)?);
-        let mut current = self.current.write();
-        Ok(current.get_or_insert(connection).clone())
-    }
-
-    /// Moves calls from `failed` (gone, or a standby naming `hint`) to the next master, unless
-    /// another call moved them already.
-    async fn fail_over(&self, failed: &str, hint: Option<&str>) {
-        let next = match self.locator.after_failure(failed, hint).await {
-            Ok(next) => next,
-            Err(err) => {
-                tracing::debug!(failed, error = %err, "no other master found yet");
-                return;
-            }
-        };
-        let connection = match Connection::to(&next) {
-            Ok(connection) => Arc::new(connection),
-            Err(err) => {
-                tracing::warn!(master = %next, error = %err, "cannot call the master named next");
-                return;
-            }
-        };
-        let mut current = self.current.write();
-        if current.as_ref().is_none_or(|c| c.address == failed) {
-            tracing::info!(from = failed, to = %next, "calling another master");
-            *current = Some(connection);
-        }
+        self.master.get_or_find().await.map_err(|err| match err {
+            NoMaster::NotFound(err) => ClientError::new(ErrorKind::Unavailable, err.to_string()),
+            NoMaster::Open(err) => err,
+        })
     }
 
     async fn retry<T, Fut>(
@@ -207,17 +174,18 @@ impl MasterClient {
         let deadline = Instant::now() + self.retry_for;
         let mut pauses = self.backoff.pauses();
         loop {
-            let (address, status, sent) = match self.connection().await {
+            let (failed, status, sent) = match self.connection().await {
                 Ok(connection) => match attempt(&connection).await {
                     Ok(response) => return Ok(response.into_inner()),
                     Err(status) => {
                         let sent = !never_sent(&status);
-                        (connection.address.clone(), status, sent)
+                        (Some(connection), status, sent)
                     }
                 },
                 // No leader known yet: nothing was sent.
-                Err(err) => (String::new(), Status::unavailable(err.to_string()), false),
+                Err(err) => (None, Status::unavailable(err.to_string()), false),
             };
+            let address = failed.as_ref().map(|c| c.address.clone()).unwrap_or_default();
             // A standby's refusal: the call was not applied, whatever it was.
             let standby = refused_by_standby(&status);
             if standby.is_none() {
@@ -241,15 +209,15 @@ impl MasterClient {
                     ErrorKind::Unavailable,
                     format!(
                         "cannot reach {} (last tried {address}): {}; is it running?",
-                        self.locator.describe(),
+                        self.master.locator().describe(),
                         status.message()
                     ),
                 )
                 .about(Subject::Master(address)));
             }
             tracing::debug!(master = %address, error = %status.message(), "master unavailable; retrying");
-            if self.locator.fails_over() && !address.is_empty() {
-                self.fail_over(&address, standby.flatten().as_deref()).await;
+            if let Some(failed) = &failed {
+                self.master.move_from(failed, standby.flatten().as_deref()).await;
             }
             tokio::time::sleep(pauses.next_pause()).await;
         }

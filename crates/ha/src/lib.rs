@@ -2,7 +2,8 @@
 //! [`Leadership`]) and the look-up clients and workers make ([`LeaderInquiry`]), configured by
 //! the `alluxio.zookeeper.*` properties ([`ZooKeeperSettings`]). Clients, workers and the proxy
 //! find the master to call with a [`MasterLocator`] (ZooKeeper, or the masters of
-//! `alluxio.master.rpc.addresses` in turn), and a standby refuses their calls with
+//! `alluxio.master.rpc.addresses` in turn) and follow it with a [`CurrentMaster`], and a
+//! standby refuses their calls with
 //! [`standby_refusal`], naming the leader.
 //!
 //! # In ZooKeeper
@@ -36,6 +37,7 @@
 //! leader is elected about one session timeout after ZooKeeper's return.
 
 mod candidates;
+mod current;
 mod election;
 mod error;
 mod inquiry;
@@ -46,6 +48,7 @@ mod session;
 mod settings;
 mod standby;
 
+pub use current::{CurrentMaster, MasterConnection, NoMaster};
 pub use election::Election;
 pub use error::HaError;
 pub use inquiry::LeaderInquiry;

@@ -12,7 +12,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alluxio_ha::{MasterLocator, master_lost, refused_by_standby};
+use alluxio_ha::{CurrentMaster, MasterConnection, MasterLocator, master_lost, refused_by_standby};
 use alluxio_proto::grpc::block_master_client_service_client::BlockMasterClientServiceClient;
 use alluxio_proto::grpc::block_master_worker_service_client::BlockMasterWorkerServiceClient;
 use alluxio_proto::grpc::file_system_master_client_service_client::FileSystemMasterClientServiceClient;
@@ -21,7 +21,7 @@ use alluxio_proto::grpc::{
     GetUfsInfoRequest, GetWorkerIdRequest, RegisterWorkerRequest, UfsInfo, WorkerNetAddress,
 };
 use alluxio_server::Backoff;
-use parking_lot::{Mutex, RwLock};
+use parking_lot::Mutex;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Status};
 
@@ -65,11 +65,21 @@ impl Conn {
             address,
         }
     }
+}
+
+impl MasterConnection for Conn {
+    type Error = String;
 
     /// The services of the master at `address`, dialled at the first call.
-    fn lazy(address: &str) -> Result<Self, tonic::transport::Error> {
-        let channel = Self::endpoint(address)?.connect_lazy();
+    fn open(address: &str) -> Result<Self, String> {
+        let channel = Self::endpoint(address)
+            .map_err(|e| source_chain(&e))?
+            .connect_lazy();
         Ok(Self::over(address.to_string(), channel))
+    }
+
+    fn address(&self) -> &str {
+        &self.address
     }
 }
 
@@ -104,19 +114,15 @@ impl Failure {
 /// to another master made by one call holds for all.
 #[derive(Clone)]
 pub(crate) struct MasterClient {
-    /// Which master to call, and the next one when it cannot serve.
-    locator: Arc<MasterLocator>,
-    /// The master calls go to now.
-    current: Arc<RwLock<Arc<Conn>>>,
-    /// Held while moving off a failed master, so calls failing together move once.
-    switching: Arc<tokio::sync::Mutex<()>>,
+    /// The master calls go to now, and which one is next when it cannot serve.
+    master: Arc<CurrentMaster<Conn>>,
 }
 
 impl MasterClient {
     /// Connects to the master `locator` names first, moving on to the next one after each
     /// failure, retrying with `backoff` for up to `timeout`.
     pub(crate) async fn connect(
-        locator: Arc<MasterLocator>,
+        locator: MasterLocator,
         timeout: Duration,
         backoff: Backoff,
     ) -> Result<Self, WorkerError> {
@@ -137,71 +143,28 @@ impl MasterClient {
     }
 
     /// A client calling `conn` first.
-    fn with(locator: Arc<MasterLocator>, conn: Conn) -> Self {
+    fn with(locator: MasterLocator, conn: Conn) -> Self {
         Self {
-            locator,
-            current: Arc::new(RwLock::new(Arc::new(conn))),
-            switching: Arc::new(tokio::sync::Mutex::new(())),
+            master: Arc::new(CurrentMaster::new(locator, Some(conn))),
         }
     }
 
     /// host:port of the master calls go to now.
     pub(crate) fn address(&self) -> String {
-        self.current.read().address.clone()
+        self.current().address.clone()
     }
 
     /// The masters this client follows, for messages.
     pub(crate) fn masters(&self) -> String {
-        self.locator.describe()
+        self.master.locator().describe()
     }
 
     /// The master calls go to now.
     fn current(&self) -> Arc<Conn> {
-        Arc::clone(&self.current.read())
-    }
-
-    /// Moves calls off `failed`, which could not serve (gone, or a standby naming `hint`), to
-    /// the master the locator names next, unless another call moved them already. Returns
-    /// whether calls now go to a master other than `failed`.
-    async fn move_from(&self, failed: &Arc<Conn>, hint: Option<&str>) -> bool {
-        if !self.locator.fails_over() {
-            return false;
-        }
-        let _one_at_a_time = self.switching.lock().await;
-        let current = self.current();
-        if !Arc::ptr_eq(&current, failed) {
-            return current.address != failed.address;
-        }
-        let next = match self.locator.after_failure(&failed.address, hint).await {
-            Ok(next) if next == failed.address => return false,
-            Ok(next) => next,
-            Err(e) => {
-                tracing::warn!(
-                    master = %failed.address,
-                    error = %e,
-                    "cannot find another master among {}; calls stay on this one",
-                    self.locator.describe()
-                );
-                return false;
-            }
-        };
-        match Conn::lazy(&next) {
-            Ok(conn) => {
-                tracing::info!(from = %failed.address, to = %next, "calling another master");
-                *self.current.write() = Arc::new(conn);
-                true
-            }
-            Err(e) => {
-                tracing::warn!(
-                    master = %next,
-                    error = %source_chain(&e),
-                    "cannot call the master named next by {}; calls stay on {}",
-                    self.locator.describe(),
-                    failed.address
-                );
-                false
-            }
-        }
+        // Built with a connection (`with`), and a move only ever replaces it.
+        self.master
+            .get()
+            .expect("a worker's master client holds a connection from the start")
     }
 
     /// Sends `rpc` with `send` to the current master. A failure that shows the master gone or a
@@ -220,8 +183,8 @@ impl MasterClient {
             };
             let failure = Failure::of(&status);
             let moved = match &failure {
-                Failure::Standby(hint) => self.move_from(&conn, hint.as_deref()).await,
-                Failure::Lost => self.move_from(&conn, None).await,
+                Failure::Standby(hint) => self.master.move_from(&conn, hint.as_deref()).await,
+                Failure::Lost => self.master.move_from(&conn, None).await,
                 Failure::Answered => false,
             };
             if resent || !moved || !matches!(failure, Failure::Standby(_)) {
@@ -370,7 +333,7 @@ mod tests {
 
     /// A client of `locator`, calling `first` first; nothing is dialled until a call.
     fn client(locator: MasterLocator, first: &str) -> MasterClient {
-        MasterClient::with(Arc::new(locator), Conn::lazy(first).unwrap())
+        MasterClient::with(locator, Conn::open(first).unwrap())
     }
 
     fn listed(addresses: &[&str]) -> MasterLocator {
@@ -415,32 +378,6 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_standby_naming_the_leader_moves_every_clone_there() {
-        let master = client(listed(&["a:1", "b:2", "c:3"]), "a:1");
-        let clone = master.clone();
-        let failed = master.current();
-        assert!(master.move_from(&failed, Some("c:3")).await);
-        assert_eq!(clone.address(), "c:3");
-        // Calls that failed on the old master together move once, not once each.
-        assert!(clone.move_from(&failed, None).await);
-        assert_eq!(master.address(), "c:3");
-        // Without a hint, the next listed master.
-        assert!(master.move_from(&master.current(), None).await);
-        assert_eq!(master.address(), "a:1");
-    }
-
-    #[tokio::test]
-    async fn one_master_is_never_left() {
-        let mut conf = alluxio_conf::Configuration::default();
-        conf.set(alluxio_conf::keys::MASTER_HOSTNAME, "m");
-        conf.set(alluxio_conf::keys::MASTER_PORT, "1");
-        let master = client(MasterLocator::from_conf(&conf).unwrap(), "m:1");
-        let failed = master.current();
-        assert!(!master.move_from(&failed, Some("other:2")).await);
-        assert!(Arc::ptr_eq(&master.current(), &failed));
-    }
-
-    #[tokio::test]
     async fn a_lost_master_fails_the_call_and_moves_the_next_one() {
         let (gone, next) = closed_addresses().await;
         let master = client(listed(&[&gone, &next]), &gone);
@@ -459,7 +396,7 @@ mod tests {
     #[tokio::test]
     async fn connecting_names_the_masters_and_the_last_one_tried() {
         let (first, second) = closed_addresses().await;
-        let locator = Arc::new(listed(&[&first, &second]));
+        let locator = listed(&[&first, &second]);
         let backoff = Backoff::new(Duration::from_millis(10), Duration::from_millis(10));
         let err = match MasterClient::connect(locator, Duration::from_millis(100), backoff).await {
             Ok(_) => panic!("connected with no master running"),

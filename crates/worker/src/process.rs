@@ -202,12 +202,7 @@ pub async fn start(conf: Configuration) -> Result<RunningWorker, WorkerError> {
             task: "store open",
             reason: e.to_string(),
         })??;
-    let master = MasterClient::connect(
-        Arc::new(locator),
-        intervals.heartbeat_timeout,
-        intervals.master_retry,
-    )
-    .await?;
+    let master = MasterClient::connect(locator, intervals.heartbeat_timeout, intervals.master_retry).await?;
     let address = WorkerNetAddress {
         host,
         rpc_port: rpc_addr.port().into(),

@@ -108,9 +108,11 @@ fn get_conf_precedence_is_command_line_then_environment_then_site_file() {
     let secret = [
         "-Daws.secretKey=hush-hush",
         "-Dalluxio.proxy.s3.secret.key=hush-hush",
+        "-Daws.accessKeyId=hush-hush",
     ];
     assert_eq!(get(None, &[secret[0], "getConf", "aws.secretKey"]), "******");
-    let all = get(None, &[secret[0], secret[1], "getConf", "--source"]);
+    assert_eq!(get(None, &[secret[2], "getConf", "aws.accessKeyId"]), "******");
+    let all = get(None, &[secret[0], secret[1], secret[2], "getConf", "--source"]);
     assert!(
         all.contains("alluxio.proxy.s3.secret.key=****** (SYSTEM_PROPERTY"),
         "{all}"

@@ -100,13 +100,22 @@ pub enum ConfError {
     },
 }
 
-/// Whether `key` holds a credential (a secret key, a password, a Mesos secret) that output and
-/// logs must never show. Unknown keys (per-mount UFS options) are judged by name too.
+/// Whether `key` holds a credential (an access key pair, a password, a token, a Mesos secret)
+/// that output and logs must never show; Alluxio masks access key ids with their secrets.
+/// Unknown keys (per-mount UFS options) are judged by name too. Paths to credential files
+/// (`fs.gcs.credential.path`) are not secrets.
 pub fn is_secret(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
-    ["secret", "password", "account.key"]
-        .iter()
-        .any(|word| key.contains(word))
+    [
+        "secret",
+        "password",
+        "account.key",
+        "accesskeyid",
+        "access.key",
+        "token",
+    ]
+    .iter()
+    .any(|word| key.contains(word))
 }
 
 /// Storage tiers in Alluxio's order (MEM, SSD, HDD), other aliases after them by name: how

@@ -390,13 +390,27 @@ fn every_key_constant_is_defined_in_the_property_table() {
 fn secrets_are_shown_masked() {
     for key in [
         "aws.secretKey",
+        "aws.accessKeyId",
+        "s3a.accessKeyId",
+        "fs.gcs.accessKeyId",
+        "aws.sessionToken",
+        "fs.azure.account.key.acct.blob.core.windows.net",
+        "fs.azure.sas.token",
+        "alluxio.proxy.s3.access.key",
         "alluxio.proxy.s3.secret.key",
         "alluxio.integration.mesos.secret",
     ] {
         assert!(crate::is_secret(key), "{key}");
         assert_eq!(crate::displayed_value(key, "s3cr3t".into()), "******");
     }
-    assert!(!crate::is_secret("aws.accessKeyId"));
+    for key in [
+        "fs.gcs.credential.path",
+        "alluxio.proxy.s3.credentials.file",
+        "alluxio.integration.mesos.principal",
+        "alluxio.underfs.s3.endpoint",
+    ] {
+        assert!(!crate::is_secret(key), "{key}");
+    }
     assert_eq!(
         crate::displayed_value("alluxio.master.port", "19998".into()),
         "19998"

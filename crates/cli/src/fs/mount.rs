@@ -107,7 +107,7 @@ fn format_table(table: &BTreeMap<String, MountPointInfo>) -> String {
         let properties: BTreeMap<_, _> = info.properties.iter().collect();
         let properties = properties
             .into_iter()
-            .map(|(key, value)| format!("{key}={}", if is_secret(key) { "******" } else { value }))
+            .map(|(key, value)| format!("{key}={}", alluxio_conf::displayed_value(key, value.clone())))
             .collect::<Vec<_>>()
             .join(", ");
         out.push_str(&format!(
@@ -129,14 +129,6 @@ fn format_table(table: &BTreeMap<String, MountPointInfo>) -> String {
 /// Alluxio prints an unknown size (-1) as `-1B`.
 fn size(bytes: i64) -> String {
     u64::try_from(bytes).map_or_else(|_| format!("{bytes}B"), format_bytes)
-}
-
-/// Whether a mount property holds a credential, so the listing masks its value.
-fn is_secret(key: &str) -> bool {
-    let key = key.to_ascii_lowercase();
-    ["secret", "key", "password", "token"]
-        .iter()
-        .any(|word| key.contains(word))
 }
 
 #[cfg(test)]

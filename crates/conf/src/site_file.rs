@@ -100,6 +100,38 @@ mod tests {
         (key.to_string(), value.to_string())
     }
 
+    proptest::proptest! {
+        /// Any text, bytes of a damaged file included, parses or fails naming the file.
+        #[test]
+        fn any_text_parses_or_names_the_file(text in "(.|\n|\\|=|:|#){0,200}") {
+            if let Err(err) = parse(&text, "the-site-file") {
+                proptest::prop_assert!(err.to_string().contains("the-site-file"), "{err}");
+            }
+        }
+
+        /// Properties written one per line, separated by any of `=`, `:` or a space, read back
+        /// exactly, values with inner spaces and backslashes (escaped) included. (A value may
+        /// not start with `=` or `:`: after a space, as in Java, that is the separator.)
+        #[test]
+        fn written_properties_read_back(
+            entries in proptest::collection::vec(
+                ("[a-z][a-z0-9.]{0,20}", "([A-Za-z0-9./_\\-]([A-Za-z0-9 ./:_\\-]*[A-Za-z0-9./:_\\-])?)?", 0..3usize),
+                0..10,
+            ),
+        ) {
+            let text: String = entries
+                .iter()
+                .map(|(key, value, separator)| {
+                    let separator = ["=", " : ", " "][*separator];
+                    format!("{key}{separator}{}\n", value.replace('\\', "\\\\"))
+                })
+                .collect();
+            let expected: Vec<(String, String)> =
+                entries.into_iter().map(|(key, value, _)| (key, value)).collect();
+            proptest::prop_assert_eq!(pairs(&text), expected);
+        }
+    }
+
     #[test]
     fn separators_comments_and_bare_keys() {
         let text = "# comment\n! also a comment\n\n  a=1\nb : 2\nc 3\nd\te=4\nonly.key\nf=\ng = x = y\n";

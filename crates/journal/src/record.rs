@@ -207,6 +207,65 @@ mod tests {
         buf
     }
 
+    /// Reads `bytes` as records up to the first that is not an entry; returns the entries and
+    /// what stopped the reading.
+    fn read_all(bytes: &[u8]) -> (Vec<JournalEntry>, Next) {
+        let mut reader = RecordReader::new(bytes, 0);
+        let mut entries = Vec::new();
+        let mut last_offset = None;
+        loop {
+            match reader.next_record().unwrap() {
+                Next::Entry { offset, entry } => {
+                    assert!(last_offset < Some(offset), "offsets go forward");
+                    last_offset = Some(offset);
+                    entries.push(entry);
+                }
+                other => return (entries, other),
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Any bytes (a damaged or foreign file) read as records up to damage named by its
+        /// offset, or to a clean end; never a panic, never an allocation past the record limit.
+        #[test]
+        fn any_bytes_are_records_or_named_damage(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600),
+        ) {
+            let (_, stop) = read_all(&bytes);
+            match stop {
+                Next::Bad { offset, .. } | Next::Undecodable { offset, .. } => {
+                    proptest::prop_assert!(offset < bytes.len() as u64);
+                }
+                Next::End => {}
+                Next::Entry { .. } => unreachable!(),
+            }
+        }
+
+        /// One flipped bit anywhere in a log is found: reading stops at the damaged record,
+        /// after exactly the records before it.
+        #[test]
+        fn a_flipped_bit_is_found_at_its_record(
+            count in 1..6u64,
+            position: proptest::sample::Index,
+            bit in 0..8u8,
+        ) {
+            let originals: Vec<JournalEntry> = (1..=count).map(entry).collect();
+            let mut bytes = encoded(&originals);
+            let record_len = bytes.len() / originals.len();
+            let at = position.index(bytes.len());
+            bytes[at] ^= 1 << bit;
+            let (entries, stop) = read_all(&bytes);
+            let damaged = at / record_len;
+            proptest::prop_assert_eq!(&entries[..], &originals[..damaged]);
+            let stopped_at = match stop {
+                Next::Bad { offset, .. } | Next::Undecodable { offset, .. } => offset,
+                other => return Err(proptest::test_runner::TestCaseError::fail(format!("{other:?}"))),
+            };
+            proptest::prop_assert_eq!(stopped_at, (damaged * record_len) as u64);
+        }
+    }
+
     #[test]
     fn records_round_trip_with_offsets() {
         let buf = encoded(&[entry(1), entry(2)]);

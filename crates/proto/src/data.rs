@@ -511,6 +511,75 @@ mod tests {
     }
 
     /// A reader that returns one byte per read call.
+    /// Runs `future` to completion on a fresh single-threaded runtime (the readers below never
+    /// wait on anything but their in-memory input).
+    fn run<T>(future: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        proptest::sample::select((1..=8).filter_map(Op::from_u8).collect::<Vec<_>>())
+    }
+
+    proptest::proptest! {
+        /// Whatever a peer sends, the server's reader returns requests within the limits, a
+        /// clean end, or an error; it never panics nor reads past a bad header.
+        #[test]
+        fn any_bytes_are_requests_or_a_clean_error(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+        ) {
+            let mut input = bytes.as_slice();
+            for _ in 0..bytes.len() + 1 {
+                match run(read_request(&mut input)) {
+                    Ok(Some(req)) => proptest::prop_assert!(req.extra.len() <= MAX_EXTRA_LEN as usize),
+                    Ok(None) | Err(_) => break,
+                }
+            }
+            let _ = run(read_response(&mut bytes.as_slice()));
+            let _ = run(read_chunk_header(&mut bytes.as_slice()));
+        }
+
+        /// Every request a client can send reads back as sent, whatever the split of reads.
+        #[test]
+        fn requests_round_trip(
+            op in op(),
+            flags: u16,
+            block_id: u64,
+            offset: u64,
+            length: u64,
+            tier: u32,
+            extra in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        ) {
+            let req = Request { op, flags, block_id, offset, length, tier, extra };
+            let mut wire = Vec::new();
+            run(write_request(&mut wire, &req)).unwrap();
+            let read = run(read_request(&mut tokio_test_reader(wire))).unwrap();
+            proptest::prop_assert_eq!(read, Some(req));
+        }
+
+        /// One changed byte of a valid header decodes to some request or is refused; a change
+        /// of the magic, the version or the op to an unknown one is always refused.
+        #[test]
+        fn a_mutated_header_is_decoded_or_refused(
+            op in op(),
+            block_id: u64,
+            at in 0..REQUEST_HEADER_LEN,
+            value: u8,
+        ) {
+            let mut header = encode_request_header(&Request::new(op, block_id, 0, 1));
+            header[at] = value;
+            let decoded = decode_request_header(&header);
+            let framing_broken = header[0..4] != MAGIC
+                || header[4] != VERSION
+                || Op::from_u8(header[5]).is_none()
+                || be_u32(&header[32..36]) > MAX_EXTRA_LEN;
+            proptest::prop_assert_eq!(decoded.is_err(), framing_broken);
+        }
+    }
+
     fn tokio_test_reader(bytes: Vec<u8>) -> impl AsyncRead + Unpin {
         struct OneByte(std::collections::VecDeque<u8>);
         impl AsyncRead for OneByte {

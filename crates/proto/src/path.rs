@@ -172,6 +172,26 @@ impl AlluxioUri {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Any text is a normalised path or refused: a normalised path is absolute, has no
+        /// empty, `.` or `..` component, no control character, and parses to itself.
+        #[test]
+        fn any_text_is_a_normalised_path_or_refused(raw in "/?(/|[a-z]|\\.|\\.\\.|[^a-z/.]){0,40}") {
+            let _ = AlluxioUri::parse(&raw);
+            if let Ok(path) = AlluxioPath::new(&raw) {
+                let text = path.as_str();
+                proptest::prop_assert!(text.starts_with('/'));
+                proptest::prop_assert!(!text.chars().any(char::is_control));
+                if text != "/" {
+                    for name in text[1..].split('/') {
+                        proptest::prop_assert!(!matches!(name, "" | "." | ".."), "{text}");
+                    }
+                }
+                proptest::prop_assert_eq!(AlluxioPath::new(text), Ok(path.clone()));
+            }
+        }
+    }
+
     #[test]
     fn normalises_slashes_dots_and_trailing_separators() {
         assert_eq!(AlluxioPath::new("//a/./b//c/").unwrap().as_str(), "/a/b/c");

@@ -233,6 +233,25 @@ mod tests {
         result.expect_err("the key is refused").code().clone()
     }
 
+    proptest::proptest! {
+        /// Any key a client sends is refused with a 4xx or names a path inside its bucket that
+        /// maps back to the same key: no key reaches another bucket or the gateway's files.
+        #[test]
+        fn any_key_stays_in_its_bucket_or_is_refused(
+            key in "(a|b|/|\\.|\\.\\.|%|\\x00|\\u{e9}|[^ab/.]){0,30}",
+        ) {
+            let layout = layout_of("/s3", "_s3_multipart_tmp");
+            let Ok(parsed) = ObjectKey::parse(&key) else {
+                return Ok(());
+            };
+            let bucket = layout.bucket("bk").unwrap();
+            let path = layout.object("bk", &parsed).unwrap();
+            proptest::prop_assert!(path.as_str().starts_with("/s3/bk/"), "{path}");
+            let back = Layout::key_of(&bucket, path.as_str());
+            proptest::prop_assert_eq!(back, Some(key.strip_suffix('/').unwrap_or(&key)));
+        }
+    }
+
     #[test]
     fn keys_map_to_paths_under_their_bucket() {
         let layout = layout_of("/", "_s3_multipart_tmp");

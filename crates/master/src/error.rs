@@ -89,7 +89,7 @@ pub enum MasterError {
     #[error("Block {0} is not held by any worker (or its file was deleted)")]
     BlockNotFound(u64),
     /// A worker id the master does not know.
-    #[error("Worker {0} is not registered with this master; register again")]
+    #[error("Worker {0} {unregistered}; register again", unregistered = alluxio_proto::UNREGISTERED_WORKER)]
     UnknownWorker(u64),
     /// A server could not bind or serve.
     #[error("cannot serve {what} on {address}: {source}")]

@@ -14,5 +14,9 @@ pub mod grpc {
 
 pub use path::{AlluxioPath, AlluxioUri, PathError};
 
+/// What a master says, in a FAILED_PRECONDITION, of a worker id it does not know: a worker
+/// reading it registers again (a new leader knows no worker until each registers with it).
+pub const UNREGISTERED_WORKER: &str = "is not registered with this master";
+
 /// The version every process reports (`alluxio version`, master info, worker status).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

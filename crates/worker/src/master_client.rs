@@ -91,6 +91,9 @@ enum Failure {
     /// The master could not be reached or stopped answering (unavailable, a broken connection,
     /// no answer in time): the call may or may not have been applied.
     Lost,
+    /// The master does not know this worker: a new leader, until the worker registers with it
+    /// (at its next heartbeat).
+    Unregistered,
     /// The master answered with an error of the call's own.
     Answered,
 }
@@ -106,6 +109,11 @@ impl Failure {
         if matches!(status.code(), Code::Cancelled | Code::DeadlineExceeded) || master_lost(status) {
             return Self::Lost;
         }
+        if status.code() == Code::FailedPrecondition
+            && status.message().contains(alluxio_proto::UNREGISTERED_WORKER)
+        {
+            return Self::Unregistered;
+        }
         Self::Answered
     }
 }
@@ -116,6 +124,10 @@ impl Failure {
 pub(crate) struct MasterClient {
     /// The master calls go to now, and which one is next when it cannot serve.
     master: Arc<CurrentMaster<Conn>>,
+    /// How long a call that may be repeated keeps trying while the masters fail over
+    /// (`alluxio.worker.block.heartbeat.timeout`), and the pauses between its attempts.
+    patience: Duration,
+    backoff: Backoff,
 }
 
 impl MasterClient {
@@ -132,7 +144,7 @@ impl MasterClient {
         })
         .await;
         match connected {
-            Ok(conn) => Ok(Self::with(locator, conn)),
+            Ok(conn) => Ok(Self::with(locator, conn, timeout, backoff)),
             Err((cause, waited)) => Err(WorkerError::MasterUnreachable {
                 masters: locator.describe(),
                 address: tried.into_inner().unwrap_or_else(|| "none".to_string()),
@@ -142,10 +154,12 @@ impl MasterClient {
         }
     }
 
-    /// A client calling `conn` first.
-    fn with(locator: MasterLocator, conn: Conn) -> Self {
+    /// A client calling `conn` first, repeating calls that may be repeated for up to `patience`.
+    fn with(locator: MasterLocator, conn: Conn, patience: Duration, backoff: Backoff) -> Self {
         Self {
             master: Arc::new(CurrentMaster::new(locator, Some(conn))),
+            patience,
+            backoff,
         }
     }
 
@@ -185,7 +199,7 @@ impl MasterClient {
             let moved = match &failure {
                 Failure::Standby(hint) => self.master.move_from(&conn, hint.as_deref()).await,
                 Failure::Lost => self.master.move_from(&conn, None).await,
-                Failure::Answered => false,
+                Failure::Unregistered | Failure::Answered => false,
             };
             if resent || !moved || !matches!(failure, Failure::Standby(_)) {
                 return Err(WorkerError::MasterRpc {
@@ -196,6 +210,37 @@ impl MasterClient {
             }
             tracing::debug!(rpc, from = %conn.address, "a standby refused the call; sending it to the leader");
             resent = true;
+        }
+    }
+
+    /// Sends `rpc`, which may be repeated, as [`Self::call`] does, and again while the masters
+    /// fail over: after a lost master or a standby's refusal (the call goes to the next master),
+    /// or while a new leader does not know this worker yet; pausing as `backoff` says, for up
+    /// to `patience`.
+    async fn call_through_failover<R, Fut>(
+        &self,
+        rpc: &'static str,
+        send: impl Fn(Arc<Conn>) -> Fut,
+    ) -> Result<R, WorkerError>
+    where
+        Fut: Future<Output = Result<tonic::Response<R>, Status>>,
+    {
+        let started = Instant::now();
+        let mut pauses = self.backoff.pauses();
+        loop {
+            let err = match self.call(rpc, &send).await {
+                Ok(response) => return Ok(response),
+                Err(err) => err,
+            };
+            let failing_over = matches!(
+                &err,
+                WorkerError::MasterRpc { status, .. } if Failure::of(status) != Failure::Answered
+            );
+            if !failing_over || started.elapsed() + pauses.peek() >= self.patience {
+                return Err(err);
+            }
+            tracing::debug!(rpc, error = %err, "the masters are failing over; sending the call again");
+            tokio::time::sleep(pauses.next_pause()).await;
         }
     }
 
@@ -235,10 +280,11 @@ impl MasterClient {
         .await
     }
 
-    /// Reports a committed block; returns whether its file is pinned.
+    /// Reports a committed block (again, if it must, through a failover: recording a location
+    /// twice is harmless); returns whether its file is pinned.
     pub(crate) async fn commit_block(&self, request: CommitBlockRequest) -> Result<bool, WorkerError> {
         let response = self
-            .call("CommitBlock", |conn| {
+            .call_through_failover("CommitBlock", |conn| {
                 let request = request.clone();
                 async move { conn.worker.clone().commit_block(request).await }
             })
@@ -249,7 +295,7 @@ impl MasterClient {
     /// The UFS URI and options of mount `mount_id`.
     pub(crate) async fn ufs_info(&self, mount_id: u64) -> Result<UfsInfo, WorkerError> {
         let response = self
-            .call("GetUfsInfo", |conn| async move {
+            .call_through_failover("GetUfsInfo", |conn| async move {
                 conn.fs.clone().get_ufs_info(GetUfsInfoRequest { mount_id }).await
             })
             .await?;
@@ -259,7 +305,7 @@ impl MasterClient {
     /// Where a block lives.
     pub(crate) async fn block_info(&self, block_id: u64) -> Result<BlockInfo, WorkerError> {
         let response = self
-            .call("GetBlockInfo", |conn| async move {
+            .call_through_failover("GetBlockInfo", |conn| async move {
                 conn.blocks
                     .clone()
                     .get_block_info(GetBlockInfoRequest { block_id })
@@ -333,7 +379,13 @@ mod tests {
 
     /// A client of `locator`, calling `first` first; nothing is dialled until a call.
     fn client(locator: MasterLocator, first: &str) -> MasterClient {
-        MasterClient::with(locator, Conn::open(first).unwrap())
+        let backoff = Backoff::new(Duration::from_millis(10), Duration::from_millis(10));
+        MasterClient::with(
+            locator,
+            Conn::open(first).unwrap(),
+            Duration::from_millis(300),
+            backoff,
+        )
     }
 
     fn listed(addresses: &[&str]) -> MasterLocator {
@@ -368,7 +420,13 @@ mod tests {
         );
         assert_eq!(Failure::of(&Status::cancelled("Timeout expired")), Failure::Lost);
         assert_eq!(
-            Failure::of(&Status::failed_precondition("Worker 7 is not registered")),
+            Failure::of(&Status::failed_precondition(
+                "Worker 7 is not registered with this master; register again"
+            )),
+            Failure::Unregistered
+        );
+        assert_eq!(
+            Failure::of(&Status::failed_precondition("File /f is pinned")),
             Failure::Answered
         );
         assert_eq!(
@@ -391,6 +449,35 @@ mod tests {
             "{message}"
         );
         assert_eq!(master.address(), next);
+    }
+
+    #[tokio::test]
+    async fn a_commit_goes_on_through_lost_masters_until_its_patience_runs_out() {
+        let (gone, next) = closed_addresses().await;
+        let master = client(listed(&[&gone, &next]), &gone);
+        let started = Instant::now();
+        let err = master
+            .commit_block(CommitBlockRequest::default())
+            .await
+            .unwrap_err();
+        // Both masters were tried, more than once each, for about the patience (300 ms).
+        assert!(
+            started.elapsed() >= Duration::from_millis(250),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(err.to_string().contains("CommitBlock"), "{err}");
+        // A heartbeat is not repeated: its loop does that.
+        let started = Instant::now();
+        master
+            .heartbeat(BlockHeartbeatRequest::default())
+            .await
+            .unwrap_err();
+        assert!(
+            started.elapsed() < Duration::from_millis(250),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[tokio::test]

@@ -340,7 +340,8 @@ fn three_masters_elected_through_zookeeper_keep_serving_when_the_leaders_task_is
 
     // A user copies files in a loop; the leader's task is killed while a copy is under way.
     let local = d.root().join("copied.bin");
-    let data = pattern(1 << 20);
+    // Four blocks a copy: the kill most likely finds a worker committing one to the leader.
+    let data = pattern(4 << 20);
     std::fs::write(&local, &data).expect("write the local file");
     let local = local.to_str().expect("utf-8 path");
     let copies = std::sync::Mutex::new((Vec::new(), Vec::new()));

@@ -101,7 +101,6 @@ impl WorkerContext {
     /// pinned file is protected from eviction from then on, not only after the next heartbeat.
     pub(crate) async fn report_commit(&self, meta: &BlockMeta) -> Result<(), WorkerError> {
         let request = CommitBlockRequest {
-            worker_id: self.worker_id(),
             used_bytes_on_tier: self.used_on_tier(&meta.tier),
             tier_alias: meta.tier.clone(),
             block_id: meta.block_id,
@@ -109,7 +108,7 @@ impl WorkerContext {
             ..Default::default()
         };
         self.metrics.bytes_written_alluxio.add(meta.length);
-        if self.master.commit_block(request).await? {
+        if self.master.commit_block(request, || self.worker_id()).await? {
             self.store
                 .pin_file(alluxio_proto::ids::file_id_of_block(meta.block_id));
         }

@@ -281,11 +281,19 @@ impl MasterClient {
     }
 
     /// Reports a committed block (again, if it must, through a failover: recording a location
-    /// twice is harmless); returns whether its file is pinned.
-    pub(crate) async fn commit_block(&self, request: CommitBlockRequest) -> Result<bool, WorkerError> {
+    /// twice is harmless), as the worker `worker_id` says it is at each attempt (a new leader
+    /// gives the worker a new id when it registers again); returns whether its file is pinned.
+    pub(crate) async fn commit_block(
+        &self,
+        request: CommitBlockRequest,
+        worker_id: impl Fn() -> u64,
+    ) -> Result<bool, WorkerError> {
         let response = self
             .call_through_failover("CommitBlock", |conn| {
-                let request = request.clone();
+                let request = CommitBlockRequest {
+                    worker_id: worker_id(),
+                    ..request.clone()
+                };
                 async move { conn.worker.clone().commit_block(request).await }
             })
             .await?;
@@ -457,7 +465,7 @@ mod tests {
         let master = client(listed(&[&gone, &next]), &gone);
         let started = Instant::now();
         let err = master
-            .commit_block(CommitBlockRequest::default())
+            .commit_block(CommitBlockRequest::default(), || 7)
             .await
             .unwrap_err();
         // Both masters were tried, more than once each, for about the patience (300 ms).

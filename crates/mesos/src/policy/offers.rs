@@ -80,6 +80,10 @@ impl Scheduler {
     /// master's host first (a local journal is found there), then qualifying offers in order.
     fn pick_master_offers(&self, offers: &[Offer]) -> Vec<usize> {
         let missing = self.masters_missing() as usize;
+        if missing == 0 {
+            // The usual round once every master runs: no offer needs weighing for one.
+            return Vec::new();
+        }
         let previous = self.state.last_master_host.as_deref();
         let mut candidates: Vec<usize> = (0..offers.len())
             .filter(|&index| self.master_refusal(&offers[index]).is_none())

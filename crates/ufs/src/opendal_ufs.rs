@@ -272,15 +272,10 @@ impl UnderFileSystem for OpendalUfs {
             return Err(UfsError::NoConditionalCreate { uri: uri.to_string() });
         }
         let path = self.path(uri).await?;
-        if let Some((parent, _)) = path.rsplit_once('/') {
-            if self.kind.object_store {
-                self.mkdirs_with_markers(uri, parent).await?;
-            } else {
-                self.op
-                    .create_dir(&dir_path(parent))
-                    .await
-                    .map_err(|err| self.fail("create", uri, err))?;
-            }
+        if path.contains('/')
+            && let Some((parent, _)) = uri.rsplit_once('/')
+        {
+            self.mkdirs(parent).await?;
         }
         match self.op.write_with(&path, bytes).if_not_exists(true).await {
             Ok(_) => Ok(true),

@@ -189,22 +189,21 @@ impl Scheduler {
             return;
         };
         let next = match task.kind {
-            TaskKind::Master if self.config.zookeeper_election => {
-                self.state.last_master_host = Some(task.hostname.clone());
-                format!(
-                    "relaunching a master on the next qualifying offer from a host without one, \
-                     preferring {}; it joins the election as a standby, and workers follow the \
-                     leader through ZooKeeper meanwhile",
-                    task.hostname
-                )
-            }
             TaskKind::Master => {
                 self.state.last_master_host = Some(task.hostname.clone());
-                format!(
-                    "relaunching the master on the next qualifying offer, preferring {}; no new \
-                     workers meanwhile",
-                    task.hostname
-                )
+                match self.config.zookeeper_election {
+                    true => format!(
+                        "relaunching a master on the next qualifying offer from a host without \
+                         one, preferring {}; it joins the election as a standby, and workers \
+                         follow the leader through ZooKeeper meanwhile",
+                        task.hostname
+                    ),
+                    false => format!(
+                        "relaunching the master on the next qualifying offer, preferring {}; no \
+                         new workers meanwhile",
+                        task.hostname
+                    ),
+                }
             }
             TaskKind::Worker => "its host may take a new worker".to_string(),
         };

@@ -42,7 +42,9 @@ enum FuseCommand {
         /// default_permissions, attr_timeout=SECONDS, entry_timeout=SECONDS (how long the
         /// kernel keeps attributes and names; 1 by default), direct_io (reads bypass the
         /// kernel's page cache too), user_xattr (Alluxio's attributes as user.alluxio.*
-        /// extended attributes), or any option the kernel takes (max_read=N ...).
+        /// extended attributes), no_passthrough (files that are one block cached on this host
+        /// are read through the mount too, not by the kernel from the block file), or any
+        /// option the kernel takes (max_read=N ...).
         #[arg(short = 'o', value_delimiter = ',')]
         options: Vec<String>,
         /// An existing empty folder.
@@ -119,6 +121,7 @@ fn mount_settings(given: &[String], alluxio_path: &str) -> anyhow::Result<MountS
                 "default_permissions" => settings.options.push(MountOption::DefaultPermissions),
                 "direct_io" => settings.kernel.direct_io = true,
                 "user_xattr" => settings.kernel.user_xattr = true,
+                "no_passthrough" => settings.kernel.passthrough = false,
                 other => settings.options.push(MountOption::CUSTOM(other.to_string())),
             },
         }
@@ -345,7 +348,9 @@ mod tests {
                 .any(|o| matches!(o, MountOption::CUSTOM(o) if o == "direct_io"))
         );
         let settings = mount_settings(&["user_xattr".to_string()], "/").unwrap();
-        assert!(settings.kernel.user_xattr && !settings.kernel.direct_io);
+        assert!(settings.kernel.user_xattr && !settings.kernel.direct_io && settings.kernel.passthrough);
+        let settings = mount_settings(&["no_passthrough".to_string()], "/").unwrap();
+        assert!(!settings.kernel.passthrough);
         for bad in ["attr_timeout=soon", "entry_timeout=-1"] {
             let err = mount_settings(&[bad.to_string()], "/").unwrap_err();
             assert!(format!("{err:#}").contains(bad), "{err:#}");

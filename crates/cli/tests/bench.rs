@@ -11,7 +11,7 @@ use serde_json::Value;
 
 /// Cases compared with a physical limit (or, for the S3 cases through the proxy, with the
 /// data-port case of the same round), and what each is compared with.
-const LIMITED: [(&str, &str); 12] = [
+const LIMITED: [(&str, &str); 14] = [
     ("write.must_cache", "tmpfs_write"),
     ("write.data_port", "loopback_tcp"),
     ("read.short_circuit", "tmpfs_read"),
@@ -23,6 +23,8 @@ const LIMITED: [(&str, &str); 12] = [
     ("fuse.read.256KiB", "read.short_circuit"),
     ("fuse.read.1MiB.o_direct", "read.short_circuit"),
     ("fuse.read.256KiB.o_direct", "read.short_circuit"),
+    ("fuse.read.1MiB.one_block", "read.short_circuit"),
+    ("fuse.read.256KiB.one_block", "read.short_circuit"),
     ("fuse.write", "write.must_cache"),
 ];
 const OPS: [&str; 5] = ["create_complete", "get_status", "list_status", "rename", "delete"];

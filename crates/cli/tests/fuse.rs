@@ -7,6 +7,7 @@ mod common;
 
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 
 use common::{Cluster, stderr, stdout};
 
@@ -206,5 +207,74 @@ fn everyday_programs_work_in_the_mounted_folder() {
         "{}",
         stderr(&usage)
     );
+    drop(mounted);
+}
+
+/// `ETXTBSY` on Linux: a file being read from its block file cannot be replaced meanwhile.
+const ETXTBSY: i32 = 26;
+
+/// Reads the mount served for the file `/name`, as its debug log (`alluxio.fuse.debug.enabled`)
+/// records them.
+fn reads_served(log: &str, name: &str) -> usize {
+    let path = format!("path=/{name} ");
+    log.lines()
+        .filter(|line| line.contains("operation=\"read\"") && line.contains(&path))
+        .count()
+}
+
+#[test]
+fn the_kernel_reads_a_file_of_one_cached_block_from_the_block_file() {
+    let mut cluster = Cluster::new();
+    cluster
+        .props
+        .push("-Dalluxio.fuse.debug.enabled=true".to_string());
+    cluster.start_master();
+    cluster.start_worker();
+    let mounted = cluster.mount_fuse(&[]);
+    let mnt = mounted.point.clone();
+    // alluxio.logs.dir is ${alluxio.work.dir}/logs.
+    let log = cluster.root().join("work/logs/fuse.log");
+
+    // Blocks are 1 MB here: one file of one block, one of three, written through the mount
+    // and so cached by the worker on this host.
+    let one: Vec<u8> = (0..700_000u32).map(|i| (i % 251) as u8).collect();
+    let three: Vec<u8> = (0..3_000_000u32).map(|i| (i % 253) as u8).collect();
+    std::fs::write(mnt.join("one"), &one).unwrap();
+    std::fs::write(mnt.join("three"), &three).unwrap();
+    assert_eq!(std::fs::read(mnt.join("one")).unwrap(), one);
+    assert_eq!(std::fs::read(mnt.join("three")).unwrap(), three);
+    let mut served = String::new();
+    let logged = common::poll(Duration::from_secs(10), || {
+        served = std::fs::read_to_string(&log).unwrap_or_default();
+        reads_served(&served, "three") > 0
+    });
+    assert!(
+        logged,
+        "the mount served reads of the file of three blocks:\n{served}"
+    );
+    assert_eq!(
+        reads_served(&served, "one"),
+        0,
+        "the kernel read the file of one block from the block file, not through the mount:\n{served}"
+    );
+
+    // Replacing it waits for its readers, and gives up on one that stays.
+    let reader = std::fs::File::open(mnt.join("one")).unwrap();
+    let err = std::fs::write(mnt.join("one"), b"new").unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(ETXTBSY), "{err}");
+    drop(reader);
+    std::fs::write(mnt.join("one"), b"new").unwrap();
+    assert_eq!(std::fs::read(mnt.join("one")).unwrap(), b"new");
+    assert_eq!(cluster.ok(&["fs", "cat", "/one"]), "new");
+    // Readers of one file at once share its block file.
+    let mut readers: Vec<std::fs::File> = (0..3)
+        .map(|_| std::fs::File::open(mnt.join("three")).unwrap())
+        .collect();
+    readers.extend((0..3).map(|_| std::fs::File::open(mnt.join("one")).unwrap()));
+    for mut reader in readers {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut reader, &mut bytes).unwrap();
+        assert!(bytes == three || bytes == b"new", "{} bytes read", bytes.len());
+    }
     drop(mounted);
 }

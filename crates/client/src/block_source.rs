@@ -160,6 +160,14 @@ impl BlockReader {
         }
     }
 
+    /// The block file itself, when the block is read short-circuit.
+    pub(crate) fn local_file(&self) -> Option<&Arc<File>> {
+        match &self.source {
+            Source::Local { file, .. } => Some(file),
+            Source::Remote { .. } => None,
+        }
+    }
+
     /// How this reader's bytes reach the client.
     pub(crate) fn path(&self) -> ReadPath {
         self.path

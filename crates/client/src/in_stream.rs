@@ -4,11 +4,12 @@
 //! one. No master state is held while bytes move.
 
 use std::collections::HashSet;
+use std::fs::File;
 use std::sync::Arc;
 
 use alluxio_proto::AlluxioPath;
 use alluxio_proto::grpc::{
-    BlockLocation, FileBlockInfo, FileInfo, LoadMetadataType, ReadType, UfsBlockSource,
+    BlockInfo, BlockLocation, FileBlockInfo, FileInfo, LoadMetadataType, ReadType, UfsBlockSource,
 };
 use bytes::Bytes;
 
@@ -75,6 +76,16 @@ impl Want<'_> {
             Want::Shared(max) => reader.read_shared(pos, *max).await.map(Got::Bytes),
         }
     }
+}
+
+/// A worker holding a copy of a block, as the stream ranks them.
+struct Holder {
+    /// The worker runs on this host.
+    local: bool,
+    /// Its `host:data_port`.
+    address: String,
+    /// The copy sits below the memory tier.
+    below_top: bool,
 }
 
 /// A file being read.
@@ -287,20 +298,13 @@ impl FileInStream {
             in_block: pos - fbi.offset,
         };
         let promote = self.read_type == ReadType::CachePromote;
-        let mut locations = Vec::new();
-        for loc in &block.locations {
-            let Some(address) = &loc.worker_address else {
-                continue;
-            };
-            if self.bad_workers.contains(&data_address(address)) {
-                continue;
-            }
-            let local = self.ctx.workers.is_local(&address.host).await;
-            locations.push((local, data_address(address), loc.tier_alias != TOP_TIER));
-        }
-        locations.sort_by_key(|(local, ..)| !local);
         let mut last_err = None;
-        for (local, address, below_top) in locations {
+        for Holder {
+            local,
+            address,
+            below_top,
+        } in self.holders(&block).await
+        {
             if local && self.ctx.defaults.short_circuit {
                 // Promotion may find no room on top, so a block below it is read as if on disk.
                 let open =
@@ -345,6 +349,67 @@ impl FileInStream {
                 ),
             )
         }))
+    }
+
+    /// The workers holding `block` that this stream has not seen fail, those on this host first.
+    async fn holders(&self, block: &BlockInfo) -> Vec<Holder> {
+        let mut holders = Vec::new();
+        for loc in &block.locations {
+            let Some(address) = &loc.worker_address else {
+                continue;
+            };
+            if self.bad_workers.contains(&data_address(address)) {
+                continue;
+            }
+            holders.push(Holder {
+                local: self.ctx.workers.is_local(&address.host).await,
+                address: data_address(address),
+                below_top: loc.tier_alias != TOP_TIER,
+            });
+        }
+        holders.sort_by_key(|holder| !holder.local);
+        holders
+    }
+
+    /// The file's only block as the block file of the worker on this host caching it, open
+    /// and locked on that worker until the stream is closed, for a reader that reads the file
+    /// itself: a FUSE mount hands it to the kernel, which then reads it with no request to the
+    /// mount (passthrough). Reads through such a file are not counted in the client's metrics.
+    /// `None` when the file is not exactly one block, no worker on this host caches it, or
+    /// short-circuit reads are off: read the stream instead.
+    pub async fn local_block_file(&mut self) -> Option<Arc<File>> {
+        let [only] = self.blocks.as_slice() else {
+            return None;
+        };
+        let block = only.block_info.clone().unwrap_or_default();
+        if !self.ctx.defaults.short_circuit || only.offset != 0 || block.length != self.info.length {
+            return None;
+        }
+        let span = BlockSpan {
+            block_id: block.block_id,
+            start: 0,
+            length: block.length,
+            in_block: 0,
+        };
+        let promote = self.read_type == ReadType::CachePromote;
+        for holder in self.holders(&block).await.into_iter().filter(|h| h.local) {
+            let promote = promote && holder.below_top;
+            match BlockReader::open_local(&self.ctx.pool, &holder.address, span, promote, holder.below_top)
+                .await
+            {
+                Ok(reader) => {
+                    let file = reader.local_file().cloned();
+                    if let Some(stale) = self.reader.replace(reader) {
+                        stale.close(&self.ctx.pool).await;
+                    }
+                    return file;
+                }
+                Err(err) => {
+                    tracing::debug!(path = %self.path, worker = %holder.address, error = %err, "short-circuit open failed")
+                }
+            }
+        }
+        None
     }
 
     /// Passive caching: a block read from the remote worker at `source` with a read type that

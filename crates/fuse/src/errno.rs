@@ -33,6 +33,8 @@ impl Errno {
     pub const NAMETOOLONG: Errno = Errno(libc::ENAMETOOLONG);
     /// Timed out.
     pub const TIMEDOUT: Errno = Errno(libc::ETIMEDOUT);
+    /// Text file busy: the file is being read from its block file (passthrough).
+    pub const TXTBSY: Errno = Errno(libc::ETXTBSY);
     /// No such extended attribute.
     pub const NODATA: Errno = Errno(libc::ENODATA);
 

@@ -3,19 +3,22 @@
 
 use std::ffi::OsStr;
 use std::io;
+use std::os::fd::AsFd;
 use std::path::Path;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, SystemTime};
 
 use fuser::{
-    BackgroundSession, Config, Errno as KernelErrno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags,
-    Generation, INodeNo, InitFlags, KernelConfig, LockOwner, MountOption, OpenFlags as KernelOpenFlags,
-    RenameFlags, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory, ReplyDirectoryPlus, ReplyEmpty,
-    ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite, ReplyXattr, Request, SessionACL, TimeOrNow, WriteFlags,
+    BackgroundSession, BackingId, Config, Errno as KernelErrno, FileAttr, FileHandle, FileType, Filesystem,
+    FopenFlags, Generation, INodeNo, InitFlags, KernelConfig, LockOwner, MountOption,
+    OpenFlags as KernelOpenFlags, RenameFlags, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory,
+    ReplyDirectoryPlus, ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite, ReplyXattr, Request,
+    SessionACL, TimeOrNow, WriteFlags,
 };
 use tokio::runtime::Handle;
 
+use crate::passthrough::{IoModes, Served};
 use crate::readahead;
 use crate::{Attr, Caller, Errno, FileKind, FuseFs, OpenFlags, SetAttr};
 
@@ -42,6 +45,10 @@ pub struct KernelOptions {
     /// Otherwise the mount tells the kernel it has no extended attributes, and the kernel
     /// stops asking: `ls -l` asks each entry for two of them, a request each.
     pub user_xattr: bool,
+    /// A file that is one block cached by the worker on this host is read by the kernel from
+    /// the block file itself (passthrough), where the kernel offers it and the mount runs with
+    /// `CAP_SYS_ADMIN`; off with `-o no_passthrough`.
+    pub passthrough: bool,
 }
 
 impl Default for KernelOptions {
@@ -51,6 +58,7 @@ impl Default for KernelOptions {
             entry_timeout: Duration::from_secs(1),
             direct_io: false,
             user_xattr: false,
+            passthrough: true,
         }
     }
 }
@@ -76,7 +84,13 @@ pub fn mount(
     config.clone_fd = true;
     // mountinfo lists the mount under its canonical path.
     let mountpoint = mountpoint.canonicalize()?;
-    let adapter = Adapter { fs, runtime, kernel };
+    let modes = Arc::new(IoModes::new(kernel.passthrough));
+    let adapter = Adapter {
+        fs,
+        runtime,
+        kernel,
+        modes,
+    };
     // The session answers `init` before it returns, so the readahead raised now stays.
     let session = fuser::Session::new(adapter, &mountpoint, &config)?;
     readahead::raise(&mountpoint, MAX_READ_AHEAD / 1024);
@@ -87,6 +101,8 @@ struct Adapter {
     fs: Arc<FuseFs>,
     runtime: Handle,
     kernel: KernelOptions,
+    /// Which open handles of each inode the kernel reads from a block file.
+    modes: Arc<IoModes<BackingId>>,
 }
 
 fn kernel_errno(errno: Errno) -> KernelErrno {
@@ -196,6 +212,15 @@ impl Filesystem for Adapter {
         {
             tracing::info!("the kernel cannot map files opened with direct_io: mmap of them fails");
         }
+        if self.modes.enabled() {
+            // Backing files may be on any file system that is not itself stacked.
+            let offered = config.add_capabilities(InitFlags::FUSE_PASSTHROUGH).is_ok()
+                && config.set_max_stack_depth(1).is_ok();
+            if !offered {
+                self.modes
+                    .disable("the kernel does not offer FUSE passthrough (Linux 6.9 or later)");
+            }
+        }
         Ok(())
     }
 
@@ -291,16 +316,50 @@ impl Filesystem for Adapter {
         self.spawn(request, move |result| reply_empty(reply, result));
     }
 
+    /// A handle writing the file, served by the mount once no reader reads the file from its
+    /// block file; or a reading one, read by the kernel from the block file when the file is
+    /// one local block and the inode's other handles allow it.
     fn open(&self, _req: &Request, ino: INodeNo, flags: KernelOpenFlags, reply: ReplyOpen) {
-        let fs = self.fs.clone();
-        let cache = page_cache(OpenFlags(flags.0), self.kernel.direct_io);
-        self.spawn(
-            async move { fs.open(ino.0, OpenFlags(flags.0)).await },
-            move |result| match result {
+        let (fs, modes, flags) = (self.fs.clone(), self.modes.clone(), OpenFlags(flags.0));
+        let cache = page_cache(flags, self.kernel.direct_io);
+        if flags.writes() {
+            let request = async move {
+                modes.start_writing(ino.0).await?;
+                fs.open(ino.0, flags).await.inspect_err(|_| modes.release(ino.0))
+            };
+            return self.spawn(request, move |result| match result {
                 Ok(fh) => reply.opened(FileHandle(fh), cache),
                 Err(e) => reply.error(kernel_errno(e)),
-            },
-        );
+            });
+        }
+        let request = async move {
+            let fh = fs.open(ino.0, flags).await?;
+            let block_file = match modes.enabled() {
+                true => fs.block_file(fh).await,
+                false => None,
+            };
+            Ok((fh, block_file, modes))
+        };
+        self.spawn(request, move |result| match result {
+            Ok((fh, block_file, modes)) => {
+                let backing = || {
+                    let file = block_file?;
+                    reply
+                        .open_backing(file.as_fd())
+                        .inspect_err(|e| {
+                            modes.disable(&format!("the kernel refused a block file as a backing file: {e}"))
+                        })
+                        .ok()
+                };
+                match modes.start_reading(ino.0, backing) {
+                    Served::Backing(backing) => {
+                        reply.opened_passthrough(FileHandle(fh), FopenFlags::empty(), &backing)
+                    }
+                    Served::Mount => reply.opened(FileHandle(fh), cache),
+                }
+            }
+            Err(e) => reply.error(kernel_errno(e)),
+        });
     }
 
     fn read(
@@ -370,13 +429,14 @@ impl Filesystem for Adapter {
     fn release(
         &self,
         _req: &Request,
-        _ino: INodeNo,
+        ino: INodeNo,
         fh: FileHandle,
         _flags: KernelOpenFlags,
         _lock_owner: Option<LockOwner>,
         _flush: bool,
         reply: ReplyEmpty,
     ) {
+        self.modes.release(ino.0);
         let fs = self.fs.clone();
         self.spawn(async move { fs.release(fh.0).await }, move |result| {
             reply_empty(reply, result)
@@ -539,8 +599,20 @@ impl Filesystem for Adapter {
     ) {
         let (fs, name, kernel, caller) = (self.fs.clone(), utf8(name), self.kernel, caller(req));
         let cache = page_cache(OpenFlags(flags), self.kernel.direct_io);
+        let modes = self.modes.clone();
         self.spawn(
-            async move { fs.create(parent.0, &name?, OpenFlags(flags), mode, caller).await },
+            async move {
+                let (attr, fh) = fs
+                    .create(parent.0, &name?, OpenFlags(flags), mode, caller)
+                    .await?;
+                // Only when this replaced a file another client created meanwhile, which
+                // passthrough readers here have open.
+                if !modes.try_start_writing(attr.ino) {
+                    fs.release(fh).await?;
+                    return Err(Errno::TXTBSY);
+                }
+                Ok((attr, fh))
+            },
             move |result| match result {
                 Ok((attr, fh)) => reply.created(
                     &kernel.entry_timeout,

@@ -13,6 +13,7 @@ mod errno;
 mod fs;
 pub mod inodes;
 mod kernel;
+mod passthrough;
 mod principals;
 mod readahead;
 

@@ -395,3 +395,48 @@ async fn large_folders_are_listed_page_by_page() {
     assert_eq!(fs.readdir(fh, 0, 50).await.map(|_| ()), Err(Errno::BADF));
     cluster.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_of_one_local_block_is_handed_out_as_its_block_file() {
+    let cluster = LocalCluster::builder()
+        .block_size(64 * 1024)
+        .start()
+        .await
+        .unwrap();
+    let (fs, _client) = mount(&cluster).await;
+    let data: Vec<u8> = (0..150_000u32).map(|i| (i % 241) as u8).collect();
+    let mut inos = Vec::new();
+    for (name, len) in [("one", 50_000), ("three", 150_000)] {
+        let flags = OpenFlags(libc_flags::O_CREAT | libc_flags::O_WRONLY);
+        let (attr, fh) = fs.create(ROOT_INO, name, flags, 0o644, ME).await.unwrap();
+        assert_eq!(
+            fs.block_file(fh).await.map(|_| ()),
+            None,
+            "a file being written has none"
+        );
+        fs.write(fh, 0, &data[..len]).await.unwrap();
+        fs.release(fh).await.unwrap();
+        inos.push(attr.ino);
+    }
+
+    let fh = fs.open(inos[0], READ).await.unwrap();
+    let file = fs.block_file(fh).await.expect("one block cached on this host");
+    let mut bytes = vec![0; 60_000];
+    let n = std::os::unix::fs::FileExt::read_at(&*file, &mut bytes, 0).unwrap();
+    assert_eq!(
+        &bytes[..n],
+        &data[..50_000],
+        "the block file holds the file's bytes"
+    );
+    assert_eq!(fs.read(fh, 49_990, 100).await.unwrap(), &data[49_990..50_000]);
+    fs.release(fh).await.unwrap();
+
+    let fh = fs.open(inos[1], READ).await.unwrap();
+    assert_eq!(
+        fs.block_file(fh).await.map(|_| ()),
+        None,
+        "three blocks are no one file"
+    );
+    fs.release(fh).await.unwrap();
+    cluster.shutdown().await.unwrap();
+}

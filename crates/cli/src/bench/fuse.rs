@@ -2,9 +2,11 @@
 //! does) and reads, writes and lists through the mount with plain system calls, each against the
 //! Rust client doing the same in the same round:
 //!
-//! - `fuse.read.1MiB` and `fuse.read.256KiB`: a cached file of `--size` read through the mount
-//!   with reads of that size, against the client's short-circuit read of the same file; the
-//!   same with `.o_direct`, the file opened with `O_DIRECT` (as on a `-o direct_io` mount);
+//! - `fuse.read.1MiB` and `fuse.read.256KiB`: a cached file of `--size` in two blocks read
+//!   through the mount with reads of that size, against the client's short-circuit read of the
+//!   same file; the same with `.o_direct`, the file opened with `O_DIRECT` (as on a `-o
+//!   direct_io` mount); the same with `.one_block`, a file of one block, which the kernel reads
+//!   from the worker's block file (passthrough) where it can;
 //! - `fuse.write`: `--size` bytes written through the mount with 1 MiB writes (timed to the
 //!   return of `close`), against the client's MUST_CACHE (short-circuit) write;
 //! - `fuse.ls_l.<N>_entries`: `ls -l` of a folder of `--list-entries` files, in ms.
@@ -27,17 +29,24 @@ use anyhow::{Context, bail};
 use super::Setup;
 use super::limits::{self, mib_per_sec};
 use super::report::{Limit, Line, Outcome, Reporter};
-use super::throughput::{timed_read, write_file};
+use super::throughput::{timed_read, write_file_in_blocks};
 
 const UNIT: &str = "MiB/s";
 /// The read cases: bytes per `read(2)` on the mount (1 MiB, and 256 KiB, the size Curvine's
 /// published FUSE figures use), and whether the file is opened with `O_DIRECT`, which takes
 /// the path of a `-o direct_io` mount: no page cache between the mount and the reader.
+/// These read a file of two blocks, which the mount serves.
 const READS: [(&str, usize, bool); 4] = [
     ("fuse.read.1MiB", 1 << 20, false),
     ("fuse.read.256KiB", 256 << 10, false),
     ("fuse.read.1MiB.o_direct", 1 << 20, true),
     ("fuse.read.256KiB.o_direct", 256 << 10, true),
+];
+/// The read cases of a file of one block, which the kernel reads from the block file itself
+/// where it offers passthrough and the mount may use it (`CAP_SYS_ADMIN`), else through the mount.
+const ONE_BLOCK_READS: [(&str, usize, bool); 2] = [
+    ("fuse.read.1MiB.one_block", 1 << 20, false),
+    ("fuse.read.256KiB.one_block", 256 << 10, false),
 ];
 /// Bytes per `write(2)` on the mount.
 const WRITE_SIZE: usize = 1 << 20;
@@ -108,48 +117,49 @@ async fn round(
     let (size, buffer) = (setup.size, setup.buffer);
     let mut lines = Vec::new();
 
-    // The cached file: written and read by the client (the figures compared with), then read
-    // through the mount. One file of `size` at a time, so the worker never has to evict.
-    let file = dir.join(&format!("r{index}"))?;
-    let (stats, elapsed) = write_file(fs, &file, size, buffer, WriteType::MustCache).await?;
-    let write_limit = match stats.short_circuit_bytes == size {
-        true => Ok(Limit {
-            name: "write.must_cache",
-            value: mib_per_sec(size, elapsed),
-        }),
-        false => Err(format!(
-            "{file}: only {} of {size} bytes were written short-circuit",
-            stats.short_circuit_bytes
-        )),
-    };
-    let read_limit = client_read(fs, &file, size, buffer).await.map(|value| Limit {
-        name: "read.short_circuit",
-        value,
-    });
-    for (case, read_size, direct) in READS {
-        let path = mount.path(&file);
-        let read = blocking(move || {
-            let mut options = OpenOptions::new();
-            options.read(true);
-            if direct {
-                options.custom_flags(rustix::fs::OFlags::DIRECT.bits() as i32);
-            }
-            let read = limits::file_read_with(&path, read_size, &options)?;
-            drop_cached_pages(&path)?;
-            Ok(read)
-        })
-        .await;
-        lines.push(match (read, &read_limit) {
-            (Ok((read, _)), _) if read != size => Line::error(
-                case,
-                format!("{file}: {read} of {size} bytes read through the mount"),
-            ),
-            (Ok((_, elapsed)), Ok(limit)) => Line::against(case, mib_per_sec(size, elapsed), UNIT, *limit),
-            (Ok(_), Err(why)) => Line::error(case, format!("no short-circuit read to compare with: {why}")),
-            (Err(e), _) => Line::error(case, format!("{e:#}")),
+    // Cached files, each written and read by the client (the figures compared with), then read
+    // through the mount: one of two blocks, whose reads the mount serves, and one of one block,
+    // which the kernel reads from the worker's block file where it can (passthrough). One file
+    // of `size` at a time, so the worker never has to evict.
+    let mut write_limit = None;
+    for (blocks, reads) in [(2, &READS[..]), (1, &ONE_BLOCK_READS[..])] {
+        let file = dir.join(&format!("r{index}.{blocks}"))?;
+        let block_size = size.div_ceil(blocks);
+        let written = write_file_in_blocks(fs, &file, size, buffer, WriteType::MustCache, Some(block_size));
+        let (stats, elapsed) = written.await?;
+        write_limit.get_or_insert(match stats.short_circuit_bytes == size {
+            true => Ok(Limit {
+                name: "write.must_cache",
+                value: mib_per_sec(size, elapsed),
+            }),
+            false => Err(format!(
+                "{file}: only {} of {size} bytes were written short-circuit",
+                stats.short_circuit_bytes
+            )),
         });
+        let read_limit = client_read(fs, &file, size, buffer).await.map(|value| Limit {
+            name: "read.short_circuit",
+            value,
+        });
+        for &(case, read_size, direct) in reads {
+            let read = read_through(mount.path(&file), read_size, direct).await;
+            lines.push(match (read, &read_limit) {
+                (Ok((read, _)), _) if read != size => Line::error(
+                    case,
+                    format!("{file}: {read} of {size} bytes read through the mount"),
+                ),
+                (Ok((_, elapsed)), Ok(limit)) => {
+                    Line::against(case, mib_per_sec(size, elapsed), UNIT, *limit)
+                }
+                (Ok(_), Err(why)) => {
+                    Line::error(case, format!("no short-circuit read to compare with: {why}"))
+                }
+                (Err(e), _) => Line::error(case, format!("{e:#}")),
+            });
+        }
+        remove(mount.path(&file)).await?;
     }
-    remove(mount.path(&file)).await?;
+    let write_limit = write_limit.expect("one file was written");
 
     let file = dir.join(&format!("w{index}"))?;
     let path = mount.path(&file);
@@ -171,6 +181,22 @@ async fn round(
     tokio::time::sleep(kernel.entry_timeout.max(kernel.attr_timeout) + TTL_SLACK).await;
     lines.push(list.ls(setup.args.list_entries).await);
     Ok(lines)
+}
+
+/// Reads the file at `path` on the mount to its end, `read_size` bytes per `read(2)` (with
+/// `O_DIRECT` if `direct`), then drops its cached pages; the bytes read and the time taken.
+async fn read_through(path: PathBuf, read_size: usize, direct: bool) -> anyhow::Result<(u64, Duration)> {
+    blocking(move || {
+        let mut options = OpenOptions::new();
+        options.read(true);
+        if direct {
+            options.custom_flags(rustix::fs::OFlags::DIRECT.bits() as i32);
+        }
+        let read = limits::file_read_with(&path, read_size, &options)?;
+        drop_cached_pages(&path)?;
+        Ok(read)
+    })
+    .await
 }
 
 /// The client's short-circuit read of `path` (NO_CACHE, `buffer` bytes per call), in MiB/s;

@@ -275,11 +275,24 @@ pub async fn write_file(
     buffer: usize,
     write_type: WriteType,
 ) -> anyhow::Result<(WriteStats, Duration)> {
+    write_file_in_blocks(fs, path, size, buffer, write_type, None).await
+}
+
+/// [`write_file`] with blocks of `block_size` bytes (`None`: the configured default).
+pub async fn write_file_in_blocks(
+    fs: &FileSystem,
+    path: &AlluxioPath,
+    size: u64,
+    buffer: usize,
+    write_type: WriteType,
+    block_size: Option<u64>,
+) -> anyhow::Result<(WriteStats, Duration)> {
     let chunk = pattern(buffer);
     let start = Instant::now();
     let options = CreateFileOptions {
         recursive: true,
         write_type: Some(write_type),
+        block_size_bytes: block_size,
         ..Default::default()
     };
     let mut stream = fs

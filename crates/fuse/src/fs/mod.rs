@@ -8,6 +8,7 @@ pub use listing::DirEntry;
 
 use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;
+use std::fs::File;
 use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -327,6 +328,20 @@ impl FuseFs {
             }))
         })
         .await
+    }
+
+    /// The block file the reading handle `fh`'s file is, when the file is one block cached by
+    /// the worker on this host: the kernel may read it directly (passthrough). The block stays
+    /// locked on the worker until the handle is released.
+    /// `None` otherwise, or when the worker did not answer within the request timeout.
+    pub async fn block_file(&self, fh: u64) -> Option<Arc<File>> {
+        let handle = self.handle(fh).ok()?;
+        let Handle::Read { path, stream } = &*handle else {
+            return None;
+        };
+        let mut stream = stream.lock().await;
+        let file = self.bounded("open", path, async { Ok(stream.local_block_file().await) });
+        file.await.ok().flatten()
     }
 
     /// `create`: a new file `name` in `parent` with permission bits `mode`, open for writing.

@@ -191,3 +191,134 @@ fn servers_stop_cleanly_on_sigterm() {
     let log = std::fs::read_to_string(cluster.root().join("work/logs/master.log")).unwrap();
     assert!(log.contains("SIGTERM"), "{log}");
 }
+
+/// Runs `alluxio fs ARGS` as `user` (`alluxio.security.login.username`).
+fn fs_as(cluster: &Cluster, user: &str, args: &[&str]) -> std::process::Output {
+    cluster
+        .command()
+        .arg(format!("-Dalluxio.security.login.username={user}"))
+        .arg("fs")
+        .args(args)
+        .output()
+        .expect("run alluxio")
+}
+
+/// `fs_as`, asserting success; stdout.
+fn ok_as(cluster: &Cluster, user: &str, args: &[&str]) -> String {
+    let out = fs_as(cluster, user, args);
+    assert!(
+        out.status.success(),
+        "{user}: fs {args:?}: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
+/// `fs_as`, asserting failure; stderr.
+fn refused_as(cluster: &Cluster, user: &str, args: &[&str]) -> String {
+    let out = fs_as(cluster, user, args);
+    assert!(
+        !out.status.success(),
+        "{user}: fs {args:?} succeeded: {}",
+        stdout(&out)
+    );
+    stderr(&out)
+}
+
+#[test]
+fn two_users_keep_their_private_files_apart_and_the_supergroup_may_do_anything() {
+    let mut cluster = Cluster::new();
+    // The master's user is `admin`; members of the OS group `root` are superusers too.
+    cluster.props.extend([
+        "-Dalluxio.security.login.username=admin".to_string(),
+        "-Dalluxio.security.authorization.permission.supergroup=root".to_string(),
+    ]);
+    cluster.start_master();
+    cluster.start_worker();
+    ok_as(&cluster, "admin", &["mkdir", "/home"]);
+    assert_eq!(
+        ok_as(&cluster, "admin", &["chmod", "777", "/home"]),
+        "Changed permission of /home to 777\n"
+    );
+
+    let secret = cluster.root().join("secret.txt");
+    std::fs::write(&secret, "alice's secret\n").unwrap();
+    ok_as(&cluster, "alice", &["mkdir", "/home/alice"]);
+    ok_as(
+        &cluster,
+        "alice",
+        &["copyFromLocal", secret.to_str().unwrap(), "/home/alice/secret"],
+    );
+    ok_as(&cluster, "alice", &["chmod", "600", "/home/alice/secret"]);
+    let listed = ok_as(&cluster, "alice", &["ls", "/home/alice"]);
+    assert!(
+        listed.contains("-rw-------") && listed.contains("alice"),
+        "{listed}"
+    );
+
+    let err = refused_as(&cluster, "bob", &["cat", "/home/alice/secret"]);
+    assert!(
+        err.contains("permission denied: user=bob needs r-- on /home/alice/secret"),
+        "{err}"
+    );
+    let err = refused_as(&cluster, "bob", &["rm", "/home/alice/secret"]);
+    assert!(err.contains("permission denied: user=bob"), "{err}");
+    // A file bob may read he still may not delete from alice's folder.
+    ok_as(&cluster, "alice", &["touch", "/home/alice/shared"]);
+    ok_as(&cluster, "bob", &["cat", "/home/alice/shared"]);
+    let err = refused_as(&cluster, "bob", &["rm", "/home/alice/shared"]);
+    assert!(err.contains("user=bob needs -w- on /home/alice "), "{err}");
+    let err = refused_as(&cluster, "bob", &["chmod", "666", "/home/alice/secret"]);
+    assert!(err.contains("user=bob is not the owner (alice)"), "{err}");
+    let err = refused_as(&cluster, "alice", &["chown", "bob", "/home/alice/secret"]);
+    assert!(err.contains("only a superuser changes owners"), "{err}");
+
+    // Bob's own files are his to delete.
+    ok_as(&cluster, "bob", &["mkdir", "/home/bob"]);
+    ok_as(&cluster, "bob", &["touch", "/home/bob/mine"]);
+    ok_as(&cluster, "bob", &["rm", "/home/bob/mine"]);
+
+    // root is in the supergroup: it reads and deletes alice's file, and gives folders away.
+    assert_eq!(
+        ok_as(&cluster, "root", &["cat", "/home/alice/secret"]),
+        "alice's secret\n"
+    );
+    assert_eq!(
+        ok_as(&cluster, "root", &["chown", "-R", "alice:root", "/home/bob"]),
+        "Changed owner:group of /home/bob to alice:root.\n"
+    );
+    ok_as(&cluster, "root", &["rm", "/home/alice/secret"]);
+    assert_eq!(
+        ok_as(&cluster, "admin", &["chgrp", "root", "/home"]),
+        "Changed group of /home to root\n"
+    );
+    let listed = ok_as(&cluster, "admin", &["ls", "/home"]);
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.contains("alice") && l.contains("root") && l.ends_with("/home/bob")),
+        "{listed}"
+    );
+
+    // A client of the other authentication type is refused at once, told what to set.
+    let started = std::time::Instant::now();
+    let out = cluster
+        .command()
+        .args(["-Dalluxio.security.authentication.type=NOSASL", "fs", "ls", "/"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("NOSASL")
+            && err.contains("SIMPLE")
+            && err.contains("alluxio.security.authentication.type"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "refused after {:?}",
+        started.elapsed()
+    );
+}

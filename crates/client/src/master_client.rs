@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use alluxio_conf::{Configuration, keys};
 use alluxio_ha::{CurrentMaster, MasterConnection, MasterLocator, NoMaster, master_lost, refused_by_standby};
+use alluxio_proto::auth::{AuthChannel, Credentials};
 use alluxio_proto::grpc::block_master_client_service_client::BlockMasterClientServiceClient;
 use alluxio_proto::grpc::file_system_master_client_service_client::FileSystemMasterClientServiceClient;
 use alluxio_proto::grpc::metrics_master_client_service_client::MetricsMasterClientServiceClient;
@@ -22,13 +23,13 @@ use alluxio_proto::grpc::*;
 use alluxio_server::Backoff;
 use tokio::time::Instant;
 use tonic::Status;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Endpoint;
 
 use crate::{ClientError, ErrorKind, Subject};
 
-type FsClient = FileSystemMasterClientServiceClient<Channel>;
-type BlockClient = BlockMasterClientServiceClient<Channel>;
-type MetricsClient = MetricsMasterClientServiceClient<Channel>;
+type FsClient = FileSystemMasterClientServiceClient<AuthChannel>;
+type BlockClient = BlockMasterClientServiceClient<AuthChannel>;
+type MetricsClient = MetricsMasterClientServiceClient<AuthChannel>;
 
 /// How often a connection with calls waiting pings the master.
 const KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(1);
@@ -77,9 +78,11 @@ struct Connection {
 
 impl MasterConnection for Connection {
     type Error = ClientError;
+    type Options = Credentials;
 
-    /// Clients of the master at `address`; nothing is dialled until the first call.
-    fn open(address: &str) -> Result<Self, ClientError> {
+    /// Clients of the master at `address`, calling with `credentials`; nothing is dialled
+    /// until the first call.
+    fn open(address: &str, credentials: &Credentials) -> Result<Self, ClientError> {
         let endpoint = Endpoint::from_shared(format!("http://{address}"))
             .map_err(|e| {
                 ClientError::new(
@@ -96,11 +99,11 @@ impl MasterConnection for Connection {
             .tcp_nodelay(true);
         let channel = endpoint.connect_lazy();
         Ok(Self {
-            fs: FsClient::new(channel.clone())
+            fs: FsClient::new(credentials.on(channel.clone()))
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
-            metrics: MetricsClient::new(channel.clone()),
-            block: BlockClient::new(channel)
+            metrics: MetricsClient::new(credentials.on(channel.clone())),
+            block: BlockClient::new(credentials.on(channel))
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
             address: address.to_string(),
@@ -135,16 +138,17 @@ impl MasterClient {
             conf.get_duration(keys::USER_RPC_RETRY_BASE_SLEEP)?,
             conf.get_duration(keys::USER_RPC_RETRY_MAX_SLEEP)?,
         );
+        let credentials = Credentials::from_conf(conf)?;
         // One master needs no look-up: its address is checked now.
         let first = match locator.single_address() {
             Some(address) => Some(
-                Connection::open(address)
+                Connection::open(address, &credentials)
                     .map_err(|e| e.context("check alluxio.master.hostname / alluxio.master.port"))?,
             ),
             None => None,
         };
         Ok(Self {
-            master: Arc::new(CurrentMaster::new(locator, first)),
+            master: Arc::new(CurrentMaster::new(locator, first, credentials)),
             retry_for,
             backoff,
         })

@@ -159,6 +159,13 @@ pub const SECURITY_AUTHORIZATION_PERMISSION_SUPERGROUP: &str =
 /// User name to log in as (default: the OS user).
 pub const SECURITY_LOGIN_USERNAME: &str = "alluxio.security.login.username";
 
+/// Connections each web port (master, worker, proxy) serves at once.
+pub const WEB_CONNECTIONS_MAX: &str = "alluxio.web.connections.max";
+/// Longest a request head may take to arrive on a web port.
+pub const WEB_HEADER_READ_TIMEOUT: &str = "alluxio.web.header.read.timeout";
+/// Connections the worker's data port serves at once.
+pub const WORKER_DATA_SERVER_CONNECTIONS_MAX: &str = "alluxio.worker.data.server.connections.max";
+
 /// Proxy (REST and S3) web port.
 pub const PROXY_WEB_PORT: &str = "alluxio.proxy.web.port";
 /// Address the proxy's web port binds.

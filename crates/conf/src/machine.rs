@@ -6,7 +6,10 @@ use crate::keys;
 type ComputeDefault = fn() -> Option<String>;
 
 /// Keys whose default depends on the machine, with the function computing it.
-const COMPUTED_DEFAULTS: &[(&str, ComputeDefault)] = &[(keys::WORKER_MEMORY_SIZE, two_thirds_of_memory)];
+const COMPUTED_DEFAULTS: &[(&str, ComputeDefault)] = &[
+    (keys::WORKER_MEMORY_SIZE, two_thirds_of_memory),
+    (keys::SECURITY_LOGIN_USERNAME, os_user),
+];
 
 /// The computed defaults of this machine; a key whose computation fails keeps its table default.
 pub(crate) fn computed_defaults() -> Vec<(&'static str, String)> {
@@ -22,6 +25,13 @@ fn two_thirds_of_memory() -> Option<String> {
     let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
     let total_kb: u64 = parse_mem_total_kb(&meminfo)?;
     Some(format!("{}MB", total_kb * 2 / 3 / 1024))
+}
+
+/// The name of the user this process runs as, as Alluxio logs in without
+/// `alluxio.security.login.username`.
+fn os_user() -> Option<String> {
+    let user = nix::unistd::User::from_uid(nix::unistd::Uid::effective()).ok()??;
+    Some(user.name)
 }
 
 fn parse_mem_total_kb(meminfo: &str) -> Option<u64> {

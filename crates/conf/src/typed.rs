@@ -49,6 +49,13 @@ impl Configuration {
         self.parse(key, values::EXPECTED_INTEGER, |v| v.trim().parse().ok())
     }
 
+    /// A count that must be at least 1 (a limit of 0 would serve nothing).
+    pub fn get_positive_usize(&self, key: &str) -> Result<usize, ConfError> {
+        self.parse(key, "an integer of at least 1", |v| {
+            v.trim().parse().ok().filter(|count| *count > 0)
+        })
+    }
+
     /// An integer that may be negative (e.g. the write tier, where -1 is the lowest tier).
     pub fn get_i64(&self, key: &str) -> Result<i64, ConfError> {
         self.parse(key, "an integer", |v| v.trim().parse().ok())

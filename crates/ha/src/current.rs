@@ -11,8 +11,10 @@ use crate::{HaError, MasterLocator};
 pub trait MasterConnection: Sized {
     /// Why a connection could not be built (a malformed address).
     type Error: std::fmt::Display;
+    /// What every connection is opened with (who calls).
+    type Options;
     /// A connection to the master at `address` (`host:port`).
-    fn open(address: &str) -> Result<Self, Self::Error>;
+    fn open(address: &str, options: &Self::Options) -> Result<Self, Self::Error>;
     /// The `host:port` of its master.
     fn address(&self) -> &str;
 }
@@ -29,18 +31,21 @@ pub enum NoMaster<E> {
 }
 
 /// The connection calls go to now, and the locator naming the next one.
-pub struct CurrentMaster<C> {
+pub struct CurrentMaster<C: MasterConnection> {
     locator: MasterLocator,
+    options: C::Options,
     current: RwLock<Option<Arc<C>>>,
     /// Held while moving off a failed master, so calls failing together move once.
     switching: tokio::sync::Mutex<()>,
 }
 
 impl<C: MasterConnection> CurrentMaster<C> {
-    /// Calls go to `first`, or, when `None`, to the master `locator` names at the first call.
-    pub fn new(locator: MasterLocator, first: Option<C>) -> Self {
+    /// Calls go to `first`, or, when `None`, to the master `locator` names at the first call;
+    /// connections to other masters are opened with `options`.
+    pub fn new(locator: MasterLocator, first: Option<C>, options: C::Options) -> Self {
         Self {
             locator,
+            options,
             current: RwLock::new(first.map(Arc::new)),
             switching: tokio::sync::Mutex::new(()),
         }
@@ -62,7 +67,7 @@ impl<C: MasterConnection> CurrentMaster<C> {
             return Ok(current);
         }
         let address = self.locator.leader().await?;
-        let found = Arc::new(C::open(&address).map_err(NoMaster::Open)?);
+        let found = Arc::new(C::open(&address, &self.options).map_err(NoMaster::Open)?);
         Ok(self.current.write().get_or_insert(found).clone())
     }
 
@@ -88,7 +93,7 @@ impl<C: MasterConnection> CurrentMaster<C> {
                 return false;
             }
         };
-        match C::open(&next) {
+        match C::open(&next, &self.options) {
             Ok(connection) => {
                 tracing::info!(from = failed.address(), to = %next, "calling another master");
                 *self.current.write() = Some(Arc::new(connection));
@@ -120,7 +125,9 @@ mod tests {
     impl MasterConnection for Fake {
         type Error = String;
 
-        fn open(address: &str) -> Result<Self, String> {
+        type Options = ();
+
+        fn open(address: &str, (): &()) -> Result<Self, String> {
             Ok(Self(address.to_string()))
         }
 
@@ -141,7 +148,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_standby_naming_the_leader_moves_calls_there_once() {
-        let master = CurrentMaster::<Fake>::new(listed(&["a:1", "b:2", "c:3"]), None);
+        let master = CurrentMaster::<Fake>::new(listed(&["a:1", "b:2", "c:3"]), None, ());
         let failed = master.get_or_find().await.unwrap();
         assert_eq!(failed.0, "a:1", "the first listed master at the first call");
         assert!(master.move_from(&failed, Some("c:3")).await);
@@ -160,7 +167,7 @@ mod tests {
         conf.set(keys::MASTER_HOSTNAME, "m");
         conf.set(keys::MASTER_PORT, "1");
         let locator = MasterLocator::from_conf(&conf).unwrap();
-        let master = CurrentMaster::new(locator, Some(Fake("m:1".into())));
+        let master = CurrentMaster::new(locator, Some(Fake("m:1".into())), ());
         let failed = master.get().unwrap();
         assert!(!master.move_from(&failed, Some("other:2")).await);
         assert!(Arc::ptr_eq(&master.get().unwrap(), &failed));

@@ -110,6 +110,16 @@ pub enum MasterError {
         /// The read-only mount point above it.
         mount_point: String,
     },
+    /// The caller lacks a permission bit, or is not the owner or a superuser.
+    #[error("cannot {operation} {path}: permission denied: {reason}")]
+    PermissionDenied {
+        /// What was attempted (`delete`, `create`, `read` ...).
+        operation: &'static str,
+        /// The path it was attempted on.
+        path: String,
+        /// Who lacks what, where.
+        reason: String,
+    },
     /// The UFS of a new mount cannot be opened or reached.
     #[error("cannot mount {uri}: {source}; check the URI and the mount's --option properties")]
     MountUfs {
@@ -169,6 +179,7 @@ impl From<MasterError> for Status {
             | MasterError::UnknownWorker(_)
             | MasterError::ReadOnlyMount { .. }
             | MasterError::MountUfs { .. } => Code::FailedPrecondition,
+            MasterError::PermissionDenied { .. } => Code::PermissionDenied,
             MasterError::Unavailable => Code::Unavailable,
             MasterError::Ufs(ufs) => ufs_code(ufs),
             MasterError::Ha(_) => Code::Unavailable,

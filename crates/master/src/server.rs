@@ -23,10 +23,13 @@ use crate::block_master::BlockMaster;
 use crate::journal_writer::JournalWriter;
 use crate::metrics::MasterMetrics;
 use crate::namespace::tree::Tree;
-use crate::namespace::{FileSystemMaster, FsSettings};
+use crate::namespace::{FileSystemMaster, FsSettings, PermissionSettings};
+use crate::service::AuthLayer;
 use crate::service::{BlockClientService, BlockWorkerService, FsClientService, MetricsService};
 use crate::ufs_space::UfsSpace;
 use crate::{MasterError, MasterInfoSource, now_ms, roles, startup_check, web};
+use alluxio_proto::auth::AuthType;
+use alluxio_web::HttpLimits;
 
 /// Largest worker request accepted (a registration lists ~10 bytes per block).
 const MAX_WORKER_MESSAGE: usize = 256 << 20;
@@ -113,7 +116,7 @@ impl Serving {
         let (stop, stopped) = Shutdown::channel();
         let registry = info.metrics.registry.clone();
         let sampled_fs = fs.clone();
-        let mut tasks = spawn_servers(listeners, &fs, info, &stopped);
+        let mut tasks = spawn_servers(listeners, &fs, info, plan, &stopped);
         tasks.push(every(plan.sampling, stopped.clone(), move || {
             let (registry, space) = (registry.clone(), ufs_space.clone());
             let uris = sampled_fs
@@ -168,6 +171,10 @@ pub(crate) struct Plan {
     periodic: Periodic,
     /// How often metrics are sampled for the time series.
     sampling: Duration,
+    /// What every gRPC call must carry (`alluxio.security.authentication.type`).
+    authentication: AuthType,
+    /// What the web port allows its clients.
+    pub(crate) web_limits: HttpLimits,
 }
 
 impl Plan {
@@ -184,6 +191,10 @@ impl Plan {
             checkpoint_period: conf.get_u64(keys::MASTER_JOURNAL_CHECKPOINT_PERIOD_ENTRIES)?,
             periodic: Periodic::from_conf(conf)?,
             sampling,
+            authentication: conf.get_parsed(keys::SECURITY_AUTHENTICATION_TYPE, |text| {
+                AuthType::parse(text).ok_or("NOSASL or SIMPLE")
+            })?,
+            web_limits: HttpLimits::from_conf(conf)?,
         })
     }
 }
@@ -196,15 +207,20 @@ fn settings(conf: &Configuration) -> Result<FsSettings, MasterError> {
             keys::SECURITY_AUTHORIZATION_PERMISSION_UMASK
         ))
     })?;
+    // The OS user when the property is not set (a default computed at load).
     let owner = match conf.get_opt(keys::SECURITY_LOGIN_USERNAME)? {
         Some(user) if !user.is_empty() => user,
-        _ => std::env::var("USER").unwrap_or_else(|_| "alluxio".into()),
+        _ => "alluxio".to_string(),
     };
     Ok(FsSettings {
         default_block_size: conf.get_bytes(keys::USER_BLOCK_SIZE_BYTES_DEFAULT)?,
         umask: umask & 0o777,
         group: owner.clone(),
         owner,
+        permissions: PermissionSettings {
+            enabled: conf.get_bool(keys::SECURITY_AUTHORIZATION_PERMISSION_ENABLED)?,
+            supergroup: conf.get(keys::SECURITY_AUTHORIZATION_PERMISSION_SUPERGROUP)?,
+        },
         root_ufs: conf.get(keys::MASTER_MOUNT_TABLE_ROOT_UFS)?,
     })
 }
@@ -377,11 +393,13 @@ fn spawn_servers(
     listeners: Listeners,
     fs: &Arc<FileSystemMaster>,
     info: Arc<MasterInfoSource>,
+    plan: &Plan,
     stopped: &Shutdown,
 ) -> Vec<JoinHandle<()>> {
     let mut rpc_stop = stopped.clone();
     let rpc = tonic::transport::Server::builder()
         .layer(info.metrics.rpc_layer())
+        .layer(AuthLayer::new(plan.authentication))
         .add_service(FileSystemMasterClientServiceServer::new(FsClientService(
             fs.clone(),
         )))
@@ -402,8 +420,9 @@ fn spawn_servers(
             async move { rpc_stop.wait().await },
         );
     let mut web_stop = stopped.clone();
-    let web = axum::serve(listeners.web, web::router(info))
-        .with_graceful_shutdown(async move { web_stop.wait().await });
+    let web = alluxio_web::serve(listeners.web, web::router(info), plan.web_limits, async move {
+        web_stop.wait().await
+    });
     vec![
         spawn_server("master RPC server", rpc),
         spawn_server("master web server", web),

@@ -8,6 +8,7 @@ use alluxio_conf::Configuration;
 use alluxio_ha::{LeaderInquiry, ZooKeeperSettings, standby_refusal};
 use alluxio_journal::{JournalLocation, JournalTailer, Tail};
 use alluxio_server::{Shutdown, ShutdownSender};
+use alluxio_web::HttpLimits;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use parking_lot::Mutex;
@@ -41,6 +42,7 @@ impl Standby {
     pub(crate) fn start(
         me: String,
         listeners: Listeners,
+        web_limits: HttpLimits,
         zookeeper: &ZooKeeperSettings,
         folder: JournalLocation,
         conf: Configuration,
@@ -56,7 +58,7 @@ impl Standby {
                 stopped.clone(),
             )),
             refuse_rpc(listeners.rpc, me.clone(), leader.clone(), stopped.clone()),
-            refuse_web(listeners.web, me, leader, stopped.clone()),
+            refuse_web(listeners.web, web_limits, me, leader, stopped.clone()),
         ];
         let follower = tokio::spawn(follow(folder, conf, stopped));
         tracing::info!(rpc = %rpc_addr, "master is a standby: refusing calls and following the journal");
@@ -135,6 +137,7 @@ fn refuse_rpc(
 /// with 200: a standby is a healthy process (Mesos must not kill it), only not the leader.
 fn refuse_web(
     listener: tokio::net::TcpListener,
+    limits: HttpLimits,
     me: String,
     leader: Arc<Mutex<Option<String>>>,
     mut stopped: Shutdown,
@@ -148,7 +151,7 @@ fn refuse_web(
     let router = axum::Router::new()
         .route("/health", axum::routing::get(|| async { "OK (standby master)" }))
         .fallback(refuse);
-    let server = axum::serve(listener, router).with_graceful_shutdown(async move { stopped.wait().await });
+    let server = alluxio_web::serve(listener, router, limits, async move { stopped.wait().await });
     spawn_server("standby web server", server)
 }
 

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use alluxio_conf::{Configuration, keys};
 use alluxio_master::{MasterError, RunningMaster, start};
+use alluxio_proto::auth::{AuthChannel, AuthType, Credentials};
 use alluxio_proto::grpc::block_master_client_service_client::BlockMasterClientServiceClient;
 use alluxio_proto::grpc::block_master_worker_service_client::BlockMasterWorkerServiceClient;
 use alluxio_proto::grpc::file_system_master_client_service_client::FileSystemMasterClientServiceClient;
@@ -47,21 +48,27 @@ fn conf(dirs: &Dirs, extra: &[(&str, &str)]) -> Configuration {
 }
 
 struct Clients {
-    fs: FileSystemMasterClientServiceClient<Channel>,
-    worker: BlockMasterWorkerServiceClient<Channel>,
-    block: BlockMasterClientServiceClient<Channel>,
+    fs: FileSystemMasterClientServiceClient<AuthChannel>,
+    worker: BlockMasterWorkerServiceClient<AuthChannel>,
+    block: BlockMasterClientServiceClient<AuthChannel>,
 }
 
-async fn clients(master: &RunningMaster) -> Clients {
-    let channel = Channel::from_shared(format!("http://{}", master.rpc_addr()))
+async fn channel(master: &RunningMaster) -> Channel {
+    Channel::from_shared(format!("http://{}", master.rpc_addr()))
         .expect("uri")
         .connect()
         .await
-        .expect("connect to the master");
+        .expect("connect to the master")
+}
+
+/// Clients calling as this process's user (the master's too, by default: a superuser).
+async fn clients(master: &RunningMaster) -> Clients {
+    let channel = channel(master).await;
+    let me = Credentials::from_conf(&Configuration::defaults()).expect("credentials");
     Clients {
-        fs: FileSystemMasterClientServiceClient::new(channel.clone()),
-        worker: BlockMasterWorkerServiceClient::new(channel.clone()),
-        block: BlockMasterClientServiceClient::new(channel),
+        fs: FileSystemMasterClientServiceClient::new(me.on(channel.clone())),
+        worker: BlockMasterWorkerServiceClient::new(me.on(channel.clone())),
+        block: BlockMasterClientServiceClient::new(me.on(channel)),
     }
 }
 
@@ -265,6 +272,90 @@ async fn namespace_operations_over_grpc() {
         })
         .await;
     assert_eq!(block.unwrap_err().code(), Code::NotFound);
+    master.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn calls_carry_their_user_and_a_mismatched_authentication_type_is_refused() {
+    let dirs = dirs();
+    let master = start(conf(&dirs, &[(keys::SECURITY_LOGIN_USERNAME, "admin")]))
+        .await
+        .unwrap();
+    let channel = channel(&master).await;
+    let as_user = |user: &str| {
+        FileSystemMasterClientServiceClient::new(Credentials::new(AuthType::Simple, user).on(channel.clone()))
+    };
+    let mkdir = |path: &str| CreateDirectoryRequest {
+        path: path.into(),
+        ..Default::default()
+    };
+    // The master's user (a superuser) makes a folder for alice; alice's files are hers.
+    as_user("admin").create_directory(mkdir("/home")).await.unwrap();
+    let chown = SetAttributeRequest {
+        path: "/home".into(),
+        owner: Some("alice".into()),
+        ..Default::default()
+    };
+    as_user("admin").set_attribute(chown).await.unwrap();
+    as_user("alice")
+        .create_directory(mkdir("/home/docs"))
+        .await
+        .unwrap();
+    let status = GetStatusRequest {
+        path: "/home/docs".into(),
+        ..Default::default()
+    };
+    let info = as_user("alice")
+        .get_status(status)
+        .await
+        .unwrap()
+        .into_inner()
+        .file_info
+        .unwrap();
+    assert_eq!(
+        (info.owner.as_str(), info.group.as_str()),
+        ("alice", "admin"),
+        "the parent's group"
+    );
+    let denied = as_user("bob")
+        .create_directory(mkdir("/home/bobs"))
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Code::PermissionDenied);
+    assert_eq!(
+        denied.message(),
+        "cannot create /home/bobs: permission denied: user=bob needs -w- on /home \
+         (owner alice, group admin, mode rwxr-xr-x)"
+    );
+
+    // No credentials, or the other type: refused, saying what to set.
+    let mut bare = FileSystemMasterClientServiceClient::new(channel.clone());
+    let refused = bare.create_directory(mkdir("/x")).await.unwrap_err();
+    assert_eq!(refused.code(), Code::Unauthenticated);
+    assert!(refused.message().contains("SIMPLE"), "{}", refused.message());
+    let nosasl = Credentials::new(AuthType::NoSasl, "alice");
+    let refused = FileSystemMasterClientServiceClient::new(nosasl.on(channel.clone()))
+        .create_directory(mkdir("/x"))
+        .await
+        .unwrap_err();
+    assert!(
+        refused.message().contains("NOSASL")
+            && refused.message().contains(keys::SECURITY_AUTHENTICATION_TYPE),
+        "{}",
+        refused.message()
+    );
+    master.shutdown().await.unwrap();
+
+    // A NOSASL master checks nothing and takes plain gRPC clients.
+    let open_dirs = self::dirs();
+    let master = start(conf(
+        &open_dirs,
+        &[(keys::SECURITY_AUTHENTICATION_TYPE, "NOSASL")],
+    ))
+    .await
+    .unwrap();
+    let mut bare = FileSystemMasterClientServiceClient::new(self::channel(&master).await);
+    bare.create_directory(mkdir("/anyone")).await.unwrap();
     master.shutdown().await.unwrap();
 }
 
@@ -620,9 +711,26 @@ async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
 #[tokio::test]
 async fn web_port_serves_health_and_json() {
     let dirs = dirs();
-    let master = start(conf(&dirs, &[(keys::MASTER_HOSTNAME, "master.example")]))
+    let master = start(conf(
+        &dirs,
+        &[
+            (keys::MASTER_HOSTNAME, "master.example"),
+            (keys::WEB_HEADER_READ_TIMEOUT, "300ms"),
+        ],
+    ))
+    .await
+    .unwrap();
+    // A request head that never ends loses its connection after the header timeout.
+    let mut slow = tokio::net::TcpStream::connect(master.web_addr()).await.unwrap();
+    slow.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n")
         .await
         .unwrap();
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut rest)).await;
+    assert!(
+        closed.is_ok(),
+        "the master's web port kept a slow-header connection open"
+    );
     let health = http_get(master.web_addr(), "/health").await;
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
     assert!(health.ends_with("OK"), "{health}");

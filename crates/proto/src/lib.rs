@@ -1,6 +1,7 @@
 //! Everything the master, workers and clients agree on: the gRPC services and messages, block and
 //! file ids, Alluxio paths, and the framed binary protocol of the worker's data port.
 
+pub mod auth;
 pub mod data;
 pub mod ids;
 pub mod names;

@@ -15,6 +15,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use alluxio_client::{ClientError, FileSystem};
 use alluxio_conf::{ConfError, Configuration, keys};
 use alluxio_server::{BindError, Shutdown, ShutdownSender};
+use alluxio_web::HttpLimits;
 use axum::Router;
 use axum::extract::Request;
 use axum::middleware::Next;
@@ -114,6 +115,7 @@ pub async fn start(conf: Configuration) -> Result<RunningProxy, ProxyError> {
     let streams = rest::Streams::new(conf.get_duration(keys::PROXY_STREAM_CACHE_TIMEOUT)?);
     let sweeper = streams.spawn_sweeper(shutdown.clone());
     let gateway = s3::S3Gateway::new(fs.clone(), &conf)?;
+    let limits = HttpLimits::from_conf(&conf)?;
 
     let host = conf.get(keys::PROXY_WEB_BIND_HOST)?;
     let web = alluxio_server::bind("proxy web", &host, conf.get_port(keys::PROXY_WEB_PORT)?).await?;
@@ -131,7 +133,7 @@ pub async fn start(conf: Configuration) -> Result<RunningProxy, ProxyError> {
             started,
         )))
         .merge(gateway.prefixed_router());
-    let mut tasks = vec![("web server", serve(web, web_app, shutdown.clone()))];
+    let mut tasks = vec![("web server", serve(web, web_app, limits, shutdown.clone()))];
 
     let mut s3_addr = None;
     if conf.is_set(keys::PROXY_S3_PORT) {
@@ -143,7 +145,7 @@ pub async fn start(conf: Configuration) -> Result<RunningProxy, ProxyError> {
         })?);
         tasks.push((
             "S3 server",
-            serve(listener, gateway.root_router(), shutdown.clone()),
+            serve(listener, gateway.root_router(), limits, shutdown.clone()),
         ));
     }
     tracing::info!(%web_addr, ?s3_addr, "proxy serving");
@@ -156,18 +158,17 @@ pub async fn start(conf: Configuration) -> Result<RunningProxy, ProxyError> {
     })
 }
 
-/// Serves `app` on `listener` until `shutdown`, logging each failed request once.
+/// Serves `app` on `listener` within `limits` until `shutdown`, logging each failed request once.
 fn serve(
     listener: TcpListener,
     app: Router,
+    limits: HttpLimits,
     mut shutdown: Shutdown,
 ) -> JoinHandle<Result<(), std::io::Error>> {
     let app = app.layer(axum::middleware::from_fn(log_failure));
-    tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move { shutdown.wait().await })
-            .await
-    })
+    tokio::spawn(alluxio_web::serve(listener, app, limits, async move {
+        shutdown.wait().await
+    }))
 }
 
 /// One WARN line per request answered with an error status, naming its cause.

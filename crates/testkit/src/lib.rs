@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use alluxio_conf::{Configuration, keys};
 use alluxio_embedded::{Cluster, LaunchError};
+use alluxio_proto::auth::Credentials;
 use tempfile::TempDir;
 
 pub use python::{test_python, test_venv};
@@ -276,7 +277,9 @@ impl LocalCluster {
     /// Waits until the master lists exactly the running workers as live.
     async fn wait_ready(&self) -> Result<(), ClusterError> {
         let expected: Vec<SocketAddr> = self.servers.running_workers().map(|w| w.data_addr()).collect();
-        readiness::wait_for_live_workers(self.master_rpc_addr(), &expected).await
+        let credentials =
+            Credentials::from_conf(&self.client_conf()).map_err(alluxio_master::MasterError::from)?;
+        readiness::wait_for_live_workers(self.master_rpc_addr(), &credentials, &expected).await
     }
 }
 

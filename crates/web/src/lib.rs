@@ -12,6 +12,7 @@ mod log_level;
 mod logs;
 mod metrics_pages;
 mod paging;
+mod serve;
 mod widgets;
 
 use std::path::PathBuf;
@@ -27,6 +28,7 @@ pub use chart::throughput_chart;
 pub use layout::{Nav, page};
 pub use log_level::{LogLevelControl, install_log_level_control};
 pub use paging::Paging;
+pub use serve::{HttpLimits, serve};
 pub use widgets::{TierRow, bytes, date, duration, link, percent, tier_table, usage_bar};
 
 /// The style sheet every page links.

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use alluxio_ha::{CurrentMaster, MasterConnection, MasterLocator, master_lost, refused_by_standby};
+use alluxio_proto::auth::{AuthChannel, Credentials};
 use alluxio_proto::grpc::block_master_client_service_client::BlockMasterClientServiceClient;
 use alluxio_proto::grpc::block_master_worker_service_client::BlockMasterWorkerServiceClient;
 use alluxio_proto::grpc::file_system_master_client_service_client::FileSystemMasterClientServiceClient;
@@ -41,9 +42,9 @@ const KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(5);
 struct Conn {
     /// `host:port` of the master.
     address: String,
-    worker: BlockMasterWorkerServiceClient<Channel>,
-    blocks: BlockMasterClientServiceClient<Channel>,
-    fs: FileSystemMasterClientServiceClient<Channel>,
+    worker: BlockMasterWorkerServiceClient<AuthChannel>,
+    blocks: BlockMasterClientServiceClient<AuthChannel>,
+    fs: FileSystemMasterClientServiceClient<AuthChannel>,
 }
 
 impl Conn {
@@ -56,12 +57,12 @@ impl Conn {
             .keep_alive_timeout(KEEP_ALIVE_TIMEOUT))
     }
 
-    /// The services of the master at `address` over `channel`.
-    fn over(address: String, channel: Channel) -> Self {
+    /// The services of the master at `address` over `channel`, called with `credentials`.
+    fn over(address: String, channel: Channel, credentials: &Credentials) -> Self {
         Self {
-            worker: BlockMasterWorkerServiceClient::new(channel.clone()),
-            blocks: BlockMasterClientServiceClient::new(channel.clone()),
-            fs: FileSystemMasterClientServiceClient::new(channel),
+            worker: BlockMasterWorkerServiceClient::new(credentials.on(channel.clone())),
+            blocks: BlockMasterClientServiceClient::new(credentials.on(channel.clone())),
+            fs: FileSystemMasterClientServiceClient::new(credentials.on(channel)),
             address,
         }
     }
@@ -69,13 +70,14 @@ impl Conn {
 
 impl MasterConnection for Conn {
     type Error = String;
+    type Options = Credentials;
 
     /// The services of the master at `address`, dialled at the first call.
-    fn open(address: &str) -> Result<Self, String> {
+    fn open(address: &str, credentials: &Credentials) -> Result<Self, String> {
         let channel = Self::endpoint(address)
             .map_err(|e| source_chain(&e))?
             .connect_lazy();
-        Ok(Self::over(address.to_string(), channel))
+        Ok(Self::over(address.to_string(), channel, credentials))
     }
 
     fn address(&self) -> &str {
@@ -132,19 +134,20 @@ pub(crate) struct MasterClient {
 
 impl MasterClient {
     /// Connects to the master `locator` names first, moving on to the next one after each
-    /// failure, retrying with `backoff` for up to `timeout`.
+    /// failure, retrying with `backoff` for up to `timeout`; every call carries `credentials`.
     pub(crate) async fn connect(
         locator: MasterLocator,
+        credentials: Credentials,
         timeout: Duration,
         backoff: Backoff,
     ) -> Result<Self, WorkerError> {
         let tried = Mutex::new(None);
         let connected = retry_until(timeout, backoff, "connecting to the master", || {
-            dial(&locator, &tried)
+            dial(&locator, &credentials, &tried)
         })
         .await;
         match connected {
-            Ok(conn) => Ok(Self::with(locator, conn, timeout, backoff)),
+            Ok(conn) => Ok(Self::with(locator, conn, credentials, timeout, backoff)),
             Err((cause, waited)) => Err(WorkerError::MasterUnreachable {
                 masters: locator.describe(),
                 address: tried.into_inner().unwrap_or_else(|| "none".to_string()),
@@ -155,9 +158,15 @@ impl MasterClient {
     }
 
     /// A client calling `conn` first, repeating calls that may be repeated for up to `patience`.
-    fn with(locator: MasterLocator, conn: Conn, patience: Duration, backoff: Backoff) -> Self {
+    fn with(
+        locator: MasterLocator,
+        conn: Conn,
+        credentials: Credentials,
+        patience: Duration,
+        backoff: Backoff,
+    ) -> Self {
         Self {
-            master: Arc::new(CurrentMaster::new(locator, Some(conn))),
+            master: Arc::new(CurrentMaster::new(locator, Some(conn), credentials)),
             patience,
             backoff,
         }
@@ -329,7 +338,11 @@ impl MasterClient {
 
 /// One attempt of [`MasterClient::connect`]: dials the master `locator` names first, or the one
 /// it names after the master `tried` last, and records the master dialled in `tried`.
-async fn dial(locator: &MasterLocator, tried: &Mutex<Option<String>>) -> Result<Conn, String> {
+async fn dial(
+    locator: &MasterLocator,
+    credentials: &Credentials,
+    tried: &Mutex<Option<String>>,
+) -> Result<Conn, String> {
     let last = tried.lock().clone();
     let address = match &last {
         None => locator.leader().await,
@@ -342,7 +355,7 @@ async fn dial(locator: &MasterLocator, tried: &Mutex<Option<String>>) -> Result<
         .connect()
         .await
         .map_err(|e| format!("{address}: {}", source_chain(&e)))?;
-    Ok(Conn::over(address, channel))
+    Ok(Conn::over(address, channel, credentials))
 }
 
 /// Runs `attempt` until it succeeds, pausing as `backoff` says, for at most `timeout`; the last
@@ -384,13 +397,16 @@ mod tests {
     use alluxio_ha::standby_refusal;
 
     use super::*;
+    use alluxio_proto::auth::AuthType;
 
     /// A client of `locator`, calling `first` first; nothing is dialled until a call.
     fn client(locator: MasterLocator, first: &str) -> MasterClient {
         let backoff = Backoff::new(Duration::from_millis(10), Duration::from_millis(10));
+        let credentials = Credentials::new(AuthType::Simple, "worker");
         MasterClient::with(
             locator,
-            Conn::open(first).unwrap(),
+            Conn::open(first, &credentials).unwrap(),
+            credentials,
             Duration::from_millis(300),
             backoff,
         )
@@ -493,7 +509,9 @@ mod tests {
         let (first, second) = closed_addresses().await;
         let locator = listed(&[&first, &second]);
         let backoff = Backoff::new(Duration::from_millis(10), Duration::from_millis(10));
-        let err = match MasterClient::connect(locator, Duration::from_millis(100), backoff).await {
+        let credentials = Credentials::new(AuthType::Simple, "worker");
+        let err = match MasterClient::connect(locator, credentials, Duration::from_millis(100), backoff).await
+        {
             Ok(_) => panic!("connected with no master running"),
             Err(e) => e.to_string(),
         };

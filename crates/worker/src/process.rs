@@ -7,9 +7,11 @@ use std::time::{Duration, Instant};
 
 use alluxio_conf::{Configuration, keys};
 use alluxio_ha::MasterLocator;
+use alluxio_proto::auth::Credentials;
 use alluxio_proto::grpc::WorkerNetAddress;
 use alluxio_server::{Backoff, Shutdown, ShutdownSender};
 use alluxio_ufs::UfsManager;
+use alluxio_web::HttpLimits;
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
 
@@ -202,7 +204,16 @@ pub async fn start(conf: Configuration) -> Result<RunningWorker, WorkerError> {
             task: "store open",
             reason: e.to_string(),
         })??;
-    let master = MasterClient::connect(locator, intervals.heartbeat_timeout, intervals.master_retry).await?;
+    let credentials = Credentials::from_conf(&conf)?;
+    let web_limits = HttpLimits::from_conf(&conf)?;
+    let data_connections = conf.get_positive_usize(keys::WORKER_DATA_SERVER_CONNECTIONS_MAX)?;
+    let master = MasterClient::connect(
+        locator,
+        credentials,
+        intervals.heartbeat_timeout,
+        intervals.master_retry,
+    )
+    .await?;
     let address = WorkerNetAddress {
         host,
         rpc_port: rpc_addr.port().into(),
@@ -234,11 +245,22 @@ pub async fn start(conf: Configuration) -> Result<RunningWorker, WorkerError> {
     ));
     tasks.spawn(named(
         "data server",
-        data_server::serve(Arc::clone(&ctx), data_listener, shutdown.clone()),
+        data_server::serve(
+            Arc::clone(&ctx),
+            data_listener,
+            data_connections,
+            shutdown.clone(),
+        ),
     ));
     tasks.spawn(named(
         "web server",
-        web::serve(Arc::clone(&ctx), conf.clone(), web_listener, shutdown.clone()),
+        web::serve(
+            Arc::clone(&ctx),
+            conf.clone(),
+            web_listener,
+            web_limits,
+            shutdown.clone(),
+        ),
     ));
     let registry = ctx.metrics.registry.clone();
     let sampler = alluxio_server::every(intervals.metrics_sampling, shutdown.clone(), move || {

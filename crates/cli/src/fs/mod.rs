@@ -20,6 +20,7 @@ mod masters;
 mod mkdir;
 mod mount;
 mod mv;
+mod permissions;
 mod persist;
 mod rm;
 pub mod shell;
@@ -70,6 +71,12 @@ enum FsCommand {
     Rm(rm::RmArgs),
     /// Print metadata.
     Stat(stat::StatArgs),
+    /// Change permission bits (owner or superuser).
+    Chmod(permissions::ChmodArgs),
+    /// Change the owner, and optionally the group (superuser).
+    Chown(permissions::ChownArgs),
+    /// Change the group (owner, to a group they are in, or superuser).
+    Chgrp(permissions::ChgrpArgs),
     /// Print file sizes.
     Du(du::DuArgs),
     /// Count files, folders and bytes.
@@ -132,6 +139,9 @@ pub async fn run(conf: Configuration, args: FsArgs) -> anyhow::Result<ExitCode> 
         FsCommand::Mv(a) => mv::run(&shell, a).await?,
         FsCommand::Rm(a) => rm::run(&shell, a).await?,
         FsCommand::Stat(a) => stat::run(&shell, a).await?,
+        FsCommand::Chmod(a) => permissions::chmod(&shell, a).await?,
+        FsCommand::Chown(a) => permissions::chown(&shell, a).await?,
+        FsCommand::Chgrp(a) => permissions::chgrp(&shell, a).await?,
         FsCommand::Du(a) => du::run(&shell, a).await?,
         FsCommand::Count(a) => count::run(&shell, a).await?,
         FsCommand::Test(a) => {

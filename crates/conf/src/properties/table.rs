@@ -525,6 +525,26 @@ pub const PROPERTIES: &[PropertyDef] = &[
         "User to log in as (default: the OS user).",
     ),
     def(
+        "alluxio.web.connections.max",
+        K::Integer,
+        "4096",
+        "Connections each web port (master and worker web UI, proxy REST and S3) serves at once; \
+         more wait in the listen backlog.",
+    ),
+    def(
+        "alluxio.web.header.read.timeout",
+        K::Duration,
+        "10sec",
+        "Longest a request head may take to arrive on a web port, and a connection may sit idle \
+         between requests, before its connection is closed (slow-header clients).",
+    ),
+    def(
+        "alluxio.worker.data.server.connections.max",
+        K::Integer,
+        "4096",
+        "Connections the worker's data port serves at once; more wait in the listen backlog.",
+    ),
+    def(
         "alluxio.proxy.web.port",
         K::Port,
         "39999",

@@ -8,6 +8,7 @@ use alluxio_proto::grpc::{
 };
 use alluxio_proto::ids;
 
+use super::permission::Access;
 use super::tree::{InodeKind, Tree};
 use super::{FileSystemMaster, IdAlloc, derived_block_ids, persist_ancestors};
 use crate::{MasterError, now_ms};
@@ -46,12 +47,12 @@ impl FileSystemMaster {
                 return Err(MasterError::AlreadyExists(path.to_string()));
             }
             self.check_writable(&tree, path)?;
+            self.check_parent(&tree, "create", path, Access::Write)?;
         }
         if through {
             let target = self.resolve_ufs(path)?;
             target.ufs.mkdirs(&target.uri).await?;
         }
-        let settings = &self.settings;
         self.commit(|tree, alloc| {
             if let Some(inode) = tree.lookup(path) {
                 if inode.is_dir() && allow_exists {
@@ -60,14 +61,15 @@ impl FileSystemMaster {
                 return Err(MasterError::AlreadyExists(path.to_string()));
             }
             self.check_writable(tree, path)?;
+            self.check_parent(tree, "create", path, Access::Write)?;
             let now = now_ms();
-            let (mut entries, parent) =
-                missing_parents(tree, path, recursive, through, now, alloc, settings)?;
+            let (mut entries, parent, owned) =
+                missing_parents(self, tree, path, recursive, through, now, alloc)?;
             if through {
                 // The UFS mkdirs created the existing ancestors too.
                 entries.extend(persist_ancestors(tree, parent, now));
             }
-            entries.push(mkdir(alloc.next(), parent, path.name(), through, now, settings));
+            entries.push(mkdir(alloc.next(), parent, path.name(), through, now, &owned));
             Ok((entries, ()))
         })
         .await
@@ -95,9 +97,10 @@ impl FileSystemMaster {
                     return Err(MasterError::AlreadyExists(path.to_string()));
                 }
                 self.check_writable(tree, path)?;
+                self.check_parent(tree, "create", path, Access::Write)?;
                 let now = now_ms();
-                let (mut entries, parent) =
-                    missing_parents(tree, path, options.recursive, false, now, alloc, settings)?;
+                let (mut entries, parent, owned) =
+                    missing_parents(self, tree, path, options.recursive, false, now, alloc)?;
                 let id = alloc.next();
                 entries.push(Entry::CreateFile(JournalCreateFile {
                     id,
@@ -108,9 +111,9 @@ impl FileSystemMaster {
                     ttl: if options.ttl > 0 { options.ttl } else { -1 },
                     ttl_action: options.ttl_action.into(),
                     cacheable: options.write_type != WriteType::Through,
-                    mode: 0o666 & !settings.umask,
-                    owner: settings.owner.clone(),
-                    group: settings.group.clone(),
+                    mode: 0o666 & !owned.umask,
+                    owner: owned.owner,
+                    group: owned.group,
                     persistence_state: PersistenceState::NotPersisted.into(),
                     write_type: options.write_type.into(),
                 }));
@@ -124,6 +127,7 @@ impl FileSystemMaster {
     pub async fn new_block_id(&self, path: &AlluxioPath) -> Result<u64, MasterError> {
         self.commit(|tree, _| {
             let inode = tree.resolve(path)?;
+            self.check(tree, "write", path, Access::Write)?;
             let InodeKind::File {
                 completed, block_ids, ..
             } = &inode.kind
@@ -149,6 +153,7 @@ impl FileSystemMaster {
         let (id, write_type, block_size, allocated) = {
             let tree = self.tree.read();
             let inode = tree.resolve(path)?;
+            self.check(&tree, "complete", path, Access::Write)?;
             match &inode.kind {
                 InodeKind::File { completed: true, .. } => {
                     return Err(MasterError::FileAlreadyCompleted(path.to_string()));
@@ -256,38 +261,41 @@ pub(super) fn block_sequence(path: &AlluxioPath, sequence: u64) -> Result<u64, M
     Ok(sequence)
 }
 
+/// Who owns the inodes one operation creates, and the bits its umask takes away.
+pub(super) struct Ownership {
+    /// The caller (the master's user for its own work).
+    owner: String,
+    /// The group of the directory they are created in.
+    group: String,
+    umask: u32,
+}
+
 /// The entry creating directory `name` (id `id`) in `parent`.
-pub(super) fn mkdir(
-    id: u64,
-    parent: u64,
-    name: &str,
-    persisted: bool,
-    now: i64,
-    settings: &super::FsSettings,
-) -> Entry {
+pub(super) fn mkdir(id: u64, parent: u64, name: &str, persisted: bool, now: i64, owned: &Ownership) -> Entry {
     Entry::Mkdir(JournalMkdir {
         id,
         parent_id: parent,
         name: name.to_string(),
         creation_time_ms: now,
         persisted,
-        mode: 0o777 & !settings.umask,
-        owner: settings.owner.clone(),
-        group: settings.group.clone(),
+        mode: 0o777 & !owned.umask,
+        owner: owned.owner.clone(),
+        group: owned.group.clone(),
     })
 }
 
-/// Mkdir entries for the missing ancestors of `path` (only if `recursive`), and the id of the
-/// directory that will hold `path`.
+/// Mkdir entries for the missing ancestors of `path` (only if `recursive`), the id of the
+/// directory that will hold `path`, and who owns what is created (the caller, in the group of
+/// the deepest existing ancestor).
 fn missing_parents(
+    fs: &FileSystemMaster,
     tree: &Tree,
     path: &AlluxioPath,
     recursive: bool,
     persisted: bool,
     now: i64,
     alloc: &mut IdAlloc,
-    settings: &super::FsSettings,
-) -> Result<(Vec<Entry>, u64), MasterError> {
+) -> Result<(Vec<Entry>, u64, Ownership), MasterError> {
     let parent_path = path
         .parent()
         .ok_or_else(|| MasterError::AlreadyExists(path.to_string()))?;
@@ -296,6 +304,7 @@ fn missing_parents(
     let mut current_id = current.id;
     let mut walked = AlluxioPath::root();
     let mut creating = false;
+    let mut owned = None;
     for name in parent_path.components() {
         walked = walked.join(name)?;
         if !creating {
@@ -314,11 +323,24 @@ fn missing_parents(
             creating = true;
         }
         let id = alloc.next();
-        entries.push(mkdir(id, current_id, name, persisted, now, settings));
+        let owned = owned.get_or_insert_with(|| fs.ownership(current));
+        entries.push(mkdir(id, current_id, name, persisted, now, owned));
         current_id = id;
     }
     if !creating && !current.is_dir() {
         return Err(MasterError::NotADirectory(parent_path.to_string()));
     }
-    Ok((entries, current_id))
+    let owned = owned.unwrap_or_else(|| fs.ownership(current));
+    Ok((entries, current_id, owned))
+}
+
+impl FileSystemMaster {
+    /// Who owns inodes the current call creates in `dir`.
+    pub(super) fn ownership(&self, dir: &super::tree::Inode) -> Ownership {
+        Ownership {
+            owner: self.new_owner(),
+            group: self.group_in(dir),
+            umask: self.settings.umask,
+        }
+    }
 }

@@ -11,6 +11,7 @@ use alluxio_proto::grpc::{
 };
 use alluxio_ufs::UfsStatus;
 
+use super::permission::Access;
 use super::tree::{InodeKind, Tree};
 use super::{FileSystemMaster, derived_block_ids};
 use crate::{MasterError, now_ms};
@@ -25,6 +26,7 @@ impl FileSystemMaster {
         self.load_path(path, load).await?;
         let tree = self.tree.read();
         let inode = tree.resolve(path)?;
+        self.check(&tree, "read", path, Access::Read)?;
         Ok(self.file_info(&tree, inode, path))
     }
 
@@ -63,6 +65,7 @@ impl FileSystemMaster {
                 Err(MasterError::NotFound(_)) if dir != *path => continue,
                 Err(err) => return Err(err),
             };
+            self.check(&tree, "list", &dir, Access::Read)?;
             if !inode.is_dir() {
                 out.push(self.file_info(&tree, inode, &dir));
                 continue;
@@ -99,6 +102,7 @@ impl FileSystemMaster {
         self.sync_directory(path, load).await?;
         let tree = self.tree.read();
         let inode = tree.resolve(path)?;
+        self.check(&tree, "list", path, Access::Read)?;
         if !inode.is_dir() {
             let first_page = start_after.is_none() && limit > 0;
             return Ok(first_page

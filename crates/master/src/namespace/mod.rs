@@ -17,11 +17,13 @@ mod info;
 mod load;
 mod modify;
 mod mounts;
+mod permission;
 mod sync;
 
 pub use create::CreateFileOptions;
 pub use modify::SetAttributeOptions;
 pub use mounts::MountOptions;
+pub use permission::{Caller, PermissionSettings};
 pub use sync::sync_interval;
 
 use std::future::Future;
@@ -54,10 +56,12 @@ pub struct FsSettings {
     pub default_block_size: u64,
     /// Permission bits removed from new inodes.
     pub umask: u32,
-    /// Owner of new inodes.
+    /// The master's login user: a superuser, and the owner of what the master creates itself.
     pub owner: String,
-    /// Group of new inodes.
+    /// Group of the root directory.
     pub group: String,
+    /// How permissions are checked.
+    pub permissions: PermissionSettings,
     /// URI of the UFS mounted at `/`.
     pub root_ufs: String,
 }
@@ -252,6 +256,8 @@ mod tests;
 mod tests_blocks;
 #[cfg(test)]
 mod tests_mounts;
+#[cfg(test)]
+mod tests_permissions;
 #[cfg(test)]
 mod tests_persist;
 #[cfg(test)]

@@ -6,6 +6,7 @@ use alluxio_proto::grpc::{
     JournalDelete, JournalDeleteMountPoint, JournalRename, JournalSetAttribute, PersistenceState, TtlAction,
 };
 
+use super::permission::Access;
 use super::tree::{Inode, InodeKind, Tree};
 use super::{FileSystemMaster, persist_ancestors};
 use crate::{MasterError, now_ms};
@@ -32,6 +33,15 @@ pub struct SetAttributeOptions {
 }
 
 impl SetAttributeOptions {
+    /// Whether it changes anything but the owner, group and mode (which need the owner or a
+    /// superuser, where the rest needs write permission).
+    fn changes_more_than_ownership(&self) -> bool {
+        self.pinned.is_some()
+            || self.ttl.is_some()
+            || self.ttl_action.is_some()
+            || self.modification_time_ms.is_some()
+    }
+
     /// Refuses values no inode may take, naming the attribute.
     fn validate(&self, path: &AlluxioPath) -> Result<(), MasterError> {
         if let Some(mode) = self.mode.filter(|mode| *mode > 0o7777) {
@@ -120,6 +130,8 @@ impl FileSystemMaster {
                 return Err(MasterError::DirectoryNotEmpty(path.to_string()));
             }
             self.check_writable(tree, path)?;
+            self.check_parent(tree, "delete", path, Access::Write)?;
+            self.check_subtree(tree, "delete", path, inode)?;
             let mut points = Vec::new();
             for point in tree.mounts.points_under(path) {
                 self.check_writable(tree, point)?;
@@ -215,6 +227,8 @@ impl FileSystemMaster {
             }
             self.check_writable(tree, src)?;
             self.check_writable(tree, dst)?;
+            self.check_parent(tree, "rename", src, Access::Write)?;
+            self.check_parent(tree, "rename", dst, Access::Write)?;
             if self.mount_of(tree, src).0 != self.mount_of(tree, dst).0 {
                 return Err(MasterError::InvalidArgument(format!(
                     "Renaming {src} to {dst} is a cross mount operation"
@@ -270,6 +284,25 @@ impl FileSystemMaster {
             } else {
                 vec![inode.id]
             };
+            let SetAttributeOptions {
+                owner, group, mode, ..
+            } = &options;
+            if owner.is_some() || group.is_some() || mode.is_some() {
+                // Execute on the parent: the path can be reached.
+                self.check_parent(tree, "set the owner, group or mode of", path, Access::Execute)?;
+                for target in targets.iter().filter_map(|id| tree.get(*id)) {
+                    self.check_attribute_owner(
+                        tree,
+                        target,
+                        owner.as_deref(),
+                        group.as_deref(),
+                        mode.is_some(),
+                    )?;
+                }
+            }
+            if options.changes_more_than_ownership() {
+                self.check(tree, "set attributes of", path, Access::Write)?;
+            }
             let now = now_ms();
             let entries = targets
                 .into_iter()
@@ -299,6 +332,7 @@ impl FileSystemMaster {
         let blocks = self
             .commit(|tree, _| {
                 let inode = tree.resolve(path)?;
+                self.check(tree, "free", path, Access::Read)?;
                 if is_non_empty_dir(inode) && !recursive {
                     return Err(MasterError::InvalidArgument(format!(
                         "Cannot free directory {path} without the recursive flag"
@@ -338,6 +372,7 @@ impl FileSystemMaster {
             .commit(|tree, _| {
                 let inode = tree.resolve(path)?;
                 self.check_writable(tree, path)?;
+                self.check(tree, "persist", path, Access::Write)?;
                 match inode.kind {
                     InodeKind::Dir { .. } => {
                         return Err(MasterError::IsADirectory(path.to_string()));

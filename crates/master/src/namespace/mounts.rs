@@ -12,6 +12,7 @@ use alluxio_ufs::UnderFileSystem;
 use super::FileSystemMaster;
 use super::create::mkdir;
 use super::modify::subtree_blocks;
+use super::permission::Access;
 use super::tree::Tree;
 use crate::mount_table::MountInfo;
 use crate::{MasterError, now_ms};
@@ -104,13 +105,19 @@ impl FileSystemMaster {
             }
             None => return Err(MasterError::UfsPathMissing(ufs_uri.to_string())),
         }
-        let settings = &self.settings;
         self.commit(|tree, alloc| {
             self.check_mount(tree, path, ufs_uri)?;
-            let parent_id = tree.resolve(&parent)?.id;
+            let parent = tree.resolve(&parent)?;
             let id = alloc.next();
             let entries = vec![
-                mkdir(id, parent_id, path.name(), true, now_ms(), settings),
+                mkdir(
+                    id,
+                    parent.id,
+                    path.name(),
+                    true,
+                    now_ms(),
+                    &self.ownership(parent),
+                ),
                 Entry::AddMountPoint(JournalAddMountPoint {
                     alluxio_path: path.to_string(),
                     ufs_uri: ufs_uri.to_string(),
@@ -138,6 +145,7 @@ impl FileSystemMaster {
             }
             self.check_writable(tree, &parent)?;
         }
+        self.check_parent(tree, "mount", path, Access::Write)?;
         tree.mounts.check_new(&self.root_mount, path, ufs_uri)
     }
 
@@ -147,6 +155,7 @@ impl FileSystemMaster {
         let (blocks, removed) = self
             .commit(|tree, _| {
                 let inode = tree.resolve(path)?;
+                self.check_parent(tree, "unmount", path, Access::Write)?;
                 if !tree.mounts.is_mount_point(path) {
                     return Err(MasterError::InvalidArgument(format!(
                         "Failed to unmount {path}. Please ensure the path is an existing mount point and not root."

@@ -77,6 +77,10 @@ pub(super) fn fixture(checkpoint_period: u64) -> Fixture {
         umask: 0o022,
         owner: "alice".into(),
         group: "staff".into(),
+        permissions: super::PermissionSettings {
+            enabled: true,
+            supergroup: "admins".into(),
+        },
         root_ufs: ufs_dir.path().display().to_string(),
     };
     let conf = alluxio_conf::Configuration::defaults();

@@ -1,11 +1,13 @@
 //! gRPC adapters: each parses its request, calls the master logic and maps errors once (via
 //! `From<MasterError> for Status`).
 
+mod auth;
 mod block_client;
 mod block_worker;
 mod fs;
 mod metrics;
 
+pub(crate) use auth::AuthLayer;
 pub use block_client::BlockClientService;
 pub use block_worker::BlockWorkerService;
 pub use fs::FsClientService;

@@ -26,18 +26,18 @@ use crate::context::WorkerContext;
 use crate::store::{BlockLock, StoreError, TempBlock};
 use buffers::PieceBuffers;
 
-/// Connections served at once; more wait in the listen backlog.
-const MAX_CONNECTIONS: usize = 4096;
 /// Read buffer of a connection: request headers and small chunks are coalesced into few reads.
 const READ_BUFFER: usize = 64 * 1024;
 
-/// Accepts connections until shutdown, then closes every open connection and waits for them.
+/// Accepts connections until shutdown, serving at most `max_connections` at once (more wait in
+/// the listen backlog), then closes every open connection and waits for them.
 pub(crate) async fn serve(
     ctx: Arc<WorkerContext>,
     listener: TcpListener,
+    max_connections: usize,
     mut shutdown: Shutdown,
 ) -> Result<(), WorkerError> {
-    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let permits = Arc::new(Semaphore::new(max_connections));
     let buffers = PieceBuffers::new();
     let mut connections = JoinSet::new();
     // Accept fails when the process is out of file descriptors: wait instead of spinning.

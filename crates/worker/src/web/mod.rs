@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use alluxio_conf::{Configuration, keys};
 use alluxio_server::Shutdown;
-use alluxio_web::{Common, Nav};
+use alluxio_web::{Common, HttpLimits, Nav};
 use axum::Router;
 use axum::response::Redirect;
 use axum::routing::get;
@@ -36,20 +36,22 @@ pub(crate) struct WebState {
 
 type State = axum::extract::State<Arc<WebState>>;
 
-/// Serves the web port on `listener` until shutdown.
+/// Serves the web port on `listener` within `limits` until shutdown.
 pub(crate) async fn serve(
     ctx: Arc<WorkerContext>,
     conf: Configuration,
     listener: TcpListener,
+    limits: HttpLimits,
     mut shutdown: Shutdown,
 ) -> Result<(), WorkerError> {
-    axum::serve(listener, router(ctx, conf))
-        .with_graceful_shutdown(async move { shutdown.wait().await })
-        .await
-        .map_err(|e| WorkerError::Task {
-            task: "web server",
-            reason: e.to_string(),
-        })
+    alluxio_web::serve(listener, router(ctx, conf), limits, async move {
+        shutdown.wait().await
+    })
+    .await
+    .map_err(|e| WorkerError::Task {
+        task: "web server",
+        reason: e.to_string(),
+    })
 }
 
 fn router(ctx: Arc<WorkerContext>, conf: Configuration) -> Router {

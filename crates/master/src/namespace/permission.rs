@@ -1,0 +1,333 @@
+//! Who may do what: the POSIX permission checks of namespace operations
+//! (`alluxio.security.authorization.permission.*`), for the caller the RPC layer names.
+//!
+//! As in Alluxio, reaching a path needs execute (traverse) permission on every directory above
+//! it; reading a path's status or listing it needs read permission on it; creating, deleting or
+//! renaming needs write permission on the parent; writing a file's blocks and changing its
+//! attributes needs write permission on it; changing the mode needs the owner, the owner the
+//! superuser, and the group the owner (who must be in the new group). The master's login user
+//! and members of the supergroup are superusers, unchecked. So is the master's own work (TTL,
+//! persistence, UFS sync), which runs without a caller.
+
+use std::future::Future;
+
+use alluxio_proto::AlluxioPath;
+
+use super::FileSystemMaster;
+use super::tree::{Inode, InodeKind, Tree};
+use crate::MasterError;
+
+tokio::task_local! {
+    /// The user a client call comes from, set by the RPC layer around the whole call.
+    static CALLER: Caller;
+}
+
+/// A user calling the master, with the groups the OS gives them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The login user the call named.
+    pub user: String,
+    /// The user's groups.
+    pub groups: Vec<String>,
+}
+
+impl Caller {
+    /// Runs `call` as this caller: the namespace checks its permissions and makes it the owner
+    /// of what it creates.
+    pub fn scope<F: Future>(self, call: F) -> impl Future<Output = F::Output> {
+        CALLER.scope(self, call)
+    }
+
+    /// The caller of the call being served; `None` for the master's own work.
+    fn current() -> Option<Caller> {
+        CALLER.try_with(Caller::clone).ok()
+    }
+}
+
+/// A permission bit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    Read,
+    Write,
+    Execute,
+}
+
+impl Access {
+    /// The bit among an owner's, group's or other's three.
+    fn bit(self) -> u32 {
+        match self {
+            Access::Read => 4,
+            Access::Write => 2,
+            Access::Execute => 1,
+        }
+    }
+
+    /// As `ls` shows it alone: `r--`, `-w-`, `--x`.
+    fn shown(self) -> &'static str {
+        match self {
+            Access::Read => "r--",
+            Access::Write => "-w-",
+            Access::Execute => "--x",
+        }
+    }
+}
+
+/// The nine permission bits as `ls` shows them (`rwxr-x---`).
+pub(crate) fn mode_string(mode: u32) -> String {
+    (0..9)
+        .map(|i| {
+            let set = mode & (0o400 >> i) != 0;
+            match (set, i % 3) {
+                (false, _) => '-',
+                (true, 0) => 'r',
+                (true, 1) => 'w',
+                (true, _) => 'x',
+            }
+        })
+        .collect()
+}
+
+/// How permissions are checked (from the master's configuration).
+#[derive(Debug, Clone)]
+pub struct PermissionSettings {
+    /// `alluxio.security.authorization.permission.enabled`.
+    pub enabled: bool,
+    /// `alluxio.security.authorization.permission.supergroup`.
+    pub supergroup: String,
+}
+
+impl FileSystemMaster {
+    /// The checks of the caller against `tree`, or `None` when nothing is checked: the
+    /// master's own work, checks off, or a superuser.
+    fn checked_caller<'a>(&'a self, tree: &'a Tree) -> Option<Check<'a>> {
+        let caller = Caller::current()?;
+        let superuser = caller.user == self.settings.owner
+            || caller.groups.contains(&self.settings.permissions.supergroup);
+        (self.settings.permissions.enabled && !superuser).then_some(Check {
+            tree,
+            caller,
+            default_owner: &self.settings.owner,
+            default_group: &self.settings.group,
+        })
+    }
+
+    /// The group an inode created in `dir` takes.
+    pub(crate) fn group_in(&self, dir: &Inode) -> String {
+        or_default(&dir.group, &self.settings.group).to_string()
+    }
+
+    /// Owner of an inode the current call creates: the caller, or the master's user.
+    pub(crate) fn new_owner(&self) -> String {
+        Caller::current().map_or_else(|| self.settings.owner.clone(), |caller| caller.user)
+    }
+
+    /// `access` on the inode at `path` (when it exists), and traversal of every directory above.
+    pub(crate) fn check(
+        &self,
+        tree: &Tree,
+        operation: &'static str,
+        path: &AlluxioPath,
+        access: Access,
+    ) -> Result<(), MasterError> {
+        let Some(check) = self.checked_caller(tree) else {
+            return Ok(());
+        };
+        let (reached, walked) = check
+            .traverse(path)
+            .map_err(|denial| denial.of(operation, path))?;
+        if walked == path.depth() {
+            check.permit(reached, access).map_err(|d| d.of(operation, path))?;
+        }
+        Ok(())
+    }
+
+    /// `access` on the parent of `path` (its deepest existing ancestor, for an operation that
+    /// creates the missing ones), and traversal of every directory down to it.
+    pub(crate) fn check_parent(
+        &self,
+        tree: &Tree,
+        operation: &'static str,
+        path: &AlluxioPath,
+        access: Access,
+    ) -> Result<(), MasterError> {
+        let Some(check) = self.checked_caller(tree) else {
+            return Ok(());
+        };
+        let Some(parent) = path.parent() else {
+            return Ok(());
+        };
+        let (reached, _) = check
+            .traverse(&parent)
+            .map_err(|denial| denial.of(operation, path))?;
+        check.permit(reached, access).map_err(|d| d.of(operation, path))
+    }
+
+    /// Write permission on every non-empty directory under `inode`, whose children a
+    /// recursive delete removes.
+    pub(crate) fn check_subtree(
+        &self,
+        tree: &Tree,
+        operation: &'static str,
+        path: &AlluxioPath,
+        inode: &Inode,
+    ) -> Result<(), MasterError> {
+        let Some(check) = self.checked_caller(tree) else {
+            return Ok(());
+        };
+        for id in tree.subtree(inode.id) {
+            let Some(dir) = tree.get(id) else { continue };
+            if dir.child_count() > 0 {
+                check
+                    .permit(dir, Access::Write)
+                    .map_err(|d| d.of(operation, path))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the caller may change `inode`'s owner (a superuser only), group (its owner, to
+    /// a group they are in) or mode (its owner).
+    pub(crate) fn check_attribute_owner(
+        &self,
+        tree: &Tree,
+        inode: &Inode,
+        owner: Option<&str>,
+        group: Option<&str>,
+        mode: bool,
+    ) -> Result<(), MasterError> {
+        let Some(Check { caller, .. }) = self.checked_caller(tree) else {
+            return Ok(());
+        };
+        let owned_by = or_default(&inode.owner, &self.settings.owner);
+        let denied = |reason: String| MasterError::PermissionDenied {
+            operation: "set the owner, group or mode of",
+            path: shown_path(tree, inode),
+            reason,
+        };
+        if owner.is_some_and(|owner| owner != owned_by) {
+            return Err(denied(format!(
+                "user={} is not a superuser (the master's user {} or a member of its supergroup {}); only a superuser changes owners",
+                caller.user, self.settings.owner, self.settings.permissions.supergroup
+            )));
+        }
+        if (mode || group.is_some()) && caller.user != owned_by {
+            return Err(denied(format!(
+                "user={} is not the owner ({owned_by}) of the inode",
+                caller.user
+            )));
+        }
+        if let Some(group) = group
+            && group != or_default(&inode.group, &self.settings.group)
+            && !caller.groups.iter().any(|mine| mine == group)
+        {
+            return Err(denied(format!("user={} is not in group {group}", caller.user)));
+        }
+        Ok(())
+    }
+}
+
+/// A missing bit, before the operation is known.
+struct Denial {
+    user: String,
+    access: Access,
+    /// Where the bit is missing.
+    at: String,
+    owner: String,
+    group: String,
+    mode: u32,
+}
+
+impl Denial {
+    fn of(self, operation: &'static str, path: &AlluxioPath) -> MasterError {
+        MasterError::PermissionDenied {
+            operation,
+            path: path.to_string(),
+            reason: format!(
+                "user={} needs {} on {} (owner {}, group {}, mode {})",
+                self.user,
+                self.access.shown(),
+                self.at,
+                self.owner,
+                self.group,
+                mode_string(self.mode)
+            ),
+        }
+    }
+}
+
+/// One caller's checks against one state of the tree.
+struct Check<'a> {
+    tree: &'a Tree,
+    caller: Caller,
+    /// Whom an inode without owner or group belongs to (the root, until someone changes it).
+    default_owner: &'a str,
+    default_group: &'a str,
+}
+
+impl Check<'_> {
+    /// Walks from the root towards `path` while it exists, needing execute permission on every
+    /// directory it passes through; returns the deepest inode reached and its depth.
+    fn traverse(&self, path: &AlluxioPath) -> Result<(&Inode, usize), Denial> {
+        let mut inode = self.tree.root();
+        let mut depth = 0;
+        for name in path.components() {
+            let InodeKind::Dir { children, .. } = &inode.kind else {
+                break;
+            };
+            let Some(child) = children.get(name).and_then(|id| self.tree.get(*id)) else {
+                break;
+            };
+            self.permit(inode, Access::Execute)?;
+            inode = child;
+            depth += 1;
+        }
+        Ok((inode, depth))
+    }
+
+    /// Whether the caller has `access` on `inode`: the owner's bits if they own it, else the
+    /// group's if they are in its group, else the others'.
+    fn permit(&self, inode: &Inode, access: Access) -> Result<(), Denial> {
+        let owner = or_default(&inode.owner, self.default_owner);
+        let group = or_default(&inode.group, self.default_group);
+        let shift = if self.caller.user == owner {
+            6
+        } else if self.caller.groups.iter().any(|mine| mine == group) {
+            3
+        } else {
+            0
+        };
+        if inode.mode >> shift & access.bit() != 0 {
+            return Ok(());
+        }
+        Err(Denial {
+            user: self.caller.user.clone(),
+            access,
+            at: shown_path(self.tree, inode),
+            owner: owner.to_string(),
+            group: group.to_string(),
+            mode: inode.mode,
+        })
+    }
+}
+
+/// The path of `inode` for a message.
+fn shown_path(tree: &Tree, inode: &Inode) -> String {
+    tree.path_of(inode.id)
+        .map_or_else(|| inode.name.clone(), |path| path.to_string())
+}
+
+fn or_default<'a>(value: &'a str, default: &'a str) -> &'a str {
+    if value.is_empty() { default } else { value }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_show_as_ls_shows_them() {
+        assert_eq!(mode_string(0o755), "rwxr-xr-x");
+        assert_eq!(mode_string(0o640), "rw-r-----");
+        assert_eq!(mode_string(0o001), "--------x");
+    }
+}

@@ -1,0 +1,139 @@
+//! Authentication of every gRPC call: a layer around the master's services that checks the
+//! caller's credentials against `alluxio.security.authentication.type` and serves the call as
+//! its user (with the user's groups from the OS), so the namespace checks what it may do.
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use alluxio_proto::auth::{AuthType, authenticate};
+use parking_lot::Mutex;
+use tonic::metadata::MetadataMap;
+use tower::{Layer, Service};
+
+use crate::namespace::Caller;
+
+/// How long a user's groups are kept before the OS is asked again, as Alluxio's group mapping
+/// cache (`alluxio.security.group.mapping.cache.timeout`, 1 min).
+const GROUPS_KEPT: Duration = Duration::from_secs(60);
+
+/// The groups the OS gives each user (NSS: `/etc/group`, LDAP ...), asked once a minute per user;
+/// a user the OS does not know has none.
+#[derive(Default)]
+pub(crate) struct Groups {
+    known: Mutex<HashMap<String, (Instant, Vec<String>)>>,
+}
+
+impl Groups {
+    fn of(&self, user: &str) -> Vec<String> {
+        if let Some((at, groups)) = self.known.lock().get(user)
+            && at.elapsed() < GROUPS_KEPT
+        {
+            return groups.clone();
+        }
+        let groups = os_groups(user);
+        self.known
+            .lock()
+            .insert(user.to_string(), (Instant::now(), groups.clone()));
+        groups
+    }
+}
+
+/// The names of `user`'s groups, its primary group first.
+fn os_groups(user: &str) -> Vec<String> {
+    use nix::unistd::{Group, User, getgrouplist};
+    let Ok(Some(account)) = User::from_name(user) else {
+        return Vec::new();
+    };
+    let Ok(name) = std::ffi::CString::new(user) else {
+        return Vec::new();
+    };
+    let gids = getgrouplist(&name, account.gid).unwrap_or_else(|_| vec![account.gid]);
+    gids.into_iter()
+        .filter_map(|gid| Group::from_gid(gid).ok().flatten().map(|group| group.name))
+        .collect()
+}
+
+/// Checks each call's credentials (see [`AuthService`]).
+#[derive(Clone)]
+pub(crate) struct AuthLayer {
+    expected: AuthType,
+    groups: Arc<Groups>,
+}
+
+impl AuthLayer {
+    /// Calls must use authentication `expected`.
+    pub(crate) fn new(expected: AuthType) -> Self {
+        Self {
+            expected,
+            groups: Arc::new(Groups::default()),
+        }
+    }
+}
+
+impl<S> Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        AuthService {
+            inner,
+            layer: self.clone(),
+        }
+    }
+}
+
+/// Refuses a call whose credentials do not match the master's authentication type with
+/// `UNAUTHENTICATED` and a message saying what to change; serves any other as its caller
+/// (under SIMPLE) or as nobody in particular (under NOSASL, where nothing is checked).
+#[derive(Clone)]
+pub(crate) struct AuthService<S> {
+    inner: S,
+    layer: AuthLayer,
+}
+
+impl<S, B, R> Service<http::Request<B>> for AuthService<S>
+where
+    S: Service<http::Request<B>, Response = http::Response<R>>,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+    R: Default + Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let metadata = MetadataMap::from_headers(request.headers().clone());
+        match authenticate(self.layer.expected, &metadata) {
+            Err(status) => {
+                tracing::debug!(path = request.uri().path(), error = %status.message(), "call refused");
+                Box::pin(std::future::ready(Ok(status.into_http())))
+            }
+            Ok(None) => Box::pin(self.inner.call(request)),
+            Ok(Some(user)) => {
+                let groups = self.layer.groups.of(&user);
+                Box::pin(Caller { user, groups }.scope(self.inner.call(request)))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_os_gives_root_its_group_and_strangers_none() {
+        let groups = Groups::default();
+        assert!(groups.of("root").contains(&"root".to_string()));
+        assert!(groups.of("no-such-user-anywhere").is_empty());
+        // Kept: asked again within the minute, the answer is the remembered one.
+        assert!(groups.known.lock().contains_key("root"));
+    }
+}

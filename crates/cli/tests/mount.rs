@@ -40,6 +40,8 @@ fn mount_list_refuse_writes_survive_restart_and_unmount() {
     std::fs::create_dir_all(extra.join("sub")).unwrap();
     std::fs::write(extra.join("a.txt"), b"mounted bytes").unwrap();
     let extra_uri = extra.display().to_string();
+    // Everything the servers log from here on, at the most detailed level, must keep secrets out.
+    cluster.ok(&["logLevel", "--logName=root", "--level=TRACE"]);
 
     let out = cluster.ok(&[
         "fs",
@@ -136,4 +138,15 @@ fn mount_list_refuse_writes_survive_restart_and_unmount() {
     fails_with(&cluster, &["fs", "ls", "/ro"], "/ro");
     assert_eq!(cluster.ok(&["fs", "mount"]).lines().count(), 1);
     assert_eq!(std::fs::read(extra.join("a.txt")).unwrap(), b"mounted bytes");
+
+    // No log line of either server holds the mount's secret.
+    let logs = cluster.root().join("work/logs");
+    let mut read = 0;
+    for entry in std::fs::read_dir(&logs).unwrap() {
+        let path = entry.unwrap().path();
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+        read += text.lines().count();
+        assert!(!text.contains("hush"), "{} shows the secret", path.display());
+    }
+    assert!(read > 100, "the servers logged only {read} lines at TRACE");
 }

@@ -266,6 +266,23 @@ fn the_kernel_reads_a_file_of_one_cached_block_from_the_block_file() {
     std::fs::write(mnt.join("one"), b"new").unwrap();
     assert_eq!(std::fs::read(mnt.join("one")).unwrap(), b"new");
     assert_eq!(cluster.ok(&["fs", "cat", "/one"]), "new");
+    // Replaced by another client while a reader holds it: a new open is refused rather than
+    // given the old version's block file, until that reader closes it.
+    let old_reader = std::fs::File::open(mnt.join("one")).unwrap();
+    let newer = cluster.root().join("newer");
+    std::fs::write(&newer, b"newer bytes").unwrap();
+    cluster.ok(&["fs", "rm", "/one"]);
+    cluster.ok(&["fs", "copyFromLocal", newer.to_str().unwrap(), "/one"]);
+    std::thread::sleep(Duration::from_millis(1100)); // the mount's attribute timeout
+    let err = std::fs::File::open(mnt.join("one")).unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(ETXTBSY), "{err}");
+    drop(old_reader);
+    let mut read = Err(err);
+    common::poll(Duration::from_secs(5), || {
+        read = std::fs::read(mnt.join("one"));
+        read.is_ok()
+    });
+    assert_eq!(read.unwrap(), b"newer bytes");
     // Readers of one file at once share its block file.
     let mut readers: Vec<std::fs::File> = (0..3)
         .map(|_| std::fs::File::open(mnt.join("three")).unwrap())
@@ -274,7 +291,11 @@ fn the_kernel_reads_a_file_of_one_cached_block_from_the_block_file() {
     for mut reader in readers {
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut reader, &mut bytes).unwrap();
-        assert!(bytes == three || bytes == b"new", "{} bytes read", bytes.len());
+        assert!(
+            bytes == three || bytes == b"newer bytes",
+            "{} bytes read",
+            bytes.len()
+        );
     }
     drop(mounted);
 }

@@ -4,6 +4,7 @@
 use std::ffi::OsStr;
 use std::io;
 use std::os::fd::AsFd;
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
@@ -101,8 +102,9 @@ struct Adapter {
     fs: Arc<FuseFs>,
     runtime: Handle,
     kernel: KernelOptions,
-    /// Which open handles of each inode the kernel reads from a block file.
-    modes: Arc<IoModes<BackingId>>,
+    /// Which open handles of each inode the kernel reads from a block file (told apart by
+    /// device and inode number).
+    modes: Arc<IoModes<BackingId, (u64, u64)>>,
 }
 
 fn kernel_errno(errno: Errno) -> KernelErrno {
@@ -338,10 +340,15 @@ impl Filesystem for Adapter {
                 true => fs.block_file(fh).await,
                 false => None,
             };
-            Ok((fh, block_file, modes))
+            Ok((fh, block_file, modes, fs))
         };
         self.spawn(request, move |result| match result {
-            Ok((fh, block_file, modes)) => {
+            Ok((fh, block_file, modes, fs)) => {
+                // The block file's identity: a replaced file has another.
+                let identity = block_file
+                    .as_ref()
+                    .and_then(|file| file.metadata().ok())
+                    .map(|meta| (meta.dev(), meta.ino()));
                 let backing = || {
                     let file = block_file?;
                     reply
@@ -351,11 +358,15 @@ impl Filesystem for Adapter {
                         })
                         .ok()
                 };
-                match modes.start_reading(ino.0, backing) {
+                match modes.start_reading(ino.0, identity, backing) {
                     Served::Backing(backing) => {
                         reply.opened_passthrough(FileHandle(fh), FopenFlags::empty(), &backing)
                     }
                     Served::Mount => reply.opened(FileHandle(fh), cache),
+                    Served::Busy => {
+                        tokio::spawn(async move { fs.release(fh).await });
+                        reply.error(kernel_errno(Errno::TXTBSY));
+                    }
                 }
             }
             Err(e) => reply.error(kernel_errno(e)),

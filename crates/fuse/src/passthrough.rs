@@ -24,11 +24,15 @@ use crate::Errno;
 const READERS_WAIT: Duration = Duration::from_secs(2);
 
 /// Which way the open handles of one inode go.
-enum Mode<B> {
+enum Mode<B, K> {
     /// Through the mount (the page cache or direct I/O).
     Mount { handles: usize },
-    /// Read by the kernel from `backing`, the same for all of them.
-    Backing { backing: Arc<B>, handles: usize },
+    /// Read by the kernel from `backing`, the same for all of them: the block file `file`.
+    Backing {
+        backing: Arc<B>,
+        file: K,
+        handles: usize,
+    },
 }
 
 /// How the kernel is to serve a new handle.
@@ -37,18 +41,21 @@ pub(crate) enum Served<B> {
     Mount,
     /// From this backing file.
     Backing(Arc<B>),
+    /// Not at all for now: the inode's readers read an older version of the file from its
+    /// block file, which this open must not get, and the kernel lets it have no other.
+    Busy,
 }
 
 /// The I/O mode of every inode with open handles; `B` is the kernel's reference to a backing
-/// file (fuser's `BackingId`, closed when dropped).
-pub(crate) struct IoModes<B> {
-    inodes: Mutex<HashMap<u64, Mode<B>>>,
+/// file (fuser's `BackingId`, closed when dropped), `K` what tells block files apart.
+pub(crate) struct IoModes<B, K> {
+    inodes: Mutex<HashMap<u64, Mode<B, K>>>,
     /// Off with `-o no_passthrough`, when the kernel does not offer passthrough, or once it
     /// refused a backing file (it takes them only from a process with `CAP_SYS_ADMIN`).
     enabled: AtomicBool,
 }
 
-impl<B> IoModes<B> {
+impl<B, K: PartialEq> IoModes<B, K> {
     pub(crate) fn new(enabled: bool) -> Self {
         Self {
             inodes: Mutex::new(HashMap::new()),
@@ -68,13 +75,30 @@ impl<B> IoModes<B> {
         }
     }
 
-    /// A handle of `ino` opened for reading: from the backing file its other handles read, if
-    /// any; else through the mount if the mount serves others; else from the backing file
-    /// `open_backing` makes (the file's block file), or through the mount when it makes none.
-    pub(crate) fn start_reading(&self, ino: u64, open_backing: impl FnOnce() -> Option<B>) -> Served<B> {
+    /// A handle of `ino`, whose block file is now `file` (`None`: none on this host), opened
+    /// for reading: from the backing file its other handles read, if it is still the file's
+    /// (else [`Served::Busy`]); else through the mount if the mount serves others; else from
+    /// the backing file `open_backing` makes of `file`, or through the mount when it makes none.
+    pub(crate) fn start_reading(
+        &self,
+        ino: u64,
+        file: Option<K>,
+        open_backing: impl FnOnce() -> Option<B>,
+    ) -> Served<B> {
         let mut inodes = self.inodes.lock();
         match inodes.get_mut(&ino) {
-            Some(Mode::Backing { backing, handles }) => {
+            Some(Mode::Backing {
+                backing,
+                file: read,
+                handles,
+            }) => {
+                if file.as_ref() != Some(read) {
+                    tracing::warn!(
+                        ino,
+                        "open refused: readers still read the replaced file's old version"
+                    );
+                    return Served::Busy;
+                }
                 *handles += 1;
                 Served::Backing(backing.clone())
             }
@@ -82,14 +106,18 @@ impl<B> IoModes<B> {
                 *handles += 1;
                 Served::Mount
             }
-            None => match self.enabled().then(open_backing).flatten() {
-                Some(backing) => {
+            None => match file
+                .filter(|_| self.enabled())
+                .and_then(|file| Some((open_backing()?, file)))
+            {
+                Some((backing, file)) => {
                     let backing = Arc::new(backing);
                     let handles = 1;
                     inodes.insert(
                         ino,
                         Mode::Backing {
                             backing: backing.clone(),
+                            file,
                             handles,
                         },
                     );
@@ -169,10 +197,10 @@ mod tests {
 
     #[test]
     fn readers_of_one_inode_share_its_backing_file_which_closes_with_the_last() {
-        let modes = IoModes::new(true);
+        let modes: IoModes<Backing, u64> = IoModes::new(true);
         let alive = Arc::new(());
-        let first = modes.start_reading(7, || backing(&alive));
-        let second = modes.start_reading(7, || panic!("a second backing file for the same inode"));
+        let first = modes.start_reading(7, Some(1), || backing(&alive));
+        let second = modes.start_reading(7, Some(1), || panic!("a second backing file for the same inode"));
         let (Served::Backing(a), Served::Backing(b)) = (first, second) else {
             panic!("both readers must read the backing file");
         };
@@ -183,33 +211,39 @@ mod tests {
         modes.release(7);
         assert_eq!(Arc::strong_count(&alive), 1, "closed with the last reader");
         // Another inode, or this one opened anew, gets a backing file of its own.
-        assert!(is_backing(&modes.start_reading(7, || backing(&alive))));
+        assert!(is_backing(&modes.start_reading(7, Some(1), || backing(&alive))));
     }
 
     #[test]
     fn a_reader_joins_the_mount_while_the_mount_serves_the_inode() {
-        let modes = IoModes::new(true);
+        let modes: IoModes<Backing, u64> = IoModes::new(true);
         assert!(
-            !is_backing(&modes.start_reading(3, || None)),
+            !is_backing(&modes.start_reading(3, None, || None)),
             "no block file: through the mount"
         );
-        let later = modes.start_reading(3, || panic!("the inode already goes through the mount"));
+        let later = modes.start_reading(3, Some(1), || panic!("the inode already goes through the mount"));
         assert!(!is_backing(&later));
         modes.release(3);
         modes.release(3);
-        assert!(is_backing(&modes.start_reading(3, || backing(&Arc::new(())))));
+        assert!(is_backing(
+            &modes.start_reading(3, Some(1), || backing(&Arc::new(())))
+        ));
     }
 
     #[test]
     fn writers_wait_for_passthrough_readers_and_readers_for_writers() {
-        let modes = IoModes::new(true);
+        let modes: IoModes<Backing, u64> = IoModes::new(true);
         assert!(modes.try_start_writing(5));
-        let reader = modes.start_reading(5, || panic!("the inode is being written through the mount"));
+        let reader = modes.start_reading(5, Some(1), || {
+            panic!("the inode is being written through the mount")
+        });
         assert!(!is_backing(&reader));
         modes.release(5);
         modes.release(5);
 
-        assert!(is_backing(&modes.start_reading(5, || backing(&Arc::new(())))));
+        assert!(is_backing(
+            &modes.start_reading(5, Some(1), || backing(&Arc::new(())))
+        ));
         assert!(
             !modes.try_start_writing(5),
             "the kernel would fail this open with EIO"
@@ -220,18 +254,37 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_writer_gives_up_on_readers_that_stay_with_etxtbsy() {
-        let modes = IoModes::new(true);
-        assert!(is_backing(&modes.start_reading(9, || backing(&Arc::new(())))));
+        let modes: IoModes<Backing, u64> = IoModes::new(true);
+        assert!(is_backing(
+            &modes.start_reading(9, Some(1), || backing(&Arc::new(())))
+        ));
         assert_eq!(modes.start_writing(9).await, Err(Errno::TXTBSY));
         modes.release(9);
         assert_eq!(modes.start_writing(9).await, Ok(()));
     }
 
     #[test]
+    fn a_replaced_file_is_not_read_from_its_old_block_file() {
+        let modes: IoModes<Backing, u64> = IoModes::new(true);
+        assert!(is_backing(
+            &modes.start_reading(4, Some(1), || backing(&Arc::new(())))
+        ));
+        let replaced = modes.start_reading(4, Some(2), || panic!("the kernel keeps the first backing file"));
+        assert!(matches!(replaced, Served::Busy));
+        assert!(matches!(modes.start_reading(4, None, || None), Served::Busy));
+        modes.release(4);
+        assert!(is_backing(
+            &modes.start_reading(4, Some(2), || backing(&Arc::new(())))
+        ));
+    }
+
+    #[test]
     fn disabled_modes_serve_every_reader_through_the_mount() {
-        let modes = IoModes::new(true);
+        let modes: IoModes<Backing, u64> = IoModes::new(true);
         modes.disable("the kernel refused a backing file");
         assert!(!modes.enabled());
-        assert!(!is_backing(&modes.start_reading(1, || backing(&Arc::new(())))));
+        assert!(!is_backing(
+            &modes.start_reading(1, Some(1), || backing(&Arc::new(())))
+        ));
     }
 }

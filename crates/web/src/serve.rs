@@ -2,8 +2,11 @@
 //! ports): axum's router behind hyper, with the limits a port open to a network needs. At most
 //! `alluxio.web.connections.max` connections are served at once (more wait in the listen
 //! backlog), and a request whose head has not fully arrived within
-//! `alluxio.web.header.read.timeout` closes its connection, so a slow-header (slowloris) client
-//! cannot hold one for ever; an idle keep-alive connection is closed after the same time.
+//! `alluxio.web.header.read.timeout` closes its connection, so a slow-header (slowloris) client,
+//! or one that connects and sends nothing, cannot hold one for ever; an idle keep-alive
+//! connection is closed after the same time. HTTP/1 only: browsers, the S3 tools and the REST
+//! client speak it over plain TCP, and a connection waiting to be told which protocol it speaks
+//! would have no timeout.
 
 use std::future::Future;
 use std::io;
@@ -12,8 +15,8 @@ use std::time::Duration;
 
 use alluxio_conf::{ConfError, Configuration, keys, parse_duration};
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
@@ -57,12 +60,10 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     let permits = Arc::new(Semaphore::new(limits.max_connections));
-    let mut builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = http1::Builder::new();
     builder
-        .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
-    builder.http2().timer(TokioTimer::new());
     let graceful = GracefulShutdown::new();
     let mut pause = Duration::from_millis(10);
     tokio::pin!(shutdown);
@@ -86,9 +87,7 @@ pub async fn serve(
         pause = Duration::from_millis(10);
         let _ = stream.set_nodelay(true);
         let service = TowerToHyperService::new(router.clone());
-        let connection = builder
-            .serve_connection(TokioIo::new(stream), service)
-            .into_owned();
+        let connection = builder.serve_connection(TokioIo::new(stream), service);
         let served = graceful.watch(connection);
         tokio::spawn(async move {
             // A peer that breaks the protocol or times out just loses its connection.
@@ -160,6 +159,10 @@ mod tests {
             started.elapsed()
         );
         assert!(get_root(addr).await.ends_with("ok"));
+        // Nor does sending nothing at all.
+        let mut silent = TcpStream::connect(addr).await.unwrap();
+        let closed = tokio::time::timeout(Duration::from_secs(3), silent.read_to_end(&mut rest)).await;
+        assert!(closed.is_ok(), "a connection that sent nothing is still open");
     }
 
     #[tokio::test]

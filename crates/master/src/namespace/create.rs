@@ -127,7 +127,7 @@ impl FileSystemMaster {
     pub async fn new_block_id(&self, path: &AlluxioPath) -> Result<u64, MasterError> {
         self.commit(|tree, _| {
             let inode = tree.resolve(path)?;
-            self.check(tree, "write", path, Access::Write)?;
+            self.check_owner_or(tree, "write", path, Access::Write)?;
             let InodeKind::File {
                 completed, block_ids, ..
             } = &inode.kind
@@ -153,7 +153,7 @@ impl FileSystemMaster {
         let (id, write_type, block_size, allocated) = {
             let tree = self.tree.read();
             let inode = tree.resolve(path)?;
-            self.check(&tree, "complete", path, Access::Write)?;
+            self.check_owner_or(&tree, "complete", path, Access::Write)?;
             match &inode.kind {
                 InodeKind::File { completed: true, .. } => {
                     return Err(MasterError::FileAlreadyCompleted(path.to_string()));

@@ -4,6 +4,7 @@ use alluxio_proto::AlluxioPath;
 use alluxio_proto::grpc::{BlockInfo, FileBlockInfo, FileInfo};
 
 use super::FileSystemMaster;
+use super::permission::Access;
 use super::tree::{Inode, InodeKind, Tree, root_id};
 use crate::MasterError;
 use crate::block_master::MEM_TIER;
@@ -22,6 +23,8 @@ impl FileSystemMaster {
     pub(crate) fn file_info_at(&self, path: &AlluxioPath) -> Result<FileInfo, MasterError> {
         let tree = self.tree.read();
         let inode = tree.resolve(path)?;
+        // The answer to a change the caller named, maybe repeated with another's path.
+        self.check_owner_or(&tree, "read", path, Access::Read)?;
         Ok(self.file_info(&tree, inode, path))
     }
 

@@ -302,6 +302,12 @@ impl FileSystemMaster {
             }
             if options.changes_more_than_ownership() {
                 self.check(tree, "set attributes of", path, Access::Write)?;
+                self.check_each(tree, "set attributes of", path, &targets, Access::Write)?;
+                // A TTL that deletes when it expires needs what deleting needs now.
+                if options.ttl.is_some_and(|ttl| ttl >= 0) && options.ttl_action != Some(TtlAction::Free) {
+                    self.check_parent(tree, "set a deleting TTL on", path, Access::Write)?;
+                    self.check_subtree(tree, "set a deleting TTL on", path, inode)?;
+                }
             }
             let now = now_ms();
             let entries = targets

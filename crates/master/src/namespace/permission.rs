@@ -141,6 +141,28 @@ impl FileSystemMaster {
         Ok(())
     }
 
+    /// Like [`Self::check`], but the inode's owner needs no bit: a writer adds blocks to and
+    /// completes the file it created whatever mode it gave it (`open(O_CREAT, 0444)` writes,
+    /// as POSIX lets a descriptor opened for writing write), and sees what it created.
+    pub(crate) fn check_owner_or(
+        &self,
+        tree: &Tree,
+        operation: &'static str,
+        path: &AlluxioPath,
+        access: Access,
+    ) -> Result<(), MasterError> {
+        let Some(check) = self.checked_caller(tree) else {
+            return Ok(());
+        };
+        let (reached, walked) = check
+            .traverse(path)
+            .map_err(|denial| denial.of(operation, path))?;
+        if walked == path.depth() && check.caller.user != or_default(&reached.owner, check.default_owner) {
+            check.permit(reached, access).map_err(|d| d.of(operation, path))?;
+        }
+        Ok(())
+    }
+
     /// `access` on the parent of `path` (its deepest existing ancestor, for an operation that
     /// creates the missing ones), and traversal of every directory down to it.
     pub(crate) fn check_parent(
@@ -181,6 +203,24 @@ impl FileSystemMaster {
                     .permit(dir, Access::Write)
                     .map_err(|d| d.of(operation, path))?;
             }
+        }
+        Ok(())
+    }
+
+    /// `access` on each inode of `ids` (those a recursive change touches).
+    pub(crate) fn check_each(
+        &self,
+        tree: &Tree,
+        operation: &'static str,
+        path: &AlluxioPath,
+        ids: &[u64],
+        access: Access,
+    ) -> Result<(), MasterError> {
+        let Some(check) = self.checked_caller(tree) else {
+            return Ok(());
+        };
+        for inode in ids.iter().filter_map(|id| tree.get(*id)) {
+            check.permit(inode, access).map_err(|d| d.of(operation, path))?;
         }
         Ok(())
     }

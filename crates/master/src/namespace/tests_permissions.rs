@@ -1,7 +1,7 @@
 //! Permission checks of the namespace, for two users the OS need not know (carol and dave),
 //! the master's own user (alice, a superuser), and a member of the supergroup (`admins`).
 
-use alluxio_proto::grpc::{LoadMetadataType, WriteType};
+use alluxio_proto::grpc::{LoadMetadataType, TtlAction, WriteType};
 
 use super::tests::{Fixture, file_options, fixture, p};
 use super::*;
@@ -259,4 +259,63 @@ async fn members_of_the_supergroup_may_do_anything() {
             f.fs.set_attribute(&p("/home/carol"), chmod(0o700)).await.unwrap();
         })
         .await;
+}
+
+#[tokio::test]
+async fn a_writer_completes_its_file_whatever_mode_it_gave_it() {
+    let f = homes().await;
+    let path = p("/home/carol/read-only");
+    carol()
+        .scope(async {
+            f.fs.create_file(&path, file_options(WriteType::MustCache))
+                .await
+                .unwrap();
+            f.fs.set_attribute(&path, chmod(0o444)).await.unwrap();
+            f.fs.new_block_id(&path).await.unwrap();
+            f.fs.complete_file(&path, 0).await.unwrap();
+        })
+        .await;
+    // Another user gets no blocks of it, nor its status through a repeated change's answer.
+    denied(
+        dave()
+            .scope(async { f.fs.file_info_at(&p("/home/carol/private")) })
+            .await,
+    );
+}
+
+#[tokio::test]
+async fn a_deleting_ttl_needs_what_deleting_needs() {
+    let f = homes().await;
+    let shared = p("/home/shared");
+    f.fs.create_directory(&shared, false, false, WriteType::MustCache)
+        .await
+        .unwrap();
+    f.fs.set_attribute(&shared, chmod(0o777)).await.unwrap();
+    carol()
+        .scope(f.fs.create_directory(&p("/home/shared/carol/work"), true, false, WriteType::MustCache))
+        .await
+        .unwrap();
+    let ttl = |action| SetAttributeOptions {
+        ttl: Some(1),
+        ttl_action: Some(action),
+        ..Default::default()
+    };
+    let err = denied(
+        dave()
+            .scope(f.fs.set_attribute(&shared, ttl(TtlAction::Delete)))
+            .await,
+    );
+    assert!(err.contains("needs -w- on /home/shared/carol "), "{err}");
+    // Freeing on expiry deletes nothing: the folder's own write bit is enough.
+    dave()
+        .scope(f.fs.set_attribute(&shared, ttl(TtlAction::Free)))
+        .await
+        .unwrap();
+    // A recursive change needs write permission on everything it changes.
+    let pin_all = SetAttributeOptions {
+        pinned: Some(true),
+        recursive: true,
+        ..Default::default()
+    };
+    denied(dave().scope(f.fs.set_attribute(&shared, pin_all)).await);
 }

@@ -19,24 +19,36 @@ use crate::namespace::Caller;
 /// cache (`alluxio.security.group.mapping.cache.timeout`, 1 min).
 const GROUPS_KEPT: Duration = Duration::from_secs(60);
 
-/// The groups the OS gives each user (NSS: `/etc/group`, LDAP ...), asked once a minute per user;
-/// a user the OS does not know has none.
+/// Users whose groups are remembered at most: the names come from callers, so the cache must
+/// not grow with every name one of them makes up.
+const GROUPS_CACHED_MAX: usize = 10_000;
+
+/// The groups the OS gives each user (NSS: `/etc/group`, LDAP ...), asked once a minute per user
+/// on the blocking pool (an LDAP lookup may take a while); a user the OS does not know has none.
 #[derive(Default)]
 pub(crate) struct Groups {
     known: Mutex<HashMap<String, (Instant, Vec<String>)>>,
 }
 
 impl Groups {
-    fn of(&self, user: &str) -> Vec<String> {
+    async fn of(self: &Arc<Self>, user: &str) -> Vec<String> {
         if let Some((at, groups)) = self.known.lock().get(user)
             && at.elapsed() < GROUPS_KEPT
         {
             return groups.clone();
         }
-        let groups = os_groups(user);
-        self.known
-            .lock()
-            .insert(user.to_string(), (Instant::now(), groups.clone()));
+        let name = user.to_string();
+        let groups = tokio::task::spawn_blocking(move || os_groups(&name))
+            .await
+            .unwrap_or_default();
+        let mut known = self.known.lock();
+        if known.len() >= GROUPS_CACHED_MAX {
+            known.retain(|_, (at, _)| at.elapsed() < GROUPS_KEPT);
+            if known.len() >= GROUPS_CACHED_MAX {
+                known.clear();
+            }
+        }
+        known.insert(user.to_string(), (Instant::now(), groups.clone()));
         groups
     }
 }
@@ -117,8 +129,11 @@ where
             }
             Ok(None) => Box::pin(self.inner.call(request)),
             Ok(Some(user)) => {
-                let groups = self.layer.groups.of(&user);
-                Box::pin(Caller { user, groups }.scope(self.inner.call(request)))
+                let (groups, call) = (self.layer.groups.clone(), self.inner.call(request));
+                Box::pin(async move {
+                    let groups = groups.of(&user).await;
+                    Caller { user, groups }.scope(call).await
+                })
             }
         }
     }
@@ -128,11 +143,11 @@ where
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_os_gives_root_its_group_and_strangers_none() {
-        let groups = Groups::default();
-        assert!(groups.of("root").contains(&"root".to_string()));
-        assert!(groups.of("no-such-user-anywhere").is_empty());
+    #[tokio::test]
+    async fn the_os_gives_root_its_group_and_strangers_none() {
+        let groups = Arc::new(Groups::default());
+        assert!(groups.of("root").await.contains(&"root".to_string()));
+        assert!(groups.of("no-such-user-anywhere").await.is_empty());
         // Kept: asked again within the minute, the answer is the remembered one.
         assert!(groups.known.lock().contains_key("root"));
     }

@@ -67,18 +67,23 @@ alluxio_names!(PersistenceState, "persistence state",
     "PERSISTED" => PersistenceState::Persisted,
 );
 
+/// The nine permission bits of `mode` as `ls` prints them: `rwxr-x---`.
+pub fn permission_string(mode: u32) -> String {
+    let mut out = String::with_capacity(9);
+    for shift in [6, 3, 0] {
+        let bits = (mode >> shift) & 0o7;
+        out.push(if bits & 4 != 0 { 'r' } else { '-' });
+        out.push(if bits & 2 != 0 { 'w' } else { '-' });
+        out.push(if bits & 1 != 0 { 'x' } else { '-' });
+    }
+    out
+}
+
 impl FileInfo {
     /// `-rw-r--r--` / `drwxr-xr-x` from the mode bits, as `ls` prints them.
     pub fn mode_string(&self) -> String {
-        let mut out = String::with_capacity(10);
-        out.push(if self.folder { 'd' } else { '-' });
-        for shift in [6, 3, 0] {
-            let bits = (self.mode >> shift) & 0o7;
-            out.push(if bits & 4 != 0 { 'r' } else { '-' });
-            out.push(if bits & 2 != 0 { 'w' } else { '-' });
-            out.push(if bits & 1 != 0 { 'x' } else { '-' });
-        }
-        out
+        let kind = if self.folder { 'd' } else { '-' };
+        format!("{kind}{}", permission_string(self.mode))
     }
 
     /// The persistence state as Alluxio names it (`NOT_PERSISTED` when unknown).
@@ -135,6 +140,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(file.mode_string(), "-rw-r-----");
+        assert_eq!(permission_string(0o001), "--------x");
         assert_eq!(file.persistence_name(), "TO_BE_PERSISTED");
         let unknown = FileInfo {
             persistence_state: 99,

@@ -12,6 +12,7 @@
 use std::future::Future;
 
 use alluxio_proto::AlluxioPath;
+use alluxio_proto::names::permission_string;
 
 use super::FileSystemMaster;
 use super::tree::{Inode, InodeKind, Tree};
@@ -70,21 +71,6 @@ impl Access {
             Access::Execute => "--x",
         }
     }
-}
-
-/// The nine permission bits as `ls` shows them (`rwxr-x---`).
-pub(crate) fn mode_string(mode: u32) -> String {
-    (0..9)
-        .map(|i| {
-            let set = mode & (0o400 >> i) != 0;
-            match (set, i % 3) {
-                (false, _) => '-',
-                (true, 0) => 'r',
-                (true, 1) => 'w',
-                (true, _) => 'x',
-            }
-        })
-        .collect()
 }
 
 /// How permissions are checked (from the master's configuration).
@@ -289,7 +275,7 @@ impl Denial {
                 self.at,
                 self.owner,
                 self.group,
-                mode_string(self.mode)
+                permission_string(self.mode)
             ),
         }
     }
@@ -358,16 +344,4 @@ fn shown_path(tree: &Tree, inode: &Inode) -> String {
 
 fn or_default<'a>(value: &'a str, default: &'a str) -> &'a str {
     if value.is_empty() { default } else { value }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn modes_show_as_ls_shows_them() {
-        assert_eq!(mode_string(0o755), "rwxr-xr-x");
-        assert_eq!(mode_string(0o640), "rw-r-----");
-        assert_eq!(mode_string(0o001), "--------x");
-    }
 }

@@ -440,3 +440,38 @@ async fn a_file_of_one_local_block_is_handed_out_as_its_block_file() {
     fs.release(fh).await.unwrap();
     cluster.shutdown().await.unwrap();
 }
+
+/// A mount whose login user is no superuser cannot give new files to their callers: they stay
+/// the mount user's, with the mode asked, and the create succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owner_translation_without_superuser_rights_keeps_files_the_mounts() {
+    let cluster = LocalCluster::builder().start().await.unwrap();
+    let admin = FileSystem::connect(cluster.client_conf()).await.unwrap();
+    let open_root = alluxio_client::SetAttributeOptions {
+        mode: Some(0o777),
+        ..Default::default()
+    };
+    admin
+        .set_attribute(&AlluxioPath::root(), open_root)
+        .await
+        .unwrap();
+    let mut conf = cluster.client_conf();
+    conf.set("alluxio.security.login.username", "mounter");
+    let client = FileSystem::connect(conf).await.unwrap();
+    let options = FuseOptions {
+        uid: 1000,
+        gid: 1000,
+        request_timeout: Duration::from_secs(30),
+        translate_owners: true,
+    };
+    let fs = FuseFs::new(client, AlluxioPath::root(), options);
+    let flags = OpenFlags(libc_flags::O_CREAT | libc_flags::O_WRONLY);
+    let (_, fh) = fs.create(ROOT_INO, "theirs", flags, 0o640, ME).await.unwrap();
+    fs.release(fh).await.unwrap();
+    let info = admin
+        .get_status(&AlluxioPath::new("/theirs").unwrap())
+        .await
+        .unwrap();
+    assert_eq!((info.owner.as_str(), info.mode), ("mounter", 0o640));
+    cluster.shutdown().await.unwrap();
+}

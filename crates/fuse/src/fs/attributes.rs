@@ -6,7 +6,7 @@
 use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use alluxio_client::{AlluxioPath, ClientError, FileInfo, SetAttributeOptions};
+use alluxio_client::{AlluxioPath, ClientError, ErrorKind, FileInfo, SetAttributeOptions};
 
 use super::{Attr, FileKind, FuseFs, STAT_BLOCK};
 use crate::errno::Errno;
@@ -140,10 +140,25 @@ impl FuseFs {
         if change.mode.is_none() && change.owner.is_none() && change.group.is_none() {
             return Ok(info);
         }
-        self.client
-            .set_attribute(path, change)
-            .await
-            .map_err(|e| Errno::of(&e, operation, path.as_str()))?;
+        let gives_away = change.owner.is_some() || change.group.is_some();
+        match self.client.set_attribute(path, change.clone()).await {
+            Ok(()) => {}
+            // Only a superuser gives files away: keep them the mount's, with the asked mode.
+            Err(e) if gives_away && e.kind() == ErrorKind::PermissionDenied => {
+                tracing::warn!(path = %path, error = %e, "owner translation needs the mount's login user to be a superuser (alluxio.security.authorization.permission.supergroup); the file stays the mount user's");
+                let mode_only = SetAttributeOptions {
+                    mode: change.mode,
+                    ..Default::default()
+                };
+                if mode_only.mode.is_some() {
+                    self.client
+                        .set_attribute(path, mode_only)
+                        .await
+                        .map_err(|e| Errno::of(&e, operation, path.as_str()))?;
+                }
+            }
+            Err(e) => return Err(Errno::of(&e, operation, path.as_str())),
+        }
         self.status(operation, path).await
     }
 

@@ -368,7 +368,14 @@ impl FuseFs {
                 }
                 other => other?,
             };
-            let info = self.adopt("create", &path, mode, caller).await?;
+            let info = match self.adopt("create", &path, mode, caller).await {
+                Ok(info) => info,
+                Err(e) => {
+                    // The kernel gets no handle to release: the file is completed empty now.
+                    let _ = self.release(fh).await;
+                    return Err(e);
+                }
+            };
             let ino = self.inodes.lock().remember(&path);
             Ok((self.attr(ino, &info), fh))
         })

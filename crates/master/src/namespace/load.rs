@@ -23,6 +23,7 @@ impl FileSystemMaster {
         path: &AlluxioPath,
         load: LoadMetadataType,
     ) -> Result<FileInfo, MasterError> {
+        self.check_before_loading("read", path)?;
         self.load_path(path, load).await?;
         let tree = self.tree.read();
         let inode = tree.resolve(path)?;
@@ -51,6 +52,7 @@ impl FileSystemMaster {
         load: LoadMetadataType,
         sync: Option<Duration>,
     ) -> Result<Vec<FileInfo>, MasterError> {
+        self.check_before_loading("list", path)?;
         self.sync_status(path, sync).await?;
         self.load_path(path, load).await?;
         let mut out = Vec::new();
@@ -96,6 +98,7 @@ impl FileSystemMaster {
         start_after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<FileInfo>, MasterError> {
+        self.check_before_loading("list", path)?;
         self.sync_status(path, sync).await?;
         self.load_path(path, load).await?;
         self.sync_listing(path, sync).await?;
@@ -120,6 +123,15 @@ impl FileSystemMaster {
             }
         }
         Ok(out)
+    }
+
+    /// What reading `path` needs of the part Alluxio knows, checked before anything is loaded
+    /// or synced from the UFS on the caller's behalf: execute on every folder down to the
+    /// deepest one that exists, and read on `path` itself if it exists.
+    fn check_before_loading(&self, operation: &'static str, path: &AlluxioPath) -> Result<(), MasterError> {
+        let tree = self.tree.read();
+        self.check_parent(&tree, operation, path, Access::Execute)?;
+        self.check(&tree, operation, path, Access::Read)
     }
 
     /// Loads `path` and its missing ancestors from the UFS if Alluxio lacks them.

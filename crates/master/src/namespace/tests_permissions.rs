@@ -319,3 +319,35 @@ async fn a_deleting_ttl_needs_what_deleting_needs() {
     };
     denied(dave().scope(f.fs.set_attribute(&shared, pin_all)).await);
 }
+
+#[tokio::test]
+async fn nothing_is_loaded_from_the_ufs_for_a_caller_who_may_not_see_it() {
+    let f = homes().await;
+    carol()
+        .scope(f.fs.set_attribute(&p("/home/carol"), chmod(0o700)))
+        .await
+        .unwrap();
+    let in_ufs = f.ufs_dir.path().join("home/carol");
+    std::fs::create_dir_all(&in_ufs).unwrap();
+    std::fs::write(in_ufs.join("diary.txt"), b"dear diary").unwrap();
+    let diary = p("/home/carol/diary.txt");
+    let err = denied(
+        dave()
+            .scope(f.fs.get_status(&diary, LoadMetadataType::Once))
+            .await,
+    );
+    assert!(err.contains("needs --x on /home/carol "), "{err}");
+    denied(
+        dave()
+            .scope(f.fs.list_status(&p("/home/carol"), false, LoadMetadataType::Always))
+            .await,
+    );
+    assert!(
+        f.fs.tree.read().lookup(&diary).is_none(),
+        "loaded for a caller refused"
+    );
+    carol()
+        .scope(f.fs.get_status(&diary, LoadMetadataType::Once))
+        .await
+        .unwrap();
+}

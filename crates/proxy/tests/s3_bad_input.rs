@@ -235,3 +235,42 @@ async fn malformed_requests_are_refused_and_leave_nothing() {
     assert_eq!(keys, ["long"], "{listing}");
     proxy.shutdown().await;
 }
+
+/// boto3 sends `Expect: 100-continue` with a body and, when no `100 Continue` comes within a
+/// second (a busy machine), sends the body anyway. A request refused before its body was read
+/// must end its connection: the late body would otherwise be read as the start of the next
+/// request (`dataDELETE ...`, which a signature check then refuses).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_request_with_an_unread_body_closes_its_connection() {
+    let proxy = TestProxy::start(&[]).await;
+    let addr = proxy.proxy.web_addr();
+    assert_eq!(status(&call(addr, "PUT", "/late", b"").await), 200);
+    let mut socket = TcpStream::connect(addr).await.unwrap();
+    // A directory marker with data is refused without reading the data.
+    let head = format!(
+        "PUT {PREFIX}/late/marker/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4\r\n\
+         Expect: 100-continue\r\n\r\n"
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0; 64 << 10];
+    let n = tokio::time::timeout(Duration::from_secs(20), socket.read(&mut answer))
+        .await
+        .expect("an answer to the refused request")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]).to_ascii_lowercase();
+    assert!(answer.starts_with("http/1.1 400"), "{answer}");
+    assert!(answer.contains("connection: close"), "{answer}");
+    // The late body and a next request: the server has closed the connection instead.
+    let next = format!("dataGET {PREFIX}/late?list-type=2 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    let _ = socket.write_all(next.as_bytes()).await;
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(20), socket.read_to_end(&mut rest)).await;
+    assert!(
+        matches!(read, Ok(Ok(_)) | Ok(Err(_))),
+        "the connection stayed open"
+    );
+    assert!(rest.is_empty(), "{}", String::from_utf8_lossy(&rest));
+    let listing = call(addr, "GET", "/late?list-type=2", b"").await;
+    assert_eq!(status(&listing), 200, "{listing}");
+    proxy.shutdown().await;
+}

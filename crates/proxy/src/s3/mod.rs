@@ -143,6 +143,23 @@ impl S3Gateway {
     /// Answers one request that arrived under `prefix`.
     async fn serve(&self, prefix: &'static str, request: Request) -> Response {
         let asked = format!("{} {}", request.method(), request.uri());
+        let carries_body = carries_body(request.headers());
+        let mut response = self.answer(prefix, request, &asked).await;
+        let failed = response.status().is_client_error() || response.status().is_server_error();
+        if failed && carries_body {
+            // The body may be unread: a client that sends it anyway (after waiting for
+            // `100 Continue` in vain, as boto3 does for a second) must not have it taken for
+            // the start of its next request on this connection.
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+        }
+        response
+    }
+
+    /// The response to one request (see [`S3Gateway::serve`]).
+    async fn answer(&self, prefix: &'static str, request: Request, asked: &str) -> Response {
         let answer = match &self.inner.verifying {
             Some(verifying) => {
                 let mut request = request.map(s3s::Body::http_body_unsync);
@@ -150,7 +167,7 @@ impl S3Gateway {
                 if rewrite::is_sig_v2(request.headers(), request.uri()) {
                     match rewrite::without_prefix(request.uri(), prefix) {
                         Ok(uri) => *request.uri_mut() = uri,
-                        Err(err) => return with_failure_cause(error_response(err), &asked).await,
+                        Err(err) => return with_failure_cause(error_response(err), asked).await,
                     }
                     prefix = "";
                 }
@@ -163,7 +180,7 @@ impl S3Gateway {
             },
         };
         match answer {
-            Ok(response) => with_failure_cause(response.map(Body::new), &asked).await,
+            Ok(response) => with_failure_cause(response.map(Body::new), asked).await,
             Err(err) => {
                 let err: s3s::StdError = err.into();
                 let message = format!("the S3 service failed: {err}");
@@ -174,6 +191,15 @@ impl S3Gateway {
             }
         }
     }
+}
+
+/// Whether a request announces a body (a length above zero, or a chunked one).
+fn carries_body(headers: &axum::http::HeaderMap) -> bool {
+    headers.contains_key(axum::http::header::TRANSFER_ENCODING)
+        || headers
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|length| length.to_str().ok())
+            .is_some_and(|length| length.trim() != "0")
 }
 
 /// A request of the open mode (no key pairs) as the operations service takes it: the access key

@@ -67,14 +67,21 @@ alluxio_names!(PersistenceState, "persistence state",
     "PERSISTED" => PersistenceState::Persisted,
 );
 
-/// The nine permission bits of `mode` as `ls` prints them: `rwxr-x---`.
+/// The nine permission bits of `mode` as `ls` prints them: `rwxr-x---`, the sticky bit as the
+/// others' `t` (`T` without their execute bit).
 pub fn permission_string(mode: u32) -> String {
     let mut out = String::with_capacity(9);
     for shift in [6, 3, 0] {
         let bits = (mode >> shift) & 0o7;
         out.push(if bits & 4 != 0 { 'r' } else { '-' });
         out.push(if bits & 2 != 0 { 'w' } else { '-' });
-        out.push(if bits & 1 != 0 { 'x' } else { '-' });
+        let sticky = shift == 0 && mode & 0o1000 != 0;
+        out.push(match (bits & 1 != 0, sticky) {
+            (true, false) => 'x',
+            (false, false) => '-',
+            (true, true) => 't',
+            (false, true) => 'T',
+        });
     }
     out
 }
@@ -141,6 +148,8 @@ mod tests {
         };
         assert_eq!(file.mode_string(), "-rw-r-----");
         assert_eq!(permission_string(0o001), "--------x");
+        assert_eq!(permission_string(0o1777), "rwxrwxrwt");
+        assert_eq!(permission_string(0o1770), "rwxrwx--T");
         assert_eq!(file.persistence_name(), "TO_BE_PERSISTED");
         let unknown = FileInfo {
             persistence_state: 99,

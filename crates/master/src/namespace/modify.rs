@@ -130,7 +130,7 @@ impl FileSystemMaster {
                 return Err(MasterError::DirectoryNotEmpty(path.to_string()));
             }
             self.check_writable(tree, path)?;
-            self.check_parent(tree, "delete", path, Access::Write)?;
+            self.check_removal(tree, "delete", path)?;
             self.check_subtree(tree, "delete", path, inode)?;
             let mut points = Vec::new();
             for point in tree.mounts.points_under(path) {
@@ -227,7 +227,7 @@ impl FileSystemMaster {
             }
             self.check_writable(tree, src)?;
             self.check_writable(tree, dst)?;
-            self.check_parent(tree, "rename", src, Access::Write)?;
+            self.check_removal(tree, "rename", src)?;
             self.check_parent(tree, "rename", dst, Access::Write)?;
             if self.mount_of(tree, src).0 != self.mount_of(tree, dst).0 {
                 return Err(MasterError::InvalidArgument(format!(
@@ -305,7 +305,7 @@ impl FileSystemMaster {
                 self.check_each(tree, "set attributes of", path, &targets, Access::Write)?;
                 // A TTL that deletes when it expires needs what deleting needs now.
                 if options.ttl.is_some_and(|ttl| ttl >= 0) && options.ttl_action != Some(TtlAction::Free) {
-                    self.check_parent(tree, "set a deleting TTL on", path, Access::Write)?;
+                    self.check_removal(tree, "set a deleting TTL on", path)?;
                     self.check_subtree(tree, "set a deleting TTL on", path, inode)?;
                 }
             }

@@ -5,7 +5,8 @@
 //! it; reading a path's status or listing it needs read permission on it; creating, deleting or
 //! renaming needs write permission on the parent; writing a file's blocks and changing its
 //! attributes needs write permission on it; changing the mode needs the owner, the owner the
-//! superuser, and the group the owner (who must be in the new group). The master's login user
+//! superuser, and the group the owner (who must be in the new group). In a folder with the
+//! sticky bit, removing or renaming an entry also needs owning it or the folder. The master's login user
 //! and members of the supergroup are superusers, unchecked. So is the master's own work (TTL,
 //! persistence, UFS sync), which runs without a caller.
 
@@ -17,6 +18,9 @@ use alluxio_proto::names::permission_string;
 use super::FileSystemMaster;
 use super::tree::{Inode, InodeKind, Tree};
 use crate::MasterError;
+
+/// The sticky bit of a folder's mode: only an entry's owner, or the folder's, removes it.
+const STICKY_BIT: u32 = 0o1000;
 
 tokio::task_local! {
     /// The user a client call comes from, set by the RPC layer around the whole call.
@@ -168,6 +172,45 @@ impl FileSystemMaster {
             .traverse(&parent)
             .map_err(|denial| denial.of(operation, path))?;
         check.permit(reached, access).map_err(|d| d.of(operation, path))
+    }
+
+    /// What removing the existing `path` from its folder needs (delete, rename away): write on
+    /// the folder, and, when the folder has the sticky bit (`chmod 1777`, as `/tmp`), owning
+    /// the entry or the folder.
+    pub(crate) fn check_removal(
+        &self,
+        tree: &Tree,
+        operation: &'static str,
+        path: &AlluxioPath,
+    ) -> Result<(), MasterError> {
+        self.check_parent(tree, operation, path, Access::Write)?;
+        let Some(check) = self.checked_caller(tree) else {
+            return Ok(());
+        };
+        let (Some(parent), Ok(entry)) = (path.parent(), tree.resolve(path)) else {
+            return Ok(());
+        };
+        let Ok(folder) = tree.resolve(&parent) else {
+            return Ok(());
+        };
+        let user = check.caller.user.as_str();
+        if folder.mode & STICKY_BIT == 0
+            || user == or_default(&entry.owner, check.default_owner)
+            || user == or_default(&folder.owner, check.default_owner)
+        {
+            return Ok(());
+        }
+        Err(MasterError::PermissionDenied {
+            operation,
+            path: path.to_string(),
+            reason: format!(
+                "user={user} owns neither it (owner {}) nor {parent} (owner {}), whose sticky bit \
+                 (mode {}) lets only owners remove entries",
+                or_default(&entry.owner, check.default_owner),
+                or_default(&folder.owner, check.default_owner),
+                permission_string(folder.mode)
+            ),
+        })
     }
 
     /// Write permission on every non-empty directory under `inode`, whose children a

@@ -351,3 +351,37 @@ async fn nothing_is_loaded_from_the_ufs_for_a_caller_who_may_not_see_it() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn in_a_sticky_folder_only_owners_remove_entries() {
+    let f = homes().await;
+    let file = p("/home/daves");
+    dave()
+        .scope(async {
+            f.fs.create_file(&file, file_options(WriteType::MustCache))
+                .await
+                .unwrap();
+            f.fs.complete_file(&file, 0).await.unwrap();
+        })
+        .await;
+    // Without the sticky bit, write on /home (777) lets carol rename dave's file.
+    carol()
+        .scope(f.fs.rename(&file, &p("/home/moved")))
+        .await
+        .unwrap();
+    dave().scope(f.fs.rename(&p("/home/moved"), &file)).await.unwrap();
+    f.fs.set_attribute(&p("/home"), chmod(0o1777)).await.unwrap();
+    let err = denied(carol().scope(f.fs.delete(&file, false, false)).await);
+    assert_eq!(
+        err,
+        "cannot delete /home/daves: permission denied: user=carol owns neither it (owner dave) \
+         nor /home (owner alice), whose sticky bit (mode rwxrwxrwt) lets only owners remove entries"
+    );
+    denied(carol().scope(f.fs.rename(&file, &p("/home/moved"))).await);
+    // Creating in the folder is as before; the owner removes their own entry.
+    carol()
+        .scope(f.fs.create_directory(&p("/home/carols"), false, false, WriteType::MustCache))
+        .await
+        .unwrap();
+    dave().scope(f.fs.delete(&file, false, false)).await.unwrap();
+}

@@ -75,11 +75,19 @@ fn parse_sync_interval(value: &str) -> Result<Option<i64>, String> {
     Ok(Some(i64::try_from(interval.as_millis()).unwrap_or(i64::MAX)))
 }
 
-/// Shared state of a [`crate::FileSystem`] and its streams.
+/// What a [`crate::FileSystem`] and its streams call with: the master client, making calls as
+/// the client's user (or the user it acts for), and everything else, which every
+/// [`crate::FileSystem::impersonating`] view of one client shares (reached through `Deref`).
+#[derive(Clone)]
 pub(crate) struct Context {
+    pub(crate) master: MasterClient,
+    shared: Arc<Shared>,
+}
+
+/// The state shared by every view of one client.
+pub(crate) struct Shared {
     pub(crate) conf: Configuration,
     pub(crate) defaults: Defaults,
-    pub(crate) master: MasterClient,
     pub(crate) workers: WorkerSelector,
     /// Picks the worker for each new block.
     pub(crate) write_policy: LocationPolicy,
@@ -93,24 +101,43 @@ pub(crate) struct Context {
     ufs: MountUfsCache,
 }
 
+impl std::ops::Deref for Context {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.shared
+    }
+}
+
 impl Context {
     /// Validates the configuration and prepares (lazy) connections.
     pub(crate) fn new(conf: Configuration) -> Result<Self, ClientError> {
         let defaults = Defaults::from_conf(&conf)?;
         let master = MasterClient::new(&conf)?;
         let user_hostname = conf.get_opt(keys::USER_HOSTNAME)?.filter(|h| !h.is_empty());
-        Ok(Self {
+        let shared = Shared {
             defaults,
             workers: WorkerSelector::new(master.clone(), user_hostname),
             write_policy: LocationPolicy::from_conf(&conf, keys::USER_FILE_WRITE_LOCATION_POLICY)?,
             ufs_read_policy: LocationPolicy::from_conf(&conf, keys::USER_UFS_BLOCK_READ_LOCATION_POLICY)?,
-            master,
             pool: DataPool::default(),
             passive_copies: Mutex::new(HashSet::new()),
             metrics: ClientMetrics::new(),
             ufs: MountUfsCache::new(UfsManager::new(&conf)),
             conf,
+        };
+        Ok(Self {
+            master,
+            shared: Arc::new(shared),
         })
+    }
+
+    /// This context, its calls to the master made on behalf of `user`.
+    pub(crate) fn impersonating(&self, user: &str) -> Self {
+        Self {
+            master: self.master.impersonating(user),
+            shared: self.shared.clone(),
+        }
     }
 
     /// The UFS serving `uri`, opened with the options of mount `mount_id` (asked of the master

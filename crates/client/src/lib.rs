@@ -28,6 +28,7 @@ pub use alluxio_proto::grpc::{
 pub use alluxio_proto::{AlluxioPath, AlluxioUri};
 pub use error::{ClientError, ErrorKind, Subject};
 pub use in_stream::{FileInStream, ReadStats};
+pub use master_client::IMPERSONATE_HADOOP_USER;
 pub use mounts::{MountOptions, MountPointInfo};
 pub use options::{
     CreateDirectoryOptions, CreateFileOptions, DeleteOptions, FreeOptions, GetStatusOptions,
@@ -61,6 +62,16 @@ impl FileSystem {
             metrics::spawn_heartbeat(Arc::downgrade(&ctx), interval);
         }
         Ok(Self { ctx })
+    }
+
+    /// This client acting for `user`: its calls to the master say they are made on behalf of
+    /// `user`, whom the master serves them as if the client's login user may act for them
+    /// (`alluxio.master.security.impersonation.<login user>.users|groups`, or a superuser).
+    /// Connections, caches and metrics stay shared with this client; cheap enough per request.
+    pub fn impersonating(&self, user: &str) -> Self {
+        Self {
+            ctx: Arc::new(self.ctx.impersonating(user)),
+        }
     }
 
     /// The master's metrics, with the cluster totals of what workers and clients report

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use alluxio_conf::{Configuration, keys};
 use alluxio_ha::{CurrentMaster, MasterConnection, MasterLocator, NoMaster, master_lost, refused_by_standby};
-use alluxio_proto::auth::{AuthChannel, Credentials};
+use alluxio_proto::auth::{AuthChannel, Credentials, OnBehalfOf};
 use alluxio_proto::grpc::block_master_client_service_client::BlockMasterClientServiceClient;
 use alluxio_proto::grpc::file_system_master_client_service_client::FileSystemMasterClientServiceClient;
 use alluxio_proto::grpc::metrics_master_client_service_client::MetricsMasterClientServiceClient;
@@ -125,7 +125,16 @@ pub(crate) struct MasterClient {
     retry_for: Duration,
     /// Pauses between attempts (`alluxio.user.rpc.retry.base.sleep` / `.max.sleep`).
     backoff: Backoff,
+    /// The user the calls are made for, when not the login user.
+    on_behalf_of: Option<OnBehalfOf>,
 }
+
+/// `alluxio.security.login.impersonation.username` asking to act for the Hadoop user (the
+/// default): the Hadoop client replaces it with its user; other clients have none.
+pub const IMPERSONATE_HADOOP_USER: &str = "_HDFS_USER_";
+
+/// Values of `alluxio.security.login.impersonation.username` that name nobody to act for.
+const ACTING_FOR_NOBODY: [&str; 3] = ["", "_NONE_", IMPERSONATE_HADOOP_USER];
 
 impl MasterClient {
     /// A client for the master(s) named by the configuration; nothing is dialled until the
@@ -139,6 +148,13 @@ impl MasterClient {
             conf.get_duration(keys::USER_RPC_RETRY_MAX_SLEEP)?,
         );
         let credentials = Credentials::from_conf(conf)?;
+        let login = conf.get_opt(keys::SECURITY_LOGIN_USERNAME)?.unwrap_or_default();
+        let on_behalf_of = conf
+            .get(keys::SECURITY_LOGIN_IMPERSONATION_USERNAME)?
+            .trim()
+            .to_string();
+        let on_behalf_of = (!ACTING_FOR_NOBODY.contains(&on_behalf_of.as_str()) && on_behalf_of != login)
+            .then(|| OnBehalfOf::new(&on_behalf_of));
         // One master needs no look-up: its address is checked now.
         let first = match locator.single_address() {
             Some(address) => Some(
@@ -151,7 +167,26 @@ impl MasterClient {
             master: Arc::new(CurrentMaster::new(locator, first, credentials)),
             retry_for,
             backoff,
+            on_behalf_of,
         })
+    }
+
+    /// This client, its calls made on behalf of `user` (the master checks that the login user
+    /// may act for them); clones share the connection.
+    pub(crate) fn impersonating(&self, user: &str) -> Self {
+        Self {
+            on_behalf_of: Some(OnBehalfOf::new(user)),
+            ..self.clone()
+        }
+    }
+
+    /// `message` as a call, naming the user it is made for if this client acts for one.
+    fn request<Req>(&self, message: Req) -> tonic::Request<Req> {
+        let mut request = tonic::Request::new(message);
+        if let Some(user) = &self.on_behalf_of {
+            user.attach(request.metadata_mut());
+        }
+        request
     }
 
     /// `host:port` of the master calls go to now (empty before the first call found one).
@@ -231,24 +266,27 @@ impl MasterClient {
         &self,
         retry: Retry,
         request: Req,
-        call: impl Fn(FsClient, Req) -> Fut,
+        call: impl Fn(FsClient, tonic::Request<Req>) -> Fut,
     ) -> Result<T, ClientError>
     where
         Fut: Future<Output = Result<tonic::Response<T>, Status>>,
     {
-        self.retry(retry, |c| call(c.fs.clone(), request.clone())).await
+        self.retry(retry, |c| call(c.fs.clone(), self.request(request.clone())))
+            .await
     }
 
     async fn block_call<Req: Clone, T, Fut>(
         &self,
         request: Req,
-        call: impl Fn(BlockClient, Req) -> Fut,
+        call: impl Fn(BlockClient, tonic::Request<Req>) -> Fut,
     ) -> Result<T, ClientError>
     where
         Fut: Future<Output = Result<tonic::Response<T>, Status>>,
     {
-        self.retry(Retry::Idempotent, |c| call(c.block.clone(), request.clone()))
-            .await
+        self.retry(Retry::Idempotent, |c| {
+            call(c.block.clone(), self.request(request.clone()))
+        })
+        .await
     }
 
     pub(crate) async fn create_directory(&self, req: CreateDirectoryRequest) -> Result<(), ClientError> {

@@ -158,6 +158,8 @@ pub const SECURITY_AUTHORIZATION_PERMISSION_SUPERGROUP: &str =
     "alluxio.security.authorization.permission.supergroup";
 /// User name to log in as (default: the OS user).
 pub const SECURITY_LOGIN_USERNAME: &str = "alluxio.security.login.username";
+/// User a client acts for: `_NONE_`, `_HDFS_USER_` (the Hadoop client's user) or a name.
+pub const SECURITY_LOGIN_IMPERSONATION_USERNAME: &str = "alluxio.security.login.impersonation.username";
 
 /// Connections each web port (master, worker, proxy) serves at once.
 pub const WEB_CONNECTIONS_MAX: &str = "alluxio.web.connections.max";

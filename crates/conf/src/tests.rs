@@ -311,6 +311,26 @@ fn validate_reports_every_bad_value_with_its_origin() {
 }
 
 #[test]
+fn impersonation_keys_of_any_user_are_known() {
+    use crate::properties::{ImpersonationOf, impersonation_key};
+    let users = "alluxio.master.security.impersonation.proxy.users";
+    assert_eq!(describe(users).unwrap().kind, ValueKind::List);
+    assert_eq!(impersonation_key(users), Some(("proxy", ImpersonationOf::Users)));
+    assert_eq!(
+        impersonation_key("alluxio.master.security.impersonation.spark.svc.groups"),
+        Some(("spark.svc", ImpersonationOf::Groups))
+    );
+    for other in [
+        "alluxio.master.security.impersonation..users",
+        "alluxio.master.security.impersonation.proxy.hosts",
+        keys::SECURITY_LOGIN_USERNAME,
+    ] {
+        assert_eq!(impersonation_key(other), None, "{other}");
+    }
+    assert!(describe("alluxio.master.security.impersonation.proxy.hosts").is_none());
+}
+
+#[test]
 fn describe_knows_aliases_and_tiers_of_any_level() {
     assert_eq!(
         describe("alluxio.master.rpc.port").unwrap().name,

@@ -3,9 +3,10 @@
 
 use alluxio_client::blocking::FileSystem;
 use alluxio_client::{
-    AlluxioPath, ClientError, CreateDirectoryOptions, DeleteOptions, ErrorKind, ListStatusOptions, WriteType,
+    AlluxioPath, ClientError, CreateDirectoryOptions, DeleteOptions, ErrorKind, IMPERSONATE_HADOOP_USER,
+    ListStatusOptions, WriteType,
 };
-use alluxio_conf::Configuration;
+use alluxio_conf::{ConfError, Configuration, keys};
 use jni::JNIEnv;
 use jni::objects::{JClass, JObject, JObjectArray, JString};
 use jni::sys::{jboolean, jlong};
@@ -51,15 +52,19 @@ pub(crate) fn write_type(name: Option<String>) -> Result<Option<WriteType>, Fail
         .map_err(|e| Failure::java("java/lang/IllegalArgumentException", e.to_string()))
 }
 
-/// `connect(String[] keyValues)`: a client configured as the Rust client is (site file,
-/// environment) with the given properties on top; nothing is dialled until the first call.
+/// `connect(String[] keyValues, String hadoopUser)`: a client configured as the Rust client is
+/// (site file, environment) with the given properties on top, acting for `hadoopUser` unless
+/// `alluxio.security.login.impersonation.username` names someone else (or `_NONE_`); nothing is
+/// dialled until the first call.
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_alluxio_jni_NativeClient_connect<'local>(
     mut env: JNIEnv<'local>,
     _class: JClass<'local>,
     key_values: JObjectArray<'local>,
+    hadoop_user: JString<'local>,
 ) -> jlong {
     call(&mut env, |env| {
+        let hadoop_user = optional_string(env, &hadoop_user)?;
         let strings = string_array(env, &key_values, "properties")?;
         if strings.len() % 2 != 0 {
             return Err(Failure::java(
@@ -71,8 +76,16 @@ pub extern "system" fn Java_alluxio_jni_NativeClient_connect<'local>(
             .chunks_exact(2)
             .map(|pair| (pair[0].clone(), pair[1].clone()))
             .collect();
-        let conf = Configuration::load(properties)
-            .map_err(|e| Failure::io(format!("invalid Alluxio configuration: {e}")))?;
+        let invalid = |e: ConfError| Failure::io(format!("invalid Alluxio configuration: {e}"));
+        let mut conf = Configuration::load(properties).map_err(invalid)?;
+        let acting_for = conf
+            .get(keys::SECURITY_LOGIN_IMPERSONATION_USERNAME)
+            .map_err(invalid)?;
+        if let Some(user) = hadoop_user
+            && acting_for.trim() == IMPERSONATE_HADOOP_USER
+        {
+            conf.set(keys::SECURITY_LOGIN_IMPERSONATION_USERNAME, user);
+        }
         Ok(into_handle(FileSystem::connect(conf)?))
     })
 }

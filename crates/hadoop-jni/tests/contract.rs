@@ -1,7 +1,8 @@
 //! `alluxio.hadoop.FileSystem` from a real JVM: the client jar built from this workspace, loaded
 //! by Hadoop's `FileSystem.get`, runs the contract checks of java/test/alluxio/hadoop/
-//! ContractTest.java against a LocalCluster, and the JNI layer turns a lost master into a Java
-//! exception rather than a hang or a crash.
+//! ContractTest.java against a LocalCluster, the JNI layer turns a lost master into a Java
+//! exception rather than a hang or a crash, and the client acts for the Hadoop user of a `doAs`
+//! as far as the master's impersonation rules allow.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -19,8 +20,9 @@ fn contract_classes(work: &Path) -> (PathBuf, String) {
     (classes, path)
 }
 
-/// Runs `ContractTest` with `args` in a JVM with no Alluxio environment of the caller's.
-fn run_contract(class_path: &str, home: &Path, args: &[&str]) -> Output {
+/// Runs `ContractTest` with `args` in a JVM with no Alluxio environment of the caller's, with
+/// the JVM options `jvm` (`-Dalluxio.key=value` properties).
+fn run_contract(class_path: &str, home: &Path, jvm: &[&str], args: &[&str]) -> Output {
     let mut java = Command::new(jdk_tool("java"));
     for (name, _) in std::env::vars() {
         if name.starts_with("ALLUXIO_") {
@@ -28,6 +30,7 @@ fn run_contract(class_path: &str, home: &Path, args: &[&str]) -> Output {
         }
     }
     java.env("HOME", home)
+        .args(jvm)
         .args(["-cp", class_path, "alluxio.hadoop.ContractTest"])
         .args(args);
     java.output().expect("run java")
@@ -50,7 +53,7 @@ async fn the_hadoop_file_system_contract_holds_from_java() {
     let home = work.path().to_path_buf();
     let output = tokio::task::spawn_blocking(move || {
         let (_classes, path) = contract_classes(&home);
-        run_contract(&path, &home, &[&uri])
+        run_contract(&path, &home, &[], &[&uri])
     })
     .await
     .unwrap();
@@ -76,6 +79,7 @@ fn a_lost_master_is_a_java_exception_within_the_retry_time() {
     let output = run_contract(
         &path,
         work.path(),
+        &[],
         &["lost-master", &format!("alluxio://127.0.0.1:{port}/")],
     );
     let text = report(&output);
@@ -86,4 +90,39 @@ fn a_lost_master_is_a_java_exception_within_the_retry_time() {
         "took {:?}:\n{text}",
         start.elapsed()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_acts_for_the_hadoop_user_the_master_allows() {
+    let cluster = LocalCluster::builder()
+        .property("alluxio.master.security.impersonation.etl.users", "alice")
+        .start()
+        .await
+        .expect("start the cluster");
+    let fs = alluxio_client::FileSystem::connect(cluster.client_conf())
+        .await
+        .unwrap();
+    let dir = alluxio_client::AlluxioPath::new("/shared").unwrap();
+    fs.create_directory(&dir, Default::default()).await.unwrap();
+    let everyone = alluxio_client::SetAttributeOptions {
+        mode: Some(0o777),
+        ..Default::default()
+    };
+    fs.set_attribute(&dir, everyone).await.unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let uri = format!("alluxio://{}/shared", cluster.master_rpc_addr());
+    let home = work.path().to_path_buf();
+    let output = tokio::task::spawn_blocking(move || {
+        let (_classes, path) = contract_classes(&home);
+        let login = "-Dalluxio.security.login.username=etl";
+        run_contract(&path, &home, &[login], &["impersonation", &uri])
+    })
+    .await
+    .unwrap();
+    let text = report(&output);
+    assert!(output.status.success(), "{text}");
+    assert_eq!(text.matches("PASS impersonation").count(), 2, "{text}");
+    let file = alluxio_client::AlluxioPath::new("/shared/alice-file").unwrap();
+    assert_eq!(fs.get_status(&file).await.unwrap().owner, "alice");
+    cluster.shutdown().await.unwrap();
 }

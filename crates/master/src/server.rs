@@ -24,7 +24,7 @@ use crate::journal_writer::JournalWriter;
 use crate::metrics::MasterMetrics;
 use crate::namespace::tree::Tree;
 use crate::namespace::{FileSystemMaster, FsSettings, PermissionSettings};
-use crate::service::AuthLayer;
+use crate::service::{AuthLayer, Impersonation};
 use crate::service::{BlockClientService, BlockWorkerService, FsClientService, MetricsService};
 use crate::ufs_space::UfsSpace;
 use crate::{MasterError, MasterInfoSource, now_ms, roles, startup_check, web};
@@ -173,6 +173,8 @@ pub(crate) struct Plan {
     sampling: Duration,
     /// What every gRPC call must carry (`alluxio.security.authentication.type`).
     authentication: AuthType,
+    /// Who may act for whom (`alluxio.master.security.impersonation.*`).
+    impersonation: Arc<Impersonation>,
     /// What the web port allows its clients.
     pub(crate) web_limits: HttpLimits,
 }
@@ -186,8 +188,11 @@ impl Plan {
                 keys::MASTER_METRICS_TIME_SERIES_INTERVAL
             )));
         }
+        let settings = settings(conf)?;
+        let impersonation = Impersonation::from_conf(conf, &settings.owner, &settings.permissions.supergroup);
         Ok(Self {
-            settings: settings(conf)?,
+            settings,
+            impersonation: Arc::new(impersonation),
             checkpoint_period: conf.get_u64(keys::MASTER_JOURNAL_CHECKPOINT_PERIOD_ENTRIES)?,
             periodic: Periodic::from_conf(conf)?,
             sampling,
@@ -399,7 +404,7 @@ fn spawn_servers(
     let mut rpc_stop = stopped.clone();
     let rpc = tonic::transport::Server::builder()
         .layer(info.metrics.rpc_layer())
-        .layer(AuthLayer::new(plan.authentication))
+        .layer(AuthLayer::new(plan.authentication, plan.impersonation.clone()))
         .add_service(FileSystemMasterClientServiceServer::new(FsClientService(
             fs.clone(),
         )))

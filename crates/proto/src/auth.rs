@@ -3,6 +3,10 @@
 //! (`alluxio.security.login.username`, else the OS user) as metadata of each call; the master
 //! takes the user as given (SIMPLE trusts the caller, as Alluxio's does) and refuses a call whose
 //! type differs from its own with a message naming both, never a hang.
+//!
+//! A caller serving others (the proxy for its S3 clients, the Hadoop client for its Hadoop user)
+//! also names the user it acts for ([`OnBehalfOf`]); the master serves the call as that user if
+//! its impersonation rules let the login user act for them.
 
 use alluxio_conf::{ConfError, Configuration, keys};
 use tonic::metadata::{AsciiMetadataValue, BinaryMetadataValue, MetadataMap};
@@ -15,6 +19,9 @@ use tonic::{Request, Status};
 pub const AUTHENTICATION_KEY: &str = "alluxio-authentication";
 /// Metadata key of the caller's login user (binary: any bytes a user name may hold).
 pub const USER_KEY: &str = "alluxio-user-bin";
+
+/// Metadata key of the user a caller acts for (binary, as [`USER_KEY`]).
+pub const ON_BEHALF_OF_KEY: &str = "alluxio-impersonated-user-bin";
 
 /// The property both sides must agree on.
 const TYPE_PROPERTY: &str = "alluxio.security.authentication.type";
@@ -95,6 +102,41 @@ impl Interceptor for Credentials {
     }
 }
 
+/// The user a caller acts for, sent with each of its calls besides its own credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnBehalfOf(BinaryMetadataValue);
+
+impl OnBehalfOf {
+    /// Acting for `user`.
+    pub fn new(user: &str) -> Self {
+        Self(BinaryMetadataValue::from_bytes(user.as_bytes()))
+    }
+
+    /// Adds the user to the metadata of a call.
+    pub fn attach(&self, metadata: &mut MetadataMap) {
+        metadata.insert_bin(ON_BEHALF_OF_KEY, self.0.clone());
+    }
+}
+
+/// The user a call says its caller acts for, if it names one; an `UNAUTHENTICATED` status for
+/// a name that is not UTF-8 or is empty.
+pub fn on_behalf_of(metadata: &MetadataMap) -> Result<Option<String>, Status> {
+    let Some(value) = metadata.get_bin(ON_BEHALF_OF_KEY) else {
+        return Ok(None);
+    };
+    user_name(value)
+        .map(Some)
+        .ok_or_else(|| Status::unauthenticated("the user the call acts for is empty or not UTF-8"))
+}
+
+/// The user name a metadata value holds, unless it is empty or not UTF-8.
+fn user_name(value: &BinaryMetadataValue) -> Option<String> {
+    let bytes = value.to_bytes().ok()?;
+    String::from_utf8(bytes.to_vec())
+        .ok()
+        .filter(|user| !user.is_empty())
+}
+
 /// A channel to the master whose every call carries the caller's credentials.
 pub type AuthChannel = InterceptedService<Channel, Credentials>;
 
@@ -121,19 +163,12 @@ pub fn authenticate(expected: AuthType, metadata: &MetadataMap) -> Result<Option
             sent.name(),
             expected.name()
         ))),
-        (_, Some(_)) => {
-            let user = metadata
-                .get_bin(USER_KEY)
-                .and_then(|value| value.to_bytes().ok())
-                .and_then(|bytes| String::from_utf8(bytes.to_vec()).ok())
-                .filter(|user| !user.is_empty());
-            match user {
-                Some(user) => Ok(Some(user)),
-                None => Err(Status::unauthenticated(
-                    "SIMPLE authentication without a login user (alluxio.security.login.username)",
-                )),
-            }
-        }
+        (_, Some(_)) => match metadata.get_bin(USER_KEY).and_then(user_name) {
+            Some(user) => Ok(Some(user)),
+            None => Err(Status::unauthenticated(
+                "SIMPLE authentication without a login user (alluxio.security.login.username)",
+            )),
+        },
     }
 }
 
@@ -167,6 +202,20 @@ mod tests {
         assert!(metadata.get_bin(USER_KEY).is_none());
         assert_eq!(authenticate(AuthType::NoSasl, &metadata).unwrap(), None);
         assert_eq!(authenticate(AuthType::NoSasl, &MetadataMap::new()).unwrap(), None);
+    }
+
+    #[test]
+    fn a_call_names_the_user_it_acts_for() {
+        let mut metadata = sent(&Credentials::new(AuthType::Simple, "proxy"));
+        assert_eq!(on_behalf_of(&metadata).unwrap(), None);
+        OnBehalfOf::new("dörte").attach(&mut metadata);
+        assert_eq!(on_behalf_of(&metadata).unwrap().as_deref(), Some("dörte"));
+        assert_eq!(
+            authenticate(AuthType::Simple, &metadata).unwrap().as_deref(),
+            Some("proxy")
+        );
+        OnBehalfOf::new("").attach(&mut metadata);
+        assert!(on_behalf_of(&metadata).is_err());
     }
 
     #[test]

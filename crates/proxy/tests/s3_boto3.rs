@@ -1,7 +1,9 @@
 //! The S3 API through boto3 (tests/python/s3_boto3.py): every operation, path and virtual-host
 //! style, on the web port's `/api/v1/s3` and the S3 port; once with no credentials configured
-//! (any key works) and once with a key pair (only it works). Afterwards the files S3 wrote are
-//! checked through the Alluxio client: they are the files `alluxio fs ls` shows.
+//! (any key works) and once with a key pair (only it works). Each access key is a user of the
+//! cluster: the script checks that one key cannot change another's bucket or object. Afterwards
+//! the files S3 wrote are checked through the Alluxio client: they are the files `alluxio fs ls`
+//! shows, owned by the key that wrote them.
 
 mod common;
 
@@ -115,6 +117,16 @@ async fn boto3_without_credentials_accepts_any_key() {
     let proxy = start(&[]).await;
     run_boto3(&proxy, "open", "anyone", "anything").await;
     check_alluxio_view(&proxy).await;
+    // Each access key wrote as its own user.
+    let fs = FileSystem::connect(proxy.cluster.client_conf()).await.unwrap();
+    for (path, owner) in [
+        ("/open-bob", "bob"),
+        ("/open-dave/v2", "dave"),
+        ("/objects/over", "anyone"),
+    ] {
+        let info = fs.get_status(&AlluxioPath::new(path).unwrap()).await.unwrap();
+        assert_eq!(info.owner, owner, "{path}");
+    }
     proxy.shutdown().await;
 }
 

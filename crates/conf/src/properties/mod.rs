@@ -6,7 +6,7 @@ use ValueKind as K;
 
 mod table;
 
-pub use table::{PROPERTIES, READ_TYPES, TIER_TEMPLATES, WRITE_TYPES};
+pub use table::{IMPERSONATION_TEMPLATES, PROPERTIES, READ_TYPES, TIER_TEMPLATES, WRITE_TYPES};
 
 /// One known property.
 #[derive(Debug, Clone, Copy)]
@@ -75,6 +75,7 @@ pub fn find(name: &str) -> Option<&'static PropertyDef> {
         .iter()
         .find(|p| p.name == name)
         .or_else(|| tier_template(name))
+        .or_else(|| impersonation_template(name))
 }
 
 fn tier_template(name: &str) -> Option<&'static PropertyDef> {
@@ -87,6 +88,39 @@ fn tier_template(name: &str) -> Option<&'static PropertyDef> {
     TIER_TEMPLATES
         .iter()
         .find(|t| t.name.strip_prefix("alluxio.worker.tieredstore.level{N}") == Some(suffix))
+}
+
+/// Prefix of the impersonation keys, followed by the user and `.users` or `.groups`.
+const IMPERSONATION_PREFIX: &str = "alluxio.master.security.impersonation.";
+
+/// What an impersonation key allows its user to act for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImpersonationOf {
+    /// `....<user>.users`: the users named.
+    Users,
+    /// `....<user>.groups`: the members of the groups named.
+    Groups,
+}
+
+/// The user an impersonation key (`alluxio.master.security.impersonation.<user>.users|groups`)
+/// is about, and which of the two it is; `None` for any other key.
+pub fn impersonation_key(name: &str) -> Option<(&str, ImpersonationOf)> {
+    let rest = name.strip_prefix(IMPERSONATION_PREFIX)?;
+    let (user, of) = if let Some(user) = rest.strip_suffix(".users") {
+        (user, ImpersonationOf::Users)
+    } else {
+        (rest.strip_suffix(".groups")?, ImpersonationOf::Groups)
+    };
+    (!user.is_empty()).then_some((user, of))
+}
+
+fn impersonation_template(name: &str) -> Option<&'static PropertyDef> {
+    let (_, of) = impersonation_key(name)?;
+    let suffix = match of {
+        ImpersonationOf::Users => ".users",
+        ImpersonationOf::Groups => ".groups",
+    };
+    IMPERSONATION_TEMPLATES.iter().find(|t| t.name.ends_with(suffix))
 }
 
 /// The definition of `key`, which may be a deprecated alias or a per-tier key of any level.

@@ -525,6 +525,14 @@ pub const PROPERTIES: &[PropertyDef] = &[
         "User to log in as (default: the OS user).",
     ),
     def(
+        "alluxio.security.login.impersonation.username",
+        K::String,
+        "_HDFS_USER_",
+        "User a client acts for (the master checks alluxio.master.security.impersonation.<login \
+         user>.users|groups): _NONE_ for none, _HDFS_USER_ for the Hadoop client's user, else a \
+         user name.",
+    ),
+    def(
         "alluxio.web.connections.max",
         K::Integer,
         "4096",
@@ -757,6 +765,20 @@ pub const PROPERTIES: &[PropertyDef] = &[
 ];
 
 /// Per-tier keys of levels without an entry of their own in [`PROPERTIES`] (any `N`).
+/// The impersonation rules of each user (`{USER}`) that may act for others.
+pub const IMPERSONATION_TEMPLATES: &[PropertyDef] = &[
+    unset(
+        "alluxio.master.security.impersonation.{USER}.users",
+        K::List,
+        "Users USER may act for (comma-separated, * for any).",
+    ),
+    unset(
+        "alluxio.master.security.impersonation.{USER}.groups",
+        K::List,
+        "Groups whose members USER may act for (comma-separated, * for any).",
+    ),
+];
+
 pub const TIER_TEMPLATES: &[PropertyDef] = &[
     unset(
         "alluxio.worker.tieredstore.level{N}.alias",

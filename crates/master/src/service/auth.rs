@@ -1,6 +1,8 @@
 //! Authentication of every gRPC call: a layer around the master's services that checks the
 //! caller's credentials against `alluxio.security.authentication.type` and serves the call as
-//! its user (with the user's groups from the OS), so the namespace checks what it may do.
+//! its user (with the user's groups from the OS), so the namespace checks what it may do. A
+//! call made on behalf of another user is served as that user if the impersonation rules allow
+//! it (see [`Impersonation`]).
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -8,11 +10,12 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use alluxio_proto::auth::{AuthType, authenticate};
+use alluxio_proto::auth::{AuthType, authenticate, on_behalf_of};
 use parking_lot::Mutex;
 use tonic::metadata::MetadataMap;
 use tower::{Layer, Service};
 
+use super::impersonation::Impersonation;
 use crate::namespace::Caller;
 
 /// How long a user's groups are kept before the OS is asked again, as Alluxio's group mapping
@@ -72,16 +75,35 @@ fn os_groups(user: &str) -> Vec<String> {
 #[derive(Clone)]
 pub(crate) struct AuthLayer {
     expected: AuthType,
+    impersonation: Arc<Impersonation>,
     groups: Arc<Groups>,
 }
 
 impl AuthLayer {
-    /// Calls must use authentication `expected`.
-    pub(crate) fn new(expected: AuthType) -> Self {
+    /// Calls must use authentication `expected`; callers may act for others as `impersonation`
+    /// allows.
+    pub(crate) fn new(expected: AuthType, impersonation: Arc<Impersonation>) -> Self {
         Self {
             expected,
+            impersonation,
             groups: Arc::new(Groups::default()),
         }
+    }
+
+    /// The caller to serve a call from `login` as: the login user, or the user it acts for if
+    /// the rules allow it (else why not).
+    async fn caller(&self, login: String, acting_for: Option<String>) -> Result<Caller, String> {
+        let groups = self.groups.of(&login).await;
+        let Some(user) = acting_for.filter(|user| *user != login) else {
+            return Ok(Caller { user: login, groups });
+        };
+        let user_groups = self.groups.of(&user).await;
+        self.impersonation.check(&login, &groups, &user, &user_groups)?;
+        tracing::trace!(%login, %user, "call made on behalf of another user");
+        Ok(Caller {
+            user,
+            groups: user_groups,
+        })
     }
 }
 
@@ -128,11 +150,17 @@ where
                 Box::pin(std::future::ready(Ok(status.into_http())))
             }
             Ok(None) => Box::pin(self.inner.call(request)),
-            Ok(Some(user)) => {
-                let (groups, call) = (self.layer.groups.clone(), self.inner.call(request));
+            Ok(Some(login)) => {
+                let acting_for = match on_behalf_of(&metadata) {
+                    Ok(user) => user,
+                    Err(status) => return Box::pin(std::future::ready(Ok(status.into_http()))),
+                };
+                let (layer, call) = (self.layer.clone(), self.inner.call(request));
                 Box::pin(async move {
-                    let groups = groups.of(&user).await;
-                    Caller { user, groups }.scope(call).await
+                    match layer.caller(login, acting_for).await {
+                        Ok(caller) => caller.scope(call).await,
+                        Err(denied) => Ok(tonic::Status::permission_denied(denied).into_http()),
+                    }
                 })
             }
         }

@@ -5,12 +5,14 @@ mod auth;
 mod block_client;
 mod block_worker;
 mod fs;
+mod impersonation;
 mod metrics;
 
 pub(crate) use auth::AuthLayer;
 pub use block_client::BlockClientService;
 pub use block_worker::BlockWorkerService;
 pub use fs::FsClientService;
+pub(crate) use impersonation::Impersonation;
 pub use metrics::MetricsService;
 
 use alluxio_proto::AlluxioPath;

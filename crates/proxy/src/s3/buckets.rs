@@ -101,7 +101,7 @@ impl AlluxioS3 {
             recursive: true,
             alluxio_only: false,
         };
-        if let Err(err) = self.fs.delete(&uploads, options).await
+        if let Err(err) = self.internal().fs.delete(&uploads, options).await
             && err.kind() != ErrorKind::NotFound
         {
             tracing::warn!(%uploads, error = %err, "removing the multipart uploads of a deleted bucket failed");

@@ -9,6 +9,10 @@
 //! Completion streams the chosen parts, in order, once through the proxy into a temporary file
 //! that is then renamed into place like any other upload (Alluxio cannot concatenate files), and
 //! deletes the upload directory. The ETag is S3's: the MD5 of the parts' binary MD5s, `-<count>`.
+//!
+//! Upload directories are the proxy's own bookkeeping, kept as its login user
+//! ([`AlluxioS3::internal`]); the bucket is checked as the request's user when an upload starts
+//! and is listed, and the object is written and placed as that user at completion.
 
 use std::collections::BTreeMap;
 
@@ -79,7 +83,7 @@ impl AlluxioS3 {
     async fn upload_dir(&self, bucket: &str, key: &str, upload_id: &str) -> S3Result<AlluxioPath> {
         let parsed = ObjectKey::parse(key)?;
         let dir = self.layout.upload(bucket, &parsed, upload_id)?;
-        match self.status(&dir).await? {
+        match self.internal().status(&dir).await? {
             Some(info) if info.folder => Ok(dir),
             _ => Err(no_such_upload(upload_id)),
         }
@@ -88,6 +92,7 @@ impl AlluxioS3 {
     /// The stored parts of an upload, by number (the latest file if a number has several).
     async fn parts(&self, dir: &AlluxioPath) -> S3Result<BTreeMap<i32, StoredPart>> {
         let children = self
+            .internal()
             .fs
             .list_status(dir, ListStatusOptions::default())
             .await
@@ -113,14 +118,17 @@ impl AlluxioS3 {
         self.existing_bucket(&input.bucket).await?;
         let upload_id = uuid::Uuid::new_v4().simple().to_string();
         let dir = self.layout.upload(&input.bucket, &key, &upload_id)?;
-        self.create_directories(&dir).await?;
+        let internal = self.internal();
+        internal.create_directories(&dir).await?;
         let attributes = UploadAttributes {
             content_type: input.content_type,
             user: input.metadata.unwrap_or_default().into_iter().collect(),
         };
         let json = Bytes::from(serde_json::to_vec(&attributes).expect("upload attributes serialise"));
         let body = futures::stream::iter([Ok::<_, std::io::Error>(json)]);
-        self.write_file(join(&dir, UPLOAD_FILE), body, None, None).await?;
+        internal
+            .write_file(join(&dir, UPLOAD_FILE), body, None, None)
+            .await?;
         Ok(CreateMultipartUploadOutput {
             bucket: Some(input.bucket),
             key: Some(input.key),
@@ -147,25 +155,26 @@ impl AlluxioS3 {
         let body = input.body.unwrap_or_else(|| {
             StreamingBlob::wrap(futures::stream::empty::<Result<Bytes, std::io::Error>>())
         });
-        let staged = self
+        let internal = self.internal();
+        let staged = internal
             .write_file(temporary.clone(), body, expected, input.content_md5.as_deref())
             .await?;
         let etag = hex(&staged.md5);
         let placed = async {
             if let Some(old) = self.parts(&dir).await?.remove(&input.part_number) {
                 let old_path = join(&dir, &old.info.name);
-                if let Err(err) = self.fs.delete(&old_path, DeleteOptions::default()).await
+                if let Err(err) = internal.fs.delete(&old_path, DeleteOptions::default()).await
                     && err.kind() != ErrorKind::NotFound
                 {
                     return Err(from_client(err));
                 }
             }
             let target = join(&dir, &part_name(input.part_number, &etag));
-            self.fs.rename(&temporary, &target).await.map_err(from_client)
+            internal.fs.rename(&temporary, &target).await.map_err(from_client)
         }
         .await;
         if let Err(err) = placed {
-            let _ = self.fs.delete(&temporary, DeleteOptions::default()).await;
+            let _ = internal.fs.delete(&temporary, DeleteOptions::default()).await;
             return Err(err);
         }
         Ok(UploadPartOutput {
@@ -197,7 +206,7 @@ impl AlluxioS3 {
             .iter()
             .map(|part| (join(&dir, &part.info.name), part.info.length))
             .collect();
-        let store = self.clone();
+        let store = self.internal();
         let body: futures::stream::BoxStream<'static, Result<Bytes, s3s::StdError>> =
             futures::stream::iter(sources)
                 .then(move |(path, length)| {
@@ -235,6 +244,7 @@ impl AlluxioS3 {
     async fn upload_attributes(&self, dir: &AlluxioPath) -> S3Result<UploadAttributes> {
         let path = join(dir, UPLOAD_FILE);
         let mut input = self
+            .internal()
             .fs
             .open_file(&path, Default::default())
             .await
@@ -250,12 +260,15 @@ impl AlluxioS3 {
             recursive: true,
             alluxio_only: false,
         };
-        match self.fs.delete(dir, options).await {
+        let internal = self.internal();
+        match internal.fs.delete(dir, options).await {
             Ok(()) => {}
             Err(err) if err.kind() == ErrorKind::NotFound => {}
             Err(err) => return Err(from_client(err)),
         }
-        self.remove_empty_parents(dir, &self.layout.uploads(bucket)).await;
+        internal
+            .remove_empty_parents(dir, &self.layout.uploads(bucket))
+            .await;
         Ok(())
     }
 
@@ -324,7 +337,7 @@ impl AlluxioS3 {
             recursive: true,
             ..Default::default()
         };
-        let entries = match self.fs.list_status(&uploads_dir, options).await {
+        let entries = match self.internal().fs.list_status(&uploads_dir, options).await {
             Ok(entries) => entries,
             Err(err) if err.kind() == ErrorKind::NotFound => Vec::new(),
             Err(err) => return Err(from_client(err)),

@@ -2,17 +2,24 @@
 //! reading one as a stream, and deleting one along with what S3 cannot see (its metadata
 //! sidecar, the directories it alone kept alive).
 //!
+//! Each request is served acting for its user (the access key, see [`AlluxioS3::acting_for`]):
+//! the master checks that user's permissions on the buckets and objects, and objects belong to
+//! them. The gateway's bookkeeping (metadata sidecars, multipart parts) is the proxy's own and is
+//! kept as the proxy's login user ([`AlluxioS3::internal`]), after the user's access to the
+//! object it concerns was checked.
+//!
 //! An object is written to a temporary file in `<root>/.alluxio_s3/tmp` and renamed into place
 //! once its body is complete, so a reader never sees half an object; a body that breaks off
 //! cancels the out stream, so nothing of it stays behind. Memory stays bounded both ways: a
 //! body is written chunk by chunk as it arrives, and a file is read chunk by chunk as the client
 //! takes it.
 
+use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use alluxio_client::{
     AlluxioPath, CreateDirectoryOptions, CreateFileOptions, DeleteOptions, ErrorKind, FileInfo, FileSystem,
-    ListStatusOptions, OpenFileOptions, WriteType,
+    ListStatusOptions, OpenFileOptions, SetAttributeOptions, WriteType,
 };
 use base64::Engine;
 use bytes::Bytes;
@@ -31,13 +38,23 @@ const READ_CHUNK: usize = 1 << 20;
 /// Chunks of a response body read ahead of the client.
 const READ_AHEAD: usize = 2;
 
+/// Mode of the temporary directory: every user may create files in it and rename their own out
+/// (sticky), only the proxy lists it, so no user finds another's upload in progress (names are
+/// random).
+const TEMPORARY_DIR_MODE: u32 = 0o1733;
+
 /// Times a rename into place is retried when a concurrent request changed its surroundings.
 const PLACE_ATTEMPTS: usize = 3;
 
 /// The S3 operations' access to Alluxio.
 #[derive(Clone)]
 pub(crate) struct AlluxioS3 {
+    /// Calls made for the request's user (the proxy's own until [`AlluxioS3::acting_for`]).
     pub(crate) fs: FileSystem,
+    /// The proxy's own calls.
+    own: FileSystem,
+    /// Set once the temporary directory exists with [`TEMPORARY_DIR_MODE`].
+    temporary_dir: Arc<tokio::sync::OnceCell<()>>,
     pub(crate) layout: Layout,
     pub(crate) meta: MetaStore,
     pub(crate) write_type: WriteType,
@@ -62,11 +79,29 @@ impl AlluxioS3 {
     ) -> Self {
         let meta = MetaStore::new(fs.clone(), layout.clone(), write_type);
         Self {
+            own: fs.clone(),
             fs,
+            temporary_dir: Arc::default(),
             layout,
             meta,
             write_type,
             delete_alluxio_only,
+        }
+    }
+
+    /// This store serving a request of `user` (`None`: anonymous, served as the proxy's user).
+    pub(crate) fn acting_for(&self, user: Option<&str>) -> Self {
+        Self {
+            fs: user.map_or_else(|| self.own.clone(), |user| self.own.impersonating(user)),
+            ..self.clone()
+        }
+    }
+
+    /// This store making the proxy's own calls, for its bookkeeping.
+    pub(crate) fn internal(&self) -> Self {
+        Self {
+            fs: self.own.clone(),
+            ..self.clone()
         }
     }
 
@@ -187,8 +222,26 @@ impl AlluxioS3 {
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
+        self.temporary_dir
+            .get_or_try_init(|| self.create_temporary_dir())
+            .await?;
         self.write_file(self.layout.temporary_file(), body, expected, content_md5)
             .await
+    }
+
+    /// Creates the temporary directory as the proxy, with [`TEMPORARY_DIR_MODE`].
+    async fn create_temporary_dir(&self) -> S3Result<()> {
+        let dir = self
+            .layout
+            .temporary_file()
+            .parent()
+            .expect("a temporary file has a parent");
+        self.internal().create_directories(&dir).await?;
+        let mode = SetAttributeOptions {
+            mode: Some(TEMPORARY_DIR_MODE),
+            ..Default::default()
+        };
+        self.own.set_attribute(&dir, mode).await.map_err(from_client)
     }
 
     /// Makes `staged` the object at `target` with attributes `meta`, replacing whatever object

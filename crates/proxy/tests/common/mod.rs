@@ -25,6 +25,19 @@ impl TestProxy {
             builder = builder.property(key, *value);
         }
         let cluster = builder.start().await.expect("the test cluster starts");
+        // S3 users create buckets in the bucket root: the operator lets them, as
+        // `alluxio fs chmod 1777 /` would (sticky: each removes only their own buckets).
+        let admin = alluxio_client::FileSystem::connect(cluster.client_conf())
+            .await
+            .expect("connect as the cluster's user");
+        let open = alluxio_client::SetAttributeOptions {
+            mode: Some(0o1777),
+            ..Default::default()
+        };
+        admin
+            .set_attribute(&alluxio_client::AlluxioPath::root(), open)
+            .await
+            .expect("open the root to every user");
         let mut conf = cluster.client_conf();
         conf.set(keys::PROXY_WEB_BIND_HOST, "127.0.0.1");
         conf.set(keys::PROXY_WEB_PORT, "0");

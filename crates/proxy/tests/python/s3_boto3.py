@@ -465,9 +465,36 @@ class OpenAccessTests(unittest.TestCase):
             self.assertEqual(client(access_key="carol", secret_key="x").get_object(Bucket="open-%s" % key, Key="k")["Body"].read(), key.encode())
         anonymous = boto3.client("s3", endpoint_url=ENDPOINT, region_name="us-east-1", config=Config(signature_version=botocore.UNSIGNED))
         self.assertEqual(anonymous.get_object(Bucket="open-alice", Key="k")["Body"].read(), b"alice")
+        # Each key is a user of the cluster: dave may read alice's bucket, not write or delete in it.
         sigv2 = client(access_key="dave", secret_key="y", signature_version="s3")
-        sigv2.put_object(Bucket="open-alice", Key="v2", Body=b"sigv2")
-        self.assertEqual(sigv2.get_object(Bucket="open-alice", Key="v2")["Body"].read(), b"sigv2")
+        for change in [
+            lambda: sigv2.put_object(Bucket="open-alice", Key="v2", Body=b"sigv2"),
+            lambda: sigv2.delete_object(Bucket="open-alice", Key="k"),
+        ]:
+            with self.assertRaises(ClientError) as caught:
+                change()
+            self.assertEqual(error_code(caught.exception), "AccessDenied")
+            self.assertEqual(status(caught.exception), 403)
+        self.assertEqual(sigv2.get_object(Bucket="open-alice", Key="k")["Body"].read(), b"alice")
+        sigv2.create_bucket(Bucket="open-dave")
+        sigv2.put_object(Bucket="open-dave", Key="v2", Body=b"sigv2")
+        self.assertEqual(sigv2.get_object(Bucket="open-dave", Key="v2")["Body"].read(), b"sigv2")
+        # Multipart uploads are written and placed as their user too.
+        bob = client(access_key="bob", secret_key="two")
+        upload = bob.create_multipart_upload(Bucket="open-alice", Key="parts")["UploadId"]
+        etag = bob.upload_part(Bucket="open-alice", Key="parts", UploadId=upload, PartNumber=1, Body=b"bob's")["ETag"]
+        with self.assertRaises(ClientError) as caught:
+            bob.complete_multipart_upload(Bucket="open-alice", Key="parts", UploadId=upload,
+                                          MultipartUpload={"Parts": [{"ETag": etag, "PartNumber": 1}]})
+        self.assertEqual(error_code(caught.exception), "AccessDenied")
+        bob.abort_multipart_upload(Bucket="open-alice", Key="parts", UploadId=upload)
+        alice = client(access_key="alice", secret_key="one")
+        alice.delete_object(Bucket="open-alice", Key="k")
+        self.assertNotIn("Contents", client().list_objects_v2(Bucket="open-alice"))
+        with self.assertRaises(ClientError) as caught:
+            sigv2.delete_bucket(Bucket="open-alice")
+        self.assertEqual(error_code(caught.exception), "AccessDenied")
+        alice.delete_bucket(Bucket="open-alice")
 
 
 class AuthTests(unittest.TestCase):
@@ -500,6 +527,13 @@ class AuthTests(unittest.TestCase):
                 urllib.request.urlopen(bad_url)
             self.assertEqual(caught.exception.code, 403)
             self.assertIn(b"SignatureDoesNotMatch", caught.exception.read())
+
+        # The other configured key is another user: it cannot delete this one's object.
+        other = client(access_key="confkey", secret_key="confsecret")
+        with self.assertRaises(ClientError) as caught:
+            other.delete_object(Bucket="secured", Key="k")
+        self.assertEqual(error_code(caught.exception), "AccessDenied")
+        self.assertEqual(other.get_object(Bucket="secured", Key="k")["Body"].read(), b"signed")
 
         unknown = client(access_key="mallory")
         with self.assertRaises(ClientError) as caught:

@@ -28,6 +28,7 @@ import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.permission.FsPermission;
+import org.apache.hadoop.security.UserGroupInformation;
 import org.apache.hadoop.util.Progressable;
 
 /**
@@ -49,6 +50,14 @@ import org.apache.hadoop.util.Progressable;
  * ({@value #WRITE_TYPE}), read type ({@value #READ_TYPE}) and block size ({@value #BLOCK_SIZE})
  * are read again at each call that uses them, so a job may change them in the Hadoop
  * configuration of a file system it already holds.
+ *
+ * <p>The client logs in as {@code alluxio.security.login.username} (else the OS user) and acts
+ * for the Hadoop user that created the file system ({@code UserGroupInformation}, so a
+ * {@code doAs} block's user): files it creates are that user's, and the master checks that
+ * user's permissions, once its rules let the login user act for them
+ * ({@code alluxio.master.security.impersonation.<login user>.users|groups}).
+ * {@code alluxio.security.login.impersonation.username=_NONE_} acts for nobody, another value
+ * for that user.
  *
  * <p>Differences from HDFS: files cannot be appended to; permissions and replication given to
  * {@code create} and {@code mkdirs} are ignored (Alluxio applies its own defaults, and the number
@@ -118,7 +127,10 @@ public class FileSystem extends org.apache.hadoop.fs.FileSystem {
       keyValues.add(key);
       keyValues.add(value);
     });
-    connection = new Connection(NativeClient.connect(keyValues.toArray(new String[0])), uri);
+    // Hadoop caches a file system per user: this one acts for the user that asked for it.
+    String hadoopUser = UserGroupInformation.getCurrentUser().getShortUserName();
+    connection = new Connection(
+        NativeClient.connect(keyValues.toArray(new String[0]), hadoopUser), uri);
     cleanable = CLEANER.register(this, connection::disconnect);
   }
 

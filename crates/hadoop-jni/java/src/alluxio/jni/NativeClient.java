@@ -32,10 +32,12 @@ public final class NativeClient {
    * {@code ALLUXIO_CONF_DIR}, {@code ALLUXIO_HOME/conf}, ...), with the given properties on top.
    *
    * @param keyValues Alluxio properties as alternating keys and values
+   * @param hadoopUser the Hadoop user the client acts for when
+   *     {@code alluxio.security.login.impersonation.username} is {@code _HDFS_USER_} (its default)
    * @return the client handle
    * @throws IOException if the configuration is invalid
    */
-  public static native long connect(String[] keyValues) throws IOException;
+  public static native long connect(String[] keyValues, String hadoopUser) throws IOException;
 
   /**
    * Frees a client handle. Streams opened from it stay usable until they are closed.

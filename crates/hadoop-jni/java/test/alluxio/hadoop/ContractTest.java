@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.PrivilegedExceptionAction;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
@@ -29,6 +30,7 @@ import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.ParentNotDirectoryException;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.hadoop.security.UserGroupInformation;
 
 /**
  * Checks {@link FileSystem} against the Hadoop FileSystem contract, through
@@ -75,13 +77,16 @@ public final class ContractTest {
     int failed;
     if (args.length == 2 && args[0].equals("lost-master")) {
       failed = lostMaster(URI.create(args[1]));
+    } else if (args.length == 2 && args[0].equals("impersonation")) {
+      failed = impersonation(URI.create(args[1]));
     } else if (args.length == 1) {
       ContractTest test = new ContractTest(URI.create(args[0]), configuration());
       test.run();
       failed = test.failures;
     } else {
       System.err.println("Usage: ContractTest alluxio://host:port/unique-dir\n"
-          + "       ContractTest lost-master alluxio://host:port/");
+          + "       ContractTest lost-master alluxio://host:port/\n"
+          + "       ContractTest impersonation alluxio://host:port/writable-dir");
       System.exit(2);
       return;
     }
@@ -572,12 +577,56 @@ public final class ContractTest {
     }
   }
 
+  /**
+   * Writes a file in {@code dir} as the Hadoop users alice and mallory ({@code doAs}), with a
+   * login user whom the master lets act for alice only: alice's file is hers, mallory's write is
+   * refused naming the rule to set.
+   */
+  private static int impersonation(URI dir) throws Exception {
+    Configuration conf = configuration();
+    int failures = 0;
+    Path file = new Path(dir.toString(), "alice-file");
+    String owner = asHadoopUser("alice", () -> {
+      org.apache.hadoop.fs.FileSystem fs = org.apache.hadoop.fs.FileSystem.get(dir, conf);
+      writeBytes(fs, file, "alice's".getBytes(StandardCharsets.UTF_8));
+      return fs.getFileStatus(file).getOwner();
+    });
+    if (owner.equals("alice")) {
+      System.out.println("PASS impersonation.allowed");
+    } else {
+      failures++;
+      System.out.println("FAIL impersonation.allowed: the file belongs to " + owner);
+    }
+    try {
+      asHadoopUser("mallory", () -> {
+        org.apache.hadoop.fs.FileSystem fs = org.apache.hadoop.fs.FileSystem.get(dir, conf);
+        writeBytes(fs, new Path(dir.toString(), "mallory-file"), new byte[1]);
+        return "written";
+      });
+      failures++;
+      System.out.println("FAIL impersonation.refused: mallory wrote a file");
+    } catch (IOException e) {
+      if (e.getMessage().contains("may not act for user=mallory")) {
+        System.out.println("PASS impersonation.refused");
+      } else {
+        failures++;
+        System.out.println("FAIL impersonation.refused: " + e);
+      }
+    }
+    return failures;
+  }
+
+  private static String asHadoopUser(String user, PrivilegedExceptionAction<String> action)
+      throws Exception {
+    return UserGroupInformation.createRemoteUser(user).doAs(action);
+  }
+
   /** The status of {@code path} as the native client sees it, through a connection of its own. */
   private NativeStatus nativeStatus(Path path) throws IOException {
     int port = baseUri.getPort() == -1 ? FileSystem.DEFAULT_MASTER_PORT : baseUri.getPort();
     long client = NativeClient.connect(new String[] {
         "alluxio.master.hostname", baseUri.getHost(),
-        "alluxio.master.port", Integer.toString(port)});
+        "alluxio.master.port", Integer.toString(port)}, null);
     try {
       return NativeClient.getStatus(client, path.toUri().getPath());
     } finally {

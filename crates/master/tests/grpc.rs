@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use alluxio_conf::{Configuration, keys};
 use alluxio_master::{MasterError, RunningMaster, start};
-use alluxio_proto::auth::{AuthChannel, AuthType, Credentials};
+use alluxio_proto::auth::{AuthChannel, AuthType, Credentials, OnBehalfOf};
 use alluxio_proto::grpc::block_master_client_service_client::BlockMasterClientServiceClient;
 use alluxio_proto::grpc::block_master_worker_service_client::BlockMasterWorkerServiceClient;
 use alluxio_proto::grpc::file_system_master_client_service_client::FileSystemMasterClientServiceClient;
@@ -356,6 +356,85 @@ async fn calls_carry_their_user_and_a_mismatched_authentication_type_is_refused(
     .unwrap();
     let mut bare = FileSystemMasterClientServiceClient::new(self::channel(&master).await);
     bare.create_directory(mkdir("/anyone")).await.unwrap();
+    master.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_call_acts_for_another_user_only_as_the_rules_allow() {
+    let dirs = dirs();
+    let rules = [
+        (keys::SECURITY_LOGIN_USERNAME, "admin"),
+        ("alluxio.master.security.impersonation.proxy.users", "alice,admin"),
+    ];
+    let master = start(conf(&dirs, &rules)).await.unwrap();
+    let channel = channel(&master).await;
+    // `login`'s client, acting for `user`.
+    let acting = |login: &str, user: &str, path: &str| {
+        let mut client = FileSystemMasterClientServiceClient::new(
+            Credentials::new(AuthType::Simple, login).on(channel.clone()),
+        );
+        let mut request = tonic::Request::new(CreateDirectoryRequest {
+            path: path.into(),
+            ..Default::default()
+        });
+        OnBehalfOf::new(user).attach(request.metadata_mut());
+        async move { client.create_directory(request).await }
+    };
+    let open = SetAttributeRequest {
+        path: "/".into(),
+        mode: Some(0o777),
+        ..Default::default()
+    };
+    FileSystemMasterClientServiceClient::new(Credentials::new(AuthType::Simple, "admin").on(channel.clone()))
+        .set_attribute(open)
+        .await
+        .unwrap();
+    let owner = |path: &'static str| {
+        let mut client = FileSystemMasterClientServiceClient::new(
+            Credentials::new(AuthType::Simple, "admin").on(channel.clone()),
+        );
+        async move {
+            let status = GetStatusRequest {
+                path: path.into(),
+                ..Default::default()
+            };
+            client
+                .get_status(status)
+                .await
+                .unwrap()
+                .into_inner()
+                .file_info
+                .unwrap()
+                .owner
+        }
+    };
+    // The rule lets the proxy act for alice: her folder.
+    acting("proxy", "alice", "/alices").await.unwrap();
+    assert_eq!(owner("/alices").await, "alice");
+    // Not for bob, and not for the master's user (a superuser), whatever the rule lists.
+    for user in ["bob", "admin"] {
+        let refused = acting("proxy", user, "/refused").await.unwrap_err();
+        assert_eq!(refused.code(), Code::PermissionDenied);
+        assert!(
+            refused
+                .message()
+                .contains(&format!("user=proxy may not act for user={user}")),
+            "{}",
+            refused.message()
+        );
+    }
+    // Carol has no rule at all; the master's user needs none.
+    let refused = acting("carol", "alice", "/refused").await.unwrap_err();
+    assert!(
+        refused.message().contains("not configured to act for anyone"),
+        "{}",
+        refused.message()
+    );
+    acting("admin", "dave", "/daves").await.unwrap();
+    assert_eq!(owner("/daves").await, "dave");
+    // Acting for oneself is plain.
+    acting("erin", "erin", "/erins").await.unwrap();
+    assert_eq!(owner("/erins").await, "erin");
     master.shutdown().await.unwrap();
 }
 

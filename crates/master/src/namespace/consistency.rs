@@ -6,6 +6,7 @@ use alluxio_proto::AlluxioPath;
 use alluxio_proto::grpc::PersistenceState;
 
 use super::FileSystemMaster;
+use super::permission::Access;
 use super::tree::InodeKind;
 use crate::MasterError;
 
@@ -18,12 +19,22 @@ struct Expected {
 }
 
 impl FileSystemMaster {
-    /// Paths at or below `path` whose Alluxio metadata disagrees with the UFS, in path order.
+    /// Paths at or below `path` whose Alluxio metadata disagrees with the UFS, in path order;
+    /// the caller must be allowed to list the subtree.
     /// Files being persisted (TO_BE_PERSISTED) are not judged: the UFS may or may not have them yet.
     pub async fn check_consistency(&self, path: &AlluxioPath) -> Result<Vec<AlluxioPath>, MasterError> {
         let expected = {
             let tree = self.tree.read();
             let top = tree.resolve(path)?;
+            // It lists the subtree: read on every folder of it, as a recursive listing.
+            let operation = "check the consistency of";
+            self.check(&tree, operation, path, Access::Read)?;
+            let folders: Vec<u64> = tree
+                .subtree(top.id)
+                .into_iter()
+                .filter(|id| tree.get(*id).is_some_and(|inode| inode.is_dir()))
+                .collect();
+            self.check_each(&tree, operation, path, &folders, Access::Read)?;
             let mut out = Vec::new();
             for id in tree.subtree(top.id) {
                 let (Some(inode), Some(path)) = (tree.get(id), tree.path_of(id)) else {

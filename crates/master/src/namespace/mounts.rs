@@ -155,7 +155,7 @@ impl FileSystemMaster {
         let (blocks, removed) = self
             .commit(|tree, _| {
                 let inode = tree.resolve(path)?;
-                self.check_parent(tree, "unmount", path, Access::Write)?;
+                self.check_removal(tree, "unmount", path)?;
                 if !tree.mounts.is_mount_point(path) {
                     return Err(MasterError::InvalidArgument(format!(
                         "Failed to unmount {path}. Please ensure the path is an existing mount point and not root."

@@ -193,28 +193,18 @@ impl FileSystemMaster {
         let Ok(folder) = tree.resolve(&parent) else {
             return Ok(());
         };
-        let user = check.caller.user.as_str();
-        if folder.mode & STICKY_BIT == 0
-            || user == or_default(&entry.owner, check.default_owner)
-            || user == or_default(&folder.owner, check.default_owner)
-        {
-            return Ok(());
+        match check.sticky_refusal(folder, entry) {
+            None => Ok(()),
+            Some(reason) => Err(MasterError::PermissionDenied {
+                operation,
+                path: path.to_string(),
+                reason,
+            }),
         }
-        Err(MasterError::PermissionDenied {
-            operation,
-            path: path.to_string(),
-            reason: format!(
-                "user={user} owns neither it (owner {}) nor {parent} (owner {}), whose sticky bit \
-                 (mode {}) lets only owners remove entries",
-                or_default(&entry.owner, check.default_owner),
-                or_default(&folder.owner, check.default_owner),
-                permission_string(folder.mode)
-            ),
-        })
     }
 
     /// Write permission on every non-empty directory under `inode`, whose children a
-    /// recursive delete removes.
+    /// recursive delete removes; in one with the sticky bit, owning each child or the folder.
     pub(crate) fn check_subtree(
         &self,
         tree: &Tree,
@@ -227,10 +217,23 @@ impl FileSystemMaster {
         };
         for id in tree.subtree(inode.id) {
             let Some(dir) = tree.get(id) else { continue };
-            if dir.child_count() > 0 {
-                check
-                    .permit(dir, Access::Write)
-                    .map_err(|d| d.of(operation, path))?;
+            let InodeKind::Dir { children, .. } = &dir.kind else {
+                continue;
+            };
+            if children.is_empty() {
+                continue;
+            }
+            check
+                .permit(dir, Access::Write)
+                .map_err(|d| d.of(operation, path))?;
+            for child in children.values().filter_map(|id| tree.get(*id)) {
+                if let Some(reason) = check.sticky_refusal(dir, child) {
+                    return Err(MasterError::PermissionDenied {
+                        operation,
+                        path: path.to_string(),
+                        reason,
+                    });
+                }
             }
         }
         Ok(())
@@ -351,6 +354,24 @@ impl Check<'_> {
             depth += 1;
         }
         Ok((inode, depth))
+    }
+
+    /// Why the sticky bit of `folder` keeps the caller from removing `entry` (they own neither),
+    /// or `None` if it does not.
+    fn sticky_refusal(&self, folder: &Inode, entry: &Inode) -> Option<String> {
+        let user = self.caller.user.as_str();
+        let entry_owner = or_default(&entry.owner, self.default_owner);
+        let folder_owner = or_default(&folder.owner, self.default_owner);
+        if folder.mode & STICKY_BIT == 0 || user == entry_owner || user == folder_owner {
+            return None;
+        }
+        Some(format!(
+            "user={user} owns neither {} (owner {entry_owner}) nor {} (owner {folder_owner}), whose \
+             sticky bit (mode {}) lets only owners remove entries",
+            shown_path(self.tree, entry),
+            shown_path(self.tree, folder),
+            permission_string(folder.mode)
+        ))
     }
 
     /// Whether the caller has `access` on `inode`: the owner's bits if they own it, else the

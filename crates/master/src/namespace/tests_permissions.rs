@@ -352,18 +352,19 @@ async fn nothing_is_loaded_from_the_ufs_for_a_caller_who_may_not_see_it() {
         .unwrap();
 }
 
+/// Creates and completes the empty file `path` (as the caller of the scope).
+async fn empty_file(f: &Fixture, path: &alluxio_proto::AlluxioPath) {
+    f.fs.create_file(path, file_options(WriteType::MustCache))
+        .await
+        .unwrap();
+    f.fs.complete_file(path, 0).await.unwrap();
+}
+
 #[tokio::test]
 async fn in_a_sticky_folder_only_owners_remove_entries() {
     let f = homes().await;
     let file = p("/home/daves");
-    dave()
-        .scope(async {
-            f.fs.create_file(&file, file_options(WriteType::MustCache))
-                .await
-                .unwrap();
-            f.fs.complete_file(&file, 0).await.unwrap();
-        })
-        .await;
+    dave().scope(empty_file(&f, &file)).await;
     // Without the sticky bit, write on /home (777) lets carol rename dave's file.
     carol()
         .scope(f.fs.rename(&file, &p("/home/moved")))
@@ -374,8 +375,9 @@ async fn in_a_sticky_folder_only_owners_remove_entries() {
     let err = denied(carol().scope(f.fs.delete(&file, false, false)).await);
     assert_eq!(
         err,
-        "cannot delete /home/daves: permission denied: user=carol owns neither it (owner dave) \
-         nor /home (owner alice), whose sticky bit (mode rwxrwxrwt) lets only owners remove entries"
+        "cannot delete /home/daves: permission denied: user=carol owns neither /home/daves (owner \
+         dave) nor /home (owner alice), whose sticky bit (mode rwxrwxrwt) lets only owners remove \
+         entries"
     );
     denied(carol().scope(f.fs.rename(&file, &p("/home/moved"))).await);
     // Creating in the folder is as before; the owner removes their own entry.
@@ -384,4 +386,41 @@ async fn in_a_sticky_folder_only_owners_remove_entries() {
         .await
         .unwrap();
     dave().scope(f.fs.delete(&file, false, false)).await.unwrap();
+
+    // Deep in a folder carol may empty, dave's sticky folder keeps dave's entries his.
+    f.fs.set_attribute(&p("/home/carol"), chmod(0o777)).await.unwrap();
+    let tmp = p("/home/carol/tmp");
+    dave()
+        .scope(async {
+            f.fs.create_directory(&tmp, false, false, WriteType::MustCache)
+                .await
+                .unwrap();
+            f.fs.set_attribute(&tmp, chmod(0o1777)).await.unwrap();
+            empty_file(&f, &p("/home/carol/tmp/daves")).await;
+        })
+        .await;
+    let err = denied(carol().scope(f.fs.delete(&tmp, true, false)).await);
+    assert!(err.contains("owns neither /home/carol/tmp/daves"), "{err}");
+    // The folder's owner removes any entry of it.
+    carol()
+        .scope(f.fs.set_attribute(&p("/home/carol"), chmod(0o1777)))
+        .await
+        .unwrap();
+    let daves = p("/home/carol/daves");
+    dave().scope(empty_file(&f, &daves)).await;
+    carol().scope(f.fs.delete(&daves, false, false)).await.unwrap();
+    dave().scope(f.fs.delete(&tmp, true, false)).await.unwrap();
+}
+
+#[tokio::test]
+async fn checking_consistency_needs_what_listing_the_subtree_needs() {
+    let f = homes().await;
+    let home = p("/home/carol");
+    carol()
+        .scope(f.fs.set_attribute(&home, chmod(0o700)))
+        .await
+        .unwrap();
+    let err = denied(dave().scope(f.fs.check_consistency(&home)).await);
+    assert!(err.contains("user=dave needs r-- on /home/carol "), "{err}");
+    carol().scope(f.fs.check_consistency(&home)).await.unwrap();
 }

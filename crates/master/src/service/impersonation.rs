@@ -2,7 +2,8 @@
 //! in Alluxio. A caller that names another user to act for (the proxy for an S3 client, the
 //! Hadoop client for its Hadoop user) is served as that user when a rule of its own login user
 //! lists the user, or a group of theirs, or `*`. Superusers (the master's login user and the
-//! supergroup's members) may act for anyone without a rule: they may already do anything.
+//! supergroup's members) may act for anyone without a rule: they may already do anything; no
+//! rule lets anyone else act for a superuser.
 
 use std::collections::{HashMap, HashSet};
 
@@ -74,7 +75,8 @@ impl Impersonation {
                 continue;
             };
             let rule = rules.entry(user.to_string()).or_default();
-            let allowed = Allowed::parse(&value);
+            // The resolved value (`${...}` references expanded), as every property is read.
+            let allowed = Allowed::parse(&conf.get(&key).unwrap_or(value));
             match of {
                 ImpersonationOf::Users => rule.users = allowed,
                 ImpersonationOf::Groups => rule.groups = allowed,
@@ -98,6 +100,11 @@ impl Impersonation {
     ) -> Result<(), String> {
         if caller == self.superuser || caller_groups.contains(&self.supergroup) {
             return Ok(());
+        }
+        if user == self.superuser || user_groups.contains(&self.supergroup) {
+            return Err(format!(
+                "user={caller} may not act for user={user}, a superuser: only superusers act for one"
+            ));
         }
         let prefix = format!("alluxio.master.security.impersonation.{caller}");
         let Some(rule) = self.rules.get(caller) else {
@@ -127,6 +134,7 @@ mod tests {
 
     fn rules(pairs: &[(&str, &str)]) -> Impersonation {
         let mut conf = Configuration::defaults();
+        conf.set("app.users", "alice");
         for (key, value) in pairs {
             conf.set(&format!("alluxio.master.security.impersonation.{key}"), *value);
         }
@@ -140,7 +148,7 @@ mod tests {
     #[test]
     fn a_user_acts_for_the_users_and_group_members_its_rule_names() {
         let rules = rules(&[
-            ("proxy.users", "alice, bob"),
+            ("proxy.users", "${app.users}, bob"),
             ("proxy.groups", "analysts"),
             ("hive.users", "*"),
         ]);
@@ -159,6 +167,10 @@ mod tests {
             "{err}"
         );
         assert!(rules.check("hive", &[], "anyone", &[]).is_ok());
+        // `*` does not reach superusers.
+        let err = rules.check("hive", &[], "alluxio", &[]).unwrap_err();
+        assert!(err.contains("a superuser"), "{err}");
+        assert!(rules.check("hive", &[], "ops", &groups(&["admins"])).is_err());
     }
 
     #[test]

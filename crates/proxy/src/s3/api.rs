@@ -9,9 +9,12 @@ use s3s::{S3, S3Request, S3Response, S3Result};
 use super::auth::User;
 use super::store::AlluxioS3;
 
-/// The user a request is made as: its access key, if it names one.
+/// The user a request is made as: its access key, if it names one (an empty key names none).
 fn user<T>(req: &S3Request<T>) -> Option<&str> {
-    req.extensions.get::<User>().map(|user| user.0.as_str())
+    req.extensions
+        .get::<User>()
+        .map(|user| user.0.as_str())
+        .filter(|user| !user.is_empty())
 }
 
 /// Logs a change with the user making it (the request's access key, or anonymous).
@@ -30,7 +33,7 @@ impl S3 for AlluxioS3 {
         &self,
         req: S3Request<ListBucketsInput>,
     ) -> S3Result<S3Response<ListBucketsOutput>> {
-        ok(AlluxioS3::list_buckets(&self.acting_for(user(&req))).await?)
+        ok(AlluxioS3::list_buckets(&self.acting_for(user(&req)).await?).await?)
     }
 
     async fn create_bucket(
@@ -38,11 +41,11 @@ impl S3 for AlluxioS3 {
         req: S3Request<CreateBucketInput>,
     ) -> S3Result<S3Response<CreateBucketOutput>> {
         log_change(&req, "CreateBucket", &req.input.bucket, None);
-        ok(AlluxioS3::create_bucket(&self.acting_for(user(&req)), &req.input.bucket).await?)
+        ok(AlluxioS3::create_bucket(&self.acting_for(user(&req)).await?, &req.input.bucket).await?)
     }
 
     async fn head_bucket(&self, req: S3Request<HeadBucketInput>) -> S3Result<S3Response<HeadBucketOutput>> {
-        ok(AlluxioS3::head_bucket(&self.acting_for(user(&req)), &req.input.bucket).await?)
+        ok(AlluxioS3::head_bucket(&self.acting_for(user(&req)).await?, &req.input.bucket).await?)
     }
 
     async fn delete_bucket(
@@ -50,27 +53,27 @@ impl S3 for AlluxioS3 {
         req: S3Request<DeleteBucketInput>,
     ) -> S3Result<S3Response<DeleteBucketOutput>> {
         log_change(&req, "DeleteBucket", &req.input.bucket, None);
-        ok(AlluxioS3::delete_bucket(&self.acting_for(user(&req)), &req.input.bucket).await?)
+        ok(AlluxioS3::delete_bucket(&self.acting_for(user(&req)).await?, &req.input.bucket).await?)
     }
 
     async fn get_bucket_location(
         &self,
         req: S3Request<GetBucketLocationInput>,
     ) -> S3Result<S3Response<GetBucketLocationOutput>> {
-        ok(AlluxioS3::get_bucket_location(&self.acting_for(user(&req)), &req.input.bucket).await?)
+        ok(AlluxioS3::get_bucket_location(&self.acting_for(user(&req)).await?, &req.input.bucket).await?)
     }
 
     async fn put_object(&self, req: S3Request<PutObjectInput>) -> S3Result<S3Response<PutObjectOutput>> {
         log_change(&req, "PutObject", &req.input.bucket, Some(&req.input.key));
-        ok(AlluxioS3::put_object(&self.acting_for(user(&req)), req.input).await?)
+        ok(AlluxioS3::put_object(&self.acting_for(user(&req)).await?, req.input).await?)
     }
 
     async fn get_object(&self, req: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {
-        ok(AlluxioS3::get_object(&self.acting_for(user(&req)), req.input).await?)
+        ok(AlluxioS3::get_object(&self.acting_for(user(&req)).await?, req.input).await?)
     }
 
     async fn head_object(&self, req: S3Request<HeadObjectInput>) -> S3Result<S3Response<HeadObjectOutput>> {
-        ok(AlluxioS3::head_object(&self.acting_for(user(&req)), req.input).await?)
+        ok(AlluxioS3::head_object(&self.acting_for(user(&req)).await?, req.input).await?)
     }
 
     async fn delete_object(
@@ -78,7 +81,7 @@ impl S3 for AlluxioS3 {
         req: S3Request<DeleteObjectInput>,
     ) -> S3Result<S3Response<DeleteObjectOutput>> {
         log_change(&req, "DeleteObject", &req.input.bucket, Some(&req.input.key));
-        ok(AlluxioS3::delete_object(&self.acting_for(user(&req)), req.input).await?)
+        ok(AlluxioS3::delete_object(&self.acting_for(user(&req)).await?, req.input).await?)
     }
 
     async fn delete_objects(
@@ -86,44 +89,44 @@ impl S3 for AlluxioS3 {
         req: S3Request<DeleteObjectsInput>,
     ) -> S3Result<S3Response<DeleteObjectsOutput>> {
         log_change(&req, "DeleteObjects", &req.input.bucket, None);
-        ok(AlluxioS3::delete_objects(&self.acting_for(user(&req)), req.input).await?)
+        ok(AlluxioS3::delete_objects(&self.acting_for(user(&req)).await?, req.input).await?)
     }
 
     async fn copy_object(&self, req: S3Request<CopyObjectInput>) -> S3Result<S3Response<CopyObjectOutput>> {
         log_change(&req, "CopyObject", &req.input.bucket, Some(&req.input.key));
-        ok(AlluxioS3::copy_object(&self.acting_for(user(&req)), req.input).await?)
+        ok(AlluxioS3::copy_object(&self.acting_for(user(&req)).await?, req.input).await?)
     }
 
     async fn list_objects(
         &self,
         req: S3Request<ListObjectsInput>,
     ) -> S3Result<S3Response<ListObjectsOutput>> {
-        ok(AlluxioS3::list_objects(&self.acting_for(user(&req)), req.input).await?)
+        ok(AlluxioS3::list_objects(&self.acting_for(user(&req)).await?, req.input).await?)
     }
 
     async fn list_objects_v2(
         &self,
         req: S3Request<ListObjectsV2Input>,
     ) -> S3Result<S3Response<ListObjectsV2Output>> {
-        ok(AlluxioS3::list_objects_v2(&self.acting_for(user(&req)), req.input).await?)
+        ok(AlluxioS3::list_objects_v2(&self.acting_for(user(&req)).await?, req.input).await?)
     }
 
     async fn list_object_versions(
         &self,
         req: S3Request<ListObjectVersionsInput>,
     ) -> S3Result<S3Response<ListObjectVersionsOutput>> {
-        ok(AlluxioS3::list_object_versions(&self.acting_for(user(&req)), req.input).await?)
+        ok(AlluxioS3::list_object_versions(&self.acting_for(user(&req)).await?, req.input).await?)
     }
 
     async fn create_multipart_upload(
         &self,
         req: S3Request<CreateMultipartUploadInput>,
     ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
-        ok(AlluxioS3::create_multipart_upload(&self.acting_for(user(&req)), req.input).await?)
+        ok(AlluxioS3::create_multipart_upload(&self.acting_for(user(&req)).await?, req.input).await?)
     }
 
     async fn upload_part(&self, req: S3Request<UploadPartInput>) -> S3Result<S3Response<UploadPartOutput>> {
-        ok(AlluxioS3::upload_part(&self.acting_for(user(&req)), req.input).await?)
+        ok(AlluxioS3::upload_part(&self.acting_for(user(&req)).await?, req.input).await?)
     }
 
     async fn complete_multipart_upload(
@@ -136,7 +139,7 @@ impl S3 for AlluxioS3 {
             &req.input.bucket,
             Some(&req.input.key),
         );
-        ok(AlluxioS3::complete_multipart_upload(&self.acting_for(user(&req)), req.input).await?)
+        ok(AlluxioS3::complete_multipart_upload(&self.acting_for(user(&req)).await?, req.input).await?)
     }
 
     async fn abort_multipart_upload(
@@ -149,17 +152,17 @@ impl S3 for AlluxioS3 {
             &req.input.bucket,
             Some(&req.input.key),
         );
-        ok(AlluxioS3::abort_multipart_upload(&self.acting_for(user(&req)), req.input).await?)
+        ok(AlluxioS3::abort_multipart_upload(&self.acting_for(user(&req)).await?, req.input).await?)
     }
 
     async fn list_parts(&self, req: S3Request<ListPartsInput>) -> S3Result<S3Response<ListPartsOutput>> {
-        ok(AlluxioS3::list_parts(&self.acting_for(user(&req)), req.input).await?)
+        ok(AlluxioS3::list_parts(&self.acting_for(user(&req)).await?, req.input).await?)
     }
 
     async fn list_multipart_uploads(
         &self,
         req: S3Request<ListMultipartUploadsInput>,
     ) -> S3Result<S3Response<ListMultipartUploadsOutput>> {
-        ok(AlluxioS3::list_multipart_uploads(&self.acting_for(user(&req)), req.input).await?)
+        ok(AlluxioS3::list_multipart_uploads(&self.acting_for(user(&req)).await?, req.input).await?)
     }
 }

@@ -114,8 +114,8 @@ impl S3Auth for KeyPairs {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Prefix(pub(crate) &'static str);
 
-/// The user a request is made as: its access key (logged; the cluster has no per-request
-/// identity yet).
+/// The user a request is made as: its access key (the store acts for it, see
+/// [`super::store::AlluxioS3::acting_for`]).
 #[derive(Debug, Clone)]
 pub(crate) struct User(pub(crate) String);
 

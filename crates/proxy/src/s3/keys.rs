@@ -137,6 +137,19 @@ impl Layout {
         (!rest.is_empty()).then_some(rest)
     }
 
+    /// The gateway's own folders, parents first, with their modes: the internal folder others
+    /// may only pass through, object metadata and multipart uploads only the proxy reads, and
+    /// the temporary folder every user writes objects in progress to (sticky; only the proxy
+    /// lists it, so no user finds another's upload, whose names are random).
+    pub(crate) fn internal_dirs(&self) -> [(AlluxioPath, u32); 4] {
+        [
+            (self.internal.clone(), 0o711),
+            (join(&self.internal, "meta"), 0o700),
+            (join(&self.internal, "uploads"), 0o700),
+            (join(&self.internal, "tmp"), 0o1733),
+        ]
+    }
+
     /// A fresh, unique path for an object being written, renamed into place once complete.
     pub(crate) fn temporary_file(&self) -> AlluxioPath {
         join(

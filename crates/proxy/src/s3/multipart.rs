@@ -11,8 +11,10 @@
 //! deletes the upload directory. The ETag is S3's: the MD5 of the parts' binary MD5s, `-<count>`.
 //!
 //! Upload directories are the proxy's own bookkeeping, kept as its login user
-//! ([`AlluxioS3::internal`]); the bucket is checked as the request's user when an upload starts
-//! and is listed, and the object is written and placed as that user at completion.
+//! ([`AlluxioS3::internal`]) where no other user reads them. `upload.json` names the user who
+//! started the upload: only they upload parts, list, abort or complete it. The bucket is
+//! checked as the request's user when an upload starts and is listed, and the object is written
+//! and placed as that user at completion (where a user without write permission is refused).
 
 use std::collections::BTreeMap;
 
@@ -44,6 +46,9 @@ const MAX_LISTED: usize = 1000;
 /// What CreateMultipartUpload was given for the object.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct UploadAttributes {
+    /// The user who started the upload (`None`: anonymous).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    initiator: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     content_type: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -79,14 +84,27 @@ fn no_such_upload(upload_id: &str) -> S3Error {
 }
 
 impl AlluxioS3 {
-    /// The directory of an existing upload.
-    async fn upload_dir(&self, bucket: &str, key: &str, upload_id: &str) -> S3Result<AlluxioPath> {
+    /// The directory of an existing upload the request's user started, and its attributes.
+    async fn upload_dir(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+    ) -> S3Result<(AlluxioPath, UploadAttributes)> {
         let parsed = ObjectKey::parse(key)?;
         let dir = self.layout.upload(bucket, &parsed, upload_id)?;
         match self.internal().status(&dir).await? {
-            Some(info) if info.folder => Ok(dir),
-            _ => Err(no_such_upload(upload_id)),
+            Some(info) if info.folder => {}
+            _ => return Err(no_such_upload(upload_id)),
         }
+        let attributes = self.upload_attributes(&dir).await?;
+        if attributes.initiator != self.user {
+            return Err(s3_error!(
+                AccessDenied,
+                "multipart upload {upload_id:?} was started by another user"
+            ));
+        }
+        Ok((dir, attributes))
     }
 
     /// The stored parts of an upload, by number (the latest file if a number has several).
@@ -121,6 +139,7 @@ impl AlluxioS3 {
         let internal = self.internal();
         internal.create_directories(&dir).await?;
         let attributes = UploadAttributes {
+            initiator: self.user.clone(),
             content_type: input.content_type,
             user: input.metadata.unwrap_or_default().into_iter().collect(),
         };
@@ -147,7 +166,7 @@ impl AlluxioS3 {
                 input.part_number
             ));
         }
-        let dir = self
+        let (dir, _) = self
             .upload_dir(&input.bucket, &input.key, &input.upload_id)
             .await?;
         let expected = input.content_length.and_then(|length| u64::try_from(length).ok());
@@ -190,7 +209,7 @@ impl AlluxioS3 {
     ) -> S3Result<CompleteMultipartUploadOutput> {
         let key = ObjectKey::parse(&input.key)?;
         let target = self.layout.object(&input.bucket, &key)?;
-        let dir = self
+        let (dir, attributes) = self
             .upload_dir(&input.bucket, &input.key, &input.upload_id)
             .await?;
         let requested = input
@@ -200,7 +219,6 @@ impl AlluxioS3 {
         let stored = self.parts(&dir).await?;
         let chosen = choose_parts(&requested, &stored)?;
 
-        let attributes = self.upload_attributes(&dir).await?;
         let total: u64 = chosen.iter().map(|part| part.info.length).sum();
         let sources: Vec<(AlluxioPath, u64)> = chosen
             .iter()
@@ -277,7 +295,7 @@ impl AlluxioS3 {
         &self,
         input: AbortMultipartUploadInput,
     ) -> S3Result<AbortMultipartUploadOutput> {
-        let dir = self
+        let (dir, _) = self
             .upload_dir(&input.bucket, &input.key, &input.upload_id)
             .await?;
         self.remove_upload(&input.bucket, &dir).await?;
@@ -286,7 +304,7 @@ impl AlluxioS3 {
 
     /// ListParts, from `part-number-marker`.
     pub(crate) async fn list_parts(&self, input: ListPartsInput) -> S3Result<ListPartsOutput> {
-        let dir = self
+        let (dir, _) = self
             .upload_dir(&input.bucket, &input.key, &input.upload_id)
             .await?;
         let marker = input.part_number_marker.unwrap_or(0);

@@ -288,16 +288,15 @@ impl AlluxioS3 {
         let info = if source.info.folder {
             self.create_directories(&target).await?;
             source.info
-        } else if target == source.path {
-            if !replace {
+        } else {
+            if target == source.path && !replace {
                 return Err(s3_error!(
                     InvalidRequest,
                     "this copy request is illegal because it is trying to copy an object to itself without changing the object's metadata (use x-amz-metadata-directive: REPLACE)"
                 ));
             }
-            self.meta.write(&source.info, &meta).await?;
-            source.info
-        } else {
+            // Onto itself too: the copy is written and placed as the user, so changing an
+            // object's metadata needs what replacing it needs.
             let length = source.info.length;
             let body = self.read_body(&source.path, 0, length).await?;
             let staged = self.write_temporary(body, Some(length), None).await?;

@@ -38,11 +38,6 @@ const READ_CHUNK: usize = 1 << 20;
 /// Chunks of a response body read ahead of the client.
 const READ_AHEAD: usize = 2;
 
-/// Mode of the temporary directory: every user may create files in it and rename their own out
-/// (sticky), only the proxy lists it, so no user finds another's upload in progress (names are
-/// random).
-const TEMPORARY_DIR_MODE: u32 = 0o1733;
-
 /// Times a rename into place is retried when a concurrent request changed its surroundings.
 const PLACE_ATTEMPTS: usize = 3;
 
@@ -51,10 +46,13 @@ const PLACE_ATTEMPTS: usize = 3;
 pub(crate) struct AlluxioS3 {
     /// Calls made for the request's user (the proxy's own until [`AlluxioS3::acting_for`]).
     pub(crate) fs: FileSystem,
+    /// The request's user (its access key); `None` for the proxy's own calls and anonymous
+    /// requests.
+    pub(crate) user: Option<String>,
     /// The proxy's own calls.
     own: FileSystem,
-    /// Set once the temporary directory exists with [`TEMPORARY_DIR_MODE`].
-    temporary_dir: Arc<tokio::sync::OnceCell<()>>,
+    /// Set once the gateway's own folders exist, the proxy's, with their modes.
+    internal_dirs: Arc<tokio::sync::OnceCell<()>>,
     pub(crate) layout: Layout,
     pub(crate) meta: MetaStore,
     pub(crate) write_type: WriteType,
@@ -81,7 +79,8 @@ impl AlluxioS3 {
         Self {
             own: fs.clone(),
             fs,
-            temporary_dir: Arc::default(),
+            user: None,
+            internal_dirs: Arc::default(),
             layout,
             meta,
             write_type,
@@ -89,20 +88,56 @@ impl AlluxioS3 {
         }
     }
 
-    /// This store serving a request of `user` (`None`: anonymous, served as the proxy's user).
-    pub(crate) fn acting_for(&self, user: Option<&str>) -> Self {
-        Self {
+    /// This store serving a request of `user` (`None`: anonymous, served as the proxy's user),
+    /// once the gateway's own folders are ready.
+    pub(crate) async fn acting_for(&self, user: Option<&str>) -> S3Result<Self> {
+        self.internal_dirs
+            .get_or_try_init(|| self.create_internal_dirs())
+            .await?;
+        Ok(Self {
             fs: user.map_or_else(|| self.own.clone(), |user| self.own.impersonating(user)),
+            user: user.map(str::to_string),
             ..self.clone()
-        }
+        })
     }
 
     /// This store making the proxy's own calls, for its bookkeeping.
     pub(crate) fn internal(&self) -> Self {
         Self {
             fs: self.own.clone(),
+            user: None,
             ..self.clone()
         }
+    }
+
+    /// Creates the gateway's folders ([`Layout::internal_dirs`]) as the proxy's user, and makes
+    /// them its own with their modes: a user who made one of them first (they are in a folder
+    /// users write in) must not hold the proxy's bookkeeping.
+    async fn create_internal_dirs(&self) -> S3Result<()> {
+        let proxy_user = self
+            .own
+            .conf()
+            .get_opt(alluxio_conf::keys::SECURITY_LOGIN_USERNAME)
+            .ok()
+            .flatten()
+            .filter(|user| !user.is_empty());
+        for (dir, mode) in self.layout.internal_dirs() {
+            self.internal().create_directories(&dir).await?;
+            let attributes = SetAttributeOptions {
+                mode: Some(mode),
+                owner: proxy_user.clone(),
+                ..Default::default()
+            };
+            if let Err(err) = self.own.set_attribute(&dir, attributes).await {
+                return Err(s3_error!(
+                    InternalError,
+                    "the proxy cannot make its folder {dir} its own ({err}): remove it, or give it \
+                     to the proxy's user ({})",
+                    proxy_user.as_deref().unwrap_or("unknown")
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The status of `path`, or `None` if it does not exist.
@@ -222,26 +257,8 @@ impl AlluxioS3 {
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
-        self.temporary_dir
-            .get_or_try_init(|| self.create_temporary_dir())
-            .await?;
         self.write_file(self.layout.temporary_file(), body, expected, content_md5)
             .await
-    }
-
-    /// Creates the temporary directory as the proxy, with [`TEMPORARY_DIR_MODE`].
-    async fn create_temporary_dir(&self) -> S3Result<()> {
-        let dir = self
-            .layout
-            .temporary_file()
-            .parent()
-            .expect("a temporary file has a parent");
-        self.internal().create_directories(&dir).await?;
-        let mode = SetAttributeOptions {
-            mode: Some(TEMPORARY_DIR_MODE),
-            ..Default::default()
-        };
-        self.own.set_attribute(&dir, mode).await.map_err(from_client)
     }
 
     /// Makes `staged` the object at `target` with attributes `meta`, replacing whatever object

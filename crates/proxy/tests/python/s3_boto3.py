@@ -479,16 +479,24 @@ class OpenAccessTests(unittest.TestCase):
         sigv2.create_bucket(Bucket="open-dave")
         sigv2.put_object(Bucket="open-dave", Key="v2", Body=b"sigv2")
         self.assertEqual(sigv2.get_object(Bucket="open-dave", Key="v2")["Body"].read(), b"sigv2")
-        # Multipart uploads are written and placed as their user too.
+        # Multipart uploads are written and placed as their user too, and are theirs alone.
         bob = client(access_key="bob", secret_key="two")
+        alice = client(access_key="alice", secret_key="one")
         upload = bob.create_multipart_upload(Bucket="open-alice", Key="parts")["UploadId"]
         etag = bob.upload_part(Bucket="open-alice", Key="parts", UploadId=upload, PartNumber=1, Body=b"bob's")["ETag"]
+        for meddling in [
+            lambda: alice.upload_part(Bucket="open-alice", Key="parts", UploadId=upload, PartNumber=1, Body=b"x"),
+            lambda: alice.list_parts(Bucket="open-alice", Key="parts", UploadId=upload),
+            lambda: alice.abort_multipart_upload(Bucket="open-alice", Key="parts", UploadId=upload),
+        ]:
+            with self.assertRaises(ClientError) as caught:
+                meddling()
+            self.assertEqual(error_code(caught.exception), "AccessDenied")
         with self.assertRaises(ClientError) as caught:
             bob.complete_multipart_upload(Bucket="open-alice", Key="parts", UploadId=upload,
                                           MultipartUpload={"Parts": [{"ETag": etag, "PartNumber": 1}]})
         self.assertEqual(error_code(caught.exception), "AccessDenied")
         bob.abort_multipart_upload(Bucket="open-alice", Key="parts", UploadId=upload)
-        alice = client(access_key="alice", secret_key="one")
         alice.delete_object(Bucket="open-alice", Key="k")
         self.assertNotIn("Contents", client().list_objects_v2(Bucket="open-alice"))
         with self.assertRaises(ClientError) as caught:
@@ -533,7 +541,13 @@ class AuthTests(unittest.TestCase):
         with self.assertRaises(ClientError) as caught:
             other.delete_object(Bucket="secured", Key="k")
         self.assertEqual(error_code(caught.exception), "AccessDenied")
+        # Nor rewrite its metadata by copying it onto itself.
+        with self.assertRaises(ClientError) as caught:
+            other.copy_object(Bucket="secured", Key="k", CopySource={"Bucket": "secured", "Key": "k"},
+                              MetadataDirective="REPLACE", ContentType="text/forged")
+        self.assertEqual(error_code(caught.exception), "AccessDenied")
         self.assertEqual(other.get_object(Bucket="secured", Key="k")["Body"].read(), b"signed")
+        self.assertNotEqual(s3.head_object(Bucket="secured", Key="k").get("ContentType"), "text/forged")
 
         unknown = client(access_key="mallory")
         with self.assertRaises(ClientError) as caught:

@@ -165,6 +165,10 @@ pub const SECURITY_LOGIN_IMPERSONATION_USERNAME: &str = "alluxio.security.login.
 pub const WEB_CONNECTIONS_MAX: &str = "alluxio.web.connections.max";
 /// Longest a request head may take to arrive on a web port.
 pub const WEB_HEADER_READ_TIMEOUT: &str = "alluxio.web.header.read.timeout";
+/// Connections each gRPC port (master, worker) serves at once.
+pub const RPC_CONNECTIONS_MAX: &str = "alluxio.rpc.connections.max";
+/// Longest a new connection to a gRPC port may send nothing before it is closed.
+pub const RPC_CONNECTION_SILENT_TIMEOUT: &str = "alluxio.rpc.connection.silent.timeout";
 /// Connections the worker's data port serves at once.
 pub const WORKER_DATA_SERVER_CONNECTIONS_MAX: &str = "alluxio.worker.data.server.connections.max";
 

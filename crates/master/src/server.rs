@@ -12,12 +12,11 @@ use alluxio_proto::grpc::block_master_client_service_server::BlockMasterClientSe
 use alluxio_proto::grpc::block_master_worker_service_server::BlockMasterWorkerServiceServer;
 use alluxio_proto::grpc::file_system_master_client_service_server::FileSystemMasterClientServiceServer;
 use alluxio_proto::grpc::metrics_master_client_service_server::MetricsMasterClientServiceServer;
-use alluxio_server::{Shutdown, ShutdownSender, every};
+use alluxio_server::{RpcLimits, Shutdown, ShutdownSender, every, limited_incoming};
 use alluxio_ufs::UfsUri;
 use parking_lot::RwLock;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
-use tonic::transport::server::TcpIncoming;
 
 use crate::block_master::BlockMaster;
 use crate::journal_writer::JournalWriter;
@@ -177,6 +176,8 @@ pub(crate) struct Plan {
     impersonation: Arc<Impersonation>,
     /// What the web port allows its clients.
     pub(crate) web_limits: HttpLimits,
+    /// What the gRPC port allows its clients.
+    rpc_limits: RpcLimits,
 }
 
 impl Plan {
@@ -200,6 +201,10 @@ impl Plan {
                 AuthType::parse(text).ok_or("NOSASL or SIMPLE")
             })?,
             web_limits: HttpLimits::from_conf(conf)?,
+            rpc_limits: RpcLimits {
+                max_connections: conf.get_positive_usize(keys::RPC_CONNECTIONS_MAX)?,
+                silent_timeout: conf.get_duration(keys::RPC_CONNECTION_SILENT_TIMEOUT)?,
+            },
         })
     }
 }
@@ -419,11 +424,9 @@ fn spawn_servers(
         .add_service(MetricsMasterClientServiceServer::new(MetricsService(
             info.clone(),
         )))
-        // Small answers must not wait for the client's delayed ACK (Nagle): ~45 ms per call.
-        .serve_with_incoming_shutdown(
-            TcpIncoming::from(listeners.rpc).with_nodelay(Some(true)),
-            async move { rpc_stop.wait().await },
-        );
+        .serve_with_incoming_shutdown(limited_incoming(listeners.rpc, plan.rpc_limits), async move {
+            rpc_stop.wait().await
+        });
     let mut web_stop = stopped.clone();
     let web = alluxio_web::serve(listeners.web, web::router(info), plan.web_limits, async move {
         web_stop.wait().await

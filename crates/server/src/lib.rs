@@ -1,15 +1,17 @@
 //! The plumbing every Alluxio server shares, written once: binding a listener with an error that
 //! says what and where ([`bind`]), the stop signal all of one server's tasks listen to
 //! ([`Shutdown`]), a periodic task that ends with it ([`every`]), making a rename or creation in
-//! a directory durable ([`sync_dir`]), and the exponential backoff of every retry loop
-//! ([`Backoff`]).
+//! a directory durable ([`sync_dir`]), the exponential backoff of every retry loop
+//! ([`Backoff`]), and the limited connections of a gRPC port ([`limited_incoming`]).
 //!
 //! It depends on no other Alluxio crate, so any of them can use it; callers map its errors into
 //! their own error types.
 
 mod backoff;
+mod rpc_incoming;
 
 pub use backoff::{Backoff, Pauses};
+pub use rpc_incoming::{LimitedStream, RpcLimits, limited_incoming};
 
 use std::path::Path;
 use std::time::Duration;

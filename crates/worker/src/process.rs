@@ -9,7 +9,7 @@ use alluxio_conf::{Configuration, keys};
 use alluxio_ha::MasterLocator;
 use alluxio_proto::auth::Credentials;
 use alluxio_proto::grpc::WorkerNetAddress;
-use alluxio_server::{Backoff, Shutdown, ShutdownSender};
+use alluxio_server::{Backoff, RpcLimits, Shutdown, ShutdownSender};
 use alluxio_ufs::UfsManager;
 use alluxio_web::HttpLimits;
 use tokio::net::TcpListener;
@@ -207,6 +207,10 @@ pub async fn start(conf: Configuration) -> Result<RunningWorker, WorkerError> {
     let credentials = Credentials::from_conf(&conf)?;
     let web_limits = HttpLimits::from_conf(&conf)?;
     let data_connections = conf.get_positive_usize(keys::WORKER_DATA_SERVER_CONNECTIONS_MAX)?;
+    let rpc_limits = RpcLimits {
+        max_connections: conf.get_positive_usize(keys::RPC_CONNECTIONS_MAX)?,
+        silent_timeout: conf.get_duration(keys::RPC_CONNECTION_SILENT_TIMEOUT)?,
+    };
     let master = MasterClient::connect(
         locator,
         credentials,
@@ -241,7 +245,7 @@ pub async fn start(conf: Configuration) -> Result<RunningWorker, WorkerError> {
     let mut tasks = JoinSet::new();
     tasks.spawn(named(
         "rpc server",
-        rpc::serve(Arc::clone(&ctx), rpc_listener, shutdown.clone()),
+        rpc::serve(Arc::clone(&ctx), rpc_listener, rpc_limits, shutdown.clone()),
     ));
     tasks.spawn(named(
         "data server",

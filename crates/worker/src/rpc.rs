@@ -4,9 +4,8 @@ use std::sync::Arc;
 
 use alluxio_proto::grpc::worker_service_server::{WorkerService, WorkerServiceServer};
 use alluxio_proto::grpc::{GetWorkerStatusRequest, RemoveBlockRequest, RemoveBlockResponse, WorkerStatus};
-use alluxio_server::Shutdown;
+use alluxio_server::{RpcLimits, Shutdown, limited_incoming};
 use tokio::net::TcpListener;
-use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status};
 
 use crate::WorkerError;
@@ -17,6 +16,7 @@ use crate::store::StoreError;
 pub(crate) async fn serve(
     ctx: Arc<WorkerContext>,
     listener: TcpListener,
+    limits: RpcLimits,
     mut shutdown: Shutdown,
 ) -> Result<(), WorkerError> {
     let address = listener
@@ -25,11 +25,9 @@ pub(crate) async fn serve(
     tonic::transport::Server::builder()
         .layer(ctx.metrics.rpc_layer())
         .add_service(WorkerServiceServer::new(WorkerRpc { ctx }))
-        .serve_with_incoming_shutdown(
-            // Small answers must not wait for the client's delayed ACK (Nagle).
-            TcpIncoming::from(listener).with_nodelay(Some(true)),
-            async move { shutdown.wait().await },
-        )
+        .serve_with_incoming_shutdown(limited_incoming(listener, limits), async move {
+            shutdown.wait().await
+        })
         .await
         .map_err(|e| WorkerError::Task {
             task: "rpc server",

@@ -540,6 +540,20 @@ pub const PROPERTIES: &[PropertyDef] = &[
          more wait in the listen backlog.",
     ),
     def(
+        "alluxio.rpc.connections.max",
+        K::Integer,
+        "4096",
+        "Connections the master's and each worker's gRPC port serve at once; more wait in the \
+         listen backlog.",
+    ),
+    def(
+        "alluxio.rpc.connection.silent.timeout",
+        K::Duration,
+        "10sec",
+        "Longest a new connection to a gRPC port may send nothing (no HTTP/2 preface) before it \
+         is closed, so silent peers cannot hold every connection.",
+    ),
+    def(
         "alluxio.web.header.read.timeout",
         K::Duration,
         "10sec",

@@ -119,16 +119,7 @@ impl FileSystemMaster {
         path: &AlluxioPath,
         access: Access,
     ) -> Result<(), MasterError> {
-        let Some(check) = self.checked_caller(tree) else {
-            return Ok(());
-        };
-        let (reached, walked) = check
-            .traverse(path)
-            .map_err(|denial| denial.of(operation, path))?;
-        if walked == path.depth() {
-            check.permit(reached, access).map_err(|d| d.of(operation, path))?;
-        }
-        Ok(())
+        self.check_path(tree, operation, path, access, false)
     }
 
     /// Like [`Self::check`], but the inode's owner needs no bit: a writer adds blocks to and
@@ -141,13 +132,27 @@ impl FileSystemMaster {
         path: &AlluxioPath,
         access: Access,
     ) -> Result<(), MasterError> {
+        self.check_path(tree, operation, path, access, true)
+    }
+
+    /// Traversal down to `path`, and `access` on its inode when it exists (unless the caller
+    /// owns it and `owner_exempt`).
+    fn check_path(
+        &self,
+        tree: &Tree,
+        operation: &'static str,
+        path: &AlluxioPath,
+        access: Access,
+        owner_exempt: bool,
+    ) -> Result<(), MasterError> {
         let Some(check) = self.checked_caller(tree) else {
             return Ok(());
         };
         let (reached, walked) = check
             .traverse(path)
             .map_err(|denial| denial.of(operation, path))?;
-        if walked == path.depth() && check.caller.user != or_default(&reached.owner, check.default_owner) {
+        let exempt = owner_exempt && check.caller.user == or_default(&reached.owner, check.default_owner);
+        if walked == path.depth() && !exempt {
             check.permit(reached, access).map_err(|d| d.of(operation, path))?;
         }
         Ok(())

@@ -278,8 +278,10 @@ impl Tree {
             time,
             PersistenceState::Persisted,
         )?;
-        self.inode_mut(e.id)?.mode = if e.folder { 0o755 } else { 0o644 };
-        Ok(())
+        let mode = e.mode.unwrap_or(if e.folder { 0o755 } else { 0o644 });
+        let owner = e.owner.as_deref().unwrap_or_default();
+        let group = e.group.as_deref().unwrap_or_default();
+        self.set_owner(e.id, mode, owner, group)
     }
 
     fn apply_set_children_loaded(&mut self, e: &JournalSetChildrenLoaded) -> Result<(), ApplyError> {

@@ -95,34 +95,73 @@ impl UfsError {
     /// File system backends report some of these kinds only through the `std::io` cause.
     pub(crate) fn from_opendal(operation: &'static str, uri: &str, err: opendal::Error) -> Self {
         use opendal::ErrorKind as Dal;
-        use std::io::ErrorKind as Io;
-        let uri = uri.to_string();
         let io_kind = std::error::Error::source(&err)
             .and_then(|source| source.downcast_ref::<std::io::Error>())
             .map(std::io::Error::kind);
-        match (err.kind(), io_kind) {
-            (Dal::NotFound, _) | (_, Some(Io::NotFound)) => UfsError::NotFound { uri },
-            (Dal::AlreadyExists, _) | (_, Some(Io::AlreadyExists)) => UfsError::AlreadyExists { uri },
-            (Dal::IsADirectory, _) | (_, Some(Io::IsADirectory)) => UfsError::IsADirectory { uri },
-            (Dal::NotADirectory, _) | (_, Some(Io::NotADirectory)) => UfsError::NotADirectory { uri },
-            (_, Some(Io::DirectoryNotEmpty)) => UfsError::DirectoryNotEmpty { uri },
-            (Dal::PermissionDenied, _) | (_, Some(Io::PermissionDenied)) => UfsError::PermissionDenied {
-                uri,
-                cause: err.to_string(),
-                credentials: "the permissions of the Alluxio process".into(),
-            },
-            (Dal::ConfigInvalid, _) => UfsError::Configuration {
-                uri,
-                reason: err.to_string(),
-            },
+        let cause = err.to_string();
+        let uri = uri.to_string();
+        match err.kind() {
+            Dal::NotFound => return UfsError::NotFound { uri },
+            Dal::AlreadyExists => return UfsError::AlreadyExists { uri },
+            Dal::IsADirectory => return UfsError::IsADirectory { uri },
+            Dal::NotADirectory => return UfsError::NotADirectory { uri },
+            Dal::PermissionDenied => return Self::local_denial(uri, cause),
+            _ => {}
+        }
+        if let Some(known) = io_kind.and_then(|kind| Self::classify_io(kind, &uri, &cause)) {
+            return known;
+        }
+        if err.kind() == Dal::ConfigInvalid {
+            return UfsError::Configuration { uri, reason: cause };
+        }
+        UfsError::Operation {
+            operation,
+            uri,
             // OpenDAL calls every unclassified I/O error temporary; only a few really are.
-            (_, io) => UfsError::Operation {
-                operation,
-                uri,
-                temporary: err.is_temporary()
-                    && io.is_none_or(|kind| matches!(kind, Io::Interrupted | Io::TimedOut | Io::WouldBlock)),
-                cause: err.to_string(),
-            },
+            temporary: err.is_temporary() && io_kind.is_none_or(Self::temporary_io),
+            cause,
+        }
+    }
+
+    /// Maps an I/O error of `operation` on `uri` (the local file system's POSIX calls).
+    pub(crate) fn from_io(operation: &'static str, uri: &str, err: &std::io::Error) -> Self {
+        let cause = err.to_string();
+        Self::classify_io(err.kind(), uri, &cause).unwrap_or_else(|| UfsError::Operation {
+            operation,
+            uri: uri.to_string(),
+            temporary: Self::temporary_io(err.kind()),
+            cause,
+        })
+    }
+
+    /// The variant of an I/O error kind callers act on, `None` for the others.
+    fn classify_io(kind: std::io::ErrorKind, uri: &str, cause: &str) -> Option<Self> {
+        use std::io::ErrorKind as Io;
+        let uri = uri.to_string();
+        Some(match kind {
+            Io::NotFound => UfsError::NotFound { uri },
+            Io::AlreadyExists => UfsError::AlreadyExists { uri },
+            Io::IsADirectory => UfsError::IsADirectory { uri },
+            Io::NotADirectory => UfsError::NotADirectory { uri },
+            Io::DirectoryNotEmpty => UfsError::DirectoryNotEmpty { uri },
+            Io::PermissionDenied => Self::local_denial(uri, cause.to_string()),
+            _ => return None,
+        })
+    }
+
+    /// Whether retrying after an I/O error of this kind may succeed.
+    fn temporary_io(kind: std::io::ErrorKind) -> bool {
+        use std::io::ErrorKind as Io;
+        matches!(kind, Io::Interrupted | Io::TimedOut | Io::WouldBlock)
+    }
+
+    /// Access denied by this host's file system (remote backends name their credentials with
+    /// [`Self::with_credentials`]).
+    fn local_denial(uri: String, cause: String) -> Self {
+        UfsError::PermissionDenied {
+            uri,
+            cause,
+            credentials: "the permissions of the Alluxio process".into(),
         }
     }
 

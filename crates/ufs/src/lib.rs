@@ -5,6 +5,7 @@
 
 mod backends;
 mod error;
+mod local_files;
 mod mounts;
 mod objects;
 mod opendal_ufs;
@@ -34,6 +35,21 @@ pub struct UfsStatus {
     pub length: u64,
     /// Last modification, milliseconds since the epoch (0 if unknown).
     pub last_modified_ms: i64,
+    /// Owner, group and mode, where the file system keeps them (local, HDFS); `None` on
+    /// object stores.
+    pub access: Option<UfsAccess>,
+}
+
+/// Who owns a UFS entry and its permission bits, as a file system with POSIX permissions keeps
+/// them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UfsAccess {
+    /// Owner name (the OS's id as a number where it has no name).
+    pub owner: String,
+    /// Group name (likewise).
+    pub group: String,
+    /// Permission bits, at most `0o7777`.
+    pub mode: u32,
 }
 
 /// Bytes being written to a UFS file; nothing is visible under the final name until `close`.
@@ -103,6 +119,11 @@ pub trait UnderFileSystem: Send + Sync {
     async fn delete_directory(&self, uri: &str, recursive: bool) -> Result<(), UfsError>;
     /// Renames a file or directory; the destination must not exist.
     async fn rename(&self, src: &str, dst: &str) -> Result<(), UfsError>;
+    /// Gives an entry the owner, group and mode of `access` where the file system keeps them,
+    /// and returns whether it does (`Ok(false)` on object stores, which keep none). The mode is
+    /// always written; an owner or group the file system cannot take (a name its OS lacks, or
+    /// a change only its superuser may make) is left as it is.
+    async fn set_access(&self, uri: &str, access: &UfsAccess) -> Result<bool, UfsError>;
 }
 
 /// What an under file system instance is cached by: its root and its mount options.

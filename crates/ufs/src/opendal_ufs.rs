@@ -3,6 +3,8 @@
 //! and object stores (directories, renames, publication of writes) is chosen by [`Kind`]; the
 //! object-store side lives in `objects.rs`.
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -10,9 +12,10 @@ use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use opendal::{EntryMode, Metadata, Operator};
 use tokio::sync::OnceCell;
 
+use crate::local_files::LocalFiles;
 use crate::uri::UfsUri;
 use crate::writer::{self, OpendalWriter};
-use crate::{UfsError, UfsStatus, UfsWriter, UnderFileSystem};
+use crate::{UfsAccess, UfsError, UfsStatus, UfsWriter, UnderFileSystem};
 
 /// Size of each part of an object store's multipart upload (S3 allows 5 MiB to 5 GiB).
 const UPLOAD_PART_BYTES: usize = 16 << 20;
@@ -66,6 +69,8 @@ pub(crate) struct OpendalUfs {
     pub(crate) kind: Kind,
     /// Set once the root answered (remote backends only).
     reachable: OnceCell<()>,
+    /// This host's file system: status and listings (with owners and modes) through POSIX calls.
+    local: Option<Arc<LocalFiles>>,
 }
 
 /// `path` as OpenDAL names a directory: with a trailing `/` (the root is `/`).
@@ -85,6 +90,7 @@ fn status_of(name: &str, meta: &Metadata) -> UfsStatus {
         is_dir: meta.is_dir(),
         length: if meta.is_dir() { 0 } else { meta.content_length() },
         last_modified_ms: millis(meta),
+        access: None,
     }
 }
 
@@ -96,7 +102,39 @@ impl OpendalUfs {
             root,
             kind,
             reachable: OnceCell::new(),
+            local: None,
         }
+    }
+
+    /// Serves this host's files (`file://` URIs) through `op`, which must be rooted at `/`.
+    pub(crate) fn local(op: Operator, root: String) -> Self {
+        Self {
+            local: Some(Arc::default()),
+            ..Self::new(op, root, Kind::LOCAL)
+        }
+    }
+
+    /// Runs `call` on this host's file at OpenDAL path `path` in a blocking task; `None` when
+    /// this is no local file system.
+    async fn on_local_file<T: Send + 'static>(
+        &self,
+        operation: &'static str,
+        uri: &str,
+        path: &str,
+        call: impl FnOnce(&LocalFiles, &Path) -> std::io::Result<T> + Send + 'static,
+    ) -> Option<Result<T, UfsError>> {
+        let local = self.local.clone()?;
+        let file = PathBuf::from(format!("/{path}"));
+        let done = tokio::task::spawn_blocking(move || call(&local, &file)).await;
+        Some(match done {
+            Ok(result) => result.map_err(|err| UfsError::from_io(operation, uri, &err)),
+            Err(panicked) => Err(UfsError::Operation {
+                operation,
+                uri: uri.to_string(),
+                cause: format!("the local file system call failed: {panicked}"),
+                temporary: false,
+            }),
+        })
     }
 
     /// An OpenDAL error of `operation` on `uri`, naming this backend's credentials if denied.
@@ -207,6 +245,13 @@ impl OpendalUfs {
 impl UnderFileSystem for OpendalUfs {
     async fn status(&self, uri: &str) -> Result<Option<UfsStatus>, UfsError> {
         let path = self.path(uri).await?;
+        let name = path.rsplit('/').next().unwrap_or_default().to_string();
+        if let Some(status) = self
+            .on_local_file("status", uri, &path, move |local, file| local.status(file, &name))
+            .await
+        {
+            return status;
+        }
         let name = path.rsplit('/').next().unwrap_or_default();
         Ok(self
             .meta("status", uri, &path)
@@ -216,6 +261,12 @@ impl UnderFileSystem for OpendalUfs {
 
     async fn list(&self, uri: &str) -> Result<Option<Vec<UfsStatus>>, UfsError> {
         let path = self.path(uri).await?;
+        if let Some(listing) = self
+            .on_local_file("list", uri, &path, |local, dir| local.list(dir))
+            .await
+        {
+            return listing;
+        }
         match self.meta("list", uri, &path).await? {
             Some(meta) if meta.is_dir() => {}
             _ => return Ok(None),
@@ -408,5 +459,18 @@ impl UnderFileSystem for OpendalUfs {
             .rename(&from, &to)
             .await
             .map_err(|err| self.fail("rename", src, err))
+    }
+
+    async fn set_access(&self, uri: &str, access: &UfsAccess) -> Result<bool, UfsError> {
+        let path = self.path(uri).await?;
+        let access = access.clone();
+        let set = self.on_local_file("set the owner and mode of", uri, &path, move |local, file| {
+            local.set_access(file, &access)
+        });
+        match set.await {
+            Some(result) => result.map(|()| true),
+            // Object stores keep no owners or modes; HDFS's are not reached through OpenDAL.
+            None => Ok(false),
+        }
     }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use alluxio_conf::Configuration;
 use alluxio_testkit::s3::S3Server;
-use alluxio_ufs::{UfsError, UfsManager, UnderFileSystem, join};
+use alluxio_ufs::{UfsAccess, UfsError, UfsManager, UnderFileSystem, join};
 use bytes::Bytes;
 use futures::TryStreamExt;
 
@@ -176,6 +176,7 @@ behavior!(
     rename_contract,
     create_exclusive_lets_one_of_racing_writers_win,
     manager_caches_per_root_and_rejects_other_schemes,
+    owners_and_modes_where_the_file_system_keeps_them,
 );
 
 /// Deterministic bytes that differ at every offset, so a shifted read cannot pass.
@@ -239,6 +240,58 @@ mod cases {
             ("sub", true, 0)
         );
         assert_eq!(f.ufs.status(&f.uri("a.txt/below")).await.unwrap(), None);
+    }
+
+    pub async fn owners_and_modes_where_the_file_system_keeps_them(f: &Fixture) {
+        let file = f.put("owned/file", b"x").await;
+        let dir = f.uri("owned");
+        let status = f.ufs.status(&file).await.unwrap().unwrap();
+        if !f.backend.starts_with("local") {
+            assert_eq!(status.access, None, "{}: object stores keep no owners", f.backend);
+            let access = UfsAccess {
+                owner: "alice".into(),
+                group: "staff".into(),
+                mode: 0o600,
+            };
+            assert!(!f.ufs.set_access(&file, &access).await.unwrap(), "{}", f.backend);
+            return;
+        }
+        let me = nix::unistd::User::from_uid(nix::unistd::getuid())
+            .unwrap()
+            .unwrap()
+            .name;
+        let mine = status
+            .access
+            .expect("the local file system keeps owners and modes");
+        assert_eq!(mine.owner, me);
+        let wanted = UfsAccess {
+            mode: 0o640,
+            ..mine.clone()
+        };
+        assert!(f.ufs.set_access(&file, &wanted).await.unwrap());
+        assert_eq!(
+            f.ufs.status(&file).await.unwrap().unwrap().access,
+            Some(wanted.clone())
+        );
+        let listed = f.ufs.list(&dir).await.unwrap().unwrap();
+        assert_eq!(listed[0].access, Some(wanted));
+        let sticky = UfsAccess {
+            mode: 0o1750,
+            ..mine.clone()
+        };
+        assert!(f.ufs.set_access(&dir, &sticky).await.unwrap());
+        assert_eq!(f.ufs.status(&dir).await.unwrap().unwrap().access, Some(sticky));
+        // A user the OS lacks cannot own the file there: the mode is still written.
+        let stranger = UfsAccess {
+            owner: "no-such-user-of-alluxio-tests".into(),
+            group: mine.group.clone(),
+            mode: 0o604,
+        };
+        assert!(f.ufs.set_access(&file, &stranger).await.unwrap());
+        let kept = f.ufs.status(&file).await.unwrap().unwrap().access.unwrap();
+        assert_eq!((kept.owner.as_str(), kept.mode), (me.as_str(), 0o604));
+        let missing = f.ufs.set_access(&f.uri("missing"), &stranger).await;
+        assert!(matches!(missing, Err(UfsError::NotFound { .. })), "{missing:?}");
     }
 
     pub async fn list_contract(f: &Fixture) {

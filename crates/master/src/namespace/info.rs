@@ -45,8 +45,8 @@ impl FileSystemMaster {
             persistence_state: inode.persistence.into(),
             ttl: inode.ttl,
             ttl_action: inode.ttl_action.into(),
-            owner: or_default(&inode.owner, &self.settings.owner),
-            group: or_default(&inode.group, &self.settings.group),
+            owner: self.owner_of(inode).to_string(),
+            group: self.group_of(inode).to_string(),
             mode: inode.mode,
             mount_point: inode.id == root_id() || tree.mounts.is_mount_point(path),
             ..Default::default()
@@ -99,8 +99,4 @@ impl FileSystemMaster {
 
 fn percent(part: u64, whole: u64) -> u32 {
     (u128::from(part.min(whole)) * 100 / u128::from(whole)) as u32
-}
-
-fn or_default(value: &str, default: &str) -> String {
-    if value.is_empty() { default } else { value }.to_string()
 }

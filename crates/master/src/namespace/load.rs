@@ -270,5 +270,8 @@ pub(super) fn load_entry(id: u64, parent: u64, status: &UfsStatus, block_size: u
         modification_time_ms: status.last_modified_ms,
         block_ids,
         children_loaded: false,
+        owner: status.access.as_ref().map(|access| access.owner.clone()),
+        group: status.access.as_ref().map(|access| access.group.clone()),
+        mode: status.access.as_ref().map(|access| access.mode),
     })
 }

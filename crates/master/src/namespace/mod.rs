@@ -19,6 +19,7 @@ mod modify;
 mod mounts;
 mod permission;
 mod sync;
+mod ufs_access;
 
 pub use create::CreateFileOptions;
 pub use modify::SetAttributeOptions;
@@ -133,12 +134,14 @@ impl FileSystemMaster {
         self.journal.state()
     }
 
-    /// Applies the entries `build` derives from the current tree, then waits for the journal.
+    /// Applies the entries `build` derives from the current tree, then waits for the journal;
+    /// then writes owners and modes the entries gave persisted inodes to the UFS
+    /// (`ufs_access.rs`).
     pub(crate) async fn commit<T>(
         &self,
         build: impl FnOnce(&Tree, &mut IdAlloc) -> Result<(Vec<Entry>, T), MasterError>,
     ) -> Result<T, MasterError> {
-        let (durable, outcome) = {
+        let (durable, outcome, access) = {
             let mut tree = self.tree.write();
             if self.journal.stopped() {
                 // Changes that cannot be journaled must not be applied either.
@@ -172,10 +175,14 @@ impl FileSystemMaster {
             if let (Some(operation), Some(last)) = (&operation, entries.last()) {
                 tree.applied.record(operation, last);
             }
-            (self.journal.submit(entries, operation), outcome)
+            let access = ufs_access::access_to_write(&tree, &entries);
+            (self.journal.submit(entries, operation), outcome, access)
         };
         durable.wait().await?;
         self.journal.checkpoint_if_due();
+        if !access.is_empty() {
+            self.write_access_to_ufs(access).await;
+        }
         outcome
     }
 
@@ -262,3 +269,5 @@ mod tests_permissions;
 mod tests_persist;
 #[cfg(test)]
 mod tests_sync;
+#[cfg(test)]
+mod tests_ufs_access;

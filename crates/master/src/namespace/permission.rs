@@ -91,8 +91,7 @@ impl FileSystemMaster {
     /// master's own work, checks off, or a superuser.
     fn checked_caller<'a>(&'a self, tree: &'a Tree) -> Option<Check<'a>> {
         let caller = Caller::current()?;
-        let superuser = caller.user == self.settings.owner
-            || caller.groups.contains(&self.settings.permissions.supergroup);
+        let superuser = self.is_superuser(&caller);
         (self.settings.permissions.enabled && !superuser).then_some(Check {
             tree,
             caller,
@@ -101,9 +100,31 @@ impl FileSystemMaster {
         })
     }
 
+    /// Whether `caller` is a superuser: the master's login user or a member of the supergroup.
+    fn is_superuser(&self, caller: &Caller) -> bool {
+        caller.user == self.settings.owner || caller.groups.contains(&self.settings.permissions.supergroup)
+    }
+
+    /// Whether the call being served comes from a superuser (workers run as the master's user),
+    /// or from no user at all (the master's own work, NOSASL): they may see a mount's
+    /// credentials.
+    pub fn caller_is_superuser(&self) -> bool {
+        Caller::current().is_none_or(|caller| self.is_superuser(&caller))
+    }
+
     /// The group an inode created in `dir` takes.
     pub(crate) fn group_in(&self, dir: &Inode) -> String {
-        or_default(&dir.group, &self.settings.group).to_string()
+        self.group_of(dir).to_string()
+    }
+
+    /// Who owns `inode`: its owner, or the master's user for inodes recorded without one.
+    pub(crate) fn owner_of<'a>(&'a self, inode: &'a Inode) -> &'a str {
+        or_default(&inode.owner, &self.settings.owner)
+    }
+
+    /// The group of `inode`: its group, or the master's for inodes recorded without one.
+    pub(crate) fn group_of<'a>(&'a self, inode: &'a Inode) -> &'a str {
+        or_default(&inode.group, &self.settings.group)
     }
 
     /// Owner of an inode the current call creates: the caller, or the master's user.
@@ -275,7 +296,7 @@ impl FileSystemMaster {
         let Some(Check { caller, .. }) = self.checked_caller(tree) else {
             return Ok(());
         };
-        let owned_by = or_default(&inode.owner, &self.settings.owner);
+        let owned_by = self.owner_of(inode);
         let denied = |reason: String| MasterError::PermissionDenied {
             operation: "set the owner, group or mode of",
             path: shown_path(tree, inode),
@@ -294,7 +315,7 @@ impl FileSystemMaster {
             )));
         }
         if let Some(group) = group
-            && group != or_default(&inode.group, &self.settings.group)
+            && group != self.group_of(inode)
             && !caller.groups.iter().any(|mine| mine == group)
         {
             return Err(denied(format!("user={} is not in group {group}", caller.user)));

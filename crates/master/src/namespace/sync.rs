@@ -219,8 +219,18 @@ impl FileSystemMaster {
                             }
                         }
                         (Some(child), Some(status)) => match compare(child, status, &sync.fingerprints) {
-                            Verdict::Same => {}
-                            Verdict::FirstSeen => out.fingerprints.push((child.id, fingerprint(status))),
+                            verdict @ (Verdict::Same | Verdict::FirstSeen) => {
+                                if verdict == Verdict::FirstSeen {
+                                    out.fingerprints.push((child.id, fingerprint(status)));
+                                }
+                                if child.is_persisted() {
+                                    entries.extend(self.access_from_ufs(
+                                        child,
+                                        status.access.as_ref(),
+                                        now_ms(),
+                                    ));
+                                }
+                            }
                             Verdict::Changed if only_persisted(tree, child.id, &child_path) => {
                                 remove(child.id, &mut entries, &mut out);
                                 entries.push(load_entry(alloc.next(), inode.id, status, block_size));
@@ -261,6 +271,7 @@ impl FileSystemMaster {
 }
 
 /// How an Alluxio inode compares with the UFS entry of the same name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Verdict {
     Same,
     /// The same as far as can be told, and its UFS fingerprint was not known yet.

@@ -6,7 +6,7 @@ use opendal::Operator;
 use opendal::services::Fs;
 
 use super::Settings;
-use crate::opendal_ufs::{Kind, OpendalUfs};
+use crate::opendal_ufs::OpendalUfs;
 use crate::uri::UfsUri;
 use crate::{UfsError, UnderFileSystem};
 
@@ -25,5 +25,5 @@ pub(super) fn create(uri: &UfsUri, settings: &Settings) -> Result<Arc<dyn UnderF
     let op = Operator::new(Fs::default().root("/"))
         .map_err(|err| UfsError::from_opendal("open", settings.uri, err))?
         .finish();
-    Ok(Arc::new(OpendalUfs::new(op, uri.root(), Kind::LOCAL)))
+    Ok(Arc::new(OpendalUfs::local(op, uri.root())))
 }

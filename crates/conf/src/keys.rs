@@ -169,6 +169,14 @@ pub const WEB_HEADER_READ_TIMEOUT: &str = "alluxio.web.header.read.timeout";
 pub const RPC_CONNECTIONS_MAX: &str = "alluxio.rpc.connections.max";
 /// Longest a new connection to a gRPC port may send nothing before it is closed.
 pub const RPC_CONNECTION_SILENT_TIMEOUT: &str = "alluxio.rpc.connection.silent.timeout";
+/// How often the master's gRPC port pings each connection (HTTP/2 keep-alive).
+pub const MASTER_NETWORK_KEEPALIVE_TIME: &str = "alluxio.master.network.keepalive.time";
+/// How long the master waits for a keep-alive answer before closing the connection.
+pub const MASTER_NETWORK_KEEPALIVE_TIMEOUT: &str = "alluxio.master.network.keepalive.timeout";
+/// How often a worker's gRPC port pings each connection (HTTP/2 keep-alive).
+pub const WORKER_NETWORK_KEEPALIVE_TIME: &str = "alluxio.worker.network.keepalive.time";
+/// How long a worker waits for a keep-alive answer before closing the connection.
+pub const WORKER_NETWORK_KEEPALIVE_TIMEOUT: &str = "alluxio.worker.network.keepalive.timeout";
 /// Connections the worker's data port serves at once.
 pub const WORKER_DATA_SERVER_CONNECTIONS_MAX: &str = "alluxio.worker.data.server.connections.max";
 

@@ -85,6 +85,7 @@ impl Candidate {
             let standby = Standby::start(
                 self.me.clone(),
                 listeners,
+                self.plan.rpc_limits,
                 self.plan.web_limits,
                 &self.zookeeper,
                 self.folder.clone(),

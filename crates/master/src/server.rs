@@ -177,7 +177,7 @@ pub(crate) struct Plan {
     /// What the web port allows its clients.
     pub(crate) web_limits: HttpLimits,
     /// What the gRPC port allows its clients.
-    rpc_limits: RpcLimits,
+    pub(crate) rpc_limits: RpcLimits,
 }
 
 impl Plan {
@@ -204,6 +204,8 @@ impl Plan {
             rpc_limits: RpcLimits {
                 max_connections: conf.get_positive_usize(keys::RPC_CONNECTIONS_MAX)?,
                 silent_timeout: conf.get_duration(keys::RPC_CONNECTION_SILENT_TIMEOUT)?,
+                keepalive_time: conf.get_duration(keys::MASTER_NETWORK_KEEPALIVE_TIME)?,
+                keepalive_timeout: conf.get_duration(keys::MASTER_NETWORK_KEEPALIVE_TIMEOUT)?,
             },
         })
     }
@@ -407,7 +409,9 @@ fn spawn_servers(
     stopped: &Shutdown,
 ) -> Vec<JoinHandle<()>> {
     let mut rpc_stop = stopped.clone();
-    let rpc = tonic::transport::Server::builder()
+    let rpc = plan
+        .rpc_limits
+        .server()
         .layer(info.metrics.rpc_layer())
         .layer(AuthLayer::new(plan.authentication, plan.impersonation.clone()))
         .add_service(FileSystemMasterClientServiceServer::new(FsClientService(

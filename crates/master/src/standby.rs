@@ -7,14 +7,13 @@ use std::time::Duration;
 use alluxio_conf::Configuration;
 use alluxio_ha::{LeaderInquiry, ZooKeeperSettings, standby_refusal};
 use alluxio_journal::{JournalLocation, JournalTailer, Tail};
-use alluxio_server::{Shutdown, ShutdownSender};
+use alluxio_server::{RpcLimits, Shutdown, ShutdownSender, limited_incoming};
 use alluxio_web::HttpLimits;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use parking_lot::Mutex;
 use tokio::task::JoinHandle;
 use tonic::service::Routes;
-use tonic::transport::server::TcpIncoming;
 
 use crate::namespace::tree::Tree;
 use crate::server::{Listeners, spawn_server};
@@ -42,6 +41,7 @@ impl Standby {
     pub(crate) fn start(
         me: String,
         listeners: Listeners,
+        rpc_limits: RpcLimits,
         web_limits: HttpLimits,
         zookeeper: &ZooKeeperSettings,
         folder: JournalLocation,
@@ -57,7 +57,13 @@ impl Standby {
                 leader.clone(),
                 stopped.clone(),
             )),
-            refuse_rpc(listeners.rpc, me.clone(), leader.clone(), stopped.clone()),
+            refuse_rpc(
+                listeners.rpc,
+                rpc_limits,
+                me.clone(),
+                leader.clone(),
+                stopped.clone(),
+            ),
             refuse_web(listeners.web, web_limits, me, leader, stopped.clone()),
         ];
         let follower = tokio::spawn(follow(folder, conf, stopped));
@@ -114,6 +120,7 @@ async fn watch_leader(
 /// Answers every gRPC call on `listener` with the standby's refusal.
 fn refuse_rpc(
     listener: tokio::net::TcpListener,
+    limits: RpcLimits,
     me: String,
     leader: Arc<Mutex<Option<String>>>,
     mut stopped: Shutdown,
@@ -125,11 +132,10 @@ fn refuse_rpc(
         std::future::ready(Response::from_parts(parts, axum::body::Body::empty()))
     };
     let routes = Routes::from(axum::Router::new().fallback(refuse));
-    let server = tonic::transport::Server::builder()
-        .add_routes(routes)
-        .serve_with_incoming_shutdown(TcpIncoming::from(listener).with_nodelay(Some(true)), async move {
-            stopped.wait().await
-        });
+    let server = limits.server().add_routes(routes).serve_with_incoming_shutdown(
+        limited_incoming(listener, limits),
+        async move { stopped.wait().await },
+    );
     spawn_server("standby RPC server", server)
 }
 

@@ -1,7 +1,8 @@
 //! The connections a gRPC port serves, with limits: at most [`RpcLimits::max_connections`] at
 //! once (more wait in the listen backlog), and a peer that sends nothing within
 //! [`RpcLimits::silent_timeout`] of connecting is dropped, so silent peers cannot hold every
-//! slot. Tonic serves the stream [`limited_incoming`] yields.
+//! slot; established connections are pinged and closed when the peer stops answering. Tonic
+//! ([`RpcLimits::server`]) serves the stream [`limited_incoming`] yields.
 
 use std::io;
 use std::pin::Pin;
@@ -26,6 +27,21 @@ pub struct RpcLimits {
     pub max_connections: usize,
     /// Longest a new connection may stay silent (no HTTP/2 preface) before it is closed.
     pub silent_timeout: Duration,
+    /// How often an established connection is pinged (HTTP/2 keep-alive).
+    pub keepalive_time: Duration,
+    /// How long a ping may go unanswered before its connection is closed: a peer gone or
+    /// frozen after connecting frees its slot.
+    pub keepalive_timeout: Duration,
+}
+
+impl RpcLimits {
+    /// A tonic server pinging its connections as these limits say; serve it
+    /// [`limited_incoming`] with the same limits.
+    pub fn server(&self) -> tonic::transport::Server {
+        tonic::transport::Server::builder()
+            .http2_keepalive_interval(Some(self.keepalive_time))
+            .http2_keepalive_timeout(Some(self.keepalive_timeout))
+    }
 }
 
 /// Accepted connections of `listener`, each holding one of `limits.max_connections` slots until
@@ -150,6 +166,8 @@ mod tests {
         let limits = RpcLimits {
             max_connections: 1,
             silent_timeout: Duration::from_millis(300),
+            keepalive_time: Duration::from_secs(30),
+            keepalive_timeout: Duration::from_secs(30),
         };
         let incoming = limited_incoming(listener, limits);
         tokio::pin!(incoming);
@@ -174,5 +192,45 @@ mod tests {
         talker.write_all(b"!").await.unwrap();
         second.read_exact(&mut byte).await.unwrap();
         assert_eq!(&byte, b"!");
+    }
+
+    /// The client preface of HTTP/2 and an empty SETTINGS frame: a peer that connected properly.
+    const HTTP2_HELLO: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0";
+
+    #[tokio::test]
+    async fn a_peer_that_stops_answering_pings_loses_its_connection() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let limits = RpcLimits {
+            max_connections: 1,
+            silent_timeout: Duration::from_secs(30),
+            keepalive_time: Duration::from_millis(200),
+            keepalive_timeout: Duration::from_millis(200),
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(
+            limits
+                .server()
+                .add_routes(tonic::service::Routes::default())
+                .serve_with_incoming_shutdown(limited_incoming(listener, limits), async {
+                    let _ = stopped.await;
+                }),
+        );
+        let mut frozen = TcpStream::connect(addr).await.unwrap();
+        frozen.write_all(HTTP2_HELLO).await.unwrap();
+        // It reads what the server sends (settings, pings) but never answers: closed within
+        // about a ping interval and a timeout.
+        let mut sink = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(5), frozen.read_to_end(&mut sink)).await;
+        assert!(read.is_ok(), "a peer not answering pings kept its connection");
+        // Its slot is free: the next peer is served.
+        let mut next = TcpStream::connect(addr).await.unwrap();
+        next.write_all(HTTP2_HELLO).await.unwrap();
+        let mut settings = [0; 9];
+        next.read_exact(&mut settings).await.unwrap();
+        assert_eq!(settings[3], 4, "the server answers with its SETTINGS frame");
+        stop.send(()).unwrap();
+        drop(next);
+        server.await.unwrap().unwrap();
     }
 }

@@ -210,6 +210,8 @@ pub async fn start(conf: Configuration) -> Result<RunningWorker, WorkerError> {
     let rpc_limits = RpcLimits {
         max_connections: conf.get_positive_usize(keys::RPC_CONNECTIONS_MAX)?,
         silent_timeout: conf.get_duration(keys::RPC_CONNECTION_SILENT_TIMEOUT)?,
+        keepalive_time: conf.get_duration(keys::WORKER_NETWORK_KEEPALIVE_TIME)?,
+        keepalive_timeout: conf.get_duration(keys::WORKER_NETWORK_KEEPALIVE_TIMEOUT)?,
     };
     let master = MasterClient::connect(
         locator,

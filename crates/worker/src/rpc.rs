@@ -22,7 +22,8 @@ pub(crate) async fn serve(
     let address = listener
         .local_addr()
         .map_or_else(|_| "?".to_string(), |a| a.to_string());
-    tonic::transport::Server::builder()
+    limits
+        .server()
         .layer(ctx.metrics.rpc_layer())
         .add_service(WorkerServiceServer::new(WorkerRpc { ctx }))
         .serve_with_incoming_shutdown(limited_incoming(listener, limits), async move {

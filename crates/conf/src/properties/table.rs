@@ -554,6 +554,34 @@ pub const PROPERTIES: &[PropertyDef] = &[
          is closed, so silent peers cannot hold every connection.",
     ),
     def(
+        "alluxio.master.network.keepalive.time",
+        K::Duration,
+        "30sec",
+        "How often the master's gRPC port pings a connection (HTTP/2 keep-alive) to find peers \
+         that are gone or frozen (Alluxio 2.x's default is 2h; pings are cheap).",
+    ),
+    def(
+        "alluxio.master.network.keepalive.timeout",
+        K::Duration,
+        "30sec",
+        "How long the master waits for the answer to a keep-alive ping before it closes the \
+         connection.",
+    ),
+    def(
+        "alluxio.worker.network.keepalive.time",
+        K::Duration,
+        "30sec",
+        "How often a worker's gRPC port pings a connection (HTTP/2 keep-alive) to find peers \
+         that are gone or frozen.",
+    ),
+    def(
+        "alluxio.worker.network.keepalive.timeout",
+        K::Duration,
+        "30sec",
+        "How long a worker waits for the answer to a keep-alive ping before it closes the \
+         connection.",
+    ),
+    def(
         "alluxio.web.header.read.timeout",
         K::Duration,
         "10sec",

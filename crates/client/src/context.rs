@@ -1,6 +1,6 @@
 //! What every call and stream of one client shares: configuration defaults (validated once),
-//! the master client, worker selection and location policies, the data-connection pool, the
-//! blocks being cached passively and the UFS manager with the mounts' options.
+//! the master client, worker selection and location policies, the data-connection pool and the
+//! blocks being cached passively.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -8,7 +8,6 @@ use std::sync::Arc;
 use alluxio_conf::{Configuration, keys};
 use alluxio_proto::data::MAX_CHUNK_LEN;
 use alluxio_proto::grpc::{LoadMetadataType, ReadType, WriteType};
-use alluxio_ufs::{MountUfsCache, UfsManager, UnderFileSystem};
 use parking_lot::Mutex;
 
 use crate::master_client::MasterClient;
@@ -98,7 +97,6 @@ pub(crate) struct Shared {
     pub(crate) passive_copies: Mutex<HashSet<u64>>,
     /// Bytes moved, reported to the master.
     pub(crate) metrics: ClientMetrics,
-    ufs: MountUfsCache,
 }
 
 impl std::ops::Deref for Context {
@@ -123,7 +121,6 @@ impl Context {
             pool: DataPool::default(),
             passive_copies: Mutex::new(HashSet::new()),
             metrics: ClientMetrics::new(),
-            ufs: MountUfsCache::new(UfsManager::new(&conf)),
             conf,
         };
         Ok(Self {
@@ -138,26 +135,6 @@ impl Context {
             master: self.master.impersonating(user),
             shared: self.shared.clone(),
         }
-    }
-
-    /// The UFS serving `uri`, opened with the options of mount `mount_id` (asked of the master
-    /// once per mount, so credentials given at mount time reach this client).
-    pub(crate) async fn ufs(
-        &self,
-        mount_id: u64,
-        uri: &str,
-    ) -> Result<Arc<dyn UnderFileSystem>, ClientError> {
-        self.ufs
-            .get(mount_id, uri, || async {
-                Ok(self
-                    .master
-                    .get_ufs_info(mount_id)
-                    .await?
-                    .properties
-                    .into_iter()
-                    .collect())
-            })
-            .await
     }
 }
 

@@ -166,26 +166,6 @@ impl From<alluxio_proto::PathError> for ClientError {
     }
 }
 
-impl From<alluxio_ufs::UfsError> for ClientError {
-    fn from(err: alluxio_ufs::UfsError) -> Self {
-        use alluxio_ufs::UfsError;
-        let kind = match &err {
-            UfsError::NotFound { .. } => ErrorKind::NotFound,
-            UfsError::AlreadyExists { .. } => ErrorKind::AlreadyExists,
-            UfsError::BadUri { .. } => ErrorKind::InvalidArgument,
-            UfsError::IsADirectory { .. }
-            | UfsError::NotADirectory { .. }
-            | UfsError::DirectoryNotEmpty { .. } => ErrorKind::FailedPrecondition,
-            UfsError::PermissionDenied { .. } => ErrorKind::PermissionDenied,
-            UfsError::Operation { temporary: true, .. } => ErrorKind::Unavailable,
-            UfsError::Operation { temporary: false, .. }
-            | UfsError::Configuration { .. }
-            | UfsError::NoConditionalCreate { .. } => ErrorKind::Internal,
-        };
-        ClientError::new(kind, err.to_string())
-    }
-}
-
 impl From<ClientError> for std::io::Error {
     fn from(err: ClientError) -> Self {
         use std::io::ErrorKind as Io;

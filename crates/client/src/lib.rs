@@ -20,6 +20,7 @@ mod options;
 mod out_stream;
 mod passive_cache;
 mod policy;
+mod ufs_sink;
 mod worker_client;
 
 pub use alluxio_proto::grpc::{

@@ -468,27 +468,6 @@ impl MasterClient {
         .await
     }
 
-    pub(crate) async fn get_ufs_info(&self, mount_id: u64) -> Result<UfsInfo, ClientError> {
-        let req = GetUfsInfoRequest {
-            mount_id,
-            ..Default::default()
-        };
-        let resp = self
-            .fs_call(Retry::Idempotent, req, |mut c, r| async move {
-                c.get_ufs_info(r).await
-            })
-            .await?;
-        resp.ufs_info.ok_or_else(|| {
-            self.error(
-                ErrorKind::Internal,
-                format!(
-                    "the master at {} answered GetUfsInfo without UFS information",
-                    self.address()
-                ),
-            )
-        })
-    }
-
     pub(crate) async fn worker_info_list(&self) -> Result<GetWorkerInfoListResponse, ClientError> {
         self.block_call(GetWorkerInfoListRequest::default(), |mut c, r| async move {
             c.get_worker_info_list(r).await

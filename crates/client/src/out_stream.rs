@@ -1,19 +1,20 @@
 //! Writing a file: bytes are cut into blocks, each written to a worker (cached write types:
 //! straight into the block file of a worker on this host, else over its data port) and/or to the
-//! file's UFS copy (CACHE_THROUGH, THROUGH), then the file is completed. Any failure abandons the
-//! blocks, aborts the UFS copy and deletes the file.
+//! file's UFS copy (CACHE_THROUGH, THROUGH), which a worker writes for the client, then the file
+//! is completed. Any failure abandons the blocks, aborts the UFS copy and deletes the file.
 
 use std::collections::HashSet;
+use std::future::Future;
 use std::sync::Arc;
 
 use alluxio_proto::AlluxioPath;
-use alluxio_proto::grpc::{DeleteRequest, FileInfo, WriteType};
-use alluxio_ufs::UfsWriter;
-use bytes::{Bytes, BytesMut};
+use alluxio_proto::grpc::{DeleteRequest, FileInfo, UfsFileTarget, WriteType};
+use bytes::BytesMut;
 
 use crate::block_sink::{BlockSink, WritePath};
 use crate::context::Context;
-use crate::worker_client::data_address;
+use crate::ufs_sink::UfsSink;
+use crate::worker_client::{DataConnection, data_address};
 use crate::{ClientError, ErrorKind, Subject};
 
 /// Bytes a [`FileOutStream`] has sent to workers so far, by how they reached them.
@@ -39,7 +40,7 @@ pub struct FileOutStream {
     /// Accepted bytes of the current block not sent yet.
     buffer: BytesMut,
     block: Option<BlockSink>,
-    ufs: Option<Box<dyn UfsWriter>>,
+    ufs: Option<Box<UfsSink>>,
     stats: WriteStats,
     /// Set once a failure abandoned the file; every later call reports it.
     failed: bool,
@@ -53,26 +54,8 @@ impl FileOutStream {
         info: FileInfo,
         write_type: WriteType,
     ) -> Result<Self, ClientError> {
-        let ufs = if write_type.writes_through() {
-            let opened = async {
-                let ufs = ctx.ufs(info.mount_id, &info.ufs_path).await?;
-                ufs.create(&info.ufs_path).await.map_err(ClientError::from)
-            }
-            .await;
-            match opened {
-                Ok(writer) => Some(writer),
-                Err(err) => {
-                    delete_incomplete(&ctx, &path).await;
-                    return Err(err
-                        .context(format!("cannot write {path} to the UFS at {}", info.ufs_path))
-                        .about(Subject::Path(path.to_string())));
-                }
-            }
-        } else {
-            None
-        };
         let chunk_size = ctx.defaults.chunk_size;
-        Ok(Self {
+        let mut stream = Self {
             ctx,
             path,
             write_type,
@@ -81,10 +64,28 @@ impl FileOutStream {
             block_fill: 0,
             buffer: BytesMut::with_capacity(chunk_size),
             block: None,
-            ufs,
+            ufs: None,
             stats: WriteStats::default(),
             failed: false,
-        })
+        };
+        if write_type.writes_through() {
+            let target = UfsFileTarget {
+                ufs_path: info.ufs_path.clone(),
+                mount_id: info.mount_id,
+            };
+            let what = format!("{} to the UFS at {}", stream.path, info.ufs_path);
+            let opened = stream
+                .on_a_worker(&what, |conn, _| UfsSink::open(conn, target.clone()))
+                .await;
+            match opened {
+                Ok(sink) => stream.ufs = Some(Box::new(sink)),
+                Err(err) => {
+                    delete_incomplete(&stream.ctx, &stream.path).await;
+                    return Err(err.about(Subject::Path(stream.path.to_string())));
+                }
+            }
+        }
+        Ok(stream)
     }
 
     /// Appends bytes.
@@ -154,7 +155,7 @@ impl FileOutStream {
             self.written += n as u64;
             if self.buffer.is_empty() && n == chunk_size {
                 // A whole chunk from the caller goes out without a stop in the buffer.
-                self.send(now, Bytes::copy_from_slice).await?;
+                self.send(now).await?;
             } else {
                 self.buffer.extend_from_slice(now);
                 if self.buffer.len() == chunk_size || self.block_fill == self.block_size {
@@ -175,7 +176,13 @@ impl FileOutStream {
             self.commit_block().await?;
         }
         if let Some(ufs) = self.ufs.take() {
-            ufs.close().await?;
+            let address = ufs.address().to_string();
+            ufs.close(&self.ctx.pool).await.map_err(|err| {
+                err.context(format!(
+                    "cannot write {} to the UFS through worker {address}",
+                    self.path
+                ))
+            })?;
         }
         self.ctx
             .master
@@ -193,11 +200,11 @@ impl FileOutStream {
             let expected = if last { self.block_fill } else { self.block_size };
             self.open_block(expected).await?;
         }
-        self.send(&chunk, |_| chunk.clone()).await
+        self.send(&chunk).await
     }
 
-    /// Sends `data` to the worker and/or the UFS; `to_bytes` gives the UFS its owned copy.
-    async fn send(&mut self, data: &[u8], to_bytes: impl FnOnce(&[u8]) -> Bytes) -> Result<(), ClientError> {
+    /// Sends `data` to the block's worker and/or the UFS copy's.
+    async fn send(&mut self, data: &[u8]) -> Result<(), ClientError> {
         if self.write_type.caches() {
             if self.block.is_none() {
                 self.open_block(self.block_size).await?;
@@ -226,7 +233,13 @@ impl FileOutStream {
             }
         }
         if let Some(ufs) = self.ufs.as_mut() {
-            ufs.write(to_bytes(data)).await?;
+            ufs.write(data).await.map_err(|e| {
+                e.context(format!(
+                    "cannot write {} to the UFS through worker {}",
+                    self.path,
+                    ufs.address()
+                ))
+            })?;
         }
         Ok(())
     }
@@ -234,7 +247,24 @@ impl FileOutStream {
     async fn open_block(&mut self, expected_length: u64) -> Result<(), ClientError> {
         let block_id = self.ctx.master.new_block_id(self.path.as_str()).await?;
         let tier = self.ctx.defaults.write_tier;
-        // Before any byte is sent, an unreachable worker can be traded for another one.
+        let what = format!("block {block_id} of {}", self.path);
+        let sink = self
+            .on_a_worker(&what, |conn, local| {
+                BlockSink::open(conn, block_id, expected_length, tier, local)
+            })
+            .await?;
+        self.block = Some(sink);
+        Ok(())
+    }
+
+    /// Opens `what` with `open` on a worker the write policy picks (given a connection to its
+    /// data port and whether it is on this host); before any byte is sent, an unreachable
+    /// worker is traded for another one.
+    async fn on_a_worker<T, F, Opened>(&self, what: &str, mut open: F) -> Result<T, ClientError>
+    where
+        F: FnMut(DataConnection, bool) -> Opened,
+        Opened: Future<Output = Result<T, ClientError>>,
+    {
         let mut unreachable = HashSet::new();
         let mut last_err = None;
         loop {
@@ -246,30 +276,18 @@ impl FileOutStream {
             };
             let address = data_address(&worker);
             let local = self.ctx.defaults.short_circuit && self.ctx.workers.is_local(&worker.host).await;
-            let opened = async {
-                let conn = self.ctx.pool.acquire(&address).await?;
-                BlockSink::open(conn, block_id, expected_length, tier, local).await
-            }
-            .await;
+            let opened = match self.ctx.pool.acquire(&address).await {
+                Ok(conn) => open(conn, local).await,
+                Err(err) => Err(err),
+            };
             match opened {
-                Ok(sink) => {
-                    self.block = Some(sink);
-                    return Ok(());
-                }
+                Ok(opened) => return Ok(opened),
                 Err(err) if err.kind() == ErrorKind::Unavailable => {
-                    tracing::warn!(worker = %address, error = %err, "worker unreachable; writing the block elsewhere");
-                    last_err = Some(err.context(format!(
-                        "cannot write block {block_id} of {} to worker {address}",
-                        self.path
-                    )));
+                    tracing::warn!(worker = %address, error = %err, "worker unreachable; writing elsewhere");
+                    last_err = Some(err.context(format!("cannot write {what} to worker {address}")));
                     unreachable.insert(address);
                 }
-                Err(err) => {
-                    return Err(err.context(format!(
-                        "cannot write block {block_id} of {} to worker {address}",
-                        self.path
-                    )));
-                }
+                Err(err) => return Err(err.context(format!("cannot write {what} to worker {address}"))),
             }
         }
     }
@@ -301,10 +319,8 @@ impl FileOutStream {
         if let Some(block) = self.block.take() {
             block.cancel(&self.ctx.pool).await;
         }
-        if let Some(ufs) = self.ufs.take()
-            && let Err(err) = ufs.abort().await
-        {
-            tracing::warn!(path = %self.path, error = %err, "cannot abort the UFS copy");
+        if let Some(ufs) = self.ufs.take() {
+            ufs.abort().await;
         }
         delete_incomplete(&self.ctx, &self.path).await;
     }

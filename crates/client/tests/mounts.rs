@@ -5,7 +5,10 @@ mod common;
 
 use std::time::Duration;
 
-use alluxio_client::{ErrorKind, FileSystem, ListStatusOptions, MountOptions, ReadType, WriteType};
+use alluxio_client::{
+    ErrorKind, FileSystem, ListStatusOptions, MountOptions, ReadType, SetAttributeOptions, WriteType,
+};
+use alluxio_conf::keys;
 use alluxio_testkit::LocalCluster;
 use alluxio_testkit::s3::S3Server;
 use common::*;
@@ -145,8 +148,28 @@ async fn an_s3_bucket_mounted_with_option_credentials_is_read_and_written() {
         async || fs.get_status(&path("/s3/async.bin")).await.unwrap().persisted,
     )
     .await;
+    // A user who is no superuser writes THROUGH too: a worker writes the object, and no client
+    // ever gets the mount's credentials.
+    let open = SetAttributeOptions {
+        mode: Some(0o777),
+        ..Default::default()
+    };
+    fs.set_attribute(&path("/s3"), open).await.unwrap();
+    let mut carol_conf = cluster.client_conf();
+    carol_conf.set(keys::SECURITY_LOGIN_USERNAME, "carol");
+    let carol = FileSystem::connect(carol_conf).await.unwrap();
+    let carols = pattern(70_000, 12);
+    write_file(&carol, "/s3/carol.bin", &carols, WriteType::Through).await;
+    assert_eq!(
+        carol.get_status(&path("/s3/carol.bin")).await.unwrap().owner,
+        "carol"
+    );
+    assert_eq!(
+        carol.get_mount_table().await.unwrap()["/s3"].properties["aws.secretKey"],
+        "******"
+    );
     let keys = s3.keys("bucket").unwrap();
-    for key in ["dir/a.bin", "dir/through.bin", "dir/async.bin"] {
+    for key in ["dir/a.bin", "dir/through.bin", "dir/async.bin", "dir/carol.bin"] {
         assert!(keys.iter().any(|k| k == key), "{key} in {keys:?}");
     }
     fs.free(&path("/s3/through.bin"), Default::default())
@@ -165,7 +188,7 @@ async fn an_s3_bucket_mounted_with_option_credentials_is_read_and_written() {
 
     let table = fs.get_mount_table().await.unwrap();
     assert_eq!(table["/s3"].ufs_type, "s3");
-    assert_eq!(table["/s3"].properties["aws.secretKey"], s3.secret_key);
+    assert_eq!(table["/s3"].properties["aws.secretKey"], "******");
     fs.unmount(&path("/s3")).await.unwrap();
     assert!(s3.keys("bucket").unwrap().iter().any(|k| k == "dir/async.bin"));
     cluster.shutdown().await.unwrap();

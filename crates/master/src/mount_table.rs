@@ -28,6 +28,15 @@ pub struct MountInfo {
 }
 
 impl MountInfo {
+    /// The options as shown to users: secrets (credentials) replaced by `******`. Only workers
+    /// and superusers get them whole (GetUfsInfo).
+    pub fn shown_options(&self) -> BTreeMap<String, String> {
+        self.options
+            .iter()
+            .map(|(key, value)| (key.clone(), alluxio_conf::displayed_value(key, value.clone())))
+            .collect()
+    }
+
     /// Where `path`, at or below the mount point `point`, lives in this UFS.
     pub fn ufs_path(&self, point: &AlluxioPath, path: &AlluxioPath) -> String {
         let relative = path.as_str().strip_prefix(point.as_str()).unwrap_or("");

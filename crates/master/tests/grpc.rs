@@ -275,6 +275,13 @@ async fn namespace_operations_over_grpc() {
     master.shutdown().await.unwrap();
 }
 
+/// File system clients on `channel` calling as the user given (SIMPLE authentication).
+fn simple_clients(channel: Channel) -> impl Fn(&str) -> FileSystemMasterClientServiceClient<AuthChannel> {
+    move |user| {
+        FileSystemMasterClientServiceClient::new(Credentials::new(AuthType::Simple, user).on(channel.clone()))
+    }
+}
+
 #[tokio::test]
 async fn calls_carry_their_user_and_a_mismatched_authentication_type_is_refused() {
     let dirs = dirs();
@@ -282,9 +289,7 @@ async fn calls_carry_their_user_and_a_mismatched_authentication_type_is_refused(
         .await
         .unwrap();
     let channel = channel(&master).await;
-    let as_user = |user: &str| {
-        FileSystemMasterClientServiceClient::new(Credentials::new(AuthType::Simple, user).on(channel.clone()))
-    };
+    let as_user = simple_clients(channel.clone());
     let mkdir = |path: &str| CreateDirectoryRequest {
         path: path.into(),
         ..Default::default()
@@ -879,5 +884,59 @@ async fn async_through_blocks_on_two_workers_are_persisted_by_the_fuller_one() {
     c.worker.block_heartbeat(done).await.unwrap();
     let status = c.status("/spread").await.unwrap();
     assert_eq!(status.persistence_state(), PersistenceState::Persisted);
+    master.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_mounts_credentials_reach_superusers_only() {
+    let dirs = dirs();
+    let master = start(conf(&dirs, &[(keys::SECURITY_LOGIN_USERNAME, "admin")]))
+        .await
+        .unwrap();
+    let as_user = simple_clients(channel(&master).await);
+    let other = tempfile::tempdir().unwrap();
+    let mount = MountRequest {
+        path: "/data".into(),
+        ufs_uri: other.path().display().to_string(),
+        properties: [
+            ("aws.secretKey".to_string(), "s3cr3t".to_string()),
+            (
+                "alluxio.underfs.s3.endpoint".to_string(),
+                "http://127.0.0.1:1".to_string(),
+            ),
+        ]
+        .into(),
+        ..Default::default()
+    };
+    as_user("admin").mount(mount).await.unwrap();
+    let table = as_user("admin")
+        .get_mount_table(GetMountTableRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let data = &table.mount_points["/data"];
+    // Listings mask secrets for everyone, superusers included.
+    assert_eq!(data.properties["aws.secretKey"], "******");
+    assert_eq!(
+        data.properties["alluxio.underfs.s3.endpoint"],
+        "http://127.0.0.1:1"
+    );
+    let ufs_info = |user: &str| {
+        let mut client = as_user(user);
+        let mount_id = data.mount_id;
+        async move {
+            client
+                .get_ufs_info(GetUfsInfoRequest { mount_id })
+                .await
+                .unwrap()
+                .into_inner()
+                .ufs_info
+                .unwrap()
+                .properties
+        }
+    };
+    // Workers run as the master's user: they get the credentials to reach the UFS.
+    assert_eq!(ufs_info("admin").await["aws.secretKey"], "s3cr3t");
+    assert_eq!(ufs_info("alice").await["aws.secretKey"], "******");
     master.shutdown().await.unwrap();
 }

@@ -38,6 +38,12 @@
 //!   `length` bytes in total (evicting if needed); answers with the new reservation.
 //! - `CompleteLocalBlock`: commits a block written locally, at the file's length (answered as
 //!   `length`), and reports it to the master; with [`FLAG_CANCEL`] abandons it instead.
+//! - `WriteUfsFile`: the worker writes a UFS file for the client (THROUGH writes), so the
+//!   mount's credentials stay with the workers; extra = encoded [`crate::grpc::UfsFileTarget`],
+//!   `block_id` 0. A first response once the file is created (an error ends the request there);
+//!   then the client streams chunks as for `WriteBlock`: a zero-length chunk publishes the file
+//!   under its name, [`CHUNK_CANCEL`] abandons it. One response after either; `length` = bytes
+//!   written. Nothing appears in the UFS if the connection breaks first.
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
@@ -86,6 +92,8 @@ pub enum Op {
     RequestLocalSpace = 7,
     /// Commit (or abandon) a block written locally.
     CompleteLocalBlock = 8,
+    /// Stream a UFS file's bytes in, for the worker to write.
+    WriteUfsFile = 9,
 }
 
 impl Op {
@@ -99,6 +107,7 @@ impl Op {
             6 => Op::CreateLocalBlock,
             7 => Op::RequestLocalSpace,
             8 => Op::CompleteLocalBlock,
+            9 => Op::WriteUfsFile,
             _ => return None,
         })
     }
@@ -521,7 +530,7 @@ mod tests {
     }
 
     fn op() -> impl proptest::strategy::Strategy<Value = Op> {
-        proptest::sample::select((1..=8).filter_map(Op::from_u8).collect::<Vec<_>>())
+        proptest::sample::select((1..=9).filter_map(Op::from_u8).collect::<Vec<_>>())
     }
 
     proptest::proptest! {

@@ -3,9 +3,9 @@
 mod common;
 
 use alluxio_proto::data::{self, Op, Request, Status, TO_END};
-use alluxio_proto::grpc::UfsBlockSource;
 use alluxio_proto::grpc::worker_service_client::WorkerServiceClient;
 use alluxio_proto::grpc::{GetWorkerStatusRequest, RemoveBlockRequest};
+use alluxio_proto::grpc::{UfsBlockSource, UfsFileTarget};
 use common::{DataClient, FakeMaster, eventually, pattern, worker_conf};
 use prost::Message;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -419,5 +419,100 @@ async fn promoting_read_moves_a_block_to_the_top_tier() {
     })
     .await;
     assert_eq!(client.read_block(600, 0, TO_END).await.1, bytes);
+    worker.shutdown().await.unwrap();
+}
+
+fn ufs_write_request(ufs_path: &std::path::Path) -> Request {
+    let mut request = Request::new(Op::WriteUfsFile, 0, 0, 0);
+    request.extra = UfsFileTarget {
+        ufs_path: ufs_path.display().to_string(),
+        mount_id: 0,
+    }
+    .encode_to_vec();
+    request
+}
+
+/// Names in `dir`, temporaries of writes in progress included.
+fn entries(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn ufs_writes_publish_on_commit_and_leave_nothing_when_cancelled_or_broken() {
+    let master = FakeMaster::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let worker = alluxio_worker::start(worker_conf(master.addr, dir.path()))
+        .await
+        .unwrap();
+    let ufs = dir.path().join("ufs");
+    std::fs::create_dir_all(&ufs).unwrap();
+    let mut client = DataClient::connect(worker.data_addr()).await;
+
+    // Created, then streamed in chunks, published on the commit chunk.
+    let contents = pattern(9, 3 * 1024 * 1024 + 11);
+    let file = ufs.join("sub/out.bin");
+    data::write_request(&mut client.stream, &ufs_write_request(&file))
+        .await
+        .unwrap();
+    assert_eq!(
+        data::read_response(&mut client.stream).await.unwrap().status,
+        Status::Ok
+    );
+    for part in contents.chunks(700_000) {
+        data::write_chunk(&mut client.stream, part).await.unwrap();
+    }
+    assert!(!file.exists(), "visible before the commit");
+    data::write_chunk(&mut client.stream, &[]).await.unwrap();
+    client.stream.flush().await.unwrap();
+    let done = data::read_response(&mut client.stream).await.unwrap();
+    assert_eq!((done.status, done.length), (Status::Ok, contents.len() as u64));
+    assert_eq!(std::fs::read(&file).unwrap(), contents);
+
+    // Cancelled: nothing appears, not even a temporary.
+    let cancelled = ufs.join("cancelled.bin");
+    data::write_request(&mut client.stream, &ufs_write_request(&cancelled))
+        .await
+        .unwrap();
+    assert_eq!(
+        data::read_response(&mut client.stream).await.unwrap().status,
+        Status::Ok
+    );
+    data::write_chunk(&mut client.stream, b"partial").await.unwrap();
+    data::write_cancel(&mut client.stream).await.unwrap();
+    assert_eq!(
+        data::read_response(&mut client.stream).await.unwrap().status,
+        Status::Ok
+    );
+    assert_eq!(entries(&ufs), ["sub"]);
+
+    // A file the UFS cannot create is refused at once, naming it; the connection goes on.
+    let (refused, _) = client.read(&ufs_write_request(&ufs.join("sub"))).await;
+    assert_eq!(refused.status, Status::InvalidArgument, "{}", refused.message);
+    assert!(refused.message.contains("sub"), "{}", refused.message);
+    let mut garbage = Request::new(Op::WriteUfsFile, 0, 0, 0);
+    garbage.extra = vec![0xff; 7];
+    let (refused, _) = client.read(&garbage).await;
+    assert_eq!(refused.status, Status::InvalidArgument, "{}", refused.message);
+
+    // A client gone in the middle leaves nothing behind either.
+    data::write_request(&mut client.stream, &ufs_write_request(&ufs.join("broken.bin")))
+        .await
+        .unwrap();
+    assert_eq!(
+        data::read_response(&mut client.stream).await.unwrap().status,
+        Status::Ok
+    );
+    data::write_chunk(&mut client.stream, b"half").await.unwrap();
+    client.stream.flush().await.unwrap();
+    drop(client);
+    eventually("the broken write's temporary removed", || {
+        entries(&ufs) == ["sub"]
+    })
+    .await;
     worker.shutdown().await.unwrap();
 }

@@ -235,10 +235,16 @@ impl FileSystemMasterClientService for FsClientService {
         request: Request<GetUfsInfoRequest>,
     ) -> Result<Response<GetUfsInfoResponse>, Status> {
         let info = self.0.ufs_info(request.into_inner().mount_id)?;
+        // Workers read the UFS with the mount's credentials; users see them masked.
+        let properties = if self.0.caller_is_superuser() {
+            info.options
+        } else {
+            info.shown_options()
+        };
         Ok(Response::new(GetUfsInfoResponse {
             ufs_info: Some(UfsInfo {
                 uri: info.ufs_uri,
-                properties: info.options.into_iter().collect(),
+                properties: properties.into_iter().collect(),
                 read_only: info.read_only,
                 shared: info.shared,
             }),
@@ -250,11 +256,11 @@ fn mount_point_info(info: MountInfo) -> MountPointInfo {
     let (ufs_capacity_bytes, ufs_used_bytes) = ufs_space(&info.ufs_uri);
     MountPointInfo {
         ufs_type: ufs_type(&info.ufs_uri),
-        ufs_uri: info.ufs_uri,
         ufs_capacity_bytes,
         ufs_used_bytes,
         read_only: info.read_only,
-        properties: info.options.into_iter().collect(),
+        properties: info.shown_options().into_iter().collect(),
+        ufs_uri: info.ufs_uri,
         shared: info.shared,
         mount_id: info.mount_id,
     }

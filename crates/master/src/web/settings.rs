@@ -9,15 +9,6 @@ use serde_json::{Value, json};
 use super::State;
 use crate::mount_table::{MountInfo, ufs_type};
 
-/// A mount's options as shown: secrets replaced by `******`.
-fn shown_options(mount: &MountInfo) -> Vec<(String, String)> {
-    mount
-        .options
-        .iter()
-        .map(|(key, value)| (key.clone(), displayed_value(key, value.clone())))
-        .collect()
-}
-
 /// A mount as Alluxio's `MountPointInfo` JSON, secrets masked; `space` is its UFS's last
 /// measured (capacity, used) bytes.
 pub(super) fn mount_json(mount: &MountInfo, (capacity, used): (i64, i64)) -> Value {
@@ -28,7 +19,7 @@ pub(super) fn mount_json(mount: &MountInfo, (capacity, used): (i64, i64)) -> Val
         "ufsUsedBytes": used,
         "readOnly": mount.read_only,
         "shared": mount.shared,
-        "properties": shown_options(mount).into_iter().collect::<std::collections::BTreeMap<_, _>>(),
+        "properties": mount.shown_options(),
     })
 }
 
@@ -56,7 +47,7 @@ pub(super) async fn mounts(Extract(state): State) -> Markup {
                             td { (mount.read_only) }
                             td { (mount.shared) }
                             td {
-                                @for (key, value) in shown_options(mount) {
+                                @for (key, value) in mount.shown_options() {
                                     div { code { (key) } " = " (value) }
                                 }
                             }

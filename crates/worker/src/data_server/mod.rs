@@ -6,6 +6,7 @@ mod local;
 mod local_write;
 mod read;
 mod ufs_read;
+mod ufs_write;
 mod write;
 
 use std::collections::HashMap;
@@ -15,7 +16,7 @@ use std::time::Duration;
 
 use alluxio_proto::data::{self, FrameError, Op, Request, Response, Status};
 use alluxio_server::{Backoff, Shutdown};
-use alluxio_ufs::UfsError;
+use alluxio_ufs::{UfsError, UnderFileSystem};
 use tokio::io::BufReader;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
@@ -142,6 +143,25 @@ impl From<std::io::Error> for DataError {
     }
 }
 
+/// The UFS of mount `mount_id` serving `uri`, opened with the mount's options (asked of the
+/// master once).
+async fn mounted_ufs(
+    conn: &Connection,
+    mount_id: u64,
+    uri: &str,
+) -> Result<Arc<dyn UnderFileSystem>, DataError> {
+    match conn.ctx.ufs(mount_id, uri).await {
+        Ok(ufs) => Ok(ufs),
+        Err(WorkerError::Ufs(e)) => Err(e.into()),
+        // Unmounted since the client looked the file up.
+        Err(WorkerError::MasterRpc { ref status, .. }) if status.code() == tonic::Code::NotFound => {
+            Err(DataError::Request(Status::NotFound, status.message().to_string()))
+        }
+        // The mount's options come from the master; without them the call may succeed later.
+        Err(e) => Err(DataError::Request(Status::Unavailable, e.to_string())),
+    }
+}
+
 /// Runs blocking store work off the async threads.
 pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
@@ -231,6 +251,7 @@ impl Connection {
             Op::CreateLocalBlock => local_write::create_local_block(self, request).await,
             Op::RequestLocalSpace => local_write::request_local_space(self, request).await,
             Op::CompleteLocalBlock => local_write::complete_local_block(self, request).await,
+            Op::WriteUfsFile => ufs_write::write_ufs_file(self, request).await,
         }
     }
 }

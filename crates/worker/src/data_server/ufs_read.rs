@@ -9,8 +9,7 @@ use prost::Message;
 use tokio::io::AsyncWriteExt;
 
 use super::read::{resolve_range, send_range};
-use super::{Connection, DataError, blocking};
-use crate::WorkerError;
+use super::{Connection, DataError, blocking, mounted_ufs};
 use crate::store::TempBlock;
 
 /// Bytes gathered before one write to the temp block, so small UFS chunks don't each cost a
@@ -35,16 +34,7 @@ pub(super) async fn read_ufs_block(conn: &mut Connection, request: &Request) -> 
     } else {
         None
     };
-    let ufs = match conn.ctx.ufs(source.mount_id, &source.ufs_path).await {
-        Ok(ufs) => ufs,
-        Err(WorkerError::Ufs(e)) => return Err(e.into()),
-        // Unmounted since the client looked the file up.
-        Err(WorkerError::MasterRpc { ref status, .. }) if status.code() == tonic::Code::NotFound => {
-            return Err(DataError::Request(Status::NotFound, status.message().to_string()));
-        }
-        // The mount's options come from the master; without them the read may succeed later.
-        Err(e) => return Err(DataError::Request(Status::Unavailable, e.to_string())),
-    };
+    let ufs = mounted_ufs(conn, source.mount_id, &source.ufs_path).await?;
     // With a cache copy the whole block is read; otherwise only the range asked for.
     let (read_from, read_len) = if temp.is_some() {
         (0, source.block_length)

@@ -32,15 +32,7 @@ pub(super) async fn write_block(conn: &mut Connection, request: &Request) -> Res
             ChunkHeader::Data(len) => {
                 let mut left = len as usize;
                 while left > 0 {
-                    // Take a buffer only once bytes arrive: a peer that sends a header and
-                    // stalls holds none of the budget.
-                    if conn.stream.fill_buf().await?.is_empty() {
-                        return Err(DataError::Connection(format!(
-                            "connection closed in the middle of a chunk of block {block_id}"
-                        )));
-                    }
-                    let mut piece = conn.buffers.take().await?;
-                    let size = fill_piece(conn, &mut piece[..left.min(PIECE)]).await?;
+                    let (piece, size) = next_piece(conn, left, || format!("block {block_id}")).await?;
                     left -= size;
                     settle(&mut in_flight, &mut temp, &mut failure).await?;
                     if let Some(block) = temp.take() {
@@ -82,6 +74,25 @@ pub(super) async fn write_block(conn: &mut Connection, request: &Request) -> Res
     })?;
     tracing::debug!(block_id, length = meta.length, tier = %meta.tier, "block committed");
     Ok(data::write_response(&mut conn.stream, &Response::ok(meta.length)).await?)
+}
+
+/// The next piece of a chunk with `left` bytes still to come, and how many bytes it holds; a
+/// buffer is taken only once bytes arrive, so a peer that sends a header and stalls holds none
+/// of the budget. `what` names what the chunk belongs to, for the error of a closed connection.
+pub(super) async fn next_piece(
+    conn: &mut Connection,
+    left: usize,
+    what: impl FnOnce() -> String,
+) -> Result<(PieceBuffer, usize), DataError> {
+    if conn.stream.fill_buf().await?.is_empty() {
+        return Err(DataError::Connection(format!(
+            "connection closed in the middle of a chunk of {}",
+            what()
+        )));
+    }
+    let mut piece = conn.buffers.take().await?;
+    let size = fill_piece(conn, &mut piece[..left.min(PIECE)]).await?;
+    Ok((piece, size))
 }
 
 /// Reads into `piece` the bytes that have arrived, at least one and at most its length, without

@@ -2,13 +2,14 @@
 //! mount's options, which only workers and masters hold: a client never needs the UFS's
 //! credentials.
 
-use super::write::next_piece;
-use super::{Connection, DataError, mounted_ufs};
 use alluxio_proto::data::{self, ChunkHeader, Request, Response};
 use alluxio_proto::grpc::UfsFileTarget;
 use alluxio_ufs::UfsWriter;
 use bytes::Bytes;
 use prost::Message;
+
+use super::write::next_piece;
+use super::{Connection, DataError, mounted_ufs};
 
 /// Serves a WriteUfsFile request: answers once the file is created, then takes its chunks
 /// and answers again once it is published (or abandoned). A write failing midway still has its
@@ -29,9 +30,7 @@ pub(super) async fn write_ufs_file(conn: &mut Connection, request: &Request) -> 
                     let (piece, size) = next_piece(conn, left, || format!("UFS file {uri}")).await?;
                     left -= size;
                     written += size as u64;
-                    let bytes = Bytes::copy_from_slice(&piece[..size]);
-                    drop(piece);
-                    progress = progress.write(bytes).await;
+                    progress = progress.write(&piece[..size]).await;
                 }
             }
             ChunkHeader::Cancel => {
@@ -67,12 +66,12 @@ enum Progress {
 }
 
 impl Progress {
-    /// Appends `bytes`, abandoning the file if that fails.
-    async fn write(self, bytes: Bytes) -> Self {
+    /// Appends a copy of `bytes` (none once failed), abandoning the file if that fails.
+    async fn write(self, bytes: &[u8]) -> Self {
         let Progress::Writing(mut file) = self else {
             return self;
         };
-        match file.write(bytes).await {
+        match file.write(Bytes::copy_from_slice(bytes)).await {
             Ok(()) => Progress::Writing(file),
             Err(e) => {
                 if let Err(abort) = file.abort().await {

@@ -3,6 +3,7 @@
 //! [`Tree::snapshot`] re-expresses a tree as entries for checkpoints.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use alluxio_proto::grpc::journal_entry::Entry;
 use alluxio_proto::grpc::{
@@ -200,19 +201,22 @@ impl Tree {
             });
         }
         self.check_no_mount_below(e.id)?;
-        if self.children_mut(e.new_parent_id)?.contains_key(&e.new_name) {
+        if self
+            .children_mut(e.new_parent_id)?
+            .contains_key(e.new_name.as_str())
+        {
             return Err(ApplyError::NameTaken {
                 parent: e.new_parent_id,
                 name: e.new_name.clone(),
             });
         }
+        let new_name: Arc<str> = Arc::from(e.new_name.as_str());
         let inode = self.inode_mut(e.id)?;
-        let (old_parent, old_name) = (inode.parent, std::mem::take(&mut inode.name));
+        let old_parent = inode.parent;
+        let old_name = std::mem::replace(&mut inode.name, new_name.clone());
         inode.parent = e.new_parent_id;
-        inode.name.clone_from(&e.new_name);
         self.children_mut(old_parent)?.remove(&old_name);
-        self.children_mut(e.new_parent_id)?
-            .insert(e.new_name.clone(), e.id);
+        self.children_mut(e.new_parent_id)?.insert(new_name, e.id);
         self.inode_mut(old_parent)?.modification_ms = e.op_time_ms;
         self.inode_mut(e.new_parent_id)?.modification_ms = e.op_time_ms;
         Ok(())
@@ -244,11 +248,14 @@ impl Tree {
         if let Some(mode) = e.mode {
             inode.mode = mode;
         }
-        if let Some(owner) = &e.owner {
-            owner.clone_into(&mut inode.owner);
+        let owner = e.owner.as_deref().map(|owner| self.principals.intern(owner));
+        let group = e.group.as_deref().map(|group| self.principals.intern(group));
+        let inode = self.inode_mut(e.id)?;
+        if let Some(owner) = owner {
+            inode.owner = owner;
         }
-        if let Some(group) = &e.group {
-            group.clone_into(&mut inode.group);
+        if let Some(group) = group {
+            inode.group = group;
         }
         Ok(())
     }
@@ -315,10 +322,11 @@ impl Tree {
 
     /// Mode, owner and group of a new inode.
     fn set_owner(&mut self, id: u64, mode: u32, owner: &str, group: &str) -> Result<(), ApplyError> {
+        let (owner, group) = (self.principals.intern(owner), self.principals.intern(group));
         let inode = self.inode_mut(id)?;
         inode.mode = mode;
-        owner.clone_into(&mut inode.owner);
-        group.clone_into(&mut inode.group);
+        inode.owner = owner;
+        inode.group = group;
         Ok(())
     }
 
@@ -399,15 +407,17 @@ impl Tree {
                 name: name.to_string(),
             });
         }
-        children.insert(name.to_string(), id);
+        let name: Arc<str> = Arc::from(name);
+        children.insert(name.clone(), id);
         self.inode_mut(parent)?.modification_ms = time_ms;
         let is_dir = matches!(kind, InodeKind::Dir { .. });
+        let nobody = self.principals.intern("");
         self.inodes.insert(
             id,
-            Inode {
+            Box::new(Inode {
                 id,
                 parent,
-                name: name.to_string(),
+                name,
                 kind,
                 creation_ms: time_ms,
                 modification_ms: time_ms,
@@ -416,19 +426,22 @@ impl Tree {
                 ttl_action: TtlAction::Delete,
                 persistence,
                 mode: if is_dir { 0o755 } else { 0o644 },
-                owner: String::new(),
-                group: String::new(),
-            },
+                owner: nobody.clone(),
+                group: nobody,
+            }),
         );
         self.next_container = self.next_container.max(ids::container_id(id) + 1);
         Ok(())
     }
 
     fn inode_mut(&mut self, id: u64) -> Result<&mut Inode, ApplyError> {
-        self.inodes.get_mut(&id).ok_or(ApplyError::InodeMissing(id))
+        self.inodes
+            .get_mut(&id)
+            .map(|inode| &mut **inode)
+            .ok_or(ApplyError::InodeMissing(id))
     }
 
-    fn children_mut(&mut self, id: u64) -> Result<&mut BTreeMap<String, u64>, ApplyError> {
+    fn children_mut(&mut self, id: u64) -> Result<&mut BTreeMap<Arc<str>, u64>, ApplyError> {
         match &mut self.inode_mut(id)?.kind {
             InodeKind::Dir { children, .. } => Ok(children),
             InodeKind::File { .. } => Err(ApplyError::NotADirectory(id)),
@@ -457,12 +470,12 @@ fn snapshot_inode(inode: &Inode, out: &mut Vec<Entry>, attributes: &mut Vec<Entr
                 out.push(Entry::Mkdir(JournalMkdir {
                     id: inode.id,
                     parent_id: inode.parent,
-                    name: inode.name.clone(),
+                    name: inode.name.to_string(),
                     creation_time_ms: inode.creation_ms,
                     persisted,
                     mode: inode.mode,
-                    owner: inode.owner.clone(),
-                    group: inode.group.clone(),
+                    owner: inode.owner.to_string(),
+                    group: inode.group.to_string(),
                 }));
             }
             if *children_loaded {
@@ -482,15 +495,15 @@ fn snapshot_inode(inode: &Inode, out: &mut Vec<Entry>, attributes: &mut Vec<Entr
             out.push(Entry::CreateFile(JournalCreateFile {
                 id: inode.id,
                 parent_id: inode.parent,
-                name: inode.name.clone(),
+                name: inode.name.to_string(),
                 creation_time_ms: inode.creation_ms,
                 block_size_bytes: *block_size,
                 ttl: inode.ttl,
                 ttl_action: inode.ttl_action.into(),
                 cacheable: *cacheable,
                 mode: inode.mode,
-                owner: inode.owner.clone(),
-                group: inode.group.clone(),
+                owner: inode.owner.to_string(),
+                group: inode.group.to_string(),
                 persistence_state: inode.persistence.into(),
                 write_type: (*write_type).into(),
             }));
@@ -521,8 +534,8 @@ fn snapshot_inode(inode: &Inode, out: &mut Vec<Entry>, attributes: &mut Vec<Entr
         modification_time_ms: Some(inode.modification_ms),
         // Inodes loaded from the UFS take their mode, owner and group only from here.
         mode: Some(inode.mode),
-        owner: Some(inode.owner.clone()),
-        group: Some(inode.group.clone()),
+        owner: Some(inode.owner.to_string()),
+        group: Some(inode.group.to_string()),
         ..Default::default()
     }));
 }

@@ -10,6 +10,7 @@ mod limits;
 mod metadata;
 mod report;
 mod s3;
+mod scale;
 mod small_files;
 mod throughput;
 
@@ -60,6 +61,9 @@ pub struct BenchArgs {
     /// Times every sequential case and its limit is measured; the median is printed.
     #[arg(long, default_value_t = 3, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100))]
     rounds: usize,
+    /// Empty files of the UFS tree the scale cases load (in folders of 1,000).
+    #[arg(long = "scale-files", default_value_t = 1_000_000)]
+    scale_files: usize,
     /// Run only these groups of cases (repeatable or comma-separated); all by default.
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<CaseGroup>,
@@ -79,6 +83,9 @@ enum CaseGroup {
     /// the client's short-circuit read and write (left out of a run without `--only` when the
     /// host has no /dev/fuse).
     Fuse,
+    /// Loading a UFS tree of `--scale-files` files, the resident memory it takes, and getStatus
+    /// of random files in it (embedded cluster only; run only when named).
+    Scale,
 }
 
 /// What every case needs: where the cluster is, the sizes, and scratch space.
@@ -190,6 +197,9 @@ async fn run_cases(setup: &Setup, out: &mut Reporter) -> anyhow::Result<()> {
     }
     if setup.args.only.contains(&CaseGroup::Fuse) || (setup.args.only.is_empty() && has_fuse()) {
         fuse::run(setup, out).await?;
+    }
+    if setup.args.only.contains(&CaseGroup::Scale) {
+        scale::run(setup, out).await?;
     }
     let fs = alluxio_client::FileSystem::connect(setup.conf.clone()).await?;
     let options = alluxio_client::DeleteOptions {

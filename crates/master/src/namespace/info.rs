@@ -33,7 +33,7 @@ impl FileSystemMaster {
         let (ufs_path, mount_id) = self.ufs_location(tree, path);
         let mut info = FileInfo {
             file_id: inode.id,
-            name: inode.name.clone(),
+            name: inode.name.to_string(),
             path: path.to_string(),
             ufs_path,
             mount_id,

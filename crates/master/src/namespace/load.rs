@@ -212,14 +212,14 @@ impl FileSystemMaster {
             };
             let mut entries = Vec::new();
             for status in &listing {
-                if !children.contains_key(&status.name) && dir.join(&status.name).is_ok() {
+                if !children.contains_key(status.name.as_str()) && dir.join(&status.name).is_ok() {
                     entries.push(load_entry(alloc.next(), inode.id, status, block_size));
                 }
             }
             if load == LoadMetadataType::Always {
                 let in_ufs: HashSet<&str> = listing.iter().map(|s| s.name.as_str()).collect();
                 for (name, child) in children {
-                    if !in_ufs.contains(name.as_str()) && self.vanished_from_ufs(tree, *child) {
+                    if !in_ufs.contains(&**name) && self.vanished_from_ufs(tree, *child) {
                         entries.push(Entry::Delete(JournalDelete {
                             id: *child,
                             op_time_ms: now_ms(),

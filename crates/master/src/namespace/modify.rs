@@ -89,7 +89,7 @@ fn mounted_dir(tree: &Tree, point: &AlluxioPath) -> MountedDir {
         .filter_map(|(name, id)| {
             tree.get(*id)
                 .filter(|c| c.is_persisted())
-                .map(|c| (name.clone(), c.is_dir()))
+                .map(|c| (name.to_string(), c.is_dir()))
         })
         .collect();
     MountedDir {

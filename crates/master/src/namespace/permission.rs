@@ -429,7 +429,7 @@ impl Check<'_> {
 /// The path of `inode` for a message.
 fn shown_path(tree: &Tree, inode: &Inode) -> String {
     tree.path_of(inode.id)
-        .map_or_else(|| inode.name.clone(), |path| path.to_string())
+        .map_or_else(|| inode.name.to_string(), |path| path.to_string())
 }
 
 fn or_default<'a>(value: &'a str, default: &'a str) -> &'a str {

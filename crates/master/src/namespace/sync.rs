@@ -207,7 +207,7 @@ impl FileSystemMaster {
                     if tree.mounts.is_mount_point(&child_path) {
                         continue;
                     }
-                    let child = children.get(name).and_then(|id| tree.get(*id));
+                    let child = children.get(name.as_str()).and_then(|id| tree.get(*id));
                     match (child, status) {
                         (None, Some(status)) => {
                             entries.push(load_entry(alloc.next(), inode.id, status, block_size));
@@ -244,7 +244,7 @@ impl FileSystemMaster {
                 if complete {
                     for (name, id) in children {
                         let Ok(child_path) = dir.join(name) else { continue };
-                        if !named.contains(name.as_str()) && only_persisted(tree, *id, &child_path) {
+                        if !named.contains(&**name) && only_persisted(tree, *id, &child_path) {
                             remove(*id, &mut entries, &mut out);
                         }
                     }

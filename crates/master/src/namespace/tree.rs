@@ -1,7 +1,12 @@
 //! The inode tree: inodes keyed by id, children by name, and path resolution.
+//!
+//! Memory is what bounds a namespace held in RAM, so an inode is kept compact: it sits in its
+//! own allocation (the id table holds pointers, not inodes), its name is one shared allocation
+//! used both by the inode and by its parent's child map, and owners and groups are interned.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ops::Bound;
+use std::sync::Arc;
 
 use alluxio_proto::AlluxioPath;
 use alluxio_proto::grpc::{PersistenceState, TtlAction, WriteType};
@@ -21,8 +26,8 @@ pub fn root_id() -> u64 {
 pub enum InodeKind {
     /// A directory.
     Dir {
-        /// Children by name.
-        children: BTreeMap<String, u64>,
+        /// Children by name (each key shares its allocation with the child's `name`).
+        children: BTreeMap<Arc<str>, u64>,
         /// Whether the UFS children were loaded once.
         children_loaded: bool,
     },
@@ -51,7 +56,7 @@ pub struct Inode {
     /// Parent directory id (the root is its own parent).
     pub parent: u64,
     /// Last path component ("" for the root).
-    pub name: String,
+    pub name: Arc<str>,
     /// Directory or file fields.
     pub kind: InodeKind,
     /// Creation, ms since the epoch.
@@ -68,10 +73,10 @@ pub struct Inode {
     pub persistence: PersistenceState,
     /// Permission bits.
     pub mode: u32,
-    /// Owner user.
-    pub owner: String,
-    /// Owner group.
-    pub group: String,
+    /// Owner user (interned).
+    pub owner: Arc<str>,
+    /// Owner group (interned).
+    pub group: Arc<str>,
 }
 
 impl Inode {
@@ -81,7 +86,7 @@ impl Inode {
     }
 
     /// Children of a directory (empty for files).
-    pub fn children(&self) -> impl Iterator<Item = (&String, &u64)> {
+    pub fn children(&self) -> impl Iterator<Item = (&Arc<str>, &u64)> {
         match &self.kind {
             InodeKind::Dir { children, .. } => Some(children.iter()),
             InodeKind::File { .. } => None,
@@ -95,7 +100,7 @@ impl Inode {
     pub fn children_after<'a>(
         &'a self,
         start_after: Option<&'a str>,
-    ) -> impl Iterator<Item = (&'a String, &'a u64)> {
+    ) -> impl Iterator<Item = (&'a Arc<str>, &'a u64)> {
         let InodeKind::Dir { children, .. } = &self.kind else {
             return None.into_iter().flatten();
         };
@@ -125,7 +130,7 @@ impl Inode {
 /// The whole namespace in memory.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tree {
-    pub(crate) inodes: HashMap<u64, Inode>,
+    pub(crate) inodes: HashMap<u64, Box<Inode>>,
     /// The container id the next new inode takes.
     pub(crate) next_container: u64,
     /// Pinned files, kept apart because every worker heartbeat asks for them.
@@ -134,6 +139,8 @@ pub struct Tree {
     pub(crate) mounts: MountTable,
     /// The latest changes clients named, as applied through the journal.
     pub(crate) applied: AppliedOperations,
+    /// The owners and groups inodes share.
+    pub(crate) principals: Interner,
 }
 
 impl Tree {
@@ -142,7 +149,7 @@ impl Tree {
         let root = Inode {
             id: root_id(),
             parent: root_id(),
-            name: String::new(),
+            name: Arc::from(""),
             kind: InodeKind::Dir {
                 children: BTreeMap::new(),
                 children_loaded: false,
@@ -154,21 +161,22 @@ impl Tree {
             ttl_action: TtlAction::Delete,
             persistence: PersistenceState::Persisted,
             mode: 0o755,
-            owner: String::new(),
-            group: String::new(),
+            owner: Arc::from(""),
+            group: Arc::from(""),
         };
         Self {
-            inodes: HashMap::from([(root.id, root)]),
+            inodes: HashMap::from([(root.id, Box::new(root))]),
             next_container: 1,
             pinned_files: BTreeSet::new(),
             mounts: MountTable::default(),
             applied: AppliedOperations::default(),
+            principals: Interner::default(),
         }
     }
 
     /// The inode with this id.
     pub fn get(&self, id: u64) -> Option<&Inode> {
-        self.inodes.get(&id)
+        self.inodes.get(&id).map(|inode| &**inode)
     }
 
     /// Number of inodes, root included.
@@ -220,7 +228,7 @@ impl Tree {
         let mut names = Vec::new();
         let mut current = self.inodes.get(&id)?;
         while current.id != root_id() {
-            names.push(current.name.as_str());
+            names.push(&*current.name);
             current = self.inodes.get(&current.parent)?;
         }
         let mut path = AlluxioPath::root();
@@ -246,6 +254,32 @@ impl Tree {
     /// Every inode id, parents before children.
     pub fn all_ids(&self) -> Vec<u64> {
         self.subtree(root_id())
+    }
+}
+
+/// One shared copy of each owner and group name: a million files of one user hold one string.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Interner {
+    names: HashSet<Arc<str>>,
+}
+
+impl Interner {
+    /// The shared copy of `name`.
+    pub(crate) fn intern(&mut self, name: &str) -> Arc<str> {
+        if let Some(shared) = self.names.get(name) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(name);
+        self.names.insert(shared.clone());
+        shared
+    }
+}
+
+/// Which names happen to be interned is not part of a tree's state: a tree replayed from a
+/// checkpoint lacks the owners of inodes deleted before it, and is still the same tree.
+impl PartialEq for Interner {
+    fn eq(&self, _: &Self) -> bool {
+        true
     }
 }
 

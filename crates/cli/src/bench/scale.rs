@@ -1,0 +1,243 @@
+//! The namespace at scale (`--only scale`, embedded cluster only): a UFS tree of
+//! `--scale-files` empty files in folders of 1,000 is loaded by 16 clients listing it folder by
+//! folder a page at a time, giving the load rate and the servers' resident memory per loaded
+//! file; then 16 clients stat random files of the tree.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use alluxio_client::{AlluxioPath, DeleteOptions, FileSystem, ListStatusOptions};
+use anyhow::{Context, bail};
+use tokio::task::JoinSet;
+
+use super::Setup;
+use super::report::{Line, Reporter};
+
+/// Files in each folder of the tree.
+const FOLDER_FILES: usize = 1_000;
+/// Concurrent clients loading and statting.
+const CLIENTS: usize = 16;
+
+/// Builds the tree, loads it, stats it, and removes it again.
+pub async fn run(setup: &Setup, out: &mut Reporter) -> anyhow::Result<()> {
+    let files = setup.args.scale_files;
+    let Some(ufs_root) = &setup.ufs_root else {
+        out.emit(&Line::error(
+            "scale",
+            "the scale cases measure the embedded cluster's memory: run them without --target",
+        ));
+        return Ok(());
+    };
+    if files == 0 {
+        return Ok(());
+    }
+    let name = format!("{}-scale", setup.base.trim_start_matches('/'));
+    let on_disk = ufs_root.join(&name);
+    let tree = Arc::new(ScaleTree {
+        root: AlluxioPath::new(&format!("/{name}"))?,
+        files,
+    });
+    let made = {
+        let on_disk = on_disk.clone();
+        tokio::task::spawn_blocking(move || make_tree(&on_disk, files)).await
+    };
+    let result = match made.context("making the UFS tree panicked") {
+        Ok(Ok(())) => measure(setup, &tree, out).await,
+        Ok(Err(e)) | Err(e) => Err(e),
+    };
+    let cleaned = clean_up(setup, &tree.root, on_disk).await;
+    result.and(cleaned)
+}
+
+/// The tree in Alluxio: `root/d{folder}/f{file}`.
+struct ScaleTree {
+    root: AlluxioPath,
+    files: usize,
+}
+
+impl ScaleTree {
+    fn folders(&self) -> usize {
+        self.files.div_ceil(FOLDER_FILES)
+    }
+
+    fn folder(&self, folder: usize) -> anyhow::Result<AlluxioPath> {
+        Ok(self.root.join(&format!("d{folder}"))?)
+    }
+
+    fn file(&self, index: usize) -> anyhow::Result<AlluxioPath> {
+        Ok(self
+            .folder(index / FOLDER_FILES)?
+            .join(&format!("f{}", index % FOLDER_FILES))?)
+    }
+}
+
+/// Creates the folders and empty files in the root UFS directory.
+fn make_tree(on_disk: &Path, files: usize) -> anyhow::Result<()> {
+    for index in 0..files {
+        let folder = on_disk.join(format!("d{}", index / FOLDER_FILES));
+        if index % FOLDER_FILES == 0 {
+            std::fs::create_dir_all(&folder)
+                .with_context(|| format!("cannot create {}", folder.display()))?;
+        }
+        let file = folder.join(format!("f{}", index % FOLDER_FILES));
+        std::fs::File::create(&file).with_context(|| format!("cannot create {}", file.display()))?;
+    }
+    Ok(())
+}
+
+async fn measure(setup: &Setup, tree: &Arc<ScaleTree>, out: &mut Reporter) -> anyhow::Result<()> {
+    let mut clients = Vec::with_capacity(CLIENTS);
+    for _ in 0..CLIENTS {
+        clients.push(FileSystem::connect(setup.conf.clone()).await?);
+    }
+    let before = resident_bytes()?;
+    let started = Instant::now();
+    let loaded = load(&clients, tree).await?;
+    let rate = loaded as f64 / started.elapsed().as_secs_f64().max(f64::MIN_POSITIVE);
+    if loaded != tree.files {
+        bail!("loading {} listed {loaded} files, not {}", tree.root, tree.files);
+    }
+    out.emit(&Line::figure(
+        format!("scale.load.{}_files", tree.files),
+        rate,
+        "files/s",
+    ));
+    let grown = resident_bytes()?.saturating_sub(before);
+    out.emit(&Line::figure(
+        format!("scale.resident_per_file.{}_files", tree.files),
+        grown as f64 / tree.files as f64,
+        "B/file",
+    ));
+    let rate = stat_random(&clients, tree, setup.args.duration).await?;
+    out.emit(&Line::figure(
+        format!("scale.get_status.c{CLIENTS}.{}_files", tree.files),
+        rate,
+        "ops/s",
+    ));
+    Ok(())
+}
+
+/// Lists every folder a page at a time (which loads it from the UFS), the clients taking the
+/// next folder as they finish one; the number of files listed.
+async fn load(clients: &[FileSystem], tree: &Arc<ScaleTree>) -> anyhow::Result<usize> {
+    let next_folder = Arc::new(AtomicUsize::new(0));
+    let mut tasks = JoinSet::new();
+    for fs in clients {
+        let (fs, tree, next_folder) = (fs.clone(), tree.clone(), next_folder.clone());
+        tasks.spawn(async move {
+            let mut listed = 0;
+            loop {
+                let folder = next_folder.fetch_add(1, Ordering::Relaxed);
+                if folder >= tree.folders() {
+                    return anyhow::Ok(listed);
+                }
+                listed += list_folder(&fs, &tree.folder(folder)?).await?;
+            }
+        });
+    }
+    let mut listed = 0;
+    while let Some(done) = tasks.join_next().await {
+        listed += done.context("a loading client panicked")??;
+    }
+    Ok(listed)
+}
+
+/// Entries of `dir`, listed in pages of one folder's size.
+async fn list_folder(fs: &FileSystem, dir: &AlluxioPath) -> anyhow::Result<usize> {
+    let mut listed = 0;
+    let mut start_after = None;
+    loop {
+        let options = ListStatusOptions {
+            start_after: start_after.take(),
+            limit: Some(FOLDER_FILES as u32),
+            ..Default::default()
+        };
+        let page = fs
+            .list_status(dir, options)
+            .await
+            .with_context(|| format!("cannot list {dir}"))?;
+        listed += page.len();
+        match page.last() {
+            Some(last) if page.len() == FOLDER_FILES => start_after = Some(last.name.clone()),
+            _ => return Ok(listed),
+        }
+    }
+}
+
+/// getStatus of random files of the tree by every client for `duration`, in operations per
+/// second.
+async fn stat_random(
+    clients: &[FileSystem],
+    tree: &Arc<ScaleTree>,
+    duration: Duration,
+) -> anyhow::Result<f64> {
+    let mut tasks = JoinSet::new();
+    let started = Instant::now();
+    for (seed, fs) in clients.iter().cloned().enumerate() {
+        let tree = tree.clone();
+        tasks.spawn(async move {
+            let mut random = XorShift(0x9e37_79b9_7f4a_7c15 ^ (seed as u64 + 1));
+            let mut done = 0u64;
+            while started.elapsed() < duration {
+                let path = tree.file(random.below(tree.files))?;
+                fs.get_status(&path)
+                    .await
+                    .with_context(|| format!("cannot stat {path}"))?;
+                done += 1;
+            }
+            anyhow::Ok(done)
+        });
+    }
+    let mut done = 0;
+    while let Some(finished) = tasks.join_next().await {
+        done += finished.context("a statting client panicked")??;
+    }
+    Ok(done as f64 / started.elapsed().as_secs_f64())
+}
+
+/// A small, fast pseudo-random sequence; the bench needs spread, not quality.
+struct XorShift(u64);
+
+impl XorShift {
+    fn below(&mut self, bound: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % bound as u64) as usize
+    }
+}
+
+/// Resident memory of this process (servers and bench together), from /proc/self/status.
+fn resident_bytes() -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").context("cannot read /proc/self/status")?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map(|kib| kib * 1024)
+        .context("/proc/self/status has no VmRSS line")
+}
+
+/// Drops the tree from Alluxio (its UFS copy stays) and then from the disk.
+async fn clean_up(setup: &Setup, root: &AlluxioPath, on_disk: PathBuf) -> anyhow::Result<()> {
+    let fs = FileSystem::connect(setup.conf.clone()).await?;
+    let options = DeleteOptions {
+        recursive: true,
+        alluxio_only: true,
+    };
+    match fs.delete(root, options).await {
+        Ok(()) => {}
+        Err(e) if e.kind() == alluxio_client::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot delete {root}")),
+    }
+    tokio::task::spawn_blocking(move || match std::fs::remove_dir_all(&on_disk) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot remove {}", on_disk.display()))
+        }
+        _ => Ok(()),
+    })
+    .await
+    .context("removing the UFS tree panicked")?
+}

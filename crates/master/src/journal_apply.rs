@@ -136,9 +136,10 @@ impl Tree {
             block_size: e.block_size_bytes,
             length: 0,
             completed: false,
-            block_ids: Vec::new(),
+            block_ids: Box::default(),
             write_type: e.write_type(),
             cacheable: e.cacheable,
+            ufs_fingerprint: false,
         };
         let persistence = e.persistence_state();
         self.insert(e.id, e.parent_id, &e.name, kind, e.creation_time_ms, persistence)?;
@@ -156,7 +157,7 @@ impl Tree {
                 block: e.block_id,
             });
         }
-        block_ids.push(e.block_id);
+        *block_ids = block_ids.iter().copied().chain([e.block_id]).collect();
         Ok(())
     }
 
@@ -164,8 +165,11 @@ impl Tree {
         let (length, completed, block_ids) = self.file_mut(e.file_id)?;
         *length = e.length;
         *completed = true;
-        block_ids.clone_from(&e.block_ids);
+        *block_ids = e.block_ids.as_slice().into();
         let inode = self.inode_mut(e.file_id)?;
+        if let InodeKind::File { ufs_fingerprint, .. } = &mut inode.kind {
+            *ufs_fingerprint = false;
+        }
         // Completing writes the content; an empty file's content is what its creation made.
         if e.length > 0 {
             inode.modification_ms = e.op_time_ms;
@@ -182,7 +186,7 @@ impl Tree {
         let (parent, name) = (inode.parent, inode.name.clone());
         self.check_no_mount_below(e.id)?;
         for id in self.subtree(e.id) {
-            self.inodes.remove(&id);
+            self.inodes.remove(id);
             self.pinned_files.remove(&id);
         }
         self.children_mut(parent)?.remove(&name);
@@ -242,20 +246,23 @@ impl Tree {
         if e.persistence_state.is_some() {
             inode.persistence = e.persistence_state();
         }
-        if let Some(time) = e.modification_time_ms {
+        if let Some(time) = e.modification_time_ms
+            && time != inode.modification_ms
+        {
             inode.modification_ms = time;
+            if let InodeKind::File { ufs_fingerprint, .. } = &mut inode.kind {
+                *ufs_fingerprint = false;
+            }
         }
         if let Some(mode) = e.mode {
             inode.mode = mode;
         }
-        let owner = e.owner.as_deref().map(|owner| self.principals.intern(owner));
-        let group = e.group.as_deref().map(|group| self.principals.intern(group));
-        let inode = self.inode_mut(e.id)?;
-        if let Some(owner) = owner {
-            inode.owner = owner;
-        }
-        if let Some(group) = group {
-            inode.group = group;
+        if e.owner.is_some() || e.group.is_some() {
+            let inode = self.inode_mut(e.id)?;
+            let owner = e.owner.as_deref().unwrap_or(inode.owner()).to_owned();
+            let group = e.group.as_deref().unwrap_or(inode.group()).to_owned();
+            let ownership = self.ownerships.intern(&owner, &group);
+            self.inode_mut(e.id)?.ownership = ownership;
         }
         Ok(())
     }
@@ -271,9 +278,10 @@ impl Tree {
                 block_size: e.block_size_bytes,
                 length: e.length,
                 completed: true,
-                block_ids: e.block_ids.clone(),
+                block_ids: e.block_ids.as_slice().into(),
                 write_type: WriteType::Through,
                 cacheable: true,
+                ufs_fingerprint: true,
             }
         };
         let time = e.modification_time_ms;
@@ -322,11 +330,10 @@ impl Tree {
 
     /// Mode, owner and group of a new inode.
     fn set_owner(&mut self, id: u64, mode: u32, owner: &str, group: &str) -> Result<(), ApplyError> {
-        let (owner, group) = (self.principals.intern(owner), self.principals.intern(group));
+        let ownership = self.ownerships.intern(owner, group);
         let inode = self.inode_mut(id)?;
         inode.mode = mode;
-        inode.owner = owner;
-        inode.group = group;
+        inode.ownership = ownership;
         Ok(())
     }
 
@@ -397,7 +404,7 @@ impl Tree {
         time_ms: i64,
         persistence: PersistenceState,
     ) -> Result<(), ApplyError> {
-        if self.inodes.contains_key(&id) {
+        if self.inodes.contains(id) {
             return Err(ApplyError::InodeExists(id));
         }
         let children = self.children_mut(parent)?;
@@ -411,34 +418,27 @@ impl Tree {
         children.insert(name.clone(), id);
         self.inode_mut(parent)?.modification_ms = time_ms;
         let is_dir = matches!(kind, InodeKind::Dir { .. });
-        let nobody = self.principals.intern("");
-        self.inodes.insert(
+        let nobody = self.ownerships.intern("", "");
+        self.inodes.insert(Inode {
             id,
-            Box::new(Inode {
-                id,
-                parent,
-                name,
-                kind,
-                creation_ms: time_ms,
-                modification_ms: time_ms,
-                pinned: false,
-                ttl: -1,
-                ttl_action: TtlAction::Delete,
-                persistence,
-                mode: if is_dir { 0o755 } else { 0o644 },
-                owner: nobody.clone(),
-                group: nobody,
-            }),
-        );
+            parent,
+            name,
+            kind,
+            creation_ms: time_ms,
+            modification_ms: time_ms,
+            pinned: false,
+            ttl: -1,
+            ttl_action: TtlAction::Delete,
+            persistence,
+            mode: if is_dir { 0o755 } else { 0o644 },
+            ownership: nobody,
+        });
         self.next_container = self.next_container.max(ids::container_id(id) + 1);
         Ok(())
     }
 
     fn inode_mut(&mut self, id: u64) -> Result<&mut Inode, ApplyError> {
-        self.inodes
-            .get_mut(&id)
-            .map(|inode| &mut **inode)
-            .ok_or(ApplyError::InodeMissing(id))
+        self.inodes.get_mut(id).ok_or(ApplyError::InodeMissing(id))
     }
 
     fn children_mut(&mut self, id: u64) -> Result<&mut BTreeMap<Arc<str>, u64>, ApplyError> {
@@ -449,7 +449,7 @@ impl Tree {
     }
 
     /// Length, completed flag and blocks of a file.
-    fn file_mut(&mut self, id: u64) -> Result<(&mut u64, &mut bool, &mut Vec<u64>), ApplyError> {
+    fn file_mut(&mut self, id: u64) -> Result<(&mut u64, &mut bool, &mut Box<[u64]>), ApplyError> {
         match &mut self.inode_mut(id)?.kind {
             InodeKind::File {
                 length,
@@ -474,8 +474,8 @@ fn snapshot_inode(inode: &Inode, out: &mut Vec<Entry>, attributes: &mut Vec<Entr
                     creation_time_ms: inode.creation_ms,
                     persisted,
                     mode: inode.mode,
-                    owner: inode.owner.to_string(),
-                    group: inode.group.to_string(),
+                    owner: inode.owner().to_string(),
+                    group: inode.group().to_string(),
                 }));
             }
             if *children_loaded {
@@ -487,10 +487,35 @@ fn snapshot_inode(inode: &Inode, out: &mut Vec<Entry>, attributes: &mut Vec<Entr
         InodeKind::File {
             block_size,
             length,
+            block_ids,
+            ufs_fingerprint: true,
+            ..
+        } => {
+            // Loaded and unchanged since: loading it again keeps its length and modification
+            // time as its UFS fingerprint (its creation time is that modification time).
+            out.push(Entry::LoadMetadata(JournalLoadMetadata {
+                id: inode.id,
+                parent_id: inode.parent,
+                name: inode.name.to_string(),
+                folder: false,
+                length: *length,
+                block_size_bytes: *block_size,
+                modification_time_ms: inode.modification_ms,
+                block_ids: block_ids.to_vec(),
+                children_loaded: false,
+                owner: Some(inode.owner().to_string()),
+                group: Some(inode.group().to_string()),
+                mode: Some(inode.mode),
+            }));
+        }
+        InodeKind::File {
+            block_size,
+            length,
             completed,
             block_ids,
             write_type,
             cacheable,
+            ufs_fingerprint: false,
         } => {
             out.push(Entry::CreateFile(JournalCreateFile {
                 id: inode.id,
@@ -502,8 +527,8 @@ fn snapshot_inode(inode: &Inode, out: &mut Vec<Entry>, attributes: &mut Vec<Entr
                 ttl_action: inode.ttl_action.into(),
                 cacheable: *cacheable,
                 mode: inode.mode,
-                owner: inode.owner.to_string(),
-                group: inode.group.to_string(),
+                owner: inode.owner().to_string(),
+                group: inode.group().to_string(),
                 persistence_state: inode.persistence.into(),
                 write_type: (*write_type).into(),
             }));
@@ -511,7 +536,7 @@ fn snapshot_inode(inode: &Inode, out: &mut Vec<Entry>, attributes: &mut Vec<Entr
                 out.push(Entry::CompleteFile(JournalCompleteFile {
                     file_id: inode.id,
                     length: *length,
-                    block_ids: block_ids.clone(),
+                    block_ids: block_ids.to_vec(),
                     op_time_ms: inode.modification_ms,
                     persistence_state: inode.persistence.into(),
                 }));
@@ -534,8 +559,8 @@ fn snapshot_inode(inode: &Inode, out: &mut Vec<Entry>, attributes: &mut Vec<Entr
         modification_time_ms: Some(inode.modification_ms),
         // Inodes loaded from the UFS take their mode, owner and group only from here.
         mode: Some(inode.mode),
-        owner: Some(inode.owner.to_string()),
-        group: Some(inode.group.to_string()),
+        owner: Some(inode.owner().to_string()),
+        group: Some(inode.group().to_string()),
         ..Default::default()
     }));
 }

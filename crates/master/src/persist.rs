@@ -239,7 +239,7 @@ impl FileSystemMaster {
                     file_id: *file,
                     ufs_path,
                     mount_id,
-                    block_ids: block_ids.clone(),
+                    block_ids: block_ids.to_vec(),
                     length: *length,
                 });
                 job.handed_path = Some(path);

@@ -67,7 +67,7 @@ impl FileSystemMaster {
         info.block_size_bytes = *block_size;
         info.completed = *completed;
         info.cacheable = *cacheable;
-        info.block_ids.clone_from(block_ids);
+        info.block_ids = block_ids.to_vec();
         let (mut in_memory, mut in_alluxio) = (0u64, 0u64);
         for (index, block_id) in block_ids.iter().enumerate() {
             let offset = index as u64 * block_size;

@@ -177,7 +177,6 @@ impl FileSystemMaster {
                 entries.push(load_entry(id, parent, status, block_size));
                 parents.push((prefix.clone(), id));
             }
-            self.sync.remember_loaded(&entries);
             Ok((entries, ()))
         })
         .await
@@ -232,7 +231,6 @@ impl FileSystemMaster {
                     id: inode.id,
                 }));
             }
-            self.sync.remember_loaded(&entries);
             Ok((entries, ()))
         })
         .await

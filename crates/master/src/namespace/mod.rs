@@ -14,6 +14,7 @@ pub mod tree;
 mod consistency;
 mod create;
 mod info;
+mod inode_table;
 mod load;
 mod modify;
 mod mounts;

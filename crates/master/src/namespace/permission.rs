@@ -119,12 +119,12 @@ impl FileSystemMaster {
 
     /// Who owns `inode`: its owner, or the master's user for inodes recorded without one.
     pub(crate) fn owner_of<'a>(&'a self, inode: &'a Inode) -> &'a str {
-        or_default(&inode.owner, &self.settings.owner)
+        or_default(inode.owner(), &self.settings.owner)
     }
 
     /// The group of `inode`: its group, or the master's for inodes recorded without one.
     pub(crate) fn group_of<'a>(&'a self, inode: &'a Inode) -> &'a str {
-        or_default(&inode.group, &self.settings.group)
+        or_default(inode.group(), &self.settings.group)
     }
 
     /// Owner of an inode the current call creates: the caller, or the master's user.
@@ -172,7 +172,7 @@ impl FileSystemMaster {
         let (reached, walked) = check
             .traverse(path)
             .map_err(|denial| denial.of(operation, path))?;
-        let exempt = owner_exempt && check.caller.user == or_default(&reached.owner, check.default_owner);
+        let exempt = owner_exempt && check.caller.user == or_default(reached.owner(), check.default_owner);
         if walked == path.depth() && !exempt {
             check.permit(reached, access).map_err(|d| d.of(operation, path))?;
         }
@@ -386,8 +386,8 @@ impl Check<'_> {
     /// or `None` if it does not.
     fn sticky_refusal(&self, folder: &Inode, entry: &Inode) -> Option<String> {
         let user = self.caller.user.as_str();
-        let entry_owner = or_default(&entry.owner, self.default_owner);
-        let folder_owner = or_default(&folder.owner, self.default_owner);
+        let entry_owner = or_default(entry.owner(), self.default_owner);
+        let folder_owner = or_default(folder.owner(), self.default_owner);
         if folder.mode & STICKY_BIT == 0 || user == entry_owner || user == folder_owner {
             return None;
         }
@@ -403,8 +403,8 @@ impl Check<'_> {
     /// Whether the caller has `access` on `inode`: the owner's bits if they own it, else the
     /// group's if they are in its group, else the others'.
     fn permit(&self, inode: &Inode, access: Access) -> Result<(), Denial> {
-        let owner = or_default(&inode.owner, self.default_owner);
-        let group = or_default(&inode.group, self.default_group);
+        let owner = or_default(inode.owner(), self.default_owner);
+        let group = or_default(inode.group(), self.default_group);
         let shift = if self.caller.user == owner {
             6
         } else if self.caller.groups.iter().any(|mine| mine == group) {

@@ -4,8 +4,10 @@
 //! unpersisted data); a persisted file whose UFS length or modification time changed is loaded
 //! again under a new id, so its stale cached blocks are dropped and never served.
 //!
-//! Sync times and UFS fingerprints live in memory only: after a restart every path is due once,
-//! and a file's first sync takes its fingerprint (comparing lengths only).
+//! A file loaded from the UFS carries its fingerprint (its length and modification time as
+//! loaded) in its inode until either changes. Other persisted files' fingerprints and the sync
+//! times live in memory only: after a restart every path is due once, and such a file's first
+//! sync takes its fingerprint (comparing lengths only).
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -43,7 +45,7 @@ struct SyncInner {
     status: HashMap<AlluxioPath, Instant>,
     /// When each directory's children were last synced.
     listing: HashMap<AlluxioPath, Instant>,
-    /// UFS fingerprints of persisted files, by file id.
+    /// UFS fingerprints of persisted files that do not carry theirs, by file id.
     fingerprints: HashMap<u64, Fingerprint>,
 }
 
@@ -73,21 +75,6 @@ impl SyncState {
         }
     }
 
-    /// Remembers the UFS fingerprints of the files `entries` load, so a later sync can tell a
-    /// changed UFS file from the one loaded. Call it under the tree lock, never holding `self`.
-    pub(super) fn remember_loaded(&self, entries: &[Entry]) {
-        let mut inner = self.inner.lock();
-        for entry in entries {
-            if let Entry::LoadMetadata(e) = entry
-                && !e.folder
-            {
-                inner
-                    .fingerprints
-                    .insert(e.id, (e.length, e.modification_time_ms));
-            }
-        }
-    }
-
     fn mark(&self, scope: Scope, path: &AlluxioPath, at: Instant) {
         let mut inner = self.inner.lock();
         let times = inner.times(scope);
@@ -111,7 +98,7 @@ struct Reconciled {
     dropped_blocks: Vec<u64>,
     /// Ids removed from Alluxio.
     removed: Vec<u64>,
-    /// Fingerprints of files seen for the first time (those loaded are remembered on loading).
+    /// Fingerprints of files seen for the first time (those loaded carry theirs).
     fingerprints: Vec<(u64, Fingerprint)>,
 }
 
@@ -240,7 +227,6 @@ impl FileSystemMaster {
                     }
                 }
                 drop(sync);
-                self.sync.remember_loaded(&entries);
                 if complete {
                     for (name, id) in children {
                         let Ok(child_path) = dir.join(name) else { continue };
@@ -291,11 +277,18 @@ fn compare(inode: &Inode, status: &UfsStatus, known: &HashMap<u64, Fingerprint>)
         InodeKind::Dir { .. } => Verdict::Changed,
         InodeKind::File { completed: false, .. } => Verdict::Same,
         InodeKind::File { length, .. } if *length != status.length => Verdict::Changed,
-        InodeKind::File { .. } => match known.get(&inode.id) {
-            Some(seen) if *seen != fingerprint(status) => Verdict::Changed,
-            Some(_) => Verdict::Same,
-            None => Verdict::FirstSeen,
-        },
+        InodeKind::File {
+            length,
+            ufs_fingerprint,
+            ..
+        } => {
+            let loaded = ufs_fingerprint.then_some((*length, inode.modification_ms));
+            match known.get(&inode.id).copied().or(loaded) {
+                Some(seen) if seen != fingerprint(status) => Verdict::Changed,
+                Some(_) => Verdict::Same,
+                None => Verdict::FirstSeen,
+            }
+        }
     }
 }
 

@@ -69,8 +69,20 @@ pub(super) struct Fixture {
 
 pub(super) fn fixture(checkpoint_period: u64) -> Fixture {
     let ufs_dir = tempfile::tempdir().expect("temp dir");
+    fixture_over(Vec::new(), ufs_dir, checkpoint_period)
+}
+
+/// A master over the root UFS `ufs_dir` whose journal starts with `checkpoint`.
+fn fixture_over(
+    checkpoint: Vec<JournalEntry>,
+    ufs_dir: tempfile::TempDir,
+    checkpoint_period: u64,
+) -> Fixture {
+    let tree = Arc::new(RwLock::new(
+        Tree::replay(&checkpoint).expect("checkpoint replays"),
+    ));
     let journal = Arc::new(MemoryJournal::default());
-    let tree = Arc::new(RwLock::new(Tree::new()));
+    journal.append_now(checkpoint);
     let writer = JournalWriter::start(journal.clone(), tree.clone(), checkpoint_period);
     let settings = FsSettings {
         default_block_size: 100,
@@ -150,6 +162,14 @@ impl Fixture {
     pub(super) fn replayed(&self) -> Tree {
         let entries = self.journal.entries.lock().clone();
         Tree::replay(&entries).expect("journal replays")
+    }
+
+    /// The master after a restart from a checkpoint of this one's tree, over the same UFS: what
+    /// it kept only in memory is gone.
+    pub(super) async fn restarted(self) -> Fixture {
+        let checkpoint = self.fs.tree.read().snapshot();
+        self.fs.close().await;
+        fixture_over(checkpoint, self.ufs_dir, 1_000)
     }
 }
 

@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime};
 use alluxio_proto::grpc::{CommitBlockRequest, FileInfo, LoadMetadataType};
 
 use super::tests::{Fixture, fixture, p};
+use super::tree::Tree;
 
 const ALWAYS: Option<Duration> = Some(Duration::ZERO);
 const NEVER: Option<Duration> = None;
@@ -120,6 +121,42 @@ async fn interval_zero_follows_additions_changes_and_deletions_in_the_ufs() {
     let names: Vec<&str> = root.iter().map(|i| i.name.as_str()).collect();
     assert_eq!(names, ["d", "kept", "new"], "/d holds the unpersisted /d/mine");
     assert_eq!(f.replayed(), *f.fs.tree.read());
+}
+
+#[tokio::test]
+async fn a_loaded_file_keeps_its_ufs_fingerprint_across_a_restart_until_alluxio_changes_it() {
+    let f = fixture(1_000);
+    let ufs = f.ufs_dir.path().join("d");
+    std::fs::create_dir(&ufs).unwrap();
+    for name in ["a", "b"] {
+        std::fs::write(ufs.join(name), b"12345").unwrap();
+    }
+    let loaded = list(&f, "/d", ALWAYS).await;
+    // Touched through Alluxio: its modification time is no longer the UFS's.
+    let touch = super::SetAttributeOptions {
+        modification_time_ms: Some(find(&loaded, "b").last_modification_time_ms + 7_000),
+        ..Default::default()
+    };
+    f.fs.set_attribute(&p("/d/b"), touch).await.unwrap();
+    let f = f.restarted().await;
+
+    // Same length, other modification time, seen first after the restart: still a change.
+    let file = std::fs::File::options().write(true).open(ufs.join("a")).unwrap();
+    file.set_modified(SystemTime::now() + Duration::from_secs(3600))
+        .unwrap();
+    drop(file);
+    let synced = list(&f, "/d", ALWAYS).await;
+    assert_ne!(find(&synced, "a").file_id, find(&loaded, "a").file_id);
+    assert_eq!(
+        find(&synced, "b").file_id,
+        find(&loaded, "b").file_id,
+        "a touch in Alluxio is no change in the UFS"
+    );
+    assert_eq!(f.replayed(), *f.fs.tree.read());
+    assert_eq!(
+        Tree::replay(&f.fs.tree.read().snapshot()).unwrap(),
+        *f.fs.tree.read()
+    );
 }
 
 #[tokio::test]

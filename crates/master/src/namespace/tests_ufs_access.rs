@@ -83,7 +83,7 @@ async fn loaded_metadata_keeps_the_owner_group_and_mode_of_the_ufs() {
     // The journal holds them too: a restarted master agrees.
     let replayed = f.replayed();
     let inode = replayed.lookup(&p("/vault/secret")).unwrap();
-    assert_eq!((&*inode.owner, inode.mode), (os_user().as_str(), 0o600));
+    assert_eq!((inode.owner(), inode.mode), (os_user().as_str(), 0o600));
 }
 
 #[tokio::test]

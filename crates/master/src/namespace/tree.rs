@@ -4,7 +4,7 @@
 //! own allocation (the id table holds pointers, not inodes), its name is one shared allocation
 //! used both by the inode and by its parent's child map, and owners and groups are interned.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::ops::Bound;
 use std::sync::Arc;
 
@@ -15,6 +15,8 @@ use alluxio_proto::ids;
 use crate::MasterError;
 use crate::mount_table::MountTable;
 use crate::operations::AppliedOperations;
+
+use super::inode_table::InodeTable;
 
 /// Id of the root directory (container 0).
 pub fn root_id() -> u64 {
@@ -39,12 +41,17 @@ pub enum InodeKind {
         length: u64,
         /// Whether the writer completed it.
         completed: bool,
-        /// Blocks in file order.
-        block_ids: Vec<u64>,
+        /// Blocks in file order (a boxed slice: a file gains blocks a few times in its life, and
+        /// a `Vec`'s capacity would cost every inode 8 bytes).
+        block_ids: Box<[u64]>,
         /// How the client writes it.
         write_type: WriteType,
         /// Whether its blocks may be cached.
         cacheable: bool,
+        /// Whether `length` and the inode's modification time are still what the UFS file had
+        /// when it was loaded: they are then its UFS fingerprint, which metadata sync compares
+        /// with the UFS. Journaled through the entries that set them, so it survives restarts.
+        ufs_fingerprint: bool,
     },
 }
 
@@ -73,13 +80,30 @@ pub struct Inode {
     pub persistence: PersistenceState,
     /// Permission bits.
     pub mode: u32,
-    /// Owner user (interned).
-    pub owner: Arc<str>,
-    /// Owner group (interned).
-    pub group: Arc<str>,
+    /// Owner user and group, shared with the inodes that have the same.
+    pub ownership: Arc<Ownership>,
+}
+
+/// An owner and group, interned per tree: most inodes share one of a few pairs.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct Ownership {
+    /// Owner user ("" when recorded without one).
+    pub owner: Box<str>,
+    /// Owner group ("" when recorded without one).
+    pub group: Box<str>,
 }
 
 impl Inode {
+    /// Owner user.
+    pub fn owner(&self) -> &str {
+        &self.ownership.owner
+    }
+
+    /// Owner group.
+    pub fn group(&self) -> &str {
+        &self.ownership.group
+    }
+
     /// Whether this is a directory.
     pub fn is_dir(&self) -> bool {
         matches!(self.kind, InodeKind::Dir { .. })
@@ -130,7 +154,7 @@ impl Inode {
 /// The whole namespace in memory.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tree {
-    pub(crate) inodes: HashMap<u64, Box<Inode>>,
+    pub(crate) inodes: InodeTable,
     /// The container id the next new inode takes.
     pub(crate) next_container: u64,
     /// Pinned files, kept apart because every worker heartbeat asks for them.
@@ -139,8 +163,8 @@ pub struct Tree {
     pub(crate) mounts: MountTable,
     /// The latest changes clients named, as applied through the journal.
     pub(crate) applied: AppliedOperations,
-    /// The owners and groups inodes share.
-    pub(crate) principals: Interner,
+    /// The owner and group pairs inodes share.
+    pub(crate) ownerships: Interner,
 }
 
 impl Tree {
@@ -161,22 +185,26 @@ impl Tree {
             ttl_action: TtlAction::Delete,
             persistence: PersistenceState::Persisted,
             mode: 0o755,
-            owner: Arc::from(""),
-            group: Arc::from(""),
+            ownership: Arc::new(Ownership {
+                owner: "".into(),
+                group: "".into(),
+            }),
         };
+        let mut inodes = InodeTable::default();
+        inodes.insert(root);
         Self {
-            inodes: HashMap::from([(root.id, Box::new(root))]),
+            inodes,
             next_container: 1,
             pinned_files: BTreeSet::new(),
             mounts: MountTable::default(),
             applied: AppliedOperations::default(),
-            principals: Interner::default(),
+            ownerships: Interner::default(),
         }
     }
 
     /// The inode with this id.
     pub fn get(&self, id: u64) -> Option<&Inode> {
-        self.inodes.get(&id).map(|inode| &**inode)
+        self.inodes.get(id)
     }
 
     /// Number of inodes, root included.
@@ -186,12 +214,12 @@ impl Tree {
 
     /// The inode at `path`, if every component exists.
     pub fn lookup(&self, path: &AlluxioPath) -> Option<&Inode> {
-        let mut inode = self.inodes.get(&root_id())?;
+        let mut inode = self.inodes.get(root_id())?;
         for name in path.components() {
             let InodeKind::Dir { children, .. } = &inode.kind else {
                 return None;
             };
-            inode = self.inodes.get(children.get(name)?)?;
+            inode = self.inodes.get(*children.get(name)?)?;
         }
         Some(inode)
     }
@@ -210,7 +238,7 @@ impl Tree {
                 .ok_or_else(|| MasterError::NotFound(path.to_string()))?;
             inode = self
                 .inodes
-                .get(id)
+                .get(*id)
                 .ok_or_else(|| MasterError::NotFound(path.to_string()))?;
             walked = walked.join(name)?;
         }
@@ -220,16 +248,16 @@ impl Tree {
     /// The root directory.
     pub fn root(&self) -> &Inode {
         // The root is created in `new` and never removed: Delete of the root is rejected.
-        &self.inodes[&root_id()]
+        self.inodes.get(root_id()).expect("the root is never removed")
     }
 
     /// The path of an inode, rebuilt from its parents.
     pub fn path_of(&self, id: u64) -> Option<AlluxioPath> {
         let mut names = Vec::new();
-        let mut current = self.inodes.get(&id)?;
+        let mut current = self.inodes.get(id)?;
         while current.id != root_id() {
             names.push(&*current.name);
-            current = self.inodes.get(&current.parent)?;
+            current = self.inodes.get(current.parent)?;
         }
         let mut path = AlluxioPath::root();
         for name in names.iter().rev() {
@@ -243,7 +271,7 @@ impl Tree {
         let mut out = vec![id];
         let mut next = 0;
         while next < out.len() {
-            if let Some(inode) = self.inodes.get(&out[next]) {
+            if let Some(inode) = self.inodes.get(out[next]) {
                 out.extend(inode.children().map(|(_, child)| *child));
             }
             next += 1;
@@ -257,20 +285,24 @@ impl Tree {
     }
 }
 
-/// One shared copy of each owner and group name: a million files of one user hold one string.
+/// One shared copy of each owner and group pair: a million files of one user hold one.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Interner {
-    names: HashSet<Arc<str>>,
+    pairs: HashSet<Arc<Ownership>>,
 }
 
 impl Interner {
-    /// The shared copy of `name`.
-    pub(crate) fn intern(&mut self, name: &str) -> Arc<str> {
-        if let Some(shared) = self.names.get(name) {
+    /// The shared copy of `owner` and `group`.
+    pub(crate) fn intern(&mut self, owner: &str, group: &str) -> Arc<Ownership> {
+        let pair = Ownership {
+            owner: owner.into(),
+            group: group.into(),
+        };
+        if let Some(shared) = self.pairs.get(&pair) {
             return shared.clone();
         }
-        let shared: Arc<str> = Arc::from(name);
-        self.names.insert(shared.clone());
+        let shared = Arc::new(pair);
+        self.pairs.insert(shared.clone());
         shared
     }
 }

@@ -1,0 +1,114 @@
+//! Inodes by id: a hash table whose slot is one pointer to the inode, found by the inode's own
+//! id. A table keyed separately would spend a second 8 bytes a slot on a copy of the id, and a
+//! table holding inodes inline leaves inode-sized holes in its free slots.
+
+use hashbrown::HashTable;
+
+use super::tree::Inode;
+
+/// Every inode of a tree, by id.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct InodeTable {
+    table: HashTable<Box<Inode>>,
+}
+
+impl InodeTable {
+    pub(crate) fn get(&self, id: u64) -> Option<&Inode> {
+        self.table
+            .find(spread(id), |inode| inode.id == id)
+            .map(|inode| &**inode)
+    }
+
+    pub(crate) fn get_mut(&mut self, id: u64) -> Option<&mut Inode> {
+        self.table
+            .find_mut(spread(id), |inode| inode.id == id)
+            .map(|inode| &mut **inode)
+    }
+
+    pub(crate) fn contains(&self, id: u64) -> bool {
+        self.get(id).is_some()
+    }
+
+    /// Adds `inode`, replacing any inode of the same id.
+    pub(crate) fn insert(&mut self, inode: Inode) {
+        let id = inode.id;
+        match self.table.find_mut(spread(id), |known| known.id == id) {
+            Some(known) => **known = inode,
+            None => {
+                self.table
+                    .insert_unique(spread(id), Box::new(inode), |known| spread(known.id));
+            }
+        }
+    }
+
+    pub(crate) fn remove(&mut self, id: u64) -> Option<Inode> {
+        self.table
+            .find_entry(spread(id), |inode| inode.id == id)
+            .ok()
+            .map(|entry| *entry.remove().0)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.table.len()
+    }
+}
+
+impl PartialEq for InodeTable {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len()
+            && self
+                .table
+                .iter()
+                .all(|inode| other.get(inode.id) == Some(&**inode))
+    }
+}
+
+/// The table's hash of an inode id: ids differ only in their container bits, so they are mixed
+/// (SplitMix64's finalizer) to spread over the slot bits and the tag bits alike.
+fn spread(id: u64) -> u64 {
+    let mut z = id;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::namespace::tree::Tree;
+
+    fn inode(id: u64, name: &str) -> Inode {
+        let mut inode = Tree::new().root().clone();
+        inode.id = id;
+        inode.name = name.into();
+        inode
+    }
+
+    #[test]
+    fn finds_replaces_and_removes_by_id() {
+        let mut table = InodeTable::default();
+        let ids: Vec<u64> = (1..5_000).map(alluxio_proto::ids::file_id).collect();
+        for id in &ids {
+            table.insert(inode(*id, "first"));
+        }
+        table.insert(inode(ids[7], "second"));
+        assert_eq!(table.len(), ids.len());
+        assert_eq!(&*table.get(ids[7]).unwrap().name, "second");
+        table.get_mut(ids[8]).unwrap().mode = 0o700;
+        assert_eq!(table.get(ids[8]).unwrap().mode, 0o700);
+        assert_eq!(table.remove(ids[9]).map(|i| i.id), Some(ids[9]));
+        assert!(!table.contains(ids[9]) && table.remove(ids[9]).is_none());
+        assert!(
+            ids.iter()
+                .filter(|id| **id != ids[9])
+                .all(|id| table.contains(*id))
+        );
+
+        let mut other = table.clone();
+        assert_eq!(other, table);
+        other.get_mut(ids[10]).unwrap().mode = 0o777;
+        assert_ne!(other, table);
+        other.remove(ids[10]);
+        assert_ne!(other, table, "one inode fewer");
+    }
+}

@@ -13,6 +13,7 @@ pub mod blocking;
 mod context;
 mod error;
 mod in_stream;
+mod listing;
 mod master_client;
 mod metrics;
 mod mounts;
@@ -29,6 +30,7 @@ pub use alluxio_proto::grpc::{
 pub use alluxio_proto::{AlluxioPath, AlluxioUri};
 pub use error::{ClientError, ErrorKind, Subject};
 pub use in_stream::{FileInStream, ReadStats};
+pub use listing::ListStatusPages;
 pub use master_client::IMPERSONATE_HADOOP_USER;
 pub use mounts::{MountOptions, MountPointInfo};
 pub use options::{
@@ -220,22 +222,41 @@ impl FileSystem {
         path: &AlluxioPath,
         options: ListStatusOptions,
     ) -> Result<Vec<FileInfo>, ClientError> {
+        self.ctx
+            .master
+            .list_status(self.list_request(path, options))
+            .await
+            .map_err(|e| e.about(Subject::Path(path.to_string())))
+    }
+
+    /// [`Self::list_status`] a page at a time, in path order, as the master streams it: a
+    /// listing of millions of entries (`recursive`) in bounded memory.
+    pub async fn list_status_pages(
+        &self,
+        path: &AlluxioPath,
+        options: ListStatusOptions,
+    ) -> Result<ListStatusPages, ClientError> {
+        let pages = self
+            .ctx
+            .master
+            .list_status_pages(self.list_request(path, options))
+            .await
+            .map_err(|e| e.about(Subject::Path(path.to_string())))?;
+        Ok(ListStatusPages::new(pages, path))
+    }
+
+    fn list_request(&self, path: &AlluxioPath, options: ListStatusOptions) -> ListStatusRequest {
         let load: LoadMetadataType = options
             .load_metadata_type
             .unwrap_or(self.ctx.defaults.load_metadata_type);
-        let req = ListStatusRequest {
+        ListStatusRequest {
             path: path.to_string(),
             recursive: options.recursive,
             load_metadata_type: load as i32,
             sync_interval_ms: self.ctx.defaults.sync_interval_ms,
             start_after: options.start_after.unwrap_or_default(),
             limit: options.limit.unwrap_or(0),
-        };
-        self.ctx
-            .master
-            .list_status(req)
-            .await
-            .map_err(|e| e.about(Subject::Path(path.to_string())))
+        }
     }
 
     /// Deletes a file or directory.

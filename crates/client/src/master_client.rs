@@ -363,13 +363,29 @@ impl MasterClient {
         self.require(resp.file_info, "GetStatus")
     }
 
+    /// The whole listing, every page of the master's stream gathered (retried whole when the
+    /// master is lost midway).
     pub(crate) async fn list_status(&self, req: ListStatusRequest) -> Result<Vec<FileInfo>, ClientError> {
-        let resp = self
-            .fs_call(Retry::Idempotent, req, |mut c, r| async move {
-                c.list_status(r).await
-            })
-            .await?;
-        Ok(resp.file_infos)
+        self.fs_call(Retry::Idempotent, req, |mut c, r| async move {
+            let mut pages = c.list_status(r).await?.into_inner();
+            let mut all = Vec::new();
+            while let Some(page) = pages.message().await? {
+                all.extend(page.file_infos);
+            }
+            Ok(tonic::Response::new(all))
+        })
+        .await
+    }
+
+    /// The master's stream of listing pages; only the call that opens it is retried.
+    pub(crate) async fn list_status_pages(
+        &self,
+        req: ListStatusRequest,
+    ) -> Result<tonic::Streaming<ListStatusResponse>, ClientError> {
+        self.fs_call(Retry::Idempotent, req, |mut c, r| async move {
+            c.list_status(r).await
+        })
+        .await
     }
 
     pub(crate) async fn delete(&self, req: DeleteRequest) -> Result<(), ClientError> {

@@ -250,6 +250,37 @@ async fn files_placed_in_the_ufs_are_listed_read_and_cached() {
     );
     assert!(listed[0].persisted);
 
+    // A listing larger than the master's page comes page by page, in path order, and whole.
+    let many = cluster.ufs_root().join("many/deep");
+    std::fs::create_dir_all(&many).unwrap();
+    for i in 0..1_500 {
+        std::fs::write(many.join(format!("n{i}")), b"").unwrap();
+    }
+    let recursive = ListStatusOptions {
+        recursive: true,
+        ..Default::default()
+    };
+    let mut pages = fs
+        .list_status_pages(&path("/many"), recursive.clone())
+        .await
+        .unwrap();
+    let mut sizes = Vec::new();
+    let mut paths = Vec::new();
+    while let Some(page) = pages.next_page().await.unwrap() {
+        sizes.push(page.len());
+        paths.extend(page.into_iter().map(|info| info.path));
+    }
+    assert_eq!(sizes, [1_000, 501], "/many/deep and its 1,500 files");
+    assert!(paths.is_sorted());
+    let whole: Vec<String> = fs
+        .list_status(&path("/many"), recursive)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|info| info.path)
+        .collect();
+    assert_eq!(whole, paths);
+
     assert_eq!(
         read_file(&fs, "/top.txt", ReadType::NoCache).await.unwrap(),
         b"hello"

@@ -184,23 +184,28 @@ impl Clients {
             .unwrap_or_default())
     }
 
+    /// The paths of a recursive listing, checked to arrive in path order.
     async fn list(&mut self, path: &str, load: LoadMetadataType) -> Vec<String> {
+        let pages = self.list_pages(path, load).await;
+        let paths: Vec<String> = pages.into_iter().flatten().collect();
+        assert!(paths.is_sorted(), "{paths:?}");
+        paths
+    }
+
+    /// The pages of a recursive listing as the master streams them.
+    async fn list_pages(&mut self, path: &str, load: LoadMetadataType) -> Vec<Vec<String>> {
         let request = ListStatusRequest {
             path: path.into(),
             recursive: true,
             load_metadata_type: load.into(),
             ..Default::default()
         };
-        let infos = self
-            .fs
-            .list_status(request)
-            .await
-            .unwrap()
-            .into_inner()
-            .file_infos;
-        let mut paths: Vec<_> = infos.into_iter().map(|i| i.path).collect();
-        paths.sort();
-        paths
+        let mut stream = self.fs.list_status(request).await.unwrap().into_inner();
+        let mut pages = Vec::new();
+        while let Some(page) = stream.message().await.unwrap() {
+            pages.push(page.file_infos.into_iter().map(|i| i.path).collect());
+        }
+        pages
     }
 }
 
@@ -566,6 +571,17 @@ async fn ufs_files_are_loaded_on_listing() {
     assert!(x.persisted && x.completed);
     assert_eq!((x.length, x.block_ids.len()), (120, 2));
     assert!(x.ufs_path.ends_with("/in/x"));
+
+    // A large listing streams in pages of at most 1,000 entries, still in path order.
+    let many = dirs.ufs.path().join("many");
+    std::fs::create_dir(&many).unwrap();
+    for i in 0..2_500 {
+        std::fs::write(many.join(format!("f{i}")), b"").unwrap();
+    }
+    let pages = c.list_pages("/many", LoadMetadataType::Once).await;
+    let sizes: Vec<usize> = pages.iter().map(Vec::len).collect();
+    assert_eq!(sizes, [1_000, 1_000, 500]);
+    assert!(pages.concat().is_sorted());
     master.shutdown().await.unwrap();
 }
 

@@ -1,7 +1,8 @@
 //! The namespace at scale (`--only scale`, embedded cluster only): a UFS tree of
 //! `--scale-files` empty files in folders of 1,000 is loaded by 16 clients listing it folder by
 //! folder a page at a time, giving the load rate and the servers' resident memory per loaded
-//! file; then 16 clients stat random files of the tree.
+//! file; then 16 clients stat random files of the tree, one client lists it all recursively, and
+//! lists it again after Alluxio forgot it (as `alluxio fs count` loads a tree).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -116,7 +117,59 @@ async fn measure(setup: &Setup, tree: &Arc<ScaleTree>, out: &mut Reporter) -> an
         rate,
         "ops/s",
     ));
+    let rate = list_recursively(&clients[0], tree).await?;
+    out.emit(&Line::figure(
+        format!("scale.list_recursive.{}_files", tree.files),
+        rate,
+        "entries/s",
+    ));
+    // What `alluxio fs count` costs on a tree Alluxio has not loaded yet: one client's recursive
+    // listing, which loads each folder as it reaches it.
+    forget(&clients[0], &tree.root).await?;
+    let rate = list_recursively(&clients[0], tree).await?;
+    out.emit(&Line::figure(
+        format!("scale.load_recursive.{}_files", tree.files),
+        rate,
+        "entries/s",
+    ));
     Ok(())
+}
+
+/// One recursive listing of the whole tree, streamed a page at a time, in entries per second.
+async fn list_recursively(fs: &FileSystem, tree: &ScaleTree) -> anyhow::Result<f64> {
+    let options = ListStatusOptions {
+        recursive: true,
+        ..Default::default()
+    };
+    let started = Instant::now();
+    let cannot_list = || format!("cannot list {} recursively", tree.root);
+    let mut pages = fs
+        .list_status_pages(&tree.root, options)
+        .await
+        .with_context(cannot_list)?;
+    let mut listed = 0;
+    while let Some(page) = pages.next_page().await.with_context(cannot_list)? {
+        listed += page.len();
+    }
+    let expected = tree.files + tree.folders();
+    if listed != expected {
+        bail!("{} lists {listed} entries recursively, not {expected}", tree.root);
+    }
+    Ok(listed as f64 / started.elapsed().as_secs_f64().max(f64::MIN_POSITIVE))
+}
+
+/// Drops `root` from Alluxio, keeping its UFS copy.
+async fn forget(fs: &FileSystem, root: &AlluxioPath) -> anyhow::Result<()> {
+    let options = DeleteOptions {
+        recursive: true,
+        alluxio_only: true,
+    };
+    match fs.delete(root, options).await {
+        Err(e) if e.kind() != alluxio_client::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot delete {root}"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Lists every folder a page at a time (which loads it from the UFS), the clients taking the
@@ -222,16 +275,7 @@ fn resident_bytes() -> anyhow::Result<u64> {
 
 /// Drops the tree from Alluxio (its UFS copy stays) and then from the disk.
 async fn clean_up(setup: &Setup, root: &AlluxioPath, on_disk: PathBuf) -> anyhow::Result<()> {
-    let fs = FileSystem::connect(setup.conf.clone()).await?;
-    let options = DeleteOptions {
-        recursive: true,
-        alluxio_only: true,
-    };
-    match fs.delete(root, options).await {
-        Ok(()) => {}
-        Err(e) if e.kind() == alluxio_client::ErrorKind::NotFound => {}
-        Err(e) => return Err(e).with_context(|| format!("cannot delete {root}")),
-    }
+    forget(&FileSystem::connect(setup.conf.clone()).await?, root).await?;
     tokio::task::spawn_blocking(move || match std::fs::remove_dir_all(&on_disk) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
             Err(e).with_context(|| format!("cannot remove {}", on_disk.display()))

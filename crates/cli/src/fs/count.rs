@@ -1,7 +1,6 @@
 //! `count <path>`: files, folders (the path itself included) and bytes below a path.
 
-use alluxio_client::ListStatusOptions;
-use anyhow::Context;
+use alluxio_client::{FileInfo, ListStatusOptions};
 use clap::Args;
 
 use super::shell::Shell;
@@ -13,32 +12,26 @@ pub struct CountArgs {
     path: String,
 }
 
-/// Prints the three counts under Alluxio's headings.
+/// Prints the three counts under Alluxio's headings, counting the listing a page at a time.
 pub async fn run(shell: &Shell, args: &CountArgs) -> anyhow::Result<()> {
     let target = shell.target(&args.path).await?;
     let root = target.status().await?;
     let (mut files, mut folders, mut bytes) = (0u64, 0u64, 0u64);
-    let mut entries = vec![root.clone()];
-    if root.folder {
-        let options = ListStatusOptions {
-            recursive: true,
-            ..Default::default()
-        };
-        entries.extend(
-            target
-                .fs
-                .list_status(&target.path, options)
-                .await
-                .with_context(|| format!("cannot list {}", target.path))?,
-        );
-    }
-    for info in &entries {
+    let mut count = |info: &FileInfo| {
         if info.folder {
             folders += 1;
         } else {
             files += 1;
             bytes += info.length;
         }
+    };
+    count(&root);
+    if root.folder {
+        let options = ListStatusOptions {
+            recursive: true,
+            ..Default::default()
+        };
+        target.for_each_listed(options, count).await?;
     }
     println!("{:<25}{:<25}{:<15}", "File Count", "Folder Count", "Total Bytes");
     println!("{files:<25}{folders:<25}{bytes:<15}");

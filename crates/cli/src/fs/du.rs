@@ -1,11 +1,10 @@
 //! `du [-s] [-h] <path>`: bytes of each file, and how much of it is in Alluxio.
 
 use alluxio_client::{FileInfo, ListStatusOptions};
-use anyhow::Context;
 use clap::{ArgAction, Args};
 
 use super::display;
-use super::shell::{Shell, Target};
+use super::shell::Shell;
 
 /// Arguments of `du`.
 #[derive(Debug, Args)]
@@ -24,43 +23,33 @@ pub struct DuArgs {
     path: String,
 }
 
-/// Prints the sizes.
+/// Prints the sizes, reading the listing a page at a time.
 pub async fn run(shell: &Shell, args: &DuArgs) -> anyhow::Result<()> {
     println!("{:<13} {:<16} Path", "File Size", "In Alluxio");
     for target in shell.expand(&args.path).await? {
-        let files = files_under(&target).await?;
-        if args.summarize {
-            let size: u64 = files.iter().map(|f| f.length).sum();
-            let cached: u64 = files.iter().map(in_alluxio_bytes).sum();
-            println!("{}", row(size, cached, target.path.as_str(), args.human));
-        } else {
-            for file in &files {
-                println!(
-                    "{}",
-                    row(file.length, in_alluxio_bytes(file), &file.path, args.human)
-                );
+        let options = ListStatusOptions {
+            recursive: true,
+            ..Default::default()
+        };
+        let (mut size, mut cached) = (0, 0);
+        let add = |file: &FileInfo| {
+            if file.folder {
+                return;
             }
+            if args.summarize {
+                size += file.length;
+                cached += in_alluxio_bytes(file);
+            } else {
+                let row = row(file.length, in_alluxio_bytes(file), &file.path, args.human);
+                println!("{row}");
+            }
+        };
+        target.for_each_listed(options, add).await?;
+        if args.summarize {
+            println!("{}", row(size, cached, target.path.as_str(), args.human));
         }
     }
     Ok(())
-}
-
-/// Every file at or below `target`, sorted by path.
-pub async fn files_under(target: &Target) -> anyhow::Result<Vec<FileInfo>> {
-    let options = ListStatusOptions {
-        recursive: true,
-        ..Default::default()
-    };
-    let mut files: Vec<FileInfo> = target
-        .fs
-        .list_status(&target.path, options)
-        .await
-        .with_context(|| format!("cannot list {}", target.path))?
-        .into_iter()
-        .filter(|i| !i.folder)
-        .collect();
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
 }
 
 fn in_alluxio_bytes(info: &FileInfo) -> u64 {

@@ -2,7 +2,6 @@
 
 use alluxio_client::{FileInfo, ListStatusOptions};
 use alluxio_proto::grpc::LoadMetadataType;
-use anyhow::Context;
 use clap::{ArgAction, Args};
 
 use super::display;
@@ -34,27 +33,24 @@ pub struct LsArgs {
     path: String,
 }
 
-/// Lists every match of the path.
+/// Lists every match of the path, in path order as the master streams it a page at a time.
 pub async fn run(shell: &Shell, args: &LsArgs) -> anyhow::Result<()> {
-    for target in shell.expand(&args.path).await? {
-        let mut entries = if args.directory {
-            vec![target.status().await?]
-        } else {
-            let options = ListStatusOptions {
-                recursive: args.recursive,
-                load_metadata_type: args.force.then_some(LoadMetadataType::Always),
-                ..Default::default()
-            };
-            target
-                .fs
-                .list_status(&target.path, options)
-                .await
-                .with_context(|| format!("cannot list {}", target.path))?
-        };
-        entries.sort_by(|a, b| a.path.cmp(&b.path));
-        for info in entries.iter().filter(|i| !args.pinned || i.pinned) {
+    let print = |info: &FileInfo| {
+        if !args.pinned || info.pinned {
             println!("{}", line(info, args.human));
         }
+    };
+    for target in shell.expand(&args.path).await? {
+        if args.directory {
+            print(&target.status().await?);
+            continue;
+        }
+        let options = ListStatusOptions {
+            recursive: args.recursive,
+            load_metadata_type: args.force.then_some(LoadMetadataType::Always),
+            ..Default::default()
+        };
+        target.for_each_listed(options, print).await?;
     }
     Ok(())
 }

@@ -118,6 +118,25 @@ impl Target {
             .with_context(|| format!("cannot get the status of {}", self.path))
     }
 
+    /// Hands each entry of the listing of this path to `each`, in path order, a page at a
+    /// time as the master streams it (a listing of any size takes one page of memory).
+    pub async fn for_each_listed(
+        &self,
+        options: ListStatusOptions,
+        mut each: impl FnMut(&FileInfo),
+    ) -> anyhow::Result<()> {
+        let cannot_list = || format!("cannot list {}", self.path);
+        let mut pages = self
+            .fs
+            .list_status_pages(&self.path, options)
+            .await
+            .with_context(cannot_list)?;
+        while let Some(page) = pages.next_page().await.with_context(cannot_list)? {
+            page.iter().for_each(&mut each);
+        }
+        Ok(())
+    }
+
     /// The same master, another path.
     pub fn with_path(&self, path: AlluxioPath) -> Target {
         Target {

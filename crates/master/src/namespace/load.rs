@@ -1,7 +1,7 @@
 //! Status and listing, with metadata loading from the root UFS (LoadMetadataType Once, Always,
 //! Never): UFS calls happen unlocked, the results are applied (and journaled) afterwards.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::time::Duration;
 
 use alluxio_proto::AlluxioPath;
@@ -31,65 +31,10 @@ impl FileSystemMaster {
         Ok(self.file_info(&tree, inode, path))
     }
 
-    /// [`Self::list_status_synced`] without metadata sync (tests' shorthand).
-    #[cfg(test)]
-    pub async fn list_status(
-        &self,
-        path: &AlluxioPath,
-        recursive: bool,
-        load: LoadMetadataType,
-    ) -> Result<Vec<FileInfo>, MasterError> {
-        self.list_status_synced(path, recursive, load, None).await
-    }
-
-    /// The children of a directory (all descendants if `recursive`), or the file itself; first
-    /// syncs the path and every directory listed with the UFS when last synced longer ago than
-    /// `sync` (`None`: never).
-    pub async fn list_status_synced(
-        &self,
-        path: &AlluxioPath,
-        recursive: bool,
-        load: LoadMetadataType,
-        sync: Option<Duration>,
-    ) -> Result<Vec<FileInfo>, MasterError> {
-        self.check_before_loading("list", path)?;
-        self.sync_status(path, sync).await?;
-        self.load_path(path, load).await?;
-        let mut out = Vec::new();
-        let mut queue = VecDeque::from([path.clone()]);
-        while let Some(dir) = queue.pop_front() {
-            self.sync_listing(&dir, sync).await?;
-            self.sync_directory(&dir, load).await?;
-            let tree = self.tree.read();
-            let inode = match tree.resolve(&dir) {
-                Ok(inode) => inode,
-                // A subdirectory deleted while listing is simply gone from the result.
-                Err(MasterError::NotFound(_)) if dir != *path => continue,
-                Err(err) => return Err(err),
-            };
-            self.check(&tree, "list", &dir, Access::Read)?;
-            if !inode.is_dir() {
-                out.push(self.file_info(&tree, inode, &dir));
-                continue;
-            }
-            for (name, child_id) in inode.children() {
-                let Some(child) = tree.get(*child_id) else {
-                    continue;
-                };
-                let child_path = dir.join(name)?;
-                out.push(self.file_info(&tree, child, &child_path));
-                if recursive && child.is_dir() {
-                    queue.push_back(child_path);
-                }
-            }
-        }
-        Ok(out)
-    }
-
     /// One page of a directory's children in name order: at most `limit` of those whose name
     /// comes after `start_after` (from the first when `None`), so that a folder of millions of
     /// entries is read a page at a time; a file is its own single entry. Syncs and loads as
-    /// [`Self::list_status_synced`].
+    /// [`super::Listing`] does.
     pub async fn list_status_page(
         &self,
         path: &AlluxioPath,
@@ -128,7 +73,11 @@ impl FileSystemMaster {
     /// What reading `path` needs of the part Alluxio knows, checked before anything is loaded
     /// or synced from the UFS on the caller's behalf: execute on every folder down to the
     /// deepest one that exists, and read on `path` itself if it exists.
-    fn check_before_loading(&self, operation: &'static str, path: &AlluxioPath) -> Result<(), MasterError> {
+    pub(super) fn check_before_loading(
+        &self,
+        operation: &'static str,
+        path: &AlluxioPath,
+    ) -> Result<(), MasterError> {
         let tree = self.tree.read();
         self.check_parent(&tree, operation, path, Access::Execute)?;
         self.check(&tree, operation, path, Access::Read)
@@ -183,7 +132,11 @@ impl FileSystemMaster {
     }
 
     /// Brings a directory's children in line with the UFS as `load` asks.
-    async fn sync_directory(&self, dir: &AlluxioPath, load: LoadMetadataType) -> Result<(), MasterError> {
+    pub(super) async fn sync_directory(
+        &self,
+        dir: &AlluxioPath,
+        load: LoadMetadataType,
+    ) -> Result<(), MasterError> {
         if load == LoadMetadataType::Never {
             return Ok(());
         }

@@ -15,6 +15,7 @@ mod consistency;
 mod create;
 mod info;
 mod inode_table;
+mod listing;
 mod load;
 mod modify;
 mod mounts;
@@ -23,6 +24,7 @@ mod sync;
 mod ufs_access;
 
 pub use create::CreateFileOptions;
+pub use listing::Listing;
 pub use modify::SetAttributeOptions;
 pub use mounts::MountOptions;
 pub use permission::{Caller, PermissionSettings};

@@ -4,13 +4,15 @@ use std::sync::Arc;
 
 use alluxio_proto::grpc::file_system_master_client_service_server::FileSystemMasterClientService;
 use alluxio_proto::grpc::*;
+use futures::stream::{self, BoxStream};
+use futures::{StreamExt, TryStreamExt};
 use tonic::{Request, Response, Status};
 
 use super::parse;
 use crate::MasterError;
 use crate::mount_table::{MountInfo, ufs_space, ufs_type};
 use crate::namespace::{
-    CreateFileOptions, FileSystemMaster, MountOptions, SetAttributeOptions, sync_interval,
+    CreateFileOptions, FileSystemMaster, Listing, MountOptions, SetAttributeOptions, sync_interval,
 };
 use crate::operations::Applied;
 
@@ -106,33 +108,45 @@ impl FileSystemMasterClientService for FsClientService {
         }))
     }
 
+    type ListStatusStream = BoxStream<'static, Result<ListStatusResponse, Status>>;
+
     async fn list_status(
         &self,
         request: Request<ListStatusRequest>,
-    ) -> Result<Response<ListStatusResponse>, Status> {
+    ) -> Result<Response<Self::ListStatusStream>, Status> {
         let r = request.into_inner();
         let path = parse(&r.path)?;
         let (load, sync) = (r.load_metadata_type(), sync_interval(r.sync_interval_ms));
         let paged = r.limit > 0 || !r.start_after.is_empty();
-        let file_infos = match (paged, r.recursive) {
-            (false, _) => self.0.list_status_synced(&path, r.recursive, load, sync).await?,
-            (true, true) => {
+        if paged {
+            if r.recursive {
                 return Err(Status::invalid_argument(format!(
                     "cannot list {path} recursively by pages: page through one directory at a time"
                 )));
             }
-            (true, false) => {
-                let start_after = Some(r.start_after.as_str()).filter(|name| !name.is_empty());
-                let limit = match r.limit {
-                    0 => usize::MAX,
-                    limit => limit as usize,
-                };
-                self.0
-                    .list_status_page(&path, load, sync, start_after, limit)
-                    .await?
-            }
-        };
-        Ok(Response::new(ListStatusResponse { file_infos }))
+            let start_after = Some(r.start_after.as_str()).filter(|name| !name.is_empty());
+            let limit = match r.limit {
+                0 => usize::MAX,
+                limit => limit as usize,
+            };
+            let file_infos = self
+                .0
+                .list_status_page(&path, load, sync, start_after, limit)
+                .await?;
+            let page = Ok(ListStatusResponse { file_infos });
+            return Ok(Response::new(stream::once(async { page }).boxed()));
+        }
+        let mut listing = Listing::new(self.0.clone(), path, r.recursive, load, sync);
+        // The first page is read before answering, so a missing path or a denial fails the call.
+        let first = listing.next_page().await?.unwrap_or_default();
+        let rest = stream::try_unfold(listing, |mut listing| async move {
+            Ok(listing.next_page().await?.map(|page| (page, listing)))
+        });
+        let pages = stream::once(async { Ok(first) })
+            .chain(rest)
+            .map_ok(|file_infos| ListStatusResponse { file_infos })
+            .map_err(|err: MasterError| Status::from(err));
+        Ok(Response::new(pages.boxed()))
     }
 
     async fn delete(&self, request: Request<DeleteRequest>) -> Result<Response<DeleteResponse>, Status> {

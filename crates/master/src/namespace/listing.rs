@@ -1,0 +1,278 @@
+//! Listings page by page: a directory's children, or a whole subtree, in path order, so that a
+//! listing of millions of entries never sits in one message or one `Vec` on either side. Each
+//! page is read under the tree's read lock; a directory is synced and loaded from the UFS as the
+//! listing reaches it, between pages and unlocked.
+
+use std::collections::BTreeMap;
+use std::ops::Deref;
+use std::time::Duration;
+
+use alluxio_proto::AlluxioPath;
+use alluxio_proto::grpc::{FileInfo, LoadMetadataType};
+
+use super::FileSystemMaster;
+use super::permission::Access;
+use crate::MasterError;
+
+/// Entries of a page of a streamed listing.
+pub(crate) const LIST_PAGE: usize = 1_000;
+
+/// A listing in progress over the master `M` (a reference or an `Arc`).
+pub struct Listing<M> {
+    fs: M,
+    path: AlluxioPath,
+    recursive: bool,
+    load: LoadMetadataType,
+    sync: Option<Duration>,
+    started: bool,
+    /// The directories being listed, the deepest last.
+    frames: Vec<Frame>,
+}
+
+/// Where the listing of one directory stands.
+struct Frame {
+    dir: AlluxioPath,
+    /// Whether the directory was synced and loaded from the UFS.
+    loaded: bool,
+    /// The last child listed.
+    after: Option<String>,
+    /// Subdirectories listed whose own entries are still to come, by `name/`: in path order they
+    /// come once the listing passes that key (after a sibling `a.txt`, before `a0`, for `a`).
+    due: BTreeMap<String, AlluxioPath>,
+}
+
+impl Frame {
+    fn new(dir: AlluxioPath) -> Self {
+        Self {
+            dir,
+            loaded: false,
+            after: None,
+            due: BTreeMap::new(),
+        }
+    }
+}
+
+impl<M: Deref<Target = FileSystemMaster>> Listing<M> {
+    /// The children of `path` (every entry below it if `recursive`), or the file itself; every
+    /// directory listed is first synced with the UFS when last synced longer ago than `sync`
+    /// (`None`: never) and loaded as `load` asks.
+    pub fn new(
+        fs: M,
+        path: AlluxioPath,
+        recursive: bool,
+        load: LoadMetadataType,
+        sync: Option<Duration>,
+    ) -> Self {
+        Self {
+            fs,
+            path,
+            recursive,
+            load,
+            sync,
+            started: false,
+            frames: Vec::new(),
+        }
+    }
+
+    /// The next page of at most [`LIST_PAGE`] entries in path order (the first may be empty,
+    /// for an empty directory); `None` once everything was listed. A subdirectory deleted while
+    /// the listing runs is left out.
+    pub async fn next_page(&mut self) -> Result<Option<Vec<FileInfo>>, MasterError> {
+        if !self.started {
+            self.started = true;
+            if let Some(file) = self.start().await? {
+                return Ok(Some(vec![file]));
+            }
+        } else if self.frames.is_empty() {
+            return Ok(None);
+        }
+        let fs = &*self.fs;
+        let mut page = Vec::new();
+        while let Some(frame) = self.frames.last_mut() {
+            if !frame.loaded {
+                fs.sync_listing(&frame.dir, self.sync).await?;
+                fs.sync_directory(&frame.dir, self.load).await?;
+                frame.loaded = true;
+            }
+            let tree = fs.tree.read();
+            let inode = match tree.resolve(&frame.dir) {
+                Ok(inode) if inode.is_dir() => inode,
+                // Deleted (or replaced by a file) since its parent listed it.
+                Ok(_) | Err(MasterError::NotFound(_)) if frame.dir != self.path => {
+                    drop(tree);
+                    self.frames.pop();
+                    continue;
+                }
+                Ok(_) => return Err(MasterError::NotFound(frame.dir.to_string())),
+                Err(err) => return Err(err),
+            };
+            fs.check(&tree, "list", &frame.dir, Access::Read)?;
+            let after = frame.after.take();
+            let mut children = inode.children_after(after.as_deref()).peekable();
+            let mut last = None;
+            let descend = loop {
+                if page.len() == LIST_PAGE {
+                    frame.after = last.map(ToString::to_string).or_else(|| after.clone());
+                    return Ok(Some(page));
+                }
+                let next_name = children.peek().map(|(name, _)| name.as_ref());
+                if let Some(key) = frame.due.keys().next()
+                    && next_name.is_none_or(|name| key.as_str() < name)
+                {
+                    break frame.due.pop_first().map(|(_, dir)| dir);
+                }
+                let Some((name, id)) = children.next() else {
+                    break None;
+                };
+                let Some(child) = tree.get(*id) else { continue };
+                let child_path = frame.dir.join(name)?;
+                page.push(fs.file_info(&tree, child, &child_path));
+                if self.recursive && child.is_dir() {
+                    frame.due.insert(format!("{name}/"), child_path);
+                }
+                last = Some(name);
+            };
+            frame.after = last.map(ToString::to_string).or_else(|| after.clone());
+            drop(children);
+            drop(tree);
+            match descend {
+                Some(dir) => self.frames.push(Frame::new(dir)),
+                None => {
+                    self.frames.pop();
+                }
+            }
+        }
+        Ok(Some(page))
+    }
+
+    /// Checks, syncs and loads the listed path; a file is its own listing.
+    async fn start(&mut self) -> Result<Option<FileInfo>, MasterError> {
+        let fs = &*self.fs;
+        fs.check_before_loading("list", &self.path)?;
+        fs.sync_status(&self.path, self.sync).await?;
+        fs.load_path(&self.path, self.load).await?;
+        let tree = fs.tree.read();
+        let inode = tree.resolve(&self.path)?;
+        if inode.is_dir() {
+            self.frames.push(Frame::new(self.path.clone()));
+            return Ok(None);
+        }
+        fs.check(&tree, "list", &self.path, Access::Read)?;
+        Ok(Some(fs.file_info(&tree, inode, &self.path)))
+    }
+}
+
+#[cfg(test)]
+impl FileSystemMaster {
+    /// Every page of a [`Listing`] at once (tests' shorthand).
+    pub async fn list_status_synced(
+        &self,
+        path: &AlluxioPath,
+        recursive: bool,
+        load: LoadMetadataType,
+        sync: Option<Duration>,
+    ) -> Result<Vec<FileInfo>, MasterError> {
+        let mut listing = Listing::new(self, path.clone(), recursive, load, sync);
+        let mut out = Vec::new();
+        while let Some(page) = listing.next_page().await? {
+            out.extend(page);
+        }
+        Ok(out)
+    }
+
+    /// [`Self::list_status_synced`] without metadata sync.
+    pub async fn list_status(
+        &self,
+        path: &AlluxioPath,
+        recursive: bool,
+        load: LoadMetadataType,
+    ) -> Result<Vec<FileInfo>, MasterError> {
+        self.list_status_synced(path, recursive, load, None).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alluxio_proto::grpc::LoadMetadataType;
+
+    use super::super::tests::{fixture, p};
+    use super::*;
+
+    async fn pages(listing: &mut Listing<&FileSystemMaster>) -> Vec<Vec<String>> {
+        let mut pages = Vec::new();
+        while let Some(page) = listing.next_page().await.expect("page") {
+            pages.push(page.into_iter().map(|info| info.path).collect());
+        }
+        pages
+    }
+
+    #[tokio::test]
+    async fn a_recursive_listing_comes_in_pages_in_path_order() {
+        let f = fixture(100_000);
+        let ufs = f.ufs_dir.path();
+        for dir in ["a/y", "a0", "big"] {
+            std::fs::create_dir_all(ufs.join(dir)).unwrap();
+        }
+        for file in ["a.txt", "a-b", "a/x", "a/y/z", "a0/k", "b"] {
+            std::fs::write(ufs.join(file), b"").unwrap();
+        }
+        for i in 0..2_500 {
+            std::fs::write(ufs.join(format!("big/f{i:04}")), b"").unwrap();
+        }
+        let mut listing = Listing::new(&f.fs, p("/"), true, LoadMetadataType::Once, None);
+        let pages = pages(&mut listing).await;
+        assert!(pages.len() >= 3 && pages.iter().all(|page| page.len() <= LIST_PAGE));
+        let paths = pages.concat();
+        assert_eq!(paths.len(), 4 + 6 + 2_500);
+        // "-" and "." sort before "/": a's siblings a-b and a.txt come before a's children.
+        assert_eq!(
+            paths[..10],
+            [
+                "/a", "/a-b", "/a.txt", "/a/x", "/a/y", "/a/y/z", "/a0", "/a0/k", "/b", "/big"
+            ]
+        );
+        assert!(paths.is_sorted());
+        assert!(listing.next_page().await.unwrap().is_none(), "done stays done");
+
+        let flat =
+            f.fs.list_status(&p("/a"), false, LoadMetadataType::Once)
+                .await
+                .unwrap();
+        let names: Vec<&str> = flat.iter().map(|info| info.path.as_str()).collect();
+        assert_eq!(names, ["/a/x", "/a/y"]);
+        let file =
+            f.fs.list_status(&p("/a/x"), true, LoadMetadataType::Once)
+                .await
+                .unwrap();
+        assert_eq!(file.len(), 1, "a file lists as itself");
+    }
+
+    #[tokio::test]
+    async fn a_directory_deleted_midway_is_left_out_and_a_missing_path_fails_at_once() {
+        let f = fixture(100_000);
+        let ufs = f.ufs_dir.path();
+        for (dir, files) in [("d1", 1_500), ("d2", 10)] {
+            std::fs::create_dir(ufs.join(dir)).unwrap();
+            for i in 0..files {
+                std::fs::write(ufs.join(format!("{dir}/f{i}")), b"").unwrap();
+            }
+        }
+        f.fs.list_status(&p("/"), true, LoadMetadataType::Once)
+            .await
+            .unwrap();
+        let mut listing = Listing::new(&f.fs, p("/"), true, LoadMetadataType::Never, None);
+        let first = listing.next_page().await.unwrap().unwrap();
+        assert_eq!(first.len(), LIST_PAGE);
+        f.fs.delete(&p("/d2"), true, true).await.unwrap();
+        let rest = pages(&mut listing).await.concat();
+        assert_eq!(rest.len(), 1 + 1_500 - LIST_PAGE);
+        assert!(
+            rest.iter().all(|path| path.starts_with("/d1/")),
+            "{:?}",
+            rest.last()
+        );
+
+        let mut missing = Listing::new(&f.fs, p("/nowhere"), true, LoadMetadataType::Once, None);
+        assert!(matches!(missing.next_page().await, Err(MasterError::NotFound(_))));
+    }
+}

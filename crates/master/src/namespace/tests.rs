@@ -62,7 +62,7 @@ impl JournalStore for MemoryJournal {
 }
 
 pub(super) struct Fixture {
-    pub(super) fs: FileSystemMaster,
+    pub(super) fs: Arc<FileSystemMaster>,
     pub(super) journal: Arc<MemoryJournal>,
     pub(super) ufs_dir: tempfile::TempDir,
 }
@@ -97,7 +97,13 @@ fn fixture_over(
     };
     let conf = alluxio_conf::Configuration::defaults();
     let blocks = Arc::new(crate::block_master::BlockMaster::new(1));
-    let fs = FileSystemMaster::new(tree, writer, blocks, UfsManager::new(&conf), settings);
+    let fs = Arc::new(FileSystemMaster::new(
+        tree,
+        writer,
+        blocks,
+        UfsManager::new(&conf),
+        settings,
+    ));
     Fixture { fs, journal, ufs_dir }
 }
 
@@ -906,8 +912,9 @@ impl JournalStore for BrokenJournal {
 async fn a_failed_journal_write_fails_the_operation_and_stops_changes() {
     let mut f = fixture(1_000);
     let tree = Arc::new(RwLock::new(Tree::new()));
-    f.fs.journal = JournalWriter::start(Arc::new(BrokenJournal), tree.clone(), 1_000);
-    f.fs.tree = tree;
+    let fs = Arc::get_mut(&mut f.fs).expect("not shared yet");
+    fs.journal = JournalWriter::start(Arc::new(BrokenJournal), tree.clone(), 1_000);
+    fs.tree = tree;
     let err =
         f.fs.create_directory(&p("/x"), false, false, WriteType::MustCache)
             .await

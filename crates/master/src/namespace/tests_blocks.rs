@@ -91,7 +91,10 @@ async fn block_sequences_stop_at_the_maximum() {
             .await
             .unwrap_err();
     assert_eq!(err.to_string(), limit);
-    f.fs.settings.default_block_size = 0;
+    Arc::get_mut(&mut f.fs)
+        .expect("not shared yet")
+        .settings
+        .default_block_size = 0;
     let err =
         f.fs.create_file(&p("/zero"), file_options(WriteType::MustCache))
             .await
@@ -196,8 +199,9 @@ async fn appends_go_on_while_a_checkpoint_is_written() {
         started: AtomicU64::new(0),
     });
     let tree = Arc::new(RwLock::new(Tree::new()));
-    f.fs.journal = JournalWriter::start(journal.clone(), tree.clone(), 2);
-    f.fs.tree = tree;
+    let fs = Arc::get_mut(&mut f.fs).expect("not shared yet");
+    fs.journal = JournalWriter::start(journal.clone(), tree.clone(), 2);
+    fs.tree = tree;
     let create = |name: &'static str| {
         let fs = &f.fs;
         async move {

@@ -33,21 +33,13 @@ const OPS: [&str; 5] = ["create_complete", "get_status", "list_status", "rename"
 /// on a small machine starve each other's timed cases.
 static ONE_BENCH_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-#[test]
-fn bench_prints_every_case_as_json_with_numbers() {
-    let _alone = ONE_BENCH_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+/// Runs `alluxio bench --json` with `args` against an embedded cluster; its output and lines.
+fn bench_json(args: &[&str]) -> (String, Vec<Value>) {
     let home = tempfile::tempdir().unwrap();
     let output = alluxio_command(home.path())
-        .args([
-            "bench",
-            "--size",
-            "8MiB",
-            "--duration",
-            "200ms",
-            "--small-files",
-            "50",
-        ])
-        .args(["--list-entries", "300", "--json"])
+        .arg("bench")
+        .args(args)
+        .arg("--json")
         .output()
         .unwrap();
     let text = stdout(&output);
@@ -56,11 +48,26 @@ fn bench_prints_every_case_as_json_with_numbers() {
         "stdout:\n{text}\nstderr:\n{}",
         stderr(&output)
     );
-
-    let lines: Vec<Value> = text
+    let lines = text
         .lines()
         .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
         .collect();
+    (text, lines)
+}
+
+#[test]
+fn bench_prints_every_case_as_json_with_numbers() {
+    let _alone = ONE_BENCH_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let (_, lines) = bench_json(&[
+        "--size",
+        "8MiB",
+        "--duration",
+        "200ms",
+        "--small-files",
+        "50",
+        "--list-entries",
+        "300",
+    ]);
     let mut expected: BTreeSet<String> = LIMITED.iter().map(|(case, _)| case.to_string()).collect();
     for clients in [1, 4, 16] {
         expected.extend(OPS.iter().map(|op| format!("metadata.{op}.c{clients}")));
@@ -109,6 +116,46 @@ fn bench_prints_every_case_as_json_with_numbers() {
                 assert!(line.get("ratio").is_none(), "{line}");
             }
         }
+    }
+}
+
+#[test]
+fn bench_scale_loads_stats_lists_and_restarts_a_ufs_tree() {
+    let _alone = ONE_BENCH_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let (text, lines) = bench_json(&[
+        "--only",
+        "scale",
+        "--scale-files",
+        "2500",
+        "--duration",
+        "200ms",
+        "--size",
+        "1MiB",
+    ]);
+    let cases: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|line| {
+            (
+                line["case"].as_str().unwrap(),
+                line["unit"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        cases,
+        [
+            ("scale.load.2500_files", "files/s"),
+            ("scale.resident_per_file.2500_files", "B/file"),
+            ("scale.get_status.c16.2500_files", "ops/s"),
+            ("scale.list_recursive.2500_files", "entries/s"),
+            ("scale.restart.2500_files", "s"),
+            ("scale.load_recursive.2500_files", "entries/s"),
+        ],
+        "{text}"
+    );
+    // Resident memory may even shrink over a load this small; every other figure is positive.
+    for line in lines.iter().filter(|line| line["unit"] != "B/file") {
+        assert!(line["value"].as_f64().unwrap() > 0.0, "{line}");
     }
 }
 

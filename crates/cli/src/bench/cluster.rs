@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use alluxio_client::{AlluxioUri, FileSystem};
@@ -37,7 +38,8 @@ pub struct Embedded {
     /// The servers' own async threads: they share the machine with the benchmark's client the
     /// way separate processes would, rather than taking turns on the client's threads.
     runtime: tokio::runtime::Runtime,
-    servers: Cluster,
+    /// Locked only to restart the master ([`MasterRestart`]).
+    servers: Arc<tokio::sync::Mutex<Cluster>>,
     proxy: RunningProxy,
     ufs_root: PathBuf,
     // Removed on drop, after the servers are down.
@@ -136,7 +138,7 @@ impl Embedded {
         };
         let embedded = Self {
             runtime,
-            servers,
+            servers: Arc::new(tokio::sync::Mutex::new(servers)),
             proxy,
             ufs_root,
             _dirs: dirs,
@@ -150,7 +152,7 @@ impl Embedded {
 
     /// Configuration of clients of this cluster.
     pub fn client_conf(&self) -> Configuration {
-        self.servers.conf().clone()
+        self.servers().conf().clone()
     }
 
     /// The local directory mounted at `/`.
@@ -160,7 +162,7 @@ impl Embedded {
 
     /// The address of the master's web port.
     pub fn master_web_addr(&self) -> Option<SocketAddr> {
-        self.servers.master().map(|master| master.web_addr())
+        self.servers().master().map(|master| master.web_addr())
     }
 
     /// The address of the proxy's web port.
@@ -175,15 +177,33 @@ impl Embedded {
         if let Err(e) = stopped.and_then(|stopped| Ok(stopped?)) {
             tracing::warn!(error = %e, "the embedded proxy did not shut down cleanly");
         }
-        stop_servers(&self.runtime, self.servers).await;
+        match Arc::try_unwrap(self.servers) {
+            Ok(servers) => stop_servers(&self.runtime, servers.into_inner()).await,
+            Err(_) => tracing::warn!("the embedded cluster is still in use and was left running"),
+        }
         // Dropping a runtime may not block inside async code; its threads end on their own.
         self.runtime.shutdown_background();
+    }
+
+    /// Restarts of the embedded master, for the scale cases.
+    pub fn master_restart(&self) -> MasterRestart {
+        MasterRestart {
+            runtime: self.runtime.handle().clone(),
+            servers: self.servers.clone(),
+        }
+    }
+
+    /// The servers, never locked but by a [`MasterRestart`] the bench awaits.
+    fn servers(&self) -> tokio::sync::MutexGuard<'_, Cluster> {
+        self.servers
+            .try_lock()
+            .expect("the embedded servers are only locked while the bench waits for a restart")
     }
 
     async fn wait_ready(&self) -> anyhow::Result<()> {
         let fs = FileSystem::connect(self.client_conf()).await?;
         let data_addr = self
-            .servers
+            .servers()
             .worker(0)
             .context("the embedded worker is not running")?
             .data_addr();
@@ -208,6 +228,25 @@ impl Embedded {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+}
+
+/// Stops and starts the embedded master on its configuration and port.
+#[derive(Clone)]
+pub struct MasterRestart {
+    runtime: tokio::runtime::Handle,
+    servers: Arc<tokio::sync::Mutex<Cluster>>,
+}
+
+impl MasterRestart {
+    /// Restarts the master; returns once it is back (journal replayed, port open).
+    pub async fn restart(&self) -> anyhow::Result<()> {
+        let servers = self.servers.clone();
+        self.runtime
+            .spawn(async move { servers.lock().await.restart_master().await })
+            .await
+            .context("restarting the embedded master panicked")?
+            .context("cannot restart the embedded master")
     }
 }
 

@@ -108,6 +108,8 @@ pub struct Setup {
     pub s3: Option<s3::S3Endpoint>,
     /// A JVM with the Hadoop client, for the Hadoop cases.
     pub hadoop: Option<hadoop::HadoopBench>,
+    /// Restarts of the master, when the cluster is embedded.
+    pub master_restart: Option<cluster::MasterRestart>,
     /// Options of the metadata and small-file cases.
     pub args: BenchArgs,
 }
@@ -148,6 +150,7 @@ pub async fn run(conf: Configuration, args: BenchArgs) -> anyhow::Result<ExitCod
                 ufs_root: None,
                 s3,
                 hadoop,
+                master_restart: None,
                 args,
             };
             run_cases(&setup, &mut reporter).await
@@ -168,6 +171,7 @@ pub async fn run(conf: Configuration, args: BenchArgs) -> anyhow::Result<ExitCod
                 ufs_root: Some(embedded.ufs_root()),
                 s3: Some(s3::S3Endpoint::new(&embedded.proxy_addr().to_string())?),
                 hadoop: hadoop_bench(&args, &embedded.client_conf())?,
+                master_restart: Some(embedded.master_restart()),
                 args,
             };
             let result = run_cases(&setup, &mut reporter).await;

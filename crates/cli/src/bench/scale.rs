@@ -1,8 +1,9 @@
 //! The namespace at scale (`--only scale`, embedded cluster only): a UFS tree of
 //! `--scale-files` empty files in folders of 1,000 is loaded by 16 clients listing it folder by
 //! folder a page at a time, giving the load rate and the servers' resident memory per loaded
-//! file; then 16 clients stat random files of the tree, one client lists it all recursively, and
-//! lists it again after Alluxio forgot it (as `alluxio fs count` loads a tree).
+//! file; then 16 clients stat random files of the tree, one client lists it all recursively, the
+//! master restarts (timed until it serves again), and the client lists the tree again after
+//! Alluxio forgot it (as `alluxio fs count` loads a tree).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use anyhow::{Context, bail};
 use tokio::task::JoinSet;
 
 use super::Setup;
+use super::cluster::MasterRestart;
 use super::report::{Line, Reporter};
 
 /// Files in each folder of the tree.
@@ -123,6 +125,14 @@ async fn measure(setup: &Setup, tree: &Arc<ScaleTree>, out: &mut Reporter) -> an
         rate,
         "entries/s",
     ));
+    if let Some(restart) = &setup.master_restart {
+        let seconds = restart_to_serving(restart, &clients[0], tree).await?;
+        out.emit(&Line::figure(
+            format!("scale.restart.{}_files", tree.files),
+            seconds,
+            "s",
+        ));
+    }
     // What `alluxio fs count` costs on a tree Alluxio has not loaded yet: one client's recursive
     // listing, which loads each folder as it reaches it.
     forget(&clients[0], &tree.root).await?;
@@ -133,6 +143,22 @@ async fn measure(setup: &Setup, tree: &Arc<ScaleTree>, out: &mut Reporter) -> an
         "entries/s",
     ));
     Ok(())
+}
+
+/// Seconds from stopping the master until it answers a getStatus of a file of the tree again
+/// (the journal replayed, the client reconnected).
+async fn restart_to_serving(
+    restart: &MasterRestart,
+    fs: &FileSystem,
+    tree: &ScaleTree,
+) -> anyhow::Result<f64> {
+    let last = tree.file(tree.files - 1)?;
+    let started = Instant::now();
+    restart.restart().await?;
+    fs.get_status(&last)
+        .await
+        .with_context(|| format!("the restarted master cannot stat {last}"))?;
+    Ok(started.elapsed().as_secs_f64())
 }
 
 /// One recursive listing of the whole tree, streamed a page at a time, in entries per second.

@@ -258,10 +258,10 @@ impl Tree {
             inode.mode = mode;
         }
         if e.owner.is_some() || e.group.is_some() {
-            let inode = self.inode_mut(e.id)?;
-            let owner = e.owner.as_deref().unwrap_or(inode.owner()).to_owned();
-            let group = e.group.as_deref().unwrap_or(inode.group()).to_owned();
-            let ownership = self.ownerships.intern(&owner, &group);
+            let current = inode.ownership.clone();
+            let owner = e.owner.as_deref().unwrap_or(&current.owner);
+            let group = e.group.as_deref().unwrap_or(&current.group);
+            let ownership = self.ownerships.intern(owner, group);
             self.inode_mut(e.id)?.ownership = ownership;
         }
         Ok(())

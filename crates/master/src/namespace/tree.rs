@@ -4,13 +4,16 @@
 //! own allocation (the id table holds pointers, not inodes), its name is one shared allocation
 //! used both by the inode and by its parent's child map, and owners and groups are interned.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::hash_map::RandomState;
+use std::collections::{BTreeMap, BTreeSet};
+use std::hash::BuildHasher;
 use std::ops::Bound;
 use std::sync::Arc;
 
 use alluxio_proto::AlluxioPath;
 use alluxio_proto::grpc::{PersistenceState, TtlAction, WriteType};
 use alluxio_proto::ids;
+use hashbrown::HashTable;
 
 use crate::MasterError;
 use crate::mount_table::MountTable;
@@ -85,7 +88,7 @@ pub struct Inode {
 }
 
 /// An owner and group, interned per tree: most inodes share one of a few pairs.
-#[derive(Debug, PartialEq, Eq, Hash)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Ownership {
     /// Owner user ("" when recorded without one).
     pub owner: Box<str>,
@@ -170,6 +173,7 @@ pub struct Tree {
 impl Tree {
     /// A namespace holding only `/`.
     pub fn new() -> Self {
+        let mut ownerships = Interner::default();
         let root = Inode {
             id: root_id(),
             parent: root_id(),
@@ -185,10 +189,7 @@ impl Tree {
             ttl_action: TtlAction::Delete,
             persistence: PersistenceState::Persisted,
             mode: 0o755,
-            ownership: Arc::new(Ownership {
-                owner: "".into(),
-                group: "".into(),
-            }),
+            ownership: ownerships.intern("", ""),
         };
         let mut inodes = InodeTable::default();
         inodes.insert(root);
@@ -198,7 +199,7 @@ impl Tree {
             pinned_files: BTreeSet::new(),
             mounts: MountTable::default(),
             applied: AppliedOperations::default(),
-            ownerships: Interner::default(),
+            ownerships,
         }
     }
 
@@ -285,24 +286,30 @@ impl Tree {
     }
 }
 
-/// One shared copy of each owner and group pair: a million files of one user hold one.
+/// One shared copy of each owner and group pair: a million files of one user hold one. A lookup
+/// allocates nothing (every inode created asks for its pair).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Interner {
-    pairs: HashSet<Arc<Ownership>>,
+    pairs: HashTable<Arc<Ownership>>,
+    hasher: RandomState,
 }
 
 impl Interner {
     /// The shared copy of `owner` and `group`.
     pub(crate) fn intern(&mut self, owner: &str, group: &str) -> Arc<Ownership> {
-        let pair = Ownership {
-            owner: owner.into(),
-            group: group.into(),
-        };
-        if let Some(shared) = self.pairs.get(&pair) {
+        let hash = self.hasher.hash_one((owner, group));
+        let same = |pair: &Arc<Ownership>| &*pair.owner == owner && &*pair.group == group;
+        if let Some(shared) = self.pairs.find(hash, same) {
             return shared.clone();
         }
-        let shared = Arc::new(pair);
-        self.pairs.insert(shared.clone());
+        let shared = Arc::new(Ownership {
+            owner: owner.into(),
+            group: group.into(),
+        });
+        let hasher = &self.hasher;
+        self.pairs.insert_unique(hash, shared.clone(), |pair| {
+            hasher.hash_one((&*pair.owner, &*pair.group))
+        });
         shared
     }
 }

@@ -29,6 +29,12 @@ pub const MASTER_JOURNAL_FOLDER: &str = "alluxio.master.journal.folder";
 pub const MASTER_JOURNAL_TYPE: &str = "alluxio.master.journal.type";
 /// Entries written between two checkpoints.
 pub const MASTER_JOURNAL_CHECKPOINT_PERIOD_ENTRIES: &str = "alluxio.master.journal.checkpoint.period.entries";
+/// Where inodes are kept: HEAP (memory) or ROCKS (disk, with a cache).
+pub const MASTER_METASTORE: &str = "alluxio.master.metastore";
+/// Folder of the ROCKS metastore's file.
+pub const MASTER_METASTORE_DIR: &str = "alluxio.master.metastore.dir";
+/// Inodes the ROCKS metastore caches in memory.
+pub const MASTER_METASTORE_INODE_CACHE_MAX_SIZE: &str = "alluxio.master.metastore.inode.cache.max.size";
 /// UFS mounted at `/`.
 pub const MASTER_MOUNT_TABLE_ROOT_UFS: &str = "alluxio.master.mount.table.root.ufs";
 /// Older name of the root UFS (the default of the key above refers to it).

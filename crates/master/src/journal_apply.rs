@@ -2,7 +2,6 @@
 //! live (an operation builds entries, then applies them) and on replay, so the two cannot drift.
 //! [`Tree::snapshot`] re-expresses a tree as entries for checkpoints.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use alluxio_proto::grpc::journal_entry::Entry;
@@ -14,6 +13,7 @@ use alluxio_proto::grpc::{
 use alluxio_proto::{AlluxioPath, PathError, ids};
 
 use crate::mount_table::MountInfo;
+use crate::namespace::metastore::InodeRef;
 use crate::namespace::tree::{Inode, InodeKind, Tree, root_id};
 
 /// Why an entry does not fit the tree it is applied to, naming the inode, block or path
@@ -101,7 +101,7 @@ impl Tree {
 
     /// Applies one entry.
     pub fn apply(&mut self, entry: &Entry) -> Result<(), ApplyError> {
-        match entry {
+        let applied = match entry {
             Entry::Mkdir(e) => self.apply_mkdir(e),
             Entry::CreateFile(e) => self.apply_create_file(e),
             Entry::AddBlock(e) => self.apply_add_block(e),
@@ -114,12 +114,13 @@ impl Tree {
             Entry::NextContainer(e) => self.apply_next_container(e),
             Entry::AddMountPoint(e) => self.apply_add_mount_point(e),
             Entry::DeleteMountPoint(e) => self.apply_delete_mount_point(e),
-        }
+        };
+        self.inodes.settle();
+        applied
     }
 
     fn apply_mkdir(&mut self, e: &JournalMkdir) -> Result<(), ApplyError> {
         let kind = InodeKind::Dir {
-            children: BTreeMap::new(),
             children_loaded: false,
         };
         let persistence = if e.persisted {
@@ -182,14 +183,12 @@ impl Tree {
         if e.id == root_id() {
             return Err(ApplyError::DeleteRoot);
         }
-        let inode = self.inode_mut(e.id)?;
-        let (parent, name) = (inode.parent, inode.name.clone());
+        let parent = self.inode(e.id)?.parent;
         self.check_no_mount_below(e.id)?;
         for id in self.subtree(e.id) {
             self.inodes.remove(id);
             self.pinned_files.remove(&id);
         }
-        self.children_mut(parent)?.remove(&name);
         self.inode_mut(parent)?.modification_ms = e.op_time_ms;
         Ok(())
     }
@@ -205,10 +204,8 @@ impl Tree {
             });
         }
         self.check_no_mount_below(e.id)?;
-        if self
-            .children_mut(e.new_parent_id)?
-            .contains_key(e.new_name.as_str())
-        {
+        self.directory(e.new_parent_id)?;
+        if self.child(e.new_parent_id, &e.new_name).is_some() {
             return Err(ApplyError::NameTaken {
                 parent: e.new_parent_id,
                 name: e.new_name.clone(),
@@ -219,8 +216,8 @@ impl Tree {
         let old_parent = inode.parent;
         let old_name = std::mem::replace(&mut inode.name, new_name.clone());
         inode.parent = e.new_parent_id;
-        self.children_mut(old_parent)?.remove(&old_name);
-        self.children_mut(e.new_parent_id)?.insert(new_name, e.id);
+        self.inodes.remove_child(old_parent, &old_name);
+        self.inodes.add_child(e.new_parent_id, new_name, e.id);
         self.inode_mut(old_parent)?.modification_ms = e.op_time_ms;
         self.inode_mut(e.new_parent_id)?.modification_ms = e.op_time_ms;
         Ok(())
@@ -270,7 +267,6 @@ impl Tree {
     fn apply_load_metadata(&mut self, e: &JournalLoadMetadata) -> Result<(), ApplyError> {
         let kind = if e.folder {
             InodeKind::Dir {
-                children: BTreeMap::new(),
                 children_loaded: e.children_loaded,
             }
         } else {
@@ -316,7 +312,7 @@ impl Tree {
 
     fn apply_add_mount_point(&mut self, e: &JournalAddMountPoint) -> Result<(), ApplyError> {
         let point = AlluxioPath::new(&e.alluxio_path)?;
-        if !self.lookup(&point).is_some_and(Inode::is_dir) {
+        if !self.lookup(&point).is_some_and(|inode| inode.is_dir()) {
             return Err(ApplyError::MountPointNotDirectory(point));
         }
         self.mounts.add(point, MountInfo::from_entry(e))
@@ -353,11 +349,20 @@ impl Tree {
         }
     }
 
-    /// Builds a tree from entries in journal order.
+    /// Builds a tree from entries in journal order, in the metastore tests use.
+    #[cfg(test)]
     pub fn replay<'a>(
         entries: impl IntoIterator<Item = &'a JournalEntry>,
     ) -> Result<Tree, (u64, ApplyError)> {
-        let mut tree = Tree::new();
+        let empty = Tree::with_metastore(crate::namespace::metastore::test_metastore());
+        Self::replay_into(empty, entries)
+    }
+
+    /// Applies entries in journal order to `tree` (a new one, holding only `/`).
+    pub fn replay_into<'a>(
+        mut tree: Tree,
+        entries: impl IntoIterator<Item = &'a JournalEntry>,
+    ) -> Result<Tree, (u64, ApplyError)> {
         for entry in entries {
             tree.apply_journaled(entry)
                 .map_err(|reason| (entry.sequence, reason))?;
@@ -373,7 +378,7 @@ impl Tree {
         let mut attributes = Vec::new();
         for id in self.all_ids() {
             let Some(inode) = self.get(id) else { continue };
-            snapshot_inode(inode, &mut out, &mut attributes);
+            snapshot_inode(&inode, &mut out, &mut attributes);
         }
         out.extend(self.mounts.iter().map(|(point, info)| {
             Entry::AddMountPoint(JournalAddMountPoint {
@@ -407,22 +412,20 @@ impl Tree {
         if self.inodes.contains(id) {
             return Err(ApplyError::InodeExists(id));
         }
-        let children = self.children_mut(parent)?;
-        if children.contains_key(name) {
+        self.directory(parent)?;
+        if self.child(parent, name).is_some() {
             return Err(ApplyError::NameTaken {
                 parent,
                 name: name.to_string(),
             });
         }
-        let name: Arc<str> = Arc::from(name);
-        children.insert(name.clone(), id);
         self.inode_mut(parent)?.modification_ms = time_ms;
         let is_dir = matches!(kind, InodeKind::Dir { .. });
         let nobody = self.ownerships.intern("", "");
         self.inodes.insert(Inode {
             id,
             parent,
-            name,
+            name: Arc::from(name),
             kind,
             creation_ms: time_ms,
             modification_ms: time_ms,
@@ -441,10 +444,15 @@ impl Tree {
         self.inodes.get_mut(id).ok_or(ApplyError::InodeMissing(id))
     }
 
-    fn children_mut(&mut self, id: u64) -> Result<&mut BTreeMap<Arc<str>, u64>, ApplyError> {
-        match &mut self.inode_mut(id)?.kind {
-            InodeKind::Dir { children, .. } => Ok(children),
-            InodeKind::File { .. } => Err(ApplyError::NotADirectory(id)),
+    fn inode(&self, id: u64) -> Result<InodeRef<'_>, ApplyError> {
+        self.inodes.get(id).ok_or(ApplyError::InodeMissing(id))
+    }
+
+    /// Checks that `id` is a directory.
+    fn directory(&self, id: u64) -> Result<(), ApplyError> {
+        match self.inode(id)?.is_dir() {
+            true => Ok(()),
+            false => Err(ApplyError::NotADirectory(id)),
         }
     }
 

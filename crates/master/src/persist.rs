@@ -99,10 +99,9 @@ impl PersistQueue {
 
 /// Whether the namespace has a block: its file exists and lists it.
 fn is_known(tree: &Tree, block_id: u64) -> bool {
-    match tree.get(ids::file_id_of_block(block_id)).map(|i| &i.kind) {
-        Some(InodeKind::File { block_ids, .. }) => block_ids.contains(&block_id),
-        _ => false,
-    }
+    tree.get(ids::file_id_of_block(block_id)).is_some_and(
+        |inode| matches!(&inode.kind, InodeKind::File { block_ids, .. } if block_ids.contains(&block_id)),
+    )
 }
 
 fn report(

@@ -58,6 +58,7 @@ impl FileSystemMaster {
             let tree = self.tree.read();
             let inode = tree.get(file);
             let current = inode
+                .as_ref()
                 .filter(|i| !i.is_dir() && !i.is_persisted())
                 .and_then(|_| tree.path_of(file));
             let taken = written.is_some_and(|path| tree.lookup(path).is_some());

@@ -21,6 +21,7 @@ use tokio::task::JoinHandle;
 use crate::block_master::BlockMaster;
 use crate::journal_writer::JournalWriter;
 use crate::metrics::MasterMetrics;
+use crate::namespace::metastore::MetastoreSettings;
 use crate::namespace::tree::Tree;
 use crate::namespace::{FileSystemMaster, FsSettings, PermissionSettings};
 use crate::service::{AuthLayer, Impersonation};
@@ -379,8 +380,9 @@ pub(crate) async fn recover(
     let (journal, entries) = tokio::task::spawn_blocking(move || Journal::open_at(&location, &journal_conf))
         .await
         .map_err(|err| MasterError::Internal(format!("journal recovery stopped: {err}")))??;
-    let tree =
-        Tree::replay(&entries).map_err(|(sequence, reason)| MasterError::Replay { sequence, reason })?;
+    let empty = Tree::with_metastore(MetastoreSettings::from_conf(conf)?.open()?);
+    let tree = Tree::replay_into(empty, &entries)
+        .map_err(|(sequence, reason)| MasterError::Replay { sequence, reason })?;
     Ok((journal, tree, entries.len()))
 }
 

@@ -15,6 +15,7 @@ use parking_lot::Mutex;
 use tokio::task::JoinHandle;
 use tonic::service::Routes;
 
+use crate::namespace::metastore::MetastoreSettings;
 use crate::namespace::tree::Tree;
 use crate::server::{Listeners, spawn_server};
 
@@ -179,8 +180,8 @@ async fn follow(folder: JournalLocation, conf: Configuration, mut stopped: Shutd
 
 /// Opens the journal and replays it; `None` (logged) when it cannot be read or replayed yet.
 pub(crate) async fn open(folder: &JournalLocation, conf: &Configuration) -> Option<Followed> {
-    let (location, conf) = (folder.clone(), conf.clone());
-    let opened = tokio::task::spawn_blocking(move || JournalTailer::open(&location, &conf)).await;
+    let (location, journal_conf) = (folder.clone(), conf.clone());
+    let opened = tokio::task::spawn_blocking(move || JournalTailer::open(&location, &journal_conf)).await;
     let (tailer, entries) = match opened {
         Ok(Ok(opened)) => opened,
         Ok(Err(err)) => {
@@ -192,7 +193,14 @@ pub(crate) async fn open(folder: &JournalLocation, conf: &Configuration) -> Opti
             return None;
         }
     };
-    let tree = replay(&entries)?;
+    let metastore = match MetastoreSettings::from_conf(conf) {
+        Ok(metastore) => metastore,
+        Err(err) => {
+            tracing::error!(error = %err, "standby cannot follow the journal");
+            return None;
+        }
+    };
+    let tree = replay(&entries, &metastore)?;
     tracing::info!(journal = %folder, entries = entries.len(), inodes = tree.len(), "standby replayed the journal");
     Some(Followed { tailer, tree })
 }
@@ -223,7 +231,11 @@ async fn poll(Followed { mut tailer, tree }: Followed) -> Option<Followed> {
 /// `tree` with `tail` applied; `None` (logged) when an entry does not fit it.
 pub(crate) fn catch_up(mut tree: Tree, tail: Tail) -> Option<Tree> {
     match tail {
-        Tail::Restart(entries) => replay(&entries),
+        Tail::Restart(entries) => {
+            let metastore = tree.inodes.settings();
+            drop(tree);
+            replay(&entries, &metastore)
+        }
         Tail::Entries(entries) => {
             for entry in &entries {
                 if let Err(reason) = tree.apply_journaled(entry) {
@@ -236,8 +248,15 @@ pub(crate) fn catch_up(mut tree: Tree, tail: Tail) -> Option<Tree> {
     }
 }
 
-fn replay(entries: &[alluxio_journal::JournalEntry]) -> Option<Tree> {
-    Tree::replay(entries)
+fn replay(entries: &[alluxio_journal::JournalEntry], metastore: &MetastoreSettings) -> Option<Tree> {
+    let empty = match metastore.open() {
+        Ok(store) => Tree::with_metastore(store),
+        Err(err) => {
+            tracing::error!(error = %err, "standby cannot open a metastore");
+            return None;
+        }
+    };
+    Tree::replay_into(empty, entries)
         .map_err(|(sequence, reason)| {
             tracing::error!(sequence, %reason, "the journal does not replay; reading it again");
         })

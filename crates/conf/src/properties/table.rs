@@ -102,6 +102,24 @@ pub const PROPERTIES: &[PropertyDef] = &[
         "Journal entries written between two checkpoints.",
     ),
     def(
+        "alluxio.master.metastore",
+        K::OneOf(&["HEAP", "ROCKS"]),
+        "HEAP",
+        "Where the master keeps inodes: HEAP in memory, ROCKS on disk with the recently used cached in memory.",
+    ),
+    def(
+        "alluxio.master.metastore.dir",
+        K::String,
+        "${alluxio.work.dir}/metastore",
+        "Folder of the ROCKS metastore's file (created at start, removed at exit; the journal holds the namespace).",
+    ),
+    def(
+        "alluxio.master.metastore.inode.cache.max.size",
+        K::Integer,
+        "10000000",
+        "Inodes the ROCKS metastore keeps in memory.",
+    ),
+    def(
         "alluxio.master.mount.table.root.ufs",
         K::String,
         "${alluxio.underfs.address}",

@@ -308,13 +308,13 @@ fn missing_parents(
     for name in parent_path.components() {
         walked = walked.join(name)?;
         if !creating {
-            let InodeKind::Dir { children, .. } = &current.kind else {
+            if !current.is_dir() {
                 let parent = walked.parent().map(|p| p.to_string()).unwrap_or_default();
                 return Err(MasterError::NotADirectory(parent));
-            };
-            if let Some(child) = children.get(name).and_then(|id| tree.get(*id)) {
-                current = child;
+            }
+            if let Some(child) = tree.child(current_id, name).and_then(|id| tree.get(id)) {
                 current_id = child.id;
+                current = child;
                 continue;
             }
             if !recursive {
@@ -323,14 +323,14 @@ fn missing_parents(
             creating = true;
         }
         let id = alloc.next();
-        let owned = owned.get_or_insert_with(|| fs.ownership(current));
+        let owned = owned.get_or_insert_with(|| fs.ownership(&current));
         entries.push(mkdir(id, current_id, name, persisted, now, owned));
         current_id = id;
     }
     if !creating && !current.is_dir() {
         return Err(MasterError::NotADirectory(parent_path.to_string()));
     }
-    let owned = owned.unwrap_or_else(|| fs.ownership(current));
+    let owned = owned.unwrap_or_else(|| fs.ownership(&current));
     Ok((entries, current_id, owned))
 }
 

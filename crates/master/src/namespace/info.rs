@@ -16,7 +16,7 @@ impl FileSystemMaster {
         let inode = tree
             .get(id)
             .ok_or_else(|| MasterError::NotFound(path.to_string()))?;
-        Ok(self.file_info(&tree, inode, path))
+        Ok(self.file_info(&tree, &inode, path))
     }
 
     /// The status of the inode at `path`, as the namespace holds it (nothing is loaded).
@@ -25,7 +25,7 @@ impl FileSystemMaster {
         let inode = tree.resolve(path)?;
         // The answer to a change the caller named, maybe repeated with another's path.
         self.check_owner_or(&tree, "read", path, Access::Read)?;
-        Ok(self.file_info(&tree, inode, path))
+        Ok(self.file_info(&tree, &inode, path))
     }
 
     /// The status of `inode`, which is at `path` in `tree`.

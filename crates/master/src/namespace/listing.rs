@@ -86,13 +86,14 @@ impl Frame {
         }
         let scanned = self.scanned.take();
         let mut last = None;
-        for (name, id) in inode.children_after(scanned.as_deref()).take(LIST_PAGE) {
+        for (name, id) in tree.children_after(inode.id, scanned.as_deref(), LIST_PAGE) {
+            let is_dir = tree.get(id).is_some_and(|child| child.is_dir());
+            if is_dir {
+                queued.push_back(self.dir.join(&name)?);
+            }
             last = Some(name);
-            if tree.get(*id).is_some_and(Inode::is_dir) {
-                queued.push_back(self.dir.join(name)?);
-                if queued.len() == 2 * LOADING_AHEAD {
-                    break;
-                }
+            if is_dir && queued.len() == 2 * LOADING_AHEAD {
+                break;
             }
         }
         match last {
@@ -201,14 +202,17 @@ impl Listing {
                 && (self.load != LoadMetadataType::Never || self.sync.is_some())
                 && self.ahead.queued.len() < LOADING_AHEAD
             {
-                frame.queue_subdirectories(&tree, inode, &mut self.ahead.queued)?;
+                frame.queue_subdirectories(&tree, &inode, &mut self.ahead.queued)?;
             }
             let after = frame.after.take();
-            let mut children = inode.children_after(after.as_deref()).peekable();
-            let mut last = None;
+            let mut children = tree
+                .children_after(inode.id, after.as_deref(), LIST_PAGE)
+                .into_iter()
+                .peekable();
+            let mut last: Option<Arc<str>> = None;
             let descend = loop {
                 if page.len() == LIST_PAGE {
-                    frame.after = last.map(ToString::to_string).or_else(|| after.clone());
+                    frame.after = last.as_deref().map(ToString::to_string).or_else(|| after.clone());
                     return Ok(Some(page));
                 }
                 let next_name = children.peek().map(|(name, _)| name.as_ref());
@@ -220,15 +224,15 @@ impl Listing {
                 let Some((name, id)) = children.next() else {
                     break None;
                 };
-                let Some(child) = tree.get(*id) else { continue };
-                let child_path = frame.dir.join(name)?;
-                page.push(fs.file_info(&tree, child, &child_path));
+                let Some(child) = tree.get(id) else { continue };
+                let child_path = frame.dir.join(&name)?;
+                page.push(fs.file_info(&tree, &child, &child_path));
                 if self.recursive && child.is_dir() {
                     frame.due.insert(format!("{name}/"), child_path);
                 }
                 last = Some(name);
             };
-            frame.after = last.map(ToString::to_string).or_else(|| after.clone());
+            frame.after = last.as_deref().map(ToString::to_string).or_else(|| after.clone());
             drop(children);
             drop(tree);
             match descend {
@@ -276,7 +280,7 @@ impl Listing {
             return Ok(None);
         }
         fs.check(&tree, "list", &self.path, Access::Read)?;
-        Ok(Some(fs.file_info(&tree, inode, &self.path)))
+        Ok(Some(fs.file_info(&tree, &inode, &self.path)))
     }
 }
 
@@ -378,13 +382,14 @@ mod tests {
         }
         let loaded = |name: &str| {
             let tree = f.fs.tree.read();
-            matches!(
-                tree.lookup(&p(name)).map(|inode| &inode.kind),
-                Some(InodeKind::Dir {
-                    children_loaded: true,
-                    ..
-                })
-            )
+            tree.lookup(&p(name)).is_some_and(|inode| {
+                matches!(
+                    inode.kind,
+                    InodeKind::Dir {
+                        children_loaded: true
+                    }
+                )
+            })
         };
         let mut listing = Listing::new(f.fs.clone(), p("/"), true, LoadMetadataType::Once, None);
         let first = listing.next_page().await.unwrap().unwrap();

@@ -28,7 +28,7 @@ impl FileSystemMaster {
         let tree = self.tree.read();
         let inode = tree.resolve(path)?;
         self.check(&tree, "read", path, Access::Read)?;
-        Ok(self.file_info(&tree, inode, path))
+        Ok(self.file_info(&tree, &inode, path))
     }
 
     /// One page of a directory's children in name order: at most `limit` of those whose name
@@ -54,17 +54,15 @@ impl FileSystemMaster {
         if !inode.is_dir() {
             let first_page = start_after.is_none() && limit > 0;
             return Ok(first_page
-                .then(|| self.file_info(&tree, inode, path))
+                .then(|| self.file_info(&tree, &inode, path))
                 .into_iter()
                 .collect());
         }
-        let mut out = Vec::with_capacity(limit.min(inode.child_count()));
-        for (name, child_id) in inode.children_after(start_after) {
-            if out.len() == limit {
-                break;
-            }
-            if let Some(child) = tree.get(*child_id) {
-                out.push(self.file_info(&tree, child, &path.join(name)?));
+        let children = tree.children_after(inode.id, start_after, limit);
+        let mut out = Vec::with_capacity(children.len());
+        for (name, child_id) in children {
+            if let Some(child) = tree.get(child_id) {
+                out.push(self.file_info(&tree, &child, &path.join(&name)?));
             }
         }
         Ok(out)
@@ -142,9 +140,9 @@ impl FileSystemMaster {
         }
         {
             let tree = self.tree.read();
-            match tree.lookup(dir).map(|inode| &inode.kind) {
-                Some(InodeKind::Dir { children_loaded, .. })
-                    if !(*children_loaded && load == LoadMetadataType::Once) => {}
+            match tree.lookup(dir).map(|inode| inode.kind.clone()) {
+                Some(InodeKind::Dir { children_loaded })
+                    if !(children_loaded && load == LoadMetadataType::Once) => {}
                 _ => return Ok(()),
             }
         }
@@ -155,25 +153,21 @@ impl FileSystemMaster {
             let Some(inode) = tree.lookup(dir) else {
                 return Ok((Vec::new(), ()));
             };
-            let InodeKind::Dir {
-                children,
-                children_loaded,
-            } = &inode.kind
-            else {
+            let InodeKind::Dir { children_loaded } = inode.kind else {
                 return Ok((Vec::new(), ()));
             };
             let mut entries = Vec::new();
             for status in &listing {
-                if !children.contains_key(status.name.as_str()) && dir.join(&status.name).is_ok() {
+                if tree.child(inode.id, &status.name).is_none() && dir.join(&status.name).is_ok() {
                     entries.push(load_entry(alloc.next(), inode.id, status, block_size));
                 }
             }
             if load == LoadMetadataType::Always {
                 let in_ufs: HashSet<&str> = listing.iter().map(|s| s.name.as_str()).collect();
-                for (name, child) in children {
-                    if !in_ufs.contains(&**name) && self.vanished_from_ufs(tree, *child) {
+                for (name, child) in tree.children_after(inode.id, None, usize::MAX) {
+                    if !in_ufs.contains(&*name) && self.vanished_from_ufs(tree, child) {
                         entries.push(Entry::Delete(JournalDelete {
-                            id: *child,
+                            id: child,
                             op_time_ms: now_ms(),
                         }));
                     }

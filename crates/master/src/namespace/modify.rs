@@ -7,7 +7,7 @@ use alluxio_proto::grpc::{
 };
 
 use super::permission::Access;
-use super::tree::{Inode, InodeKind, Tree};
+use super::tree::{InodeKind, Tree};
 use super::{FileSystemMaster, persist_ancestors};
 use crate::{MasterError, now_ms};
 
@@ -70,10 +70,6 @@ fn valid_principal(name: &str) -> bool {
             .any(|c| c == ':' || c == '/' || c.is_whitespace() || c.is_control())
 }
 
-fn is_non_empty_dir(inode: &Inode) -> bool {
-    inode.children().next().is_some()
-}
-
 /// A mount point below a directory being deleted, with its persisted children (name, is a
 /// directory) as Alluxio knows them.
 struct MountedDir {
@@ -85,9 +81,9 @@ fn mounted_dir(tree: &Tree, point: &AlluxioPath) -> MountedDir {
     let persisted_children = tree
         .lookup(point)
         .into_iter()
-        .flat_map(Inode::children)
+        .flat_map(|dir| tree.children_after(dir.id, None, usize::MAX))
         .filter_map(|(name, id)| {
-            tree.get(*id)
+            tree.get(id)
                 .filter(|c| c.is_persisted())
                 .map(|c| (name.to_string(), c.is_dir()))
         })
@@ -126,12 +122,12 @@ impl FileSystemMaster {
                 ));
             }
             let inode = tree.resolve(path)?;
-            if is_non_empty_dir(inode) && !recursive {
+            if tree.has_children(inode.id) && !recursive {
                 return Err(MasterError::DirectoryNotEmpty(path.to_string()));
             }
             self.check_writable(tree, path)?;
             self.check_removal(tree, "delete", path)?;
-            self.check_subtree(tree, "delete", path, inode)?;
+            self.check_subtree(tree, "delete", path, &inode)?;
             let mut points = Vec::new();
             for point in tree.mounts.points_under(path) {
                 self.check_writable(tree, point)?;
@@ -293,7 +289,7 @@ impl FileSystemMaster {
                 for target in targets.iter().filter_map(|id| tree.get(*id)) {
                     self.check_attribute_owner(
                         tree,
-                        target,
+                        &target,
                         owner.as_deref(),
                         group.as_deref(),
                         mode.is_some(),
@@ -306,7 +302,7 @@ impl FileSystemMaster {
                 // A TTL that deletes when it expires needs what deleting needs now.
                 if options.ttl.is_some_and(|ttl| ttl >= 0) && options.ttl_action != Some(TtlAction::Free) {
                     self.check_removal(tree, "set a deleting TTL on", path)?;
-                    self.check_subtree(tree, "set a deleting TTL on", path, inode)?;
+                    self.check_subtree(tree, "set a deleting TTL on", path, &inode)?;
                 }
             }
             let now = now_ms();
@@ -339,7 +335,7 @@ impl FileSystemMaster {
             .commit(|tree, _| {
                 let inode = tree.resolve(path)?;
                 self.check(tree, "free", path, Access::Read)?;
-                if is_non_empty_dir(inode) && !recursive {
+                if tree.has_children(inode.id) && !recursive {
                     return Err(MasterError::InvalidArgument(format!(
                         "Cannot free directory {path} without the recursive flag"
                     )));

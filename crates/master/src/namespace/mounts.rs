@@ -116,7 +116,7 @@ impl FileSystemMaster {
                     path.name(),
                     true,
                     now_ms(),
-                    &self.ownership(parent),
+                    &self.ownership(&parent),
                 ),
                 Entry::AddMountPoint(JournalAddMountPoint {
                     alluxio_path: path.to_string(),

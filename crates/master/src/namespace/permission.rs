@@ -16,7 +16,8 @@ use alluxio_proto::AlluxioPath;
 use alluxio_proto::names::permission_string;
 
 use super::FileSystemMaster;
-use super::tree::{Inode, InodeKind, Tree};
+use super::metastore::InodeRef;
+use super::tree::{Inode, Tree};
 use crate::MasterError;
 
 /// The sticky bit of a folder's mode: only an entry's owner, or the folder's, removes it.
@@ -174,7 +175,9 @@ impl FileSystemMaster {
             .map_err(|denial| denial.of(operation, path))?;
         let exempt = owner_exempt && check.caller.user == or_default(reached.owner(), check.default_owner);
         if walked == path.depth() && !exempt {
-            check.permit(reached, access).map_err(|d| d.of(operation, path))?;
+            check
+                .permit(&reached, access)
+                .map_err(|d| d.of(operation, path))?;
         }
         Ok(())
     }
@@ -197,7 +200,7 @@ impl FileSystemMaster {
         let (reached, _) = check
             .traverse(&parent)
             .map_err(|denial| denial.of(operation, path))?;
-        check.permit(reached, access).map_err(|d| d.of(operation, path))
+        check.permit(&reached, access).map_err(|d| d.of(operation, path))
     }
 
     /// What removing the existing `path` from its folder needs (delete, rename away): write on
@@ -219,7 +222,7 @@ impl FileSystemMaster {
         let Ok(folder) = tree.resolve(&parent) else {
             return Ok(());
         };
-        match check.sticky_refusal(folder, entry) {
+        match check.sticky_refusal(&folder, &entry) {
             None => Ok(()),
             Some(reason) => Err(MasterError::PermissionDenied {
                 operation,
@@ -243,17 +246,15 @@ impl FileSystemMaster {
         };
         for id in tree.subtree(inode.id) {
             let Some(dir) = tree.get(id) else { continue };
-            let InodeKind::Dir { children, .. } = &dir.kind else {
-                continue;
-            };
-            if children.is_empty() {
+            if !tree.has_children(id) {
                 continue;
             }
             check
-                .permit(dir, Access::Write)
+                .permit(&dir, Access::Write)
                 .map_err(|d| d.of(operation, path))?;
-            for child in children.values().filter_map(|id| tree.get(*id)) {
-                if let Some(reason) = check.sticky_refusal(dir, child) {
+            let children = tree.children_after(id, None, usize::MAX);
+            for child in children.iter().filter_map(|(_, id)| tree.get(*id)) {
+                if let Some(reason) = check.sticky_refusal(&dir, &child) {
                     return Err(MasterError::PermissionDenied {
                         operation,
                         path: path.to_string(),
@@ -278,7 +279,7 @@ impl FileSystemMaster {
             return Ok(());
         };
         for inode in ids.iter().filter_map(|id| tree.get(*id)) {
-            check.permit(inode, access).map_err(|d| d.of(operation, path))?;
+            check.permit(&inode, access).map_err(|d| d.of(operation, path))?;
         }
         Ok(())
     }
@@ -365,17 +366,17 @@ struct Check<'a> {
 impl Check<'_> {
     /// Walks from the root towards `path` while it exists, needing execute permission on every
     /// directory it passes through; returns the deepest inode reached and its depth.
-    fn traverse(&self, path: &AlluxioPath) -> Result<(&Inode, usize), Denial> {
+    fn traverse(&self, path: &AlluxioPath) -> Result<(InodeRef<'_>, usize), Denial> {
         let mut inode = self.tree.root();
         let mut depth = 0;
         for name in path.components() {
-            let InodeKind::Dir { children, .. } = &inode.kind else {
+            if !inode.is_dir() {
+                break;
+            }
+            let Some(child) = self.tree.child(inode.id, name).and_then(|id| self.tree.get(id)) else {
                 break;
             };
-            let Some(child) = children.get(name).and_then(|id| self.tree.get(*id)) else {
-                break;
-            };
-            self.permit(inode, Access::Execute)?;
+            self.permit(&inode, Access::Execute)?;
             inode = child;
             depth += 1;
         }

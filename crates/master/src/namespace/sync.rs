@@ -116,7 +116,11 @@ impl FileSystemMaster {
         let resolved = self.resolve_ufs(path)?;
         let status = resolved.ufs.status(&resolved.uri).await?;
         let parent = path.parent().unwrap_or_else(AlluxioPath::root);
-        let parent_known = self.tree.read().lookup(&parent).is_some_and(Inode::is_dir);
+        let parent_known = self
+            .tree
+            .read()
+            .lookup(&parent)
+            .is_some_and(|inode| inode.is_dir());
         if parent_known {
             self.reconcile(&parent, vec![(path.name().to_string(), status)], false)
                 .await?;
@@ -137,7 +141,7 @@ impl FileSystemMaster {
         if !self.sync.due(Scope::Listing, dir, interval) {
             return Ok(());
         }
-        if !self.tree.read().lookup(dir).is_some_and(Inode::is_dir) {
+        if !self.tree.read().lookup(dir).is_some_and(|inode| inode.is_dir()) {
             return Ok(());
         }
         let started = Instant::now();
@@ -165,11 +169,7 @@ impl FileSystemMaster {
                 let Some(inode) = tree.lookup(dir) else {
                     return Ok((Vec::new(), out));
                 };
-                let InodeKind::Dir {
-                    children,
-                    children_loaded,
-                } = &inode.kind
-                else {
+                let InodeKind::Dir { children_loaded } = inode.kind else {
                     return Ok((Vec::new(), out));
                 };
                 let mut entries = Vec::new();
@@ -194,7 +194,7 @@ impl FileSystemMaster {
                     if tree.mounts.is_mount_point(&child_path) {
                         continue;
                     }
-                    let child = children.get(name.as_str()).and_then(|id| tree.get(*id));
+                    let child = tree.child(inode.id, name).and_then(|id| tree.get(id));
                     match (child, status) {
                         (None, Some(status)) => {
                             entries.push(load_entry(alloc.next(), inode.id, status, block_size));
@@ -205,14 +205,14 @@ impl FileSystemMaster {
                                 remove(child.id, &mut entries, &mut out);
                             }
                         }
-                        (Some(child), Some(status)) => match compare(child, status, &sync.fingerprints) {
+                        (Some(child), Some(status)) => match compare(&child, status, &sync.fingerprints) {
                             verdict @ (Verdict::Same | Verdict::FirstSeen) => {
                                 if verdict == Verdict::FirstSeen {
                                     out.fingerprints.push((child.id, fingerprint(status)));
                                 }
                                 if child.is_persisted() {
                                     entries.extend(self.access_from_ufs(
-                                        child,
+                                        &child,
                                         status.access.as_ref(),
                                         now_ms(),
                                     ));
@@ -228,10 +228,10 @@ impl FileSystemMaster {
                 }
                 drop(sync);
                 if complete {
-                    for (name, id) in children {
-                        let Ok(child_path) = dir.join(name) else { continue };
-                        if !named.contains(&**name) && only_persisted(tree, *id, &child_path) {
-                            remove(*id, &mut entries, &mut out);
+                    for (name, id) in tree.children_after(inode.id, None, usize::MAX) {
+                        let Ok(child_path) = dir.join(&name) else { continue };
+                        if !named.contains(&*name) && only_persisted(tree, id, &child_path) {
+                            remove(id, &mut entries, &mut out);
                         }
                     }
                     if !children_loaded {

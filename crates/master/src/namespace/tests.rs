@@ -554,10 +554,10 @@ async fn ttl_deletes_or_frees_expired_files() {
 }
 
 /// Tiny deterministic generator, so a failing sequence can be rerun.
-struct Lcg(u64);
+pub(crate) struct Lcg(pub(crate) u64);
 
 impl Lcg {
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         self.0 = self
             .0
             .wrapping_mul(6364136223846793005)

@@ -4,10 +4,9 @@
 //! own allocation (the id table holds pointers, not inodes), its name is one shared allocation
 //! used both by the inode and by its parent's child map, and owners and groups are interned.
 
+use std::collections::BTreeSet;
 use std::collections::hash_map::RandomState;
-use std::collections::{BTreeMap, BTreeSet};
 use std::hash::BuildHasher;
-use std::ops::Bound;
 use std::sync::Arc;
 
 use alluxio_proto::AlluxioPath;
@@ -19,7 +18,7 @@ use crate::MasterError;
 use crate::mount_table::MountTable;
 use crate::operations::AppliedOperations;
 
-use super::inode_table::InodeTable;
+use super::metastore::{InodeRef, Metastore};
 
 /// Id of the root directory (container 0).
 pub fn root_id() -> u64 {
@@ -31,8 +30,6 @@ pub fn root_id() -> u64 {
 pub enum InodeKind {
     /// A directory.
     Dir {
-        /// Children by name (each key shares its allocation with the child's `name`).
-        children: BTreeMap<Arc<str>, u64>,
         /// Whether the UFS children were loaded once.
         children_loaded: bool,
     },
@@ -112,42 +109,6 @@ impl Inode {
         matches!(self.kind, InodeKind::Dir { .. })
     }
 
-    /// Children of a directory (empty for files).
-    pub fn children(&self) -> impl Iterator<Item = (&Arc<str>, &u64)> {
-        match &self.kind {
-            InodeKind::Dir { children, .. } => Some(children.iter()),
-            InodeKind::File { .. } => None,
-        }
-        .into_iter()
-        .flatten()
-    }
-
-    /// Children of a directory whose names come after `start_after` (all when `None`), in
-    /// name order.
-    pub fn children_after<'a>(
-        &'a self,
-        start_after: Option<&'a str>,
-    ) -> impl Iterator<Item = (&'a Arc<str>, &'a u64)> {
-        let InodeKind::Dir { children, .. } = &self.kind else {
-            return None.into_iter().flatten();
-        };
-        let from = match start_after {
-            Some(name) => Bound::Excluded(name),
-            None => Bound::Unbounded,
-        };
-        Some(children.range::<str, _>((from, Bound::Unbounded)))
-            .into_iter()
-            .flatten()
-    }
-
-    /// Number of children of a directory (0 for files).
-    pub fn child_count(&self) -> usize {
-        match &self.kind {
-            InodeKind::Dir { children, .. } => children.len(),
-            InodeKind::File { .. } => 0,
-        }
-    }
-
     /// Whether a UFS copy exists.
     pub fn is_persisted(&self) -> bool {
         self.persistence == PersistenceState::Persisted
@@ -157,7 +118,7 @@ impl Inode {
 /// The whole namespace in memory.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tree {
-    pub(crate) inodes: InodeTable,
+    pub(crate) inodes: Metastore,
     /// The container id the next new inode takes.
     pub(crate) next_container: u64,
     /// Pinned files, kept apart because every worker heartbeat asks for them.
@@ -171,15 +132,19 @@ pub struct Tree {
 }
 
 impl Tree {
-    /// A namespace holding only `/`.
+    /// A namespace holding only `/`, in memory.
     pub fn new() -> Self {
+        Self::with_metastore(Metastore::Heap(Default::default()))
+    }
+
+    /// A namespace holding only `/`, in `inodes` (empty).
+    pub(crate) fn with_metastore(mut inodes: Metastore) -> Self {
         let mut ownerships = Interner::default();
         let root = Inode {
             id: root_id(),
             parent: root_id(),
             name: Arc::from(""),
             kind: InodeKind::Dir {
-                children: BTreeMap::new(),
                 children_loaded: false,
             },
             creation_ms: 0,
@@ -191,7 +156,6 @@ impl Tree {
             mode: 0o755,
             ownership: ownerships.intern("", ""),
         };
-        let mut inodes = InodeTable::default();
         inodes.insert(root);
         Self {
             inodes,
@@ -204,7 +168,7 @@ impl Tree {
     }
 
     /// The inode with this id.
-    pub fn get(&self, id: u64) -> Option<&Inode> {
+    pub fn get(&self, id: u64) -> Option<InodeRef<'_>> {
         self.inodes.get(id)
     }
 
@@ -213,33 +177,49 @@ impl Tree {
         self.inodes.len()
     }
 
+    /// The id of the child `name` of directory `dir`.
+    pub fn child(&self, dir: u64, name: &str) -> Option<u64> {
+        self.inodes.child(dir, name)
+    }
+
+    /// Up to `limit` children of directory `dir` whose names come after `start_after` (all
+    /// when `None`), in name order.
+    pub fn children_after(&self, dir: u64, start_after: Option<&str>, limit: usize) -> Vec<(Arc<str>, u64)> {
+        self.inodes.children_after(dir, start_after, limit)
+    }
+
+    /// Number of children of `dir` (0 for a file).
+    pub fn child_count(&self, dir: u64) -> usize {
+        self.inodes.child_count(dir)
+    }
+
+    /// Whether `dir` has any child.
+    pub fn has_children(&self, dir: u64) -> bool {
+        !self.inodes.children_after(dir, None, 1).is_empty()
+    }
+
     /// The inode at `path`, if every component exists.
-    pub fn lookup(&self, path: &AlluxioPath) -> Option<&Inode> {
-        let mut inode = self.inodes.get(root_id())?;
+    pub fn lookup(&self, path: &AlluxioPath) -> Option<InodeRef<'_>> {
+        let mut id = root_id();
         for name in path.components() {
-            let InodeKind::Dir { children, .. } = &inode.kind else {
-                return None;
-            };
-            inode = self.inodes.get(*children.get(name)?)?;
+            id = self.inodes.child(id, name)?;
         }
-        Some(inode)
+        self.inodes.get(id)
     }
 
     /// Like [`Tree::lookup`] but a missing path is a `NotFound` error and a file in the middle
     /// a `NotADirectory` error.
-    pub fn resolve(&self, path: &AlluxioPath) -> Result<&Inode, MasterError> {
+    pub fn resolve(&self, path: &AlluxioPath) -> Result<InodeRef<'_>, MasterError> {
         let mut inode = self.root();
         let mut walked = AlluxioPath::root();
         for name in path.components() {
-            let InodeKind::Dir { children, .. } = &inode.kind else {
+            if !inode.is_dir() {
                 return Err(MasterError::NotADirectory(walked.to_string()));
-            };
-            let id = children
-                .get(name)
-                .ok_or_else(|| MasterError::NotFound(path.to_string()))?;
+            }
             inode = self
                 .inodes
-                .get(*id)
+                .child(inode.id, name)
+                .and_then(|id| self.inodes.get(id))
                 .ok_or_else(|| MasterError::NotFound(path.to_string()))?;
             walked = walked.join(name)?;
         }
@@ -247,7 +227,7 @@ impl Tree {
     }
 
     /// The root directory.
-    pub fn root(&self) -> &Inode {
+    pub fn root(&self) -> InodeRef<'_> {
         // The root is created in `new` and never removed: Delete of the root is rejected.
         self.inodes.get(root_id()).expect("the root is never removed")
     }
@@ -257,7 +237,7 @@ impl Tree {
         let mut names = Vec::new();
         let mut current = self.inodes.get(id)?;
         while current.id != root_id() {
-            names.push(&*current.name);
+            names.push(current.name.clone());
             current = self.inodes.get(current.parent)?;
         }
         let mut path = AlluxioPath::root();
@@ -272,9 +252,8 @@ impl Tree {
         let mut out = vec![id];
         let mut next = 0;
         while next < out.len() {
-            if let Some(inode) = self.inodes.get(out[next]) {
-                out.extend(inode.children().map(|(_, child)| *child));
-            }
+            let children = self.inodes.children_after(out[next], None, usize::MAX);
+            out.extend(children.into_iter().map(|(_, child)| child));
             next += 1;
         }
         out

@@ -81,7 +81,7 @@ impl FileSystemMaster {
             let tree = self.tree.read();
             tree.get(id)
                 .filter(|inode| inode.is_persisted())
-                .and_then(|inode| Some((tree.path_of(id)?, self.access_of(inode))))
+                .and_then(|inode| Some((tree.path_of(id)?, self.access_of(&inode))))
         }) else {
             return;
         };

@@ -39,18 +39,18 @@ fn listing(state: &WebState, path: &AlluxioPath, paging: Paging) -> Result<Listi
     let tree = fs.tree.read();
     let inode = tree.resolve(path)?;
     if !inode.is_dir() {
-        return Ok(Listing::File(Box::new(fs.file_info(&tree, inode, path))));
+        return Ok(Listing::File(Box::new(fs.file_info(&tree, &inode, path))));
     }
-    let total = inode.children().count();
+    let total = tree.child_count(inode.id);
     let window = paging.window(total);
-    let children = inode
-        .children()
+    let children = tree
+        .children_after(inode.id, None, window.end)
+        .into_iter()
         .skip(window.start)
-        .take(window.len())
         .filter_map(|(name, id)| {
-            let child = tree.get(*id)?;
-            let child_path = path.join(name).ok()?;
-            Some(fs.file_info(&tree, child, &child_path))
+            let child = tree.get(id)?;
+            let child_path = path.join(&name).ok()?;
+            Some(fs.file_info(&tree, &child, &child_path))
         })
         .collect();
     Ok(Listing::Folder { total, children })

@@ -16,7 +16,7 @@ use crate::namespace::tree::InodeKind;
 fn cached_files(fs: &FileSystemMaster, sort: SortBy, paging: Paging) -> (Vec<FileInfo>, usize) {
     let ids = fs.blocks.cached_file_ids();
     let tree = fs.tree.read();
-    let info = |id: u64, path: &AlluxioPath| tree.get(id).map(|inode| fs.file_info(&tree, inode, path));
+    let info = |id: u64, path: &AlluxioPath| tree.get(id).map(|inode| fs.file_info(&tree, &inode, path));
     if sort == SortBy::Cached {
         let mut files: Vec<FileInfo> = ids
             .into_iter()

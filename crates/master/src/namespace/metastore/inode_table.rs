@@ -4,7 +4,7 @@
 
 use hashbrown::HashTable;
 
-use super::tree::Inode;
+use crate::namespace::tree::Inode;
 
 /// Every inode of a tree, by id.
 #[derive(Debug, Clone, Default)]
@@ -23,10 +23,6 @@ impl InodeTable {
         self.table
             .find_mut(spread(id), |inode| inode.id == id)
             .map(|inode| &mut **inode)
-    }
-
-    pub(crate) fn contains(&self, id: u64) -> bool {
-        self.get(id).is_some()
     }
 
     /// Adds `inode`, replacing any inode of the same id.
@@ -78,7 +74,7 @@ mod tests {
     use crate::namespace::tree::Tree;
 
     fn inode(id: u64, name: &str) -> Inode {
-        let mut inode = Tree::new().root().clone();
+        let mut inode = Inode::clone(&Tree::new().root());
         inode.id = id;
         inode.name = name.into();
         inode
@@ -97,11 +93,11 @@ mod tests {
         table.get_mut(ids[8]).unwrap().mode = 0o700;
         assert_eq!(table.get(ids[8]).unwrap().mode, 0o700);
         assert_eq!(table.remove(ids[9]).map(|i| i.id), Some(ids[9]));
-        assert!(!table.contains(ids[9]) && table.remove(ids[9]).is_none());
+        assert!(table.get(ids[9]).is_none() && table.remove(ids[9]).is_none());
         assert!(
             ids.iter()
                 .filter(|id| **id != ids[9])
-                .all(|id| table.contains(*id))
+                .all(|id| table.get(*id).is_some())
         );
 
         let mut other = table.clone();

@@ -1,0 +1,395 @@
+//! The ROCKS metastore (a redb file here): inodes and directory children on disk, the recently
+//! used inodes in a bounded cache, and the changes since the last flush in memory.
+//!
+//! Changes are written back in batches: an applied entry changes the in-memory overlay only,
+//! and once it holds [`FLUSH_AT`] changes they go to disk in one transaction, under the tree's
+//! write lock like every change. The journal, not this file, is what makes a change durable:
+//! the file is created unlinked in `alluxio.master.metastore.dir` when the master starts, filled
+//! by replaying the journal, and vanishes with the process, so it never needs an fsync of its
+//! own and a crash leaves nothing behind.
+//!
+//! A clone is a frozen view for checkpoints: it reads a redb read transaction (the file as of
+//! the clone, kept by redb's MVCC while the live store goes on writing) under a copy of the
+//! overlay, and never flushes.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use quick_cache::sync::Cache;
+use redb::backends::FileBackend;
+use redb::{Database, Durability, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition};
+
+use super::codec;
+use super::{InodeRef, MetastoreSettings};
+use crate::namespace::tree::{Inode, Interner};
+
+/// Inode records by id.
+const INODES: TableDefinition<u64, &[u8]> = TableDefinition::new("inodes");
+/// Child ids by directory id and name: a directory's children are one key range, in name order.
+const EDGES: TableDefinition<(u64, &str), u64> = TableDefinition::new("edges");
+
+/// Changes held in memory before they are written to disk in one transaction: a flush of this
+/// many takes a few milliseconds.
+pub(super) const FLUSH_AT: usize = 4096;
+/// Every this many flushes one is committed with an fsync, which lets redb reuse the pages
+/// the flushes before it freed.
+const DURABLE_EVERY: u32 = 64;
+/// redb's own cache of file pages (edges and records of inodes not in the inode cache).
+const PAGE_CACHE_BYTES: usize = 64 << 20;
+
+/// Inodes and children on disk, with an inode cache and the unflushed changes in memory.
+pub(crate) struct DiskStore {
+    db: Arc<Database>,
+    /// The folder holding the (unlinked) file, for messages.
+    dir: Arc<Path>,
+    /// For a frozen view: the file as of the view.
+    frozen: Option<Arc<ReadTransaction>>,
+    /// Inodes changed since the last flush (`None`: removed).
+    changed: HashMap<u64, Option<Box<Inode>>>,
+    /// Children added (`Some`) or removed (`None`) since the last flush, by directory.
+    changed_children: BTreeMap<u64, BTreeMap<Arc<str>, Option<u64>>>,
+    /// Recently read or flushed inodes (none in a frozen view).
+    cache: Option<Cache<u64, Arc<Inode>>>,
+    /// Inodes the live store caches.
+    cache_capacity: usize,
+    len: usize,
+    /// Changes held before a flush ([`FLUSH_AT`] but in tests).
+    flush_at: usize,
+    /// Owner and group pairs of decoded inodes.
+    ownerships: Mutex<Interner>,
+    flushes: u32,
+}
+
+impl DiskStore {
+    /// A new, empty store in a file created in `dir`, caching up to `cache_inodes` inodes and
+    /// writing changes once `flush_at` are held.
+    pub(super) fn create(dir: &Path, cache_inodes: usize, flush_at: usize) -> Result<Self, String> {
+        std::fs::create_dir_all(dir).map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
+        let file = tempfile::tempfile_in(dir)
+            .map_err(|err| format!("cannot create a file in {}: {err}", dir.display()))?;
+        let db = Database::builder()
+            .set_cache_size(PAGE_CACHE_BYTES)
+            .create_with_backend(FileBackend::new(file))
+            .map_err(|err| format!("cannot create the metastore in {}: {err}", dir.display()))?;
+        let store = Self {
+            db: Arc::new(db),
+            dir: Arc::from(dir),
+            frozen: None,
+            changed: HashMap::new(),
+            changed_children: BTreeMap::new(),
+            cache: (cache_inodes > 0).then(|| Cache::new(cache_inodes)),
+            cache_capacity: cache_inodes,
+            len: 0,
+            flush_at,
+            ownerships: Mutex::new(Interner::default()),
+            flushes: 0,
+        };
+        store.write(Durability::None, |txn| {
+            txn.open_table(INODES)?;
+            txn.open_table(EDGES)?;
+            Ok(())
+        });
+        Ok(store)
+    }
+
+    pub(super) fn settings(&self) -> MetastoreSettings {
+        MetastoreSettings::Disk {
+            dir: self.dir.to_path_buf(),
+            inode_cache: self.cache_capacity,
+        }
+    }
+
+    pub(super) fn get(&self, id: u64) -> Option<InodeRef<'_>> {
+        match self.changed.get(&id) {
+            Some(Some(inode)) => return Some(InodeRef::Borrowed(inode)),
+            Some(None) => return None,
+            None => {}
+        }
+        if let Some(inode) = self.cache.as_ref().and_then(|cache| cache.get(&id)) {
+            return Some(InodeRef::Shared(inode));
+        }
+        let inode = Arc::new(self.read_inode(id)?);
+        if let Some(cache) = &self.cache {
+            cache.insert(id, inode.clone());
+        }
+        Some(InodeRef::Shared(inode))
+    }
+
+    pub(super) fn get_mut(&mut self, id: u64) -> Option<&mut Inode> {
+        if !self.changed.contains_key(&id) {
+            let cached = self.cache.as_ref().and_then(|cache| cache.remove(&id));
+            let inode = match cached {
+                Some((_, inode)) => Arc::unwrap_or_clone(inode),
+                None => self.read_inode(id)?,
+            };
+            self.changed.insert(id, Some(Box::new(inode)));
+        }
+        self.changed.get_mut(&id)?.as_deref_mut()
+    }
+
+    pub(super) fn insert(&mut self, inode: Inode) {
+        if inode.id != inode.parent {
+            self.add_child(inode.parent, inode.name.clone(), inode.id);
+        }
+        if let Some(cache) = &self.cache {
+            cache.remove(&inode.id);
+        }
+        if !matches!(
+            self.changed.insert(inode.id, Some(Box::new(inode))),
+            Some(Some(_))
+        ) {
+            self.len += 1;
+        }
+    }
+
+    pub(super) fn remove(&mut self, id: u64) -> Option<Inode> {
+        self.get_mut(id)?;
+        let inode = *self.changed.insert(id, None).flatten()?;
+        self.remove_child(inode.parent, &inode.name);
+        self.len -= 1;
+        Some(inode)
+    }
+
+    pub(super) fn add_child(&mut self, dir: u64, name: Arc<str>, id: u64) {
+        self.changed_children
+            .entry(dir)
+            .or_default()
+            .insert(name, Some(id));
+    }
+
+    pub(super) fn remove_child(&mut self, dir: u64, name: &str) {
+        self.changed_children
+            .entry(dir)
+            .or_default()
+            .insert(Arc::from(name), None);
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(super) fn child(&self, dir: u64, name: &str) -> Option<u64> {
+        if let Some(changed) = self.changed_children.get(&dir).and_then(|names| names.get(name)) {
+            return *changed;
+        }
+        self.read(|txn| {
+            let edges = txn.open_table(EDGES)?;
+            Ok(edges.get((dir, name))?.map(|id| id.value()))
+        })
+    }
+
+    /// Up to `limit` children after `start_after`: the file's, with the unflushed changes laid
+    /// over them.
+    pub(super) fn children_after(
+        &self,
+        dir: u64,
+        start_after: Option<&str>,
+        limit: usize,
+    ) -> Vec<(Arc<str>, u64)> {
+        let from = match start_after {
+            Some(name) => Bound::Excluded(name),
+            None => Bound::Unbounded,
+        };
+        let mut changed = self
+            .changed_children
+            .get(&dir)
+            .into_iter()
+            .flat_map(|names| names.range::<str, _>((from, Bound::Unbounded)))
+            .peekable();
+        self.read(|txn| {
+            let edges = txn.open_table(EDGES)?;
+            let start = match start_after {
+                Some(name) => Bound::Excluded((dir, name)),
+                None => Bound::Included((dir, "")),
+            };
+            let end = match dir.checked_add(1) {
+                Some(next) => Bound::Excluded((next, "")),
+                None => Bound::Unbounded,
+            };
+            let mut stored = edges.range((start, end))?.peekable();
+            let mut out = Vec::new();
+            while out.len() < limit {
+                if matches!(stored.peek(), Some(Err(_))) {
+                    let err = stored.next().and_then(Result::err).expect("an error was peeked");
+                    return Err(err.into());
+                }
+                let order = match (changed.peek(), stored.peek()) {
+                    (None, None) => break,
+                    (Some(_), None) => Ordering::Less,
+                    (None, Some(_)) => Ordering::Greater,
+                    (Some((name, _)), Some(Ok((key, _)))) => (***name).cmp(key.value().1),
+                    (_, Some(Err(_))) => unreachable!("errors are returned above"),
+                };
+                if order == Ordering::Greater {
+                    let (key, id) = stored.next().expect("an entry was peeked")?;
+                    out.push((Arc::from(key.value().1), id.value()));
+                    continue;
+                }
+                let (name, change) = changed.next().expect("a change was peeked");
+                if order == Ordering::Equal {
+                    stored.next();
+                }
+                if let Some(id) = change {
+                    out.push((name.clone(), *id));
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    pub(super) fn child_count(&self, dir: u64) -> usize {
+        self.children_after(dir, None, usize::MAX).len()
+    }
+
+    /// Writes the unflushed changes to the file once there are enough of them (never in a
+    /// frozen view).
+    pub(super) fn flush_if_full(&mut self) {
+        let pending = self.changed.len() + self.changed_children.values().map(BTreeMap::len).sum::<usize>();
+        if self.frozen.is_some() || pending < self.flush_at {
+            return;
+        }
+        self.flushes = self.flushes.wrapping_add(1);
+        let durability = if self.flushes.is_multiple_of(DURABLE_EVERY) {
+            Durability::Immediate
+        } else {
+            Durability::None
+        };
+        let (changed, changed_children) = (&self.changed, &self.changed_children);
+        self.write(durability, |txn| {
+            let mut inodes = txn.open_table(INODES)?;
+            let mut record = Vec::new();
+            for (id, inode) in changed {
+                match inode {
+                    Some(inode) => {
+                        record.clear();
+                        codec::encode(inode, &mut record);
+                        inodes.insert(id, record.as_slice())?;
+                    }
+                    None => {
+                        inodes.remove(id)?;
+                    }
+                }
+            }
+            let mut edges = txn.open_table(EDGES)?;
+            for (dir, names) in changed_children {
+                for (name, child) in names {
+                    match child {
+                        Some(id) => edges.insert((*dir, &**name), id)?,
+                        None => edges.remove((*dir, &**name))?,
+                    };
+                }
+            }
+            Ok(())
+        });
+        self.changed_children.clear();
+        for (id, inode) in self.changed.drain() {
+            if let (Some(inode), Some(cache)) = (inode, &self.cache) {
+                cache.insert(id, Arc::from(inode));
+            }
+        }
+    }
+
+    fn read_inode(&self, id: u64) -> Option<Inode> {
+        self.read(|txn| {
+            let inodes = txn.open_table(INODES)?;
+            let Some(record) = inodes.get(id)? else {
+                return Ok(None);
+            };
+            let ownership = |owner: &str, group: &str| self.ownerships.lock().intern(owner, group);
+            Ok(Some(codec::decode(id, record.value(), ownership)?))
+        })
+    }
+
+    /// Runs `read` in the frozen view's transaction, or in a new one.
+    fn read<T>(&self, read: impl FnOnce(&ReadTransaction) -> Result<T, Failure>) -> T {
+        let outcome = match &self.frozen {
+            Some(txn) => read(txn),
+            None => self
+                .db
+                .begin_read()
+                .map_err(Failure::from)
+                .and_then(|txn| read(&txn)),
+        };
+        outcome.unwrap_or_else(|failure| self.fail(failure))
+    }
+
+    fn write(
+        &self,
+        durability: Durability,
+        write: impl FnOnce(&redb::WriteTransaction) -> Result<(), Failure>,
+    ) {
+        let outcome = (|| {
+            let mut txn = self.db.begin_write()?;
+            txn.set_durability(durability)?;
+            write(&txn)?;
+            txn.commit()?;
+            Ok(())
+        })();
+        outcome.unwrap_or_else(|failure| self.fail(failure))
+    }
+
+    /// A metastore that cannot be read or written leaves the master without its namespace: it
+    /// stops rather than answer from a partial one. The journal holds every change, so a restart
+    /// rebuilds the store.
+    fn fail(&self, failure: Failure) -> ! {
+        panic!(
+            "the metastore file in {} failed ({}); the journal holds every change: fix the folder (alluxio.master.metastore.dir) and restart the master",
+            self.dir.display(),
+            failure.0
+        )
+    }
+}
+
+/// A redb failure or a damaged record, as text for [`DiskStore::fail`].
+struct Failure(String);
+
+impl<E: Into<redb::Error>> From<E> for Failure {
+    fn from(err: E) -> Self {
+        Failure(err.into().to_string())
+    }
+}
+
+impl From<codec::DamagedRecord> for Failure {
+    fn from(err: codec::DamagedRecord) -> Self {
+        Failure(err.to_string())
+    }
+}
+
+impl Clone for DiskStore {
+    /// A frozen view of the store as it is now.
+    fn clone(&self) -> Self {
+        let frozen = self
+            .frozen
+            .clone()
+            .unwrap_or_else(|| Arc::new(self.db.begin_read().unwrap_or_else(|err| self.fail(err.into()))));
+        Self {
+            db: self.db.clone(),
+            dir: self.dir.clone(),
+            frozen: Some(frozen),
+            changed: self.changed.clone(),
+            changed_children: self.changed_children.clone(),
+            cache: None,
+            cache_capacity: self.cache_capacity,
+            len: self.len,
+            flush_at: self.flush_at,
+            ownerships: Mutex::new(Interner::default()),
+            flushes: 0,
+        }
+    }
+}
+
+impl fmt::Debug for DiskStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DiskStore")
+            .field("dir", &self.dir)
+            .field("inodes", &self.len)
+            .field("unflushed", &self.changed.len())
+            .field("frozen", &self.frozen.is_some())
+            .finish()
+    }
+}

@@ -8,9 +8,10 @@
 //! by replaying the journal, and vanishes with the process, so it never needs an fsync of its
 //! own and a crash leaves nothing behind.
 //!
-//! A clone is a frozen view for checkpoints: it reads a redb read transaction (the file as of
-//! the clone, kept by redb's MVCC while the live store goes on writing) under a copy of the
-//! overlay, and never flushes.
+//! Reads go to the file as of the last flush: both tables open in one read transaction, opened
+//! again after each flush (one per flush, not one per read). A clone is a frozen view for
+//! checkpoints: it keeps reading that transaction (redb's MVCC keeps it while the live store
+//! goes on writing) under a copy of the overlay, and never flushes.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
@@ -22,7 +23,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use quick_cache::sync::Cache;
 use redb::backends::FileBackend;
-use redb::{Database, Durability, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, Durability, ReadOnlyTable, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::codec;
 use super::{InodeRef, MetastoreSettings};
@@ -47,8 +48,10 @@ pub(crate) struct DiskStore {
     db: Arc<Database>,
     /// The folder holding the (unlinked) file, for messages.
     dir: Arc<Path>,
-    /// For a frozen view: the file as of the view.
-    frozen: Option<Arc<ReadTransaction>>,
+    /// The file as of the last flush (or, in a frozen view, of the view).
+    flushed: Arc<Flushed>,
+    /// A frozen view: never flushes.
+    frozen: bool,
     /// Inodes changed since the last flush (`None`: removed).
     changed: HashMap<u64, Option<Box<Inode>>>,
     /// Children added (`Some`) or removed (`None`) since the last flush, by directory.
@@ -76,10 +79,20 @@ impl DiskStore {
             .set_cache_size(PAGE_CACHE_BYTES)
             .create_with_backend(FileBackend::new(file))
             .map_err(|err| format!("cannot create the metastore in {}: {err}", dir.display()))?;
-        let store = Self {
-            db: Arc::new(db),
+        let db = Arc::new(db);
+        let fail = |err: Failure| format!("cannot create the metastore in {}: {}", dir.display(), err.0);
+        write(&db, Durability::None, |txn| {
+            txn.open_table(INODES)?;
+            txn.open_table(EDGES)?;
+            Ok(())
+        })
+        .map_err(fail)?;
+        let flushed = Arc::new(Flushed::open(&db).map_err(fail)?);
+        Ok(Self {
+            db,
             dir: Arc::from(dir),
-            frozen: None,
+            flushed,
+            frozen: false,
             changed: HashMap::new(),
             changed_children: BTreeMap::new(),
             cache: (cache_inodes > 0).then(|| Cache::new(cache_inodes)),
@@ -88,13 +101,7 @@ impl DiskStore {
             flush_at,
             ownerships: Mutex::new(Interner::default()),
             flushes: 0,
-        };
-        store.write(Durability::None, |txn| {
-            txn.open_table(INODES)?;
-            txn.open_table(EDGES)?;
-            Ok(())
-        });
-        Ok(store)
+        })
     }
 
     pub(super) fn settings(&self) -> MetastoreSettings {
@@ -177,10 +184,7 @@ impl DiskStore {
         if let Some(changed) = self.changed_children.get(&dir).and_then(|names| names.get(name)) {
             return *changed;
         }
-        self.read(|txn| {
-            let edges = txn.open_table(EDGES)?;
-            Ok(edges.get((dir, name))?.map(|id| id.value()))
-        })
+        self.read(|flushed| Ok(flushed.edges.get((dir, name))?.map(|id| id.value())))
     }
 
     /// Up to `limit` children after `start_after`: the file's, with the unflushed changes laid
@@ -201,8 +205,7 @@ impl DiskStore {
             .into_iter()
             .flat_map(|names| names.range::<str, _>((from, Bound::Unbounded)))
             .peekable();
-        self.read(|txn| {
-            let edges = txn.open_table(EDGES)?;
+        self.read(|flushed| {
             let start = match start_after {
                 Some(name) => Bound::Excluded((dir, name)),
                 None => Bound::Included((dir, "")),
@@ -211,7 +214,7 @@ impl DiskStore {
                 Some(next) => Bound::Excluded((next, "")),
                 None => Bound::Unbounded,
             };
-            let mut stored = edges.range((start, end))?.peekable();
+            let mut stored = flushed.edges.range((start, end))?.peekable();
             let mut out = Vec::new();
             while out.len() < limit {
                 if matches!(stored.peek(), Some(Err(_))) {
@@ -250,7 +253,7 @@ impl DiskStore {
     /// frozen view).
     pub(super) fn flush_if_full(&mut self) {
         let pending = self.changed.len() + self.changed_children.values().map(BTreeMap::len).sum::<usize>();
-        if self.frozen.is_some() || pending < self.flush_at {
+        if self.frozen || pending < self.flush_at {
             return;
         }
         self.flushes = self.flushes.wrapping_add(1);
@@ -260,7 +263,7 @@ impl DiskStore {
             Durability::None
         };
         let (changed, changed_children) = (&self.changed, &self.changed_children);
-        self.write(durability, |txn| {
+        let written = write(&self.db, durability, |txn| {
             let mut inodes = txn.open_table(INODES)?;
             let mut record = Vec::new();
             for (id, inode) in changed {
@@ -285,7 +288,9 @@ impl DiskStore {
                 }
             }
             Ok(())
-        });
+        })
+        .and_then(|()| Flushed::open(&self.db));
+        self.flushed = Arc::new(written.unwrap_or_else(|failure| self.fail(failure)));
         self.changed_children.clear();
         for (id, inode) in self.changed.drain() {
             if let (Some(inode), Some(cache)) = (inode, &self.cache) {
@@ -295,9 +300,8 @@ impl DiskStore {
     }
 
     fn read_inode(&self, id: u64) -> Option<Inode> {
-        self.read(|txn| {
-            let inodes = txn.open_table(INODES)?;
-            let Some(record) = inodes.get(id)? else {
+        self.read(|flushed| {
+            let Some(record) = flushed.inodes.get(id)? else {
                 return Ok(None);
             };
             let ownership = |owner: &str, group: &str| self.ownerships.lock().intern(owner, group);
@@ -305,32 +309,9 @@ impl DiskStore {
         })
     }
 
-    /// Runs `read` in the frozen view's transaction, or in a new one.
-    fn read<T>(&self, read: impl FnOnce(&ReadTransaction) -> Result<T, Failure>) -> T {
-        let outcome = match &self.frozen {
-            Some(txn) => read(txn),
-            None => self
-                .db
-                .begin_read()
-                .map_err(Failure::from)
-                .and_then(|txn| read(&txn)),
-        };
-        outcome.unwrap_or_else(|failure| self.fail(failure))
-    }
-
-    fn write(
-        &self,
-        durability: Durability,
-        write: impl FnOnce(&redb::WriteTransaction) -> Result<(), Failure>,
-    ) {
-        let outcome = (|| {
-            let mut txn = self.db.begin_write()?;
-            txn.set_durability(durability)?;
-            write(&txn)?;
-            txn.commit()?;
-            Ok(())
-        })();
-        outcome.unwrap_or_else(|failure| self.fail(failure))
+    /// Reads the file as of the last flush.
+    fn read<T>(&self, read: impl FnOnce(&Flushed) -> Result<T, Failure>) -> T {
+        read(&self.flushed).unwrap_or_else(|failure| self.fail(failure))
     }
 
     /// A metastore that cannot be read or written leaves the master without its namespace: it
@@ -343,6 +324,35 @@ impl DiskStore {
             failure.0
         )
     }
+}
+
+/// Both tables, open in one read transaction.
+struct Flushed {
+    inodes: ReadOnlyTable<u64, &'static [u8]>,
+    edges: ReadOnlyTable<(u64, &'static str), u64>,
+}
+
+impl Flushed {
+    fn open(db: &Database) -> Result<Self, Failure> {
+        let txn = db.begin_read()?;
+        Ok(Self {
+            inodes: txn.open_table(INODES)?,
+            edges: txn.open_table(EDGES)?,
+        })
+    }
+}
+
+/// Runs `write` in one transaction committed with `durability`.
+fn write(
+    db: &Database,
+    durability: Durability,
+    write: impl FnOnce(&redb::WriteTransaction) -> Result<(), Failure>,
+) -> Result<(), Failure> {
+    let mut txn = db.begin_write()?;
+    txn.set_durability(durability)?;
+    write(&txn)?;
+    txn.commit()?;
+    Ok(())
 }
 
 /// A redb failure or a damaged record, as text for [`DiskStore::fail`].
@@ -363,14 +373,11 @@ impl From<codec::DamagedRecord> for Failure {
 impl Clone for DiskStore {
     /// A frozen view of the store as it is now.
     fn clone(&self) -> Self {
-        let frozen = self
-            .frozen
-            .clone()
-            .unwrap_or_else(|| Arc::new(self.db.begin_read().unwrap_or_else(|err| self.fail(err.into()))));
         Self {
             db: self.db.clone(),
             dir: self.dir.clone(),
-            frozen: Some(frozen),
+            flushed: self.flushed.clone(),
+            frozen: true,
             changed: self.changed.clone(),
             changed_children: self.changed_children.clone(),
             cache: None,
@@ -389,7 +396,7 @@ impl fmt::Debug for DiskStore {
             .field("dir", &self.dir)
             .field("inodes", &self.len)
             .field("unflushed", &self.changed.len())
-            .field("frozen", &self.frozen.is_some())
+            .field("frozen", &self.frozen)
             .finish()
     }
 }

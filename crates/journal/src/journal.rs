@@ -183,6 +183,11 @@ impl Journal {
         self.writer.last_sequence()
     }
 
+    /// The sequence the latest checkpoint covers: log entries after it are all kept.
+    pub fn checkpointed_through(&self) -> u64 {
+        self.checkpointed.load(Ordering::Acquire)
+    }
+
     /// The epoch this writer claimed when it opened the journal.
     pub fn epoch(&self) -> u64 {
         self.epoch

@@ -372,24 +372,13 @@ impl Tree {
 
     /// The whole tree as entries which, replayed into an empty tree, rebuild it exactly.
     pub fn snapshot(&self) -> Vec<JournalEntry> {
-        let mut out = vec![Entry::NextContainer(JournalNextContainer {
-            next_container_id: self.next_container,
-        })];
+        let mut out = vec![self.next_container_entry()];
         let mut attributes = Vec::new();
         for id in self.all_ids() {
             let Some(inode) = self.get(id) else { continue };
             snapshot_inode(&inode, &mut out, &mut attributes);
         }
-        out.extend(self.mounts.iter().map(|(point, info)| {
-            Entry::AddMountPoint(JournalAddMountPoint {
-                alluxio_path: point.to_string(),
-                ufs_uri: info.ufs_uri.clone(),
-                mount_id: info.mount_id,
-                read_only: info.read_only,
-                shared: info.shared,
-                properties: info.options.clone().into_iter().collect(),
-            })
-        }));
+        out.extend(self.mount_entries());
         // Attributes last: inserting children updates their parent's modification time.
         out.into_iter()
             .chain(attributes)
@@ -398,6 +387,42 @@ impl Tree {
                 ..Default::default()
             })
             .collect()
+    }
+
+    /// What the tree holds besides its inodes, as entries which, applied to a tree over the
+    /// same inodes (a disk metastore kept from the last run), restore it: the next container,
+    /// the mounts and the set of pinned files. (The ids of applied changes are not kept, as in a
+    /// checkpoint.)
+    pub(crate) fn beside_inodes(&self) -> Vec<Entry> {
+        let pinned = self.pinned_files.iter().map(|id| {
+            Entry::SetAttribute(JournalSetAttribute {
+                id: *id,
+                pinned: Some(true),
+                ..Default::default()
+            })
+        });
+        let mut out = vec![self.next_container_entry()];
+        out.extend(self.mount_entries().chain(pinned));
+        out
+    }
+
+    fn next_container_entry(&self) -> Entry {
+        Entry::NextContainer(JournalNextContainer {
+            next_container_id: self.next_container,
+        })
+    }
+
+    fn mount_entries(&self) -> impl Iterator<Item = Entry> + '_ {
+        self.mounts.iter().map(|(point, info)| {
+            Entry::AddMountPoint(JournalAddMountPoint {
+                alluxio_path: point.to_string(),
+                ufs_uri: info.ufs_uri.clone(),
+                mount_id: info.mount_id,
+                read_only: info.read_only,
+                shared: info.shared,
+                properties: info.options.clone().into_iter().collect(),
+            })
+        })
     }
 
     fn insert(

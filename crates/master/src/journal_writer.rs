@@ -12,7 +12,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use alluxio_journal::{Journal, JournalEntry, JournalError};
 use alluxio_proto::grpc::OperationId;
@@ -21,7 +21,13 @@ use parking_lot::{Mutex, RwLock};
 use tokio::task::JoinHandle;
 
 use crate::MasterError;
+use crate::namespace::resume;
 use crate::namespace::tree::Tree;
+
+/// Entries between two commits of a kept disk metastore: each costs a flush of the held changes
+/// and an fsync under the write lock (milliseconds), and bounds what a restart after a crash
+/// replays.
+const KEEP_EVERY: u64 = 1 << 18;
 
 /// Resolves to the last sequence of queued entries once they are durable.
 pub type Appending = Pin<Box<dyn Future<Output = Result<u64, JournalError>> + Send>>;
@@ -106,6 +112,8 @@ pub struct JournalWriter {
     period: u64,
     failed: Arc<AtomicBool>,
     closed: AtomicBool,
+    /// The sequence a kept disk metastore was last committed at.
+    kept_through: AtomicU64,
     checkpointing: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -113,6 +121,7 @@ impl JournalWriter {
     /// A writer to `store`, checkpointing `tree` every `period` entries.
     pub fn start(store: Arc<dyn JournalStore>, tree: Arc<RwLock<Tree>>, period: u64) -> Self {
         Self {
+            kept_through: AtomicU64::new(store.last_sequence()),
             store,
             tree,
             period: period.max(1),
@@ -165,6 +174,7 @@ impl JournalWriter {
     /// Starts a checkpoint if `period` entries were queued since the last one and none is being
     /// written. Call without holding the tree lock.
     pub fn checkpoint_if_due(&self) {
+        self.commit_kept_if_due();
         let mut checkpointing = self.checkpointing.lock();
         let busy = checkpointing.as_ref().is_some_and(|task| !task.is_finished());
         if busy || self.stopped() || self.store.entries_since_checkpoint() < self.period {
@@ -179,10 +189,33 @@ impl JournalWriter {
         *checkpointing = Some(tokio::spawn(checkpoint(self.store.clone(), frozen, through)));
     }
 
+    /// Commits a kept disk metastore once [`KEEP_EVERY`] entries were queued since the last
+    /// commit, so that a restart after a crash replays at most about that many.
+    fn commit_kept_if_due(&self) {
+        let since = self.store.last_sequence() - self.kept_through.load(Ordering::Acquire);
+        if since >= KEEP_EVERY && !self.stopped() {
+            self.commit_kept();
+        }
+    }
+
+    /// Records the tree in a kept disk metastore as of the last queued entry. Under the write
+    /// lock the tree holds exactly the entries queued; should the journal fail to make them
+    /// durable, the file is ahead of the journal and the next start rebuilds it.
+    fn commit_kept(&self) {
+        let mut tree = self.tree.write();
+        let sequence = self.store.last_sequence();
+        resume::commit_kept(&mut tree, sequence);
+        self.kept_through.store(sequence, Ordering::Release);
+    }
+
     /// Refuses further changes and waits for a checkpoint being written; entries already queued
-    /// are flushed by the journal itself.
+    /// are flushed by the journal itself. A kept disk metastore is committed as of the last
+    /// entry, so that the next start replays nothing.
     pub async fn close(&self) {
         self.closed.store(true, Ordering::Release);
+        if !self.failed.load(Ordering::Acquire) {
+            self.commit_kept();
+        }
         let task = self.checkpointing.lock().take();
         if let Some(task) = task
             && let Err(err) = task.await

@@ -22,6 +22,7 @@ use crate::block_master::BlockMaster;
 use crate::journal_writer::JournalWriter;
 use crate::metrics::MasterMetrics;
 use crate::namespace::metastore::MetastoreSettings;
+use crate::namespace::resume::{JournalBounds, recover_tree};
 use crate::namespace::tree::Tree;
 use crate::namespace::{FileSystemMaster, FsSettings, PermissionSettings};
 use crate::service::{AuthLayer, Impersonation};
@@ -380,10 +381,15 @@ pub(crate) async fn recover(
     let (journal, entries) = tokio::task::spawn_blocking(move || Journal::open_at(&location, &journal_conf))
         .await
         .map_err(|err| MasterError::Internal(format!("journal recovery stopped: {err}")))??;
-    let empty = Tree::with_metastore(MetastoreSettings::from_conf(conf)?.open()?);
-    let tree = Tree::replay_into(empty, &entries)
-        .map_err(|(sequence, reason)| MasterError::Replay { sequence, reason })?;
-    Ok((journal, tree, entries.len()))
+    let bounds = JournalBounds {
+        checkpointed: journal.checkpointed_through(),
+        last: journal.last_sequence(),
+    };
+    let metastore = MetastoreSettings::from_conf(conf)?;
+    let (tree, replayed) = tokio::task::spawn_blocking(move || recover_tree(&metastore, &entries, bounds))
+        .await
+        .map_err(|err| MasterError::Internal(format!("namespace recovery stopped: {err}")))??;
+    Ok((journal, tree, replayed))
 }
 
 /// The namespace over the recovered `tree`, journaling to `journal` with a checkpoint every
@@ -496,10 +502,11 @@ impl Periodic {
     }
 }
 
-/// Deletes the journal (for `alluxio format`).
+/// Deletes the journal and the metastore kept with it (for `alluxio format`).
 pub fn format(conf: &Configuration) -> Result<(), MasterError> {
     let folder = journal_folder(conf)?;
     Journal::format_at(&folder, conf)?;
+    MetastoreSettings::from_conf(conf)?.discard_kept()?;
     tracing::info!(journal = %folder, "master journal formatted");
     Ok(())
 }

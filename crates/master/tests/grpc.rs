@@ -587,9 +587,32 @@ async fn ufs_files_are_loaded_on_listing() {
 
 #[tokio::test]
 async fn a_restarted_master_keeps_its_namespace() {
+    restart_keeps_the_namespace(&[]).await;
+}
+
+/// The same with the disk metastore, which the restarted master resumes from (its file holds
+/// the namespace as of the shutdown) instead of replaying the journal.
+#[tokio::test]
+async fn a_restarted_master_keeps_its_namespace_in_the_disk_metastore() {
+    let metastore = tempfile::tempdir().unwrap();
+    let dir = metastore.path().display().to_string();
+    restart_keeps_the_namespace(&[
+        (keys::MASTER_METASTORE, "ROCKS"),
+        (keys::MASTER_METASTORE_DIR, &dir),
+        (keys::MASTER_METASTORE_INODE_CACHE_MAX_SIZE, "2"),
+    ])
+    .await;
+    assert!(
+        metastore.path().join("inodes.redb").is_file(),
+        "the metastore is kept"
+    );
+}
+
+async fn restart_keeps_the_namespace(metastore: &[(&str, &str)]) {
     let dirs = dirs();
     // A checkpoint every few entries, so recovery reads a checkpoint and a log tail.
-    let settings = [(keys::MASTER_JOURNAL_CHECKPOINT_PERIOD_ENTRIES, "5")];
+    let mut settings = vec![(keys::MASTER_JOURNAL_CHECKPOINT_PERIOD_ENTRIES, "5")];
+    settings.extend_from_slice(metastore);
     let master = start(conf(&dirs, &settings)).await.unwrap();
     let mut c = clients(&master).await;
     let worker = c.register("host-a").await;

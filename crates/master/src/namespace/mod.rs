@@ -20,6 +20,7 @@ pub mod metastore;
 mod modify;
 mod mounts;
 mod permission;
+pub(crate) mod resume;
 mod sync;
 mod ufs_access;
 

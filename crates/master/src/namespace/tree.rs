@@ -137,6 +137,19 @@ impl Tree {
         Self::with_metastore(Metastore::Heap(Default::default()))
     }
 
+    /// The namespace in `inodes` as a disk metastore kept it, before what it holds beside the
+    /// inodes is restored ([`Tree::beside_inodes`]).
+    pub(crate) fn over_kept(inodes: Metastore) -> Self {
+        Self {
+            inodes,
+            next_container: 1,
+            pinned_files: BTreeSet::new(),
+            mounts: MountTable::default(),
+            applied: AppliedOperations::default(),
+            ownerships: Interner::default(),
+        }
+    }
+
     /// A namespace holding only `/`, in `inodes` (empty).
     pub(crate) fn with_metastore(mut inodes: Metastore) -> Self {
         let mut ownerships = Interner::default();

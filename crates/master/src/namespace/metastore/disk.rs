@@ -3,10 +3,12 @@
 //!
 //! Changes are written back in batches: an applied entry changes the in-memory overlay only,
 //! and once it holds [`FLUSH_AT`] changes they go to disk in one transaction, under the tree's
-//! write lock like every change. The journal, not this file, is what makes a change durable:
-//! the file is created unlinked in `alluxio.master.metastore.dir` when the master starts, filled
-//! by replaying the journal, and vanishes with the process, so it never needs an fsync of its
-//! own and a crash leaves nothing behind.
+//! write lock like every change, without an fsync. The journal, not this file, is what makes a
+//! change durable. The master's store is kept across restarts (`inodes.redb` in
+//! `alluxio.master.metastore.dir`) and made durable only by [`DiskStore::commit`], which records
+//! the journal sequence it holds (see `namespace::resume`): after a crash, redb brings the file
+//! back to that commit, and the journal entries after it are replayed. Other stores (a standby's,
+//! tests') live in an unlinked file that vanishes with the process.
 //!
 //! Reads go to the file as of the last flush: both tables open in one read transaction, opened
 //! again after each flush (one per flush, not one per read). A clone is a frozen view for
@@ -33,6 +35,10 @@ use crate::namespace::tree::{Inode, Interner};
 const INODES: TableDefinition<u64, &[u8]> = TableDefinition::new("inodes");
 /// Child ids by directory id and name: a directory's children are one key range, in name order.
 const EDGES: TableDefinition<(u64, &str), u64> = TableDefinition::new("edges");
+/// What the last commit recorded: the inode count, and the caller's state.
+const STATE: TableDefinition<&str, &[u8]> = TableDefinition::new("state");
+const INODE_COUNT: &str = "inodes";
+const KEPT_STATE: &str = "kept";
 
 /// Changes held in memory before they are written to disk in one transaction: a flush of this
 /// many takes a few milliseconds.
@@ -52,6 +58,8 @@ pub(crate) struct DiskStore {
     flushed: Arc<Flushed>,
     /// A frozen view: never flushes.
     frozen: bool,
+    /// Kept across restarts (else unlinked).
+    kept: bool,
     /// Inodes changed since the last flush (`None`: removed).
     changed: HashMap<u64, Option<Box<Inode>>>,
     /// Children added (`Some`) or removed (`None`) since the last flush, by directory.
@@ -69,8 +77,8 @@ pub(crate) struct DiskStore {
 }
 
 impl DiskStore {
-    /// A new, empty store in a file created in `dir`, caching up to `cache_inodes` inodes and
-    /// writing changes once `flush_at` are held.
+    /// A new, empty store in an unlinked file created in `dir` (gone with the process), caching
+    /// up to `cache_inodes` inodes and writing changes once `flush_at` are held.
     pub(super) fn create(dir: &Path, cache_inodes: usize, flush_at: usize) -> Result<Self, String> {
         std::fs::create_dir_all(dir).map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
         let file = tempfile::tempfile_in(dir)
@@ -79,11 +87,49 @@ impl DiskStore {
             .set_cache_size(PAGE_CACHE_BYTES)
             .create_with_backend(FileBackend::new(file))
             .map_err(|err| format!("cannot create the metastore in {}: {err}", dir.display()))?;
+        Self::over(db, dir, cache_inodes, flush_at, false)
+    }
+
+    /// The store kept in `path` across restarts, with what [`DiskStore::commit`] last recorded
+    /// with it (`None` for a new or never committed file: it holds nothing then). Another
+    /// process holding the file is an error.
+    pub(super) fn open_kept(
+        path: &Path,
+        cache_inodes: usize,
+        flush_at: usize,
+    ) -> Result<(Self, Option<Vec<u8>>), String> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
+        let db = Database::builder()
+            .set_cache_size(PAGE_CACHE_BYTES)
+            .create(path)
+            .map_err(|err| format!("cannot open the metastore {}: {err}", path.display()))?;
+        let mut store = Self::over(db, dir, cache_inodes, flush_at, true)?;
+        let kept = store
+            .read_state()
+            .map_err(|err| format!("cannot read the metastore {}: {}", path.display(), err.0))?;
+        Ok(match kept {
+            Some((inodes, state)) => {
+                store.len = inodes as usize;
+                (store, Some(state))
+            }
+            None => (store, None),
+        })
+    }
+
+    fn over(
+        db: Database,
+        dir: &Path,
+        cache_inodes: usize,
+        flush_at: usize,
+        kept: bool,
+    ) -> Result<Self, String> {
         let db = Arc::new(db);
         let fail = |err: Failure| format!("cannot create the metastore in {}: {}", dir.display(), err.0);
         write(&db, Durability::None, |txn| {
             txn.open_table(INODES)?;
             txn.open_table(EDGES)?;
+            txn.open_table(STATE)?;
             Ok(())
         })
         .map_err(fail)?;
@@ -93,6 +139,7 @@ impl DiskStore {
             dir: Arc::from(dir),
             flushed,
             frozen: false,
+            kept,
             changed: HashMap::new(),
             changed_children: BTreeMap::new(),
             cache: (cache_inodes > 0).then(|| Cache::new(cache_inodes)),
@@ -102,6 +149,32 @@ impl DiskStore {
             ownerships: Mutex::new(Interner::default()),
             flushes: 0,
         })
+    }
+
+    /// The inode count and the caller's state recorded by the last commit, if any.
+    fn read_state(&self) -> Result<Option<(u64, Vec<u8>)>, Failure> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(STATE)?;
+        let (Some(inodes), Some(state)) = (table.get(INODE_COUNT)?, table.get(KEPT_STATE)?) else {
+            return Ok(None);
+        };
+        let inodes =
+            <[u8; 8]>::try_from(inodes.value()).map_err(|_| Failure("the inode count is damaged".into()))?;
+        Ok(Some((u64::from_le_bytes(inodes), state.value().to_vec())))
+    }
+
+    /// Whether the file is kept across restarts.
+    pub(super) fn is_kept(&self) -> bool {
+        self.kept
+    }
+
+    /// Writes every change held, with `state` (what the caller needs to resume from the file),
+    /// and makes the file durable: after a crash the file is as of the last commit, which the
+    /// flushes in between never are.
+    pub(super) fn commit(&mut self, state: &[u8]) {
+        if !self.frozen {
+            self.write_changes(Durability::Immediate, Some(state));
+        }
     }
 
     pub(super) fn settings(&self) -> MetastoreSettings {
@@ -250,19 +323,24 @@ impl DiskStore {
     }
 
     /// Writes the unflushed changes to the file once there are enough of them (never in a
-    /// frozen view).
+    /// frozen view). A kept file is only made durable by [`DiskStore::commit`]; an unlinked one
+    /// every [`DURABLE_EVERY`] flushes, so that redb reuses the pages they freed.
     pub(super) fn flush_if_full(&mut self) {
         let pending = self.changed.len() + self.changed_children.values().map(BTreeMap::len).sum::<usize>();
         if self.frozen || pending < self.flush_at {
             return;
         }
         self.flushes = self.flushes.wrapping_add(1);
-        let durability = if self.flushes.is_multiple_of(DURABLE_EVERY) {
+        let durability = if !self.kept && self.flushes.is_multiple_of(DURABLE_EVERY) {
             Durability::Immediate
         } else {
             Durability::None
         };
-        let (changed, changed_children) = (&self.changed, &self.changed_children);
+        self.write_changes(durability, None);
+    }
+
+    fn write_changes(&mut self, durability: Durability, state: Option<&[u8]>) {
+        let (changed, changed_children, len) = (&self.changed, &self.changed_children, self.len);
         let written = write(&self.db, durability, |txn| {
             let mut inodes = txn.open_table(INODES)?;
             let mut record = Vec::new();
@@ -286,6 +364,11 @@ impl DiskStore {
                         None => edges.remove((*dir, &**name))?,
                     };
                 }
+            }
+            if let Some(state) = state {
+                let mut table = txn.open_table(STATE)?;
+                table.insert(INODE_COUNT, (len as u64).to_le_bytes().as_slice())?;
+                table.insert(KEPT_STATE, state)?;
             }
             Ok(())
         })
@@ -378,6 +461,7 @@ impl Clone for DiskStore {
             dir: self.dir.clone(),
             flushed: self.flushed.clone(),
             frozen: true,
+            kept: self.kept,
             changed: self.changed.clone(),
             changed_children: self.changed_children.clone(),
             cache: None,

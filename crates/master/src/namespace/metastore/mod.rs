@@ -51,21 +51,61 @@ impl MetastoreSettings {
         }
     }
 
-    /// A new, empty metastore.
+    /// A new, empty metastore (on disk, in a file gone with the process).
     pub(crate) fn open(&self) -> Result<Metastore, MasterError> {
         match self {
             Self::Heap => Ok(Metastore::Heap(HeapStore::default())),
             Self::Disk { dir, inode_cache } => DiskStore::create(dir, *inode_cache, disk::FLUSH_AT)
                 .map(Metastore::Disk)
-                .map_err(|reason| {
-                    MasterError::InvalidArgument(format!(
-                        "{}={}: {reason}",
-                        keys::MASTER_METASTORE_DIR,
-                        dir.display()
-                    ))
-                }),
+                .map_err(|reason| dir_error(dir, reason)),
         }
     }
+
+    /// The file a disk metastore is kept in between runs of the master.
+    pub fn kept_file(&self) -> Option<PathBuf> {
+        match self {
+            Self::Heap => None,
+            Self::Disk { dir, .. } => Some(dir.join(KEPT_FILE)),
+        }
+    }
+
+    /// The metastore kept from the master's last run, with the state its last commit recorded
+    /// (`None`: nothing kept, as in memory or in a new file).
+    pub(crate) fn open_kept(&self) -> Result<(Metastore, Option<Vec<u8>>), MasterError> {
+        match self {
+            Self::Heap => Ok((Metastore::Heap(HeapStore::default()), None)),
+            Self::Disk { dir, inode_cache } => {
+                DiskStore::open_kept(&dir.join(KEPT_FILE), *inode_cache, disk::FLUSH_AT)
+                    .map(|(store, state)| (Metastore::Disk(store), state))
+                    .map_err(|reason| dir_error(dir, reason))
+            }
+        }
+    }
+
+    /// Deletes the kept file, if any (`alluxio format`, or a file that does not continue the
+    /// journal).
+    pub fn discard_kept(&self) -> Result<(), MasterError> {
+        let Some(file) = self.kept_file() else {
+            return Ok(());
+        };
+        match std::fs::remove_file(&file) {
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => Err(MasterError::InvalidArgument(
+                format!("cannot delete the metastore {}: {err}", file.display()),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The file a disk metastore is kept in, in `alluxio.master.metastore.dir`.
+const KEPT_FILE: &str = "inodes.redb";
+
+fn dir_error(dir: &std::path::Path, reason: String) -> MasterError {
+    MasterError::InvalidArgument(format!(
+        "{}={}: {reason}",
+        keys::MASTER_METASTORE_DIR,
+        dir.display()
+    ))
 }
 
 /// The metastore tests build trees in: `ALLUXIO_TEST_METASTORE=ROCKS` runs them on a disk store
@@ -181,6 +221,20 @@ impl Metastore {
 
     pub(crate) fn child_count(&self, dir: u64) -> usize {
         each!(self, store => store.child_count(dir))
+    }
+
+    /// Whether this is kept across restarts: [`Metastore::commit`] then matters.
+    pub(crate) fn is_kept(&self) -> bool {
+        matches!(self, Metastore::Disk(store) if store.is_kept())
+    }
+
+    /// Makes a kept store durable as it is, with `state`; nothing for other stores.
+    pub(crate) fn commit(&mut self, state: &[u8]) {
+        if let Metastore::Disk(store) = self
+            && store.is_kept()
+        {
+            store.commit(state);
+        }
     }
 
     /// Lets a disk store write its batched changes once enough are held; call after applying

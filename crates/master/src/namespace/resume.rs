@@ -1,0 +1,243 @@
+//! The namespace a master starts with: replayed from the journal, or, when a disk metastore was
+//! kept from the last run, that file and the journal entries after the sequence it holds.
+//!
+//! The journal stays the truth. A kept file is used only if the sequence it holds lies between
+//! the journal's checkpoint and its last entry, so that every entry after it is still in the log;
+//! any other file (older than the checkpoint, ahead of a journal whose last append failed, from
+//! another journal, damaged) is deleted and the tree replayed whole.
+
+use alluxio_journal::JournalEntry;
+use alluxio_proto::grpc::journal_entry::Entry;
+use prost::Message;
+
+use super::metastore::MetastoreSettings;
+use super::tree::Tree;
+use crate::MasterError;
+
+/// Where the journal stands when the master starts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct JournalBounds {
+    /// The sequence its checkpoint covers.
+    pub(crate) checkpointed: u64,
+    /// Its last sequence.
+    pub(crate) last: u64,
+}
+
+/// The tree from `entries` (the journal's checkpoint, then its log), in the metastore
+/// `settings` choose; also returns how many entries were replayed.
+pub(crate) fn recover_tree(
+    settings: &MetastoreSettings,
+    entries: &[JournalEntry],
+    journal: JournalBounds,
+) -> Result<(Tree, usize), MasterError> {
+    let (store, kept) = settings.open_kept()?;
+    if let Some(state) = kept {
+        match KeptState::decode(&state) {
+            Ok(kept) if (journal.checkpointed..=journal.last).contains(&kept.sequence) => {
+                let mut tree = Tree::over_kept(store);
+                for entry in &kept.beside_inodes {
+                    tree.apply(entry).map_err(|reason| MasterError::Replay {
+                        sequence: kept.sequence,
+                        reason,
+                    })?;
+                }
+                let tail: Vec<&JournalEntry> =
+                    entries.iter().filter(|e| e.sequence > kept.sequence).collect();
+                tracing::info!(
+                    sequence = kept.sequence,
+                    inodes = tree.len(),
+                    replayed = tail.len(),
+                    "the namespace resumes from the kept metastore"
+                );
+                return replay(tree, tail.iter().copied());
+            }
+            Ok(kept) => tracing::warn!(
+                sequence = kept.sequence,
+                checkpoint = journal.checkpointed,
+                last = journal.last,
+                "the kept metastore does not continue the journal; rebuilding it from the journal"
+            ),
+            Err(reason) => {
+                tracing::warn!(%reason, "the kept metastore's state is damaged; rebuilding it from the journal")
+            }
+        }
+        drop(store);
+        settings.discard_kept()?;
+        let (store, _) = settings.open_kept()?;
+        return replay(Tree::with_metastore(store), entries);
+    }
+    replay(Tree::with_metastore(store), entries)
+}
+
+/// Records in a kept metastore that it holds the tree as of journal `sequence`, and makes it
+/// durable; call with the tree write lock held, where the tree holds exactly the entries
+/// queued through `sequence`.
+pub(crate) fn commit_kept(tree: &mut Tree, sequence: u64) {
+    if !tree.inodes.is_kept() {
+        return;
+    }
+    let state = KeptState {
+        sequence,
+        beside_inodes: tree.beside_inodes(),
+    };
+    tree.inodes.commit(&state.encode());
+}
+
+fn replay<'a>(
+    tree: Tree,
+    entries: impl IntoIterator<Item = &'a JournalEntry>,
+) -> Result<(Tree, usize), MasterError> {
+    let mut replayed = 0;
+    let counted = entries.into_iter().inspect(|_| replayed += 1);
+    let tree = Tree::replay_into(tree, counted)
+        .map_err(|(sequence, reason)| MasterError::Replay { sequence, reason })?;
+    Ok((tree, replayed))
+}
+
+/// What a kept metastore records beside its inodes.
+#[derive(Debug, PartialEq)]
+struct KeptState {
+    /// The last journal sequence the file holds.
+    sequence: u64,
+    /// The tree's state beside its inodes ([`Tree::beside_inodes`]).
+    beside_inodes: Vec<Entry>,
+}
+
+impl KeptState {
+    /// The sequence, then each entry as a length-delimited journal entry.
+    fn encode(&self) -> Vec<u8> {
+        let mut out = self.sequence.to_le_bytes().to_vec();
+        for entry in &self.beside_inodes {
+            let entry = JournalEntry {
+                entry: Some(entry.clone()),
+                ..Default::default()
+            };
+            entry
+                .encode_length_delimited(&mut out)
+                .expect("a Vec grows as needed");
+        }
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self, String> {
+        let (sequence, mut rest) = bytes
+            .split_first_chunk::<8>()
+            .ok_or("the sequence is cut short")?;
+        let mut beside_inodes = Vec::new();
+        while !rest.is_empty() {
+            let entry = JournalEntry::decode_length_delimited(&mut rest).map_err(|err| err.to_string())?;
+            beside_inodes.push(entry.entry.ok_or("an entry is empty")?);
+        }
+        Ok(Self {
+            sequence: u64::from_le_bytes(*sequence),
+            beside_inodes,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alluxio_proto::grpc::{JournalAddMountPoint, JournalCreateFile, JournalMkdir, JournalSetAttribute};
+    use alluxio_proto::ids;
+
+    use super::*;
+    use crate::namespace::tree::root_id;
+
+    /// A journal of `count` entries (sequences 1..=count): folders with files, some pinned, and
+    /// a mount point.
+    fn journal(count: u64) -> Vec<JournalEntry> {
+        (1..=count)
+            .map(|sequence| {
+                let id = ids::file_id(sequence);
+                let folder = ids::file_id(sequence - sequence % 5);
+                let entry = match sequence % 5 {
+                    0 => Entry::Mkdir(JournalMkdir {
+                        id,
+                        parent_id: root_id(),
+                        name: format!("d{sequence}"),
+                        ..Default::default()
+                    }),
+                    1 if sequence > 5 => Entry::AddMountPoint(JournalAddMountPoint {
+                        alluxio_path: format!("/d{}", sequence - 1),
+                        ufs_uri: format!("/ufs/{sequence}"),
+                        mount_id: sequence,
+                        ..Default::default()
+                    }),
+                    3 if sequence > 5 => Entry::SetAttribute(JournalSetAttribute {
+                        id: ids::file_id(sequence - 1),
+                        pinned: Some(true),
+                        ..Default::default()
+                    }),
+                    _ if sequence > 5 => Entry::CreateFile(JournalCreateFile {
+                        id,
+                        parent_id: folder,
+                        name: format!("f{sequence}"),
+                        ..Default::default()
+                    }),
+                    _ => Entry::Mkdir(JournalMkdir {
+                        id,
+                        parent_id: root_id(),
+                        name: format!("top{sequence}"),
+                        ..Default::default()
+                    }),
+                };
+                JournalEntry {
+                    sequence,
+                    entry: Some(entry),
+                    ..Default::default()
+                }
+            })
+            .collect()
+    }
+
+    fn bounds(checkpointed: u64, last: u64) -> JournalBounds {
+        JournalBounds { checkpointed, last }
+    }
+
+    #[test]
+    fn a_kept_metastore_resumes_after_its_sequence_and_is_rebuilt_when_it_does_not_fit() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = MetastoreSettings::Disk {
+            dir: dir.path().to_path_buf(),
+            inode_cache: 3,
+        };
+        let entries = journal(40);
+        let whole = Tree::replay(&entries).unwrap();
+        assert!(!whole.pinned_files.is_empty() && !whole.mounts.is_empty());
+
+        let (mut tree, replayed) = recover_tree(&settings, &entries[..30], bounds(0, 30)).unwrap();
+        assert_eq!(replayed, 30, "nothing kept yet");
+        commit_kept(&mut tree, 30);
+        drop(tree);
+
+        let (mut tree, replayed) = recover_tree(&settings, &entries, bounds(0, 40)).unwrap();
+        assert_eq!(replayed, 10, "only the entries after the kept sequence");
+        assert_eq!(tree, whole);
+        commit_kept(&mut tree, 40);
+        drop(tree);
+
+        // A journal shorter than the file (its last appends were lost): rebuilt from it.
+        let (mut tree, replayed) = recover_tree(&settings, &entries[..30], bounds(0, 30)).unwrap();
+        assert_eq!(replayed, 30);
+        assert_eq!(tree, Tree::replay(&entries[..30]).unwrap());
+        commit_kept(&mut tree, 20);
+        drop(tree);
+
+        // A checkpoint past the file's sequence: the entries it needs are gone, so rebuilt.
+        let (tree, replayed) = recover_tree(&settings, &entries, bounds(25, 40)).unwrap();
+        assert_eq!(replayed, 40);
+        assert_eq!(tree, whole);
+    }
+
+    #[test]
+    fn the_kept_state_decodes_to_what_was_encoded_and_a_damaged_one_is_an_error() {
+        let state = KeptState {
+            sequence: 77,
+            beside_inodes: Tree::replay(&journal(40)).unwrap().beside_inodes(),
+        };
+        let bytes = state.encode();
+        assert_eq!(KeptState::decode(&bytes).unwrap(), state);
+        assert!(KeptState::decode(&bytes[..5]).is_err());
+        assert!(KeptState::decode(&bytes[..bytes.len() - 1]).is_err());
+    }
+}

@@ -151,8 +151,8 @@ impl Tree {
     }
 
     /// A namespace holding only `/`, in `inodes` (empty).
-    pub(crate) fn with_metastore(mut inodes: Metastore) -> Self {
-        let mut ownerships = Interner::default();
+    pub(crate) fn with_metastore(inodes: Metastore) -> Self {
+        let mut tree = Self::over_kept(inodes);
         let root = Inode {
             id: root_id(),
             parent: root_id(),
@@ -167,17 +167,10 @@ impl Tree {
             ttl_action: TtlAction::Delete,
             persistence: PersistenceState::Persisted,
             mode: 0o755,
-            ownership: ownerships.intern("", ""),
+            ownership: tree.ownerships.intern("", ""),
         };
-        inodes.insert(root);
-        Self {
-            inodes,
-            next_container: 1,
-            pinned_files: BTreeSet::new(),
-            mounts: MountTable::default(),
-            applied: AppliedOperations::default(),
-            ownerships,
-        }
+        tree.inodes.insert(root);
+        tree
     }
 
     /// The inode with this id.

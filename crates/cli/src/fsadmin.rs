@@ -1,4 +1,5 @@
-//! `alluxio fsadmin report [summary|capacity|metrics]`: the cluster as the master sees it.
+//! `alluxio fsadmin report [summary|capacity|metrics]`: the cluster as the master sees it;
+//! `alluxio fsadmin journal checkpoint`: a journal checkpoint written now.
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -27,6 +28,18 @@ enum FsadminCommand {
         #[arg(value_enum, default_value_t = Report::Summary)]
         report: Report,
     },
+    /// The master's journal.
+    Journal {
+        #[command(subcommand)]
+        command: JournalCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum JournalCommand {
+    /// Write a checkpoint of the namespace now (a superuser's command), so that a restart
+    /// replays less of the journal.
+    Checkpoint,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -41,7 +54,34 @@ enum Report {
 
 /// Runs one admin command.
 pub async fn run(conf: Configuration, args: FsadminArgs) -> anyhow::Result<ExitCode> {
-    let FsadminCommand::Report { report } = args.command;
+    match args.command {
+        FsadminCommand::Report { report } => print_report(conf, report).await,
+        FsadminCommand::Journal {
+            command: JournalCommand::Checkpoint,
+        } => checkpoint(conf).await,
+    }
+}
+
+async fn checkpoint(conf: Configuration) -> anyhow::Result<ExitCode> {
+    let fs = FileSystem::connect(conf)
+        .await
+        .context("cannot connect to the Alluxio master")?;
+    let sequence = fs
+        .checkpoint()
+        .await
+        .context("cannot take a journal checkpoint")?;
+    let master = fs
+        .master_info()
+        .await
+        .context("cannot get the master's information")?;
+    println!(
+        "Successfully took a checkpoint on master {} (through journal entry {sequence})",
+        master.rpc_address
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn print_report(conf: Configuration, report: Report) -> anyhow::Result<ExitCode> {
     let zookeeper = ZooKeeperSettings::from_conf(&conf)?;
     let fs = FileSystem::connect(conf)
         .await

@@ -35,8 +35,14 @@ static ONE_BENCH_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Runs `alluxio bench --json` with `args` against an embedded cluster; its output and lines.
 fn bench_json(args: &[&str]) -> (String, Vec<Value>) {
+    bench_json_with(&[], args)
+}
+
+/// `alluxio <properties> bench <args> --json`, its output and its lines as JSON.
+fn bench_json_with(properties: &[&str], args: &[&str]) -> (String, Vec<Value>) {
     let home = tempfile::tempdir().unwrap();
     let output = alluxio_command(home.path())
+        .args(properties)
         .arg("bench")
         .args(args)
         .arg("--json")
@@ -120,42 +126,50 @@ fn bench_prints_every_case_as_json_with_numbers() {
 }
 
 #[test]
-fn bench_scale_loads_stats_lists_and_restarts_a_ufs_tree() {
+fn bench_scale_loads_stats_lists_checkpoints_and_restarts_a_ufs_tree() {
     let _alone = ONE_BENCH_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let (text, lines) = bench_json(&[
-        "--only",
-        "scale",
-        "--scale-files",
-        "2500",
-        "--duration",
-        "200ms",
-        "--size",
-        "1MiB",
-    ]);
-    let cases: Vec<(&str, &str)> = lines
-        .iter()
-        .map(|line| {
-            (
-                line["case"].as_str().unwrap(),
-                line["unit"].as_str().unwrap_or(""),
-            )
-        })
-        .collect();
-    assert_eq!(
-        cases,
-        [
-            ("scale.load.2500_files", "files/s"),
-            ("scale.resident_per_file.2500_files", "B/file"),
-            ("scale.get_status.c16.2500_files", "ops/s"),
-            ("scale.list_recursive.2500_files", "entries/s"),
-            ("scale.restart.2500_files", "s"),
-            ("scale.load_recursive.2500_files", "entries/s"),
-        ],
-        "{text}"
-    );
-    // Resident memory may even shrink over a load this small; every other figure is positive.
-    for line in lines.iter().filter(|line| line["unit"] != "B/file") {
-        assert!(line["value"].as_f64().unwrap() > 0.0, "{line}");
+    // In memory, and on the disk metastore, which the restarted master resumes from.
+    for properties in [&[][..], &["-Dalluxio.master.metastore=ROCKS"][..]] {
+        let (text, lines) = bench_json_with(
+            properties,
+            &[
+                "--only",
+                "scale",
+                "--scale-files",
+                "2500",
+                "--duration",
+                "200ms",
+                "--size",
+                "1MiB",
+            ],
+        );
+        let cases: Vec<(&str, &str)> = lines
+            .iter()
+            .map(|line| {
+                (
+                    line["case"].as_str().unwrap(),
+                    line["unit"].as_str().unwrap_or(""),
+                )
+            })
+            .collect();
+        assert_eq!(
+            cases,
+            [
+                ("scale.load.2500_files", "files/s"),
+                ("scale.resident_per_file.2500_files", "B/file"),
+                ("scale.get_status.c16.2500_files", "ops/s"),
+                ("scale.list_recursive.2500_files", "entries/s"),
+                ("scale.checkpoint.2500_files", "s"),
+                ("scale.create_during_checkpoint.c16.2500_files", "ms"),
+                ("scale.restart.2500_files", "s"),
+                ("scale.load_recursive.2500_files", "entries/s"),
+            ],
+            "{properties:?}: {text}"
+        );
+        // Resident memory may even shrink over a load this small; every other figure is positive.
+        for line in lines.iter().filter(|line| line["unit"] != "B/file") {
+            assert!(line["value"].as_f64().unwrap() > 0.0, "{properties:?}: {line}");
+        }
     }
 }
 

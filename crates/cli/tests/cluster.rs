@@ -130,6 +130,11 @@ fn fs_commands_admin_report_run_tests_and_master_recovery() {
     assert!(report.contains("Tier: MEM  Size: 64.00MB"), "{report}");
     let capacity = cluster.ok(&["fsadmin", "report", "capacity"]);
     assert!(capacity.lines().any(|l| l.starts_with("127.0.0.1")), "{capacity}");
+    let checkpoint = cluster.ok(&["fsadmin", "journal", "checkpoint"]);
+    assert!(
+        checkpoint.starts_with("Successfully took a checkpoint on master 127.0.0.1:"),
+        "{checkpoint}"
+    );
 
     let tests = cluster.run(&["runTests"]);
     assert!(tests.status.success(), "{}{}", stdout(&tests), stderr(&tests));

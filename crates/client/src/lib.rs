@@ -335,6 +335,12 @@ impl FileSystem {
 
     /// Paths at or below `path` whose Alluxio metadata disagrees with the UFS (missing there, of
     /// another type or length, or present there although never persisted), sorted.
+    /// Has the master write a journal checkpoint now (a superuser's call); returns the last
+    /// journal sequence it covers.
+    pub async fn checkpoint(&self) -> Result<u64, ClientError> {
+        self.ctx.master.checkpoint().await
+    }
+
     pub async fn check_consistency(&self, path: &AlluxioPath) -> Result<Vec<AlluxioPath>, ClientError> {
         let paths = self
             .ctx

@@ -455,6 +455,15 @@ impl MasterClient {
         Ok(resp.inconsistent_paths)
     }
 
+    pub(crate) async fn checkpoint(&self) -> Result<u64, ClientError> {
+        let resp = self
+            .fs_call(Retry::IfNotSent, CheckpointRequest {}, |mut c, r| async move {
+                c.checkpoint(r).await
+            })
+            .await?;
+        Ok(resp.sequence)
+    }
+
     pub(crate) async fn mount(&self, req: MountRequest) -> Result<(), ClientError> {
         self.fs_call(Retry::IfNotSent, req, |mut c, r| async move { c.mount(r).await })
             .await

@@ -18,6 +18,7 @@ use alluxio_journal::{Journal, JournalEntry, JournalError};
 use alluxio_proto::grpc::OperationId;
 use alluxio_proto::grpc::journal_entry::Entry;
 use parking_lot::{Mutex, RwLock};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::MasterError;
@@ -28,6 +29,9 @@ use crate::namespace::tree::Tree;
 /// and an fsync under the write lock (milliseconds), and bounds what a restart after a crash
 /// replays.
 const KEEP_EVERY: u64 = 1 << 18;
+
+/// How often a checkpoint asked for waits to find none being written.
+const CHECKPOINT_POLL: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// Resolves to the last sequence of queued entries once they are durable.
 pub type Appending = Pin<Box<dyn Future<Output = Result<u64, JournalError>> + Send>>;
@@ -175,18 +179,50 @@ impl JournalWriter {
     /// written. Call without holding the tree lock.
     pub fn checkpoint_if_due(&self) {
         self.commit_kept_if_due();
-        let mut checkpointing = self.checkpointing.lock();
-        let busy = checkpointing.as_ref().is_some_and(|task| !task.is_finished());
-        if busy || self.stopped() || self.store.entries_since_checkpoint() < self.period {
+        if self.stopped() || self.store.entries_since_checkpoint() < self.period {
             return;
         }
+        // Not awaited: the outcome is logged.
+        let _ = self.start_checkpoint();
+    }
+
+    /// Writes a checkpoint now (`alluxio fsadmin journal checkpoint`), after the one being
+    /// written if any, and returns the last sequence it covers once it is durable.
+    pub async fn checkpoint_now(&self) -> Result<u64, MasterError> {
+        loop {
+            if self.stopped() {
+                return Err(MasterError::Unavailable);
+            }
+            if let Some((through, written)) = self.start_checkpoint() {
+                return match written.await {
+                    Ok(Ok(())) => Ok(through),
+                    Ok(Err(err)) => Err(err),
+                    Err(_) => Err(MasterError::Internal("the checkpoint task stopped".into())),
+                };
+            }
+            tokio::time::sleep(CHECKPOINT_POLL).await;
+        }
+    }
+
+    /// Starts a checkpoint of the tree as it is, unless one is being written; returns the last
+    /// sequence it covers and what tells when it is written.
+    fn start_checkpoint(&self) -> Option<(u64, oneshot::Receiver<Result<(), MasterError>>)> {
+        let mut checkpointing = self.checkpointing.lock();
+        if checkpointing.as_ref().is_some_and(|task| !task.is_finished()) {
+            return None;
+        }
         // Writers queue under the write lock: under the read lock the tree holds exactly the
-        // entries queued so far.
+        // entries queued so far. A disk metastore's clone is a frozen view, not a copy.
         let (frozen, through) = {
             let tree = self.tree.read();
             (tree.clone(), self.store.last_sequence())
         };
-        *checkpointing = Some(tokio::spawn(checkpoint(self.store.clone(), frozen, through)));
+        let (written, outcome) = oneshot::channel();
+        let store = self.store.clone();
+        *checkpointing = Some(tokio::spawn(async move {
+            let _ = written.send(checkpoint(store, frozen, through).await);
+        }));
+        Some((through, outcome))
     }
 
     /// Commits a kept disk metastore once [`KEEP_EVERY`] entries were queued since the last
@@ -225,18 +261,23 @@ impl JournalWriter {
     }
 }
 
-/// Writes `tree`, the state as of `sequence`, as the journal's checkpoint.
-async fn checkpoint(store: Arc<dyn JournalStore>, tree: Tree, sequence: u64) {
-    let snapshot = match tokio::task::spawn_blocking(move || tree.snapshot()).await {
-        Ok(snapshot) => snapshot,
-        Err(err) => {
+/// Writes `tree`, the state as of `sequence`, as the journal's checkpoint (logged either way).
+async fn checkpoint(store: Arc<dyn JournalStore>, tree: Tree, sequence: u64) -> Result<(), MasterError> {
+    let snapshot = tokio::task::spawn_blocking(move || tree.snapshot())
+        .await
+        .map_err(|err| {
             tracing::error!(error = %err, "encoding the journal checkpoint failed");
-            return;
-        }
-    };
+            MasterError::Internal(format!("encoding the journal checkpoint failed: {err}"))
+        })?;
     let size = snapshot.len();
     match store.checkpoint(snapshot, sequence).await {
-        Ok(()) => tracing::info!(sequence, entries = size, "journal checkpoint written"),
-        Err(err) => tracing::error!(error = %err, "journal checkpoint failed"),
+        Ok(()) => {
+            tracing::info!(sequence, entries = size, "journal checkpoint written");
+            Ok(())
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "journal checkpoint failed");
+            Err(MasterError::Journal(err))
+        }
     }
 }

@@ -281,7 +281,7 @@ async fn measure(
 }
 
 /// Creates and completes an empty MUST_CACHE file.
-async fn create_empty(fs: &FileSystem, path: &AlluxioPath) -> anyhow::Result<()> {
+pub(super) async fn create_empty(fs: &FileSystem, path: &AlluxioPath) -> anyhow::Result<()> {
     let options = CreateFileOptions {
         write_type: Some(WriteType::MustCache),
         recursive: true,

@@ -1,13 +1,14 @@
 //! The namespace at scale (`--only scale`, embedded cluster only): a UFS tree of
 //! `--scale-files` empty files in folders of 1,000 is loaded by 16 clients listing it folder by
 //! folder a page at a time, giving the load rate and the servers' resident memory per loaded
-//! file; then 16 clients stat random files of the tree, one client lists it all recursively, the
-//! master restarts (timed until it serves again), and the client lists the tree again after
-//! Alluxio forgot it (as `alluxio fs count` loads a tree).
+//! file; then 16 clients stat random files of the tree, one client lists it all recursively, 16
+//! clients create files while the master writes a checkpoint (the longest create is the stall
+//! a checkpoint causes), the master restarts (timed until it serves again), and the client
+//! lists the tree again after Alluxio forgot it (as `alluxio fs count` loads a tree).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use alluxio_client::{AlluxioPath, DeleteOptions, FileSystem, ListStatusOptions};
@@ -16,7 +17,8 @@ use tokio::task::JoinSet;
 
 use super::Setup;
 use super::cluster::MasterRestart;
-use super::report::{Line, Reporter};
+use super::metadata::create_empty;
+use super::report::{Limit, Line, Reporter};
 
 /// Files in each folder of the tree.
 const FOLDER_FILES: usize = 1_000;
@@ -125,6 +127,21 @@ async fn measure(setup: &Setup, tree: &Arc<ScaleTree>, out: &mut Reporter) -> an
         rate,
         "entries/s",
     ));
+    let checkpoint = creates_through_a_checkpoint(&clients, tree).await?;
+    out.emit(&Line::figure(
+        format!("scale.checkpoint.{}_files", tree.files),
+        checkpoint.took.as_secs_f64(),
+        "s",
+    ));
+    out.emit(&Line::against(
+        format!("scale.create_during_checkpoint.c{CLIENTS}.{}_files", tree.files),
+        checkpoint.longest_during.as_secs_f64() * 1000.0,
+        "ms",
+        Limit {
+            name: "longest_create_before",
+            value: checkpoint.longest_before.as_secs_f64() * 1000.0,
+        },
+    ));
     if let Some(restart) = &setup.master_restart {
         let seconds = restart_to_serving(restart, &clients[0], tree).await?;
         out.emit(&Line::figure(
@@ -143,6 +160,74 @@ async fn measure(setup: &Setup, tree: &Arc<ScaleTree>, out: &mut Reporter) -> an
         "entries/s",
     ));
     Ok(())
+}
+
+/// What a checkpoint cost the writers.
+struct CheckpointStall {
+    /// From asking for the checkpoint until it was written.
+    took: Duration,
+    /// The longest create+complete that overlapped it.
+    longest_during: Duration,
+    /// The longest one in the second before it.
+    longest_before: Duration,
+}
+
+/// 16 clients create and complete empty files (each in a folder of its own, beside the tree) for
+/// a second, then while the master writes a checkpoint asked for, then half a second more; the
+/// files are deleted again.
+async fn creates_through_a_checkpoint(
+    clients: &[FileSystem],
+    tree: &Arc<ScaleTree>,
+) -> anyhow::Result<CheckpointStall> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let writes = AlluxioPath::new(&format!("{}-writes", tree.root))?;
+    let mut writers = JoinSet::new();
+    for (writer, fs) in clients.iter().cloned().enumerate() {
+        let (stop, folder) = (stop.clone(), writes.join(&format!("w{writer}"))?);
+        writers.spawn(async move {
+            let mut creates = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let path = folder.join(&format!("f{}", creates.len()))?;
+                let started = Instant::now();
+                create_empty(&fs, &path).await?;
+                creates.push((started, started.elapsed()));
+            }
+            anyhow::Ok(creates)
+        });
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let asked = Instant::now();
+    clients[0]
+        .checkpoint()
+        .await
+        .context("cannot take a journal checkpoint (the bench runs as the master's user)")?;
+    let written = Instant::now();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut stall = CheckpointStall {
+        took: written - asked,
+        longest_during: Duration::ZERO,
+        longest_before: Duration::ZERO,
+    };
+    while let Some(creates) = writers.join_next().await {
+        for (started, took) in creates.context("a writing client panicked")?? {
+            let ended = started + took;
+            if ended < asked {
+                stall.longest_before = stall.longest_before.max(took);
+            } else if started < written {
+                stall.longest_during = stall.longest_during.max(took);
+            }
+        }
+    }
+    let everything = DeleteOptions {
+        recursive: true,
+        alluxio_only: false,
+    };
+    clients[0]
+        .delete(&writes, everything)
+        .await
+        .with_context(|| format!("cannot delete {writes}"))?;
+    Ok(stall)
 }
 
 /// Seconds from stopping the master until it answers a getStatus of a file of the tree again

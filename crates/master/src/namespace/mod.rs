@@ -225,6 +225,19 @@ impl FileSystemMaster {
         Ok(applied)
     }
 
+    /// Writes a journal checkpoint now, for a superuser; returns the last sequence it covers.
+    pub async fn checkpoint(&self) -> Result<u64, MasterError> {
+        if !self.caller_is_superuser() {
+            let caller = Caller::current().map(|caller| caller.user).unwrap_or_default();
+            return Err(MasterError::PermissionDenied {
+                operation: "checkpoint",
+                path: "the journal".into(),
+                reason: format!("user={caller} is not a superuser"),
+            });
+        }
+        self.journal.checkpoint_now().await
+    }
+
     /// Stops journaling; waits for queued entries.
     pub async fn close(&self) {
         self.journal.close().await;

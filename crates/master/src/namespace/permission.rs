@@ -45,7 +45,7 @@ impl Caller {
     }
 
     /// The caller of the call being served; `None` for the master's own work.
-    fn current() -> Option<Caller> {
+    pub(crate) fn current() -> Option<Caller> {
         CALLER.try_with(Caller::clone).ok()
     }
 }

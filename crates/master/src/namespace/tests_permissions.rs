@@ -424,3 +424,31 @@ async fn checking_consistency_needs_what_listing_the_subtree_needs() {
     assert!(err.contains("user=dave needs r-- on /home/carol "), "{err}");
     carol().scope(f.fs.check_consistency(&home)).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_checkpoint_asked_for_is_written_for_a_superuser_only() {
+    let f = homes().await;
+    let err = carol().scope(f.fs.checkpoint()).await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            MasterError::PermissionDenied {
+                operation: "checkpoint",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(*f.journal.checkpoints.lock(), 0);
+    let last = f.journal.entries.lock().last().unwrap().sequence;
+    let through = f.fs.checkpoint().await.unwrap();
+    assert_eq!(through, last, "it covers every entry queued");
+    assert_eq!(*f.journal.checkpoints.lock(), 1);
+    assert_eq!(
+        f.replayed(),
+        *f.fs.tree.read(),
+        "the checkpoint replays to the same tree"
+    );
+    let through_again = f.fs.checkpoint().await.unwrap();
+    assert_eq!((through_again, *f.journal.checkpoints.lock()), (last, 2));
+}

@@ -213,6 +213,14 @@ impl FileSystemMasterClientService for FsClientService {
         }))
     }
 
+    async fn checkpoint(
+        &self,
+        _request: Request<CheckpointRequest>,
+    ) -> Result<Response<CheckpointResponse>, Status> {
+        let sequence = self.0.checkpoint().await?;
+        Ok(Response::new(CheckpointResponse { sequence }))
+    }
+
     async fn mount(&self, request: Request<MountRequest>) -> Result<Response<MountResponse>, Status> {
         let r = request.into_inner();
         let path = parse(&r.path)?;

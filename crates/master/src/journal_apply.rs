@@ -146,7 +146,7 @@ impl Tree {
         self.insert(e.id, e.parent_id, &e.name, kind, e.creation_time_ms, persistence)?;
         let inode = self.inode_mut(e.id)?;
         inode.ttl = e.ttl;
-        inode.ttl_action = e.ttl_action();
+        inode.ttl_action = e.ttl_action().into();
         self.set_owner(e.id, e.mode, &e.owner, &e.group)
     }
 
@@ -175,7 +175,7 @@ impl Tree {
         if e.length > 0 {
             inode.modification_ms = e.op_time_ms;
         }
-        inode.persistence = e.persistence_state();
+        inode.persistence = e.persistence_state().into();
         Ok(())
     }
 
@@ -238,10 +238,10 @@ impl Tree {
             inode.ttl = ttl;
         }
         if e.ttl_action.is_some() {
-            inode.ttl_action = e.ttl_action();
+            inode.ttl_action = e.ttl_action().into();
         }
         if e.persistence_state.is_some() {
-            inode.persistence = e.persistence_state();
+            inode.persistence = e.persistence_state().into();
         }
         if let Some(time) = e.modification_time_ms
             && time != inode.modification_ms
@@ -456,8 +456,8 @@ impl Tree {
             modification_ms: time_ms,
             pinned: false,
             ttl: -1,
-            ttl_action: TtlAction::Delete,
-            persistence,
+            ttl_action: TtlAction::Delete.into(),
+            persistence: persistence.into(),
             mode: if is_dir { 0o755 } else { 0o644 },
             ownership: nobody,
         });

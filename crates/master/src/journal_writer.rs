@@ -4,10 +4,12 @@
 //! them in the journal itself ([`JournalStore::enqueue`]); that makes the journal's order the
 //! apply order, and the journal's writer groups whatever is queued into one flush (group
 //! commit). There is no queue of the master's own in front of it. When enough entries were
-//! appended, [`JournalWriter::checkpoint_if_due`] clones the tree under its read lock, where
-//! every applied entry is queued and no other can be, so the clone is the state as of the last
-//! queued sequence; the snapshot is encoded and written by a separate task while appends go on
-//! (one checkpoint at a time; the journal keeps appends and a checkpoint apart).
+//! appended (or `alluxio fsadmin journal checkpoint` asks), the tree is cloned under its read
+//! lock, where every applied entry is queued and no other can be, so the clone is the state as
+//! of the last queued sequence. A clone shares the inodes (copy on write in memory, a frozen
+//! read transaction on disk), so taking it holds writers off for milliseconds; the snapshot is
+//! encoded and written by a separate task while appends go on (one checkpoint at a time; the
+//! journal keeps appends and a checkpoint apart).
 
 use std::future::Future;
 use std::pin::Pin;

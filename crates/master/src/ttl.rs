@@ -13,7 +13,7 @@ impl FileSystemMaster {
                 .into_iter()
                 .filter_map(|id| tree.get(id))
                 .filter(|i| i.ttl >= 0 && i.creation_ms.saturating_add(i.ttl) <= now_ms)
-                .map(|i| (i.id, i.ttl_action))
+                .map(|i| (i.id, i.ttl_action.get()))
                 .collect()
         };
         let mut handled = 0;

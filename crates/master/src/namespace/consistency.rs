@@ -46,7 +46,7 @@ impl FileSystemMaster {
                 };
                 out.push(Expected {
                     path,
-                    persistence: inode.persistence,
+                    persistence: inode.persistence.get(),
                     file_length,
                 });
             }

@@ -387,7 +387,7 @@ impl FileSystemMaster {
                     }
                     InodeKind::File { .. } => {}
                 }
-                let entries = match inode.persistence {
+                let entries = match inode.persistence.get() {
                     PersistenceState::NotPersisted => {
                         vec![Entry::SetAttribute(JournalSetAttribute {
                             id: inode.id,

@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use alluxio_proto::AlluxioPath;
@@ -75,13 +76,57 @@ pub struct Inode {
     /// Time to live after creation in ms, -1 for none.
     pub ttl: i64,
     /// What happens when the TTL expires.
-    pub ttl_action: TtlAction,
+    pub ttl_action: InByte<TtlAction>,
     /// Whether the UFS has it.
-    pub persistence: PersistenceState,
+    pub persistence: InByte<PersistenceState>,
     /// Permission bits.
     pub mode: u32,
     /// Owner user and group, shared with the inodes that have the same.
     pub ownership: Arc<Ownership>,
+}
+
+/// A protobuf enum (an `i32`, all of whose values are small) kept in one byte: two of these
+/// instead of two `i32`s keep an inode at 112 bytes, in the 128-byte allocation class with the
+/// count of its shared pointer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct InByte<E> {
+    value: u8,
+    kind: PhantomData<E>,
+}
+
+impl<E: Copy + Into<i32> + TryFrom<i32> + Default> InByte<E> {
+    /// The enum value.
+    pub fn get(self) -> E {
+        E::try_from(i32::from(self.value)).unwrap_or_default()
+    }
+}
+
+impl<E: Into<i32>> From<E> for InByte<E> {
+    fn from(value: E) -> Self {
+        let value = u8::try_from(value.into()).expect("the enum's values fit in a byte");
+        Self {
+            value,
+            kind: PhantomData,
+        }
+    }
+}
+
+impl<E> From<InByte<E>> for i32 {
+    fn from(value: InByte<E>) -> i32 {
+        i32::from(value.value)
+    }
+}
+
+impl<E: Copy + Into<i32> + TryFrom<i32> + Default + PartialEq> PartialEq<E> for InByte<E> {
+    fn eq(&self, other: &E) -> bool {
+        self.get() == *other
+    }
+}
+
+impl<E: Copy + Into<i32> + TryFrom<i32> + Default + std::fmt::Debug> std::fmt::Debug for InByte<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.get().fmt(f)
+    }
 }
 
 /// An owner and group, interned per tree: most inodes share one of a few pairs.
@@ -164,8 +209,8 @@ impl Tree {
             modification_ms: 0,
             pinned: false,
             ttl: -1,
-            ttl_action: TtlAction::Delete,
-            persistence: PersistenceState::Persisted,
+            ttl_action: TtlAction::Delete.into(),
+            persistence: PersistenceState::Persisted.into(),
             mode: 0o755,
             ownership: tree.ownerships.intern("", ""),
         };

@@ -45,8 +45,8 @@ pub(super) fn encode(inode: &Inode, out: &mut Vec<u8>) {
     out.extend_from_slice(&inode.modification_ms.to_le_bytes());
     out.push(u8::from(inode.pinned));
     out.extend_from_slice(&inode.ttl.to_le_bytes());
-    out.extend_from_slice(&(inode.ttl_action as i32).to_le_bytes());
-    out.extend_from_slice(&(inode.persistence as i32).to_le_bytes());
+    out.extend_from_slice(&i32::from(inode.ttl_action).to_le_bytes());
+    out.extend_from_slice(&i32::from(inode.persistence).to_le_bytes());
     out.extend_from_slice(&inode.mode.to_le_bytes());
     put_str(out, inode.owner());
     put_str(out, inode.group());
@@ -117,8 +117,8 @@ pub(super) fn decode(
         modification_ms,
         pinned,
         ttl,
-        ttl_action,
-        persistence,
+        ttl_action: ttl_action.into(),
+        persistence: persistence.into(),
         mode,
         ownership: ownership(owner, group),
     })
@@ -208,8 +208,8 @@ mod tests {
         };
         inode.pinned = true;
         inode.ttl = 60_000;
-        inode.ttl_action = TtlAction::Free;
-        inode.persistence = PersistenceState::ToBePersisted;
+        inode.ttl_action = TtlAction::Free.into();
+        inode.persistence = PersistenceState::ToBePersisted.into();
         inode.mode = 0o640;
         inode.ownership = Arc::new(Ownership {
             owner: "alice".into(),

@@ -12,8 +12,8 @@ use crate::namespace::tree::Inode;
 pub(crate) struct HeapStore {
     inodes: InodeTable,
     /// Children by name of each directory that has any (each key shares its allocation with the
-    /// child's `name`).
-    children: HashMap<u64, BTreeMap<Arc<str>, u64>>,
+    /// child's `name`); shared with clones like the inodes, and copied on the first change.
+    children: HashMap<u64, Arc<BTreeMap<Arc<str>, u64>>>,
 }
 
 impl HeapStore {
@@ -40,12 +40,12 @@ impl HeapStore {
     }
 
     pub(super) fn add_child(&mut self, dir: u64, name: Arc<str>, id: u64) {
-        self.children.entry(dir).or_default().insert(name, id);
+        Arc::make_mut(self.children.entry(dir).or_default()).insert(name, id);
     }
 
     pub(super) fn remove_child(&mut self, dir: u64, name: &str) {
         if let Some(children) = self.children.get_mut(&dir) {
-            children.remove(name);
+            Arc::make_mut(children).remove(name);
             if children.is_empty() {
                 self.children.remove(&dir);
             }
@@ -81,6 +81,6 @@ impl HeapStore {
     }
 
     pub(super) fn child_count(&self, dir: u64) -> usize {
-        self.children.get(&dir).map_or(0, BTreeMap::len)
+        self.children.get(&dir).map_or(0, |children| children.len())
     }
 }

@@ -1,15 +1,21 @@
 //! Inodes by id: a hash table whose slot is one pointer to the inode, found by the inode's own
 //! id. A table keyed separately would spend a second 8 bytes a slot on a copy of the id, and a
 //! table holding inodes inline leaves inode-sized holes in its free slots.
+//!
+//! The pointers are shared (copy on write): a clone copies the slots, not the inodes, so a
+//! checkpoint freezes a million-inode tree in milliseconds, and an inode changed while a
+//! checkpoint still holds it is copied then. The count is `triomphe`'s 8 bytes (no weak count),
+//! which keeps a 120-byte inode in the 128-byte allocation class.
 
 use hashbrown::HashTable;
+use triomphe::Arc;
 
 use crate::namespace::tree::Inode;
 
 /// Every inode of a tree, by id.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct InodeTable {
-    table: HashTable<Box<Inode>>,
+    table: HashTable<Arc<Inode>>,
 }
 
 impl InodeTable {
@@ -19,20 +25,21 @@ impl InodeTable {
             .map(|inode| &**inode)
     }
 
+    /// The inode, copied first if a clone of the table shares it.
     pub(crate) fn get_mut(&mut self, id: u64) -> Option<&mut Inode> {
         self.table
             .find_mut(spread(id), |inode| inode.id == id)
-            .map(|inode| &mut **inode)
+            .map(Arc::make_mut)
     }
 
     /// Adds `inode`, replacing any inode of the same id.
     pub(crate) fn insert(&mut self, inode: Inode) {
         let id = inode.id;
         match self.table.find_mut(spread(id), |known| known.id == id) {
-            Some(known) => **known = inode,
+            Some(known) => *known = Arc::new(inode),
             None => {
                 self.table
-                    .insert_unique(spread(id), Box::new(inode), |known| spread(known.id));
+                    .insert_unique(spread(id), Arc::new(inode), |known| spread(known.id));
             }
         }
     }
@@ -41,7 +48,7 @@ impl InodeTable {
         self.table
             .find_entry(spread(id), |inode| inode.id == id)
             .ok()
-            .map(|entry| *entry.remove().0)
+            .map(|entry| Arc::unwrap_or_clone(entry.remove().0))
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -78,6 +85,26 @@ mod tests {
         inode.id = id;
         inode.name = name.into();
         inode
+    }
+
+    #[test]
+    fn an_inode_and_its_shared_count_fit_the_128_byte_allocation_class() {
+        // The allocator's 8-byte chunk header comes on top.
+        assert!(
+            std::mem::size_of::<Inode>() + 8 + 8 <= 128,
+            "{}",
+            std::mem::size_of::<Inode>()
+        );
+    }
+
+    #[test]
+    fn a_clone_shares_inodes_until_one_changes() {
+        let mut table = InodeTable::default();
+        table.insert(inode(alluxio_proto::ids::file_id(1), "a"));
+        let frozen = table.clone();
+        table.get_mut(alluxio_proto::ids::file_id(1)).unwrap().mode = 0o700;
+        assert_eq!(frozen.get(alluxio_proto::ids::file_id(1)).unwrap().mode, 0o755);
+        assert_eq!(table.get(alluxio_proto::ids::file_id(1)).unwrap().mode, 0o700);
     }
 
     #[test]

@@ -181,9 +181,13 @@ impl JournalWriter {
     /// written. Call without holding the tree lock.
     pub fn checkpoint_if_due(&self) {
         self.commit_kept_if_due();
-        if self.stopped() || self.store.entries_since_checkpoint() < self.period {
+        if self.stopped() || self.store.entries_since_checkpoint() < self.period || self.checkpoint_running()
+        {
             return;
         }
+        // A kept disk metastore is committed first, so that it never falls behind the journal's
+        // checkpoint (whose log entries go) and a restart after a crash can resume from it.
+        self.commit_kept();
         // Not awaited: the outcome is logged.
         let _ = self.start_checkpoint();
     }
@@ -204,6 +208,11 @@ impl JournalWriter {
             }
             tokio::time::sleep(CHECKPOINT_POLL).await;
         }
+    }
+
+    fn checkpoint_running(&self) -> bool {
+        let checkpointing = self.checkpointing.lock();
+        checkpointing.as_ref().is_some_and(|task| !task.is_finished())
     }
 
     /// Starts a checkpoint of the tree as it is, unless one is being written; returns the last

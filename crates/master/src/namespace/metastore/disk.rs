@@ -52,7 +52,7 @@ const PAGE_CACHE_BYTES: usize = 64 << 20;
 /// Inodes and children on disk, with an inode cache and the unflushed changes in memory.
 pub(crate) struct DiskStore {
     db: Arc<Database>,
-    /// The folder holding the (unlinked) file, for messages.
+    /// The folder holding the file, for messages.
     dir: Arc<Path>,
     /// The file as of the last flush (or, in a frozen view, of the view).
     flushed: Arc<Flushed>,

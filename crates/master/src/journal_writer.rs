@@ -211,15 +211,14 @@ impl JournalWriter {
     }
 
     fn checkpoint_running(&self) -> bool {
-        let checkpointing = self.checkpointing.lock();
-        checkpointing.as_ref().is_some_and(|task| !task.is_finished())
+        is_running(&self.checkpointing.lock())
     }
 
     /// Starts a checkpoint of the tree as it is, unless one is being written; returns the last
     /// sequence it covers and what tells when it is written.
     fn start_checkpoint(&self) -> Option<(u64, oneshot::Receiver<Result<(), MasterError>>)> {
         let mut checkpointing = self.checkpointing.lock();
-        if checkpointing.as_ref().is_some_and(|task| !task.is_finished()) {
+        if is_running(&checkpointing) {
             return None;
         }
         // Writers queue under the write lock: under the read lock the tree holds exactly the
@@ -270,6 +269,11 @@ impl JournalWriter {
             tracing::error!(error = %err, "journal checkpoint task failed");
         }
     }
+}
+
+/// Whether a checkpoint task is still being written.
+fn is_running(checkpointing: &Option<JoinHandle<()>>) -> bool {
+    checkpointing.as_ref().is_some_and(|task| !task.is_finished())
 }
 
 /// Writes `tree`, the state as of `sequence`, as the journal's checkpoint (logged either way).

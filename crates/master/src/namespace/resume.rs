@@ -30,7 +30,7 @@ pub(crate) fn recover_tree(
     entries: &[JournalEntry],
     journal: JournalBounds,
 ) -> Result<(Tree, usize), MasterError> {
-    let (store, kept) = settings.open_kept()?;
+    let (mut store, kept) = settings.open_kept()?;
     if let Some(state) = kept {
         match KeptState::decode(&state) {
             Ok(kept) if (journal.checkpointed..=journal.last).contains(&kept.sequence) => {
@@ -41,15 +41,14 @@ pub(crate) fn recover_tree(
                         reason,
                     })?;
                 }
-                let tail: Vec<&JournalEntry> =
-                    entries.iter().filter(|e| e.sequence > kept.sequence).collect();
+                let (tree, replayed) = replay(tree, entries.iter().filter(|e| e.sequence > kept.sequence))?;
                 tracing::info!(
                     sequence = kept.sequence,
                     inodes = tree.len(),
-                    replayed = tail.len(),
-                    "the namespace resumes from the kept metastore"
+                    replayed,
+                    "the namespace resumed from the kept metastore"
                 );
-                return replay(tree, tail.iter().copied());
+                return Ok((tree, replayed));
             }
             Ok(kept) => tracing::warn!(
                 sequence = kept.sequence,
@@ -63,8 +62,7 @@ pub(crate) fn recover_tree(
         }
         drop(store);
         settings.discard_kept()?;
-        let (store, _) = settings.open_kept()?;
-        return replay(Tree::with_metastore(store), entries);
+        store = settings.open_kept()?.0;
     }
     replay(Tree::with_metastore(store), entries)
 }

@@ -108,13 +108,10 @@ impl DiskStore {
         let kept = store
             .read_state()
             .map_err(|err| format!("cannot read the metastore {}: {}", path.display(), err.0))?;
-        Ok(match kept {
-            Some((inodes, state)) => {
-                store.len = inodes as usize;
-                (store, Some(state))
-            }
-            None => (store, None),
-        })
+        if let Some((inodes, _)) = &kept {
+            store.len = *inodes as usize;
+        }
+        Ok((store, kept.map(|(_, state)| state)))
     }
 
     fn over(
@@ -169,10 +166,10 @@ impl DiskStore {
     }
 
     /// Writes every change held, with `state` (what the caller needs to resume from the file),
-    /// and makes the file durable: after a crash the file is as of the last commit, which the
-    /// flushes in between never are.
+    /// and makes a kept file durable: after a crash it is as of the last commit, which the
+    /// flushes in between never are. Nothing for an unlinked file or a frozen view.
     pub(super) fn commit(&mut self, state: &[u8]) {
-        if !self.frozen {
+        if self.kept && !self.frozen {
             self.write_changes(Durability::Immediate, Some(state));
         }
     }

@@ -5,7 +5,7 @@
 //! The pointers are shared (copy on write): a clone copies the slots, not the inodes, so a
 //! checkpoint freezes a million-inode tree in milliseconds, and an inode changed while a
 //! checkpoint still holds it is copied then. The count is `triomphe`'s 8 bytes (no weak count),
-//! which keeps a 120-byte inode in the 128-byte allocation class.
+//! which keeps a 112-byte inode in the 128-byte allocation class.
 
 use hashbrown::HashTable;
 use triomphe::Arc;

@@ -62,7 +62,7 @@ impl MetastoreSettings {
     }
 
     /// The file a disk metastore is kept in between runs of the master.
-    pub fn kept_file(&self) -> Option<PathBuf> {
+    fn kept_file(&self) -> Option<PathBuf> {
         match self {
             Self::Heap => None,
             Self::Disk { dir, .. } => Some(dir.join(KEPT_FILE)),
@@ -230,9 +230,7 @@ impl Metastore {
 
     /// Makes a kept store durable as it is, with `state`; nothing for other stores.
     pub(crate) fn commit(&mut self, state: &[u8]) {
-        if let Metastore::Disk(store) = self
-            && store.is_kept()
-        {
+        if let Metastore::Disk(store) = self {
             store.commit(state);
         }
     }

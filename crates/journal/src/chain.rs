@@ -72,7 +72,25 @@ pub(crate) fn build(pieces: Vec<Piece>, need_from: u64) -> Result<Chain, BadName
             .partition(|p| upper.is_none_or(|upper| p.first < upper));
         *all = rest;
         if run.is_empty() {
-            break;
+            // A leader that wrote nothing before its successor started where it had started
+            // (a master restarted twice with no change in between): its first piece holds
+            // nothing of the log but still links the successor to the epoch it continued, so it
+            // stays on the chain, and the chain goes on below it.
+            let Some(at) = upper else { break };
+            let Some(index) = all.iter().position(|p| p.first == at) else {
+                break;
+            };
+            let piece = all.swap_remove(index);
+            let after = piece.after;
+            reversed.push(Link { piece, end: upper });
+            if at <= need_from || epoch == 0 {
+                break;
+            }
+            if after >= epoch {
+                return Err(not_older(&reversed[reversed.len() - 1].piece.path, epoch, after));
+            }
+            epoch = after;
+            continue;
         }
         run.sort_by_key(|p| (p.first, p.last));
         let (lowest, after) = (run[0].first, run[0].after);
@@ -85,10 +103,7 @@ pub(crate) fn build(pieces: Vec<Piece>, need_from: u64) -> Result<Chain, BadName
             break;
         }
         if after >= epoch {
-            return Err(BadName {
-                path,
-                reason: format!("epoch {epoch} cannot continue epoch {after}, which is not older"),
-            });
+            return Err(not_older(&path, epoch, after));
         }
         (epoch, upper) = (after, Some(lowest));
     }
@@ -102,6 +117,13 @@ pub(crate) fn build(pieces: Vec<Piece>, need_from: u64) -> Result<Chain, BadName
         unused: by_epoch.into_values().flatten().collect(),
         head,
     })
+}
+
+fn not_older(path: &std::path::Path, epoch: u64, after: u64) -> BadName {
+    BadName {
+        path: path.to_path_buf(),
+        reason: format!("epoch {epoch} cannot continue epoch {after}, which is not older"),
+    }
 }
 
 /// The suffix naming a piece's epoch and the epoch it continues: `.e<epoch>.after<after>`.
@@ -162,6 +184,25 @@ mod tests {
             [(1, 0, Some(11)), (11, 0, Some(20)), (20, 0, None)]
         );
         assert_eq!(chain.head, 0);
+    }
+
+    #[test]
+    fn an_epoch_that_wrote_nothing_still_links_its_successor_to_the_older_log() {
+        // Epoch 1 wrote 1..10 (a checkpoint covers 1..6); two restarts wrote nothing.
+        let pieces = vec![piece(1, 1, 0), piece(11, 2, 1), piece(11, 3, 2)];
+        let chain = build(pieces, 7).unwrap();
+        assert_eq!(
+            links(&chain),
+            [(1, 1, Some(11)), (11, 2, Some(11)), (11, 3, None)]
+        );
+        assert_eq!(unused(&chain), [], "nothing of the log may be deleted");
+        let chain = build(vec![piece(1, 1, 0), piece(11, 2, 1), piece(11, 3, 2)], 12).unwrap();
+        assert_eq!(links(&chain), [(11, 3, None)]);
+        assert_eq!(
+            unused(&chain),
+            [(1, 1), (11, 2)],
+            "a checkpoint through 11 covers them"
+        );
     }
 
     #[test]

@@ -362,10 +362,18 @@ impl DiskStore {
                     };
                 }
             }
-            if let Some(state) = state {
-                let mut table = txn.open_table(STATE)?;
-                table.insert(INODE_COUNT, (len as u64).to_le_bytes().as_slice())?;
-                table.insert(KEPT_STATE, state)?;
+            let mut table = txn.open_table(STATE)?;
+            match state {
+                Some(state) => {
+                    table.insert(INODE_COUNT, (len as u64).to_le_bytes().as_slice())?;
+                    table.insert(KEPT_STATE, state)?;
+                }
+                // A flush after a commit no longer matches the state it recorded. After a crash
+                // redb rolls the file back to that commit, but closing the database makes the
+                // flush durable: the file then records nothing and is rebuilt from the journal.
+                None => {
+                    table.remove(KEPT_STATE)?;
+                }
             }
             Ok(())
         })

@@ -209,6 +209,80 @@ fn the_disk_store_answers_like_a_model_through_flushes_evictions_and_frozen_view
     );
 }
 
+/// A kept file holds what its last commit recorded, whenever the process dies: random changes
+/// and commits, and at random moments the file as it is on disk then (all that a killed process
+/// leaves) is opened and compared with the model as of the last commit.
+#[test]
+fn a_kept_store_reopens_as_of_its_last_commit_after_a_crash_at_any_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, crashed) = (dir.path().join("inodes.redb"), dir.path().join("crashed.redb"));
+    let reopen = |path: &std::path::Path| {
+        let (store, state) = DiskStore::open_kept(path, 3, 5).unwrap();
+        (Metastore::Disk(store), state)
+    };
+    let (mut store, state) = reopen(&path);
+    assert_eq!(state, None, "a new file records nothing");
+    let mut rng = Lcg(11);
+    let mut model = Model::default();
+    let root = Inode::clone(&Tree::new().root());
+    model.inodes.insert(root.id, root.clone());
+    store.insert(root);
+    let mut next_id = root_id();
+    let mut committed: Option<(Vec<u8>, Model)> = None;
+    let (mut commits, mut crashes) = (0, 0);
+    for step in 0..1500u32 {
+        change(&mut store, &mut model, &mut rng, &mut next_id);
+        store.settle();
+        match rng.below(30) {
+            0 => {
+                let state = step.to_le_bytes().to_vec();
+                store.commit(&state);
+                committed = Some((state, model.clone()));
+                commits += 1;
+            }
+            1 => {
+                std::fs::copy(&path, &crashed).unwrap();
+                let (after_crash, state) = reopen(&crashed);
+                match &committed {
+                    Some((recorded, seen)) => {
+                        assert_eq!(state.as_ref(), Some(recorded), "step {step}");
+                        agree(&after_crash, seen, &mut rng);
+                    }
+                    None => assert_eq!(state, None, "step {step}: nothing committed yet"),
+                }
+                drop(after_crash);
+                std::fs::remove_file(&crashed).unwrap();
+                crashes += 1;
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        commits > 10 && crashes > 10,
+        "{commits} commits, {crashes} crashes"
+    );
+
+    // Closed after a commit: the next run resumes from it.
+    store.commit(b"closed");
+    drop(store);
+    let (mut store, state) = reopen(&path);
+    assert_eq!(state.as_deref(), Some(&b"closed"[..]));
+    agree(&store, &model, &mut rng);
+
+    // Closed after flushes no commit covers (redb makes them durable at close): the file must
+    // no longer claim the last commit's state, or a restart would replay entries it holds.
+    for _ in 0..50 {
+        change(&mut store, &mut model, &mut rng, &mut next_id);
+        store.settle();
+    }
+    drop(store);
+    let (_, state) = reopen(&path);
+    assert_eq!(
+        state, None,
+        "a file changed since its last commit records nothing"
+    );
+}
+
 #[test]
 fn the_settings_name_what_is_wrong() {
     let mut conf = Configuration::defaults();

@@ -14,7 +14,7 @@ pub struct CreateDirectoryOptions {
     pub write_type: Option<WriteType>,
 }
 
-/// Options of [`crate::FileSystem::create_file`].
+/// Options of [`crate::FileSystem::create_file`] and [`crate::FileSystem::create_empty_file`].
 #[derive(Debug, Clone, Default)]
 pub struct CreateFileOptions {
     /// Create missing parents.

@@ -2,7 +2,7 @@
 //! checksum) followed by the snapshot's entries as records. Each store makes it appear whole
 //! (a local temp file renamed, a UFS object published on close).
 
-use std::io::{Read, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use crate::record::{Next, RecordReader, encode_record, read_full};
@@ -21,27 +21,34 @@ pub(crate) struct Checkpoint {
     pub(crate) entries: Vec<JournalEntry>,
 }
 
-/// Writes a checkpoint of `entries`, valid through `through_sequence`, to `out`; `path` names
-/// the destination in errors.
+/// Writes a checkpoint of `entries`, valid through `through_sequence`, to `out`, encoding each
+/// entry as it comes (a snapshot is never held whole), and returns how many it wrote; `path`
+/// names the destination in errors. The header, which counts them, is written last.
 pub(crate) fn write_to(
-    out: &mut impl Write,
+    out: &mut (impl Write + Seek),
     through_sequence: u64,
-    entries: &[JournalEntry],
+    entries: impl IntoIterator<Item = JournalEntry>,
     path: &Path,
-) -> Result<(), JournalError> {
+) -> Result<u64, JournalError> {
     let io_err = JournalError::io_on(path);
-    out.write_all(&header(through_sequence, entries.len() as u64))
-        .map_err(io_err)?;
+    let start = out.stream_position().map_err(io_err)?;
+    out.write_all(&[0; HEADER_LEN]).map_err(io_err)?;
     let mut record = Vec::new();
+    let mut count = 0;
     for entry in entries {
         record.clear();
-        encode_record(&mut record, entry).map_err(|size| JournalError::EntryTooLarge {
+        encode_record(&mut record, &entry).map_err(|size| JournalError::EntryTooLarge {
             sequence: entry.sequence,
             size,
         })?;
         out.write_all(&record).map_err(io_err)?;
+        count += 1;
     }
-    Ok(())
+    let end = out.stream_position().map_err(io_err)?;
+    out.seek(SeekFrom::Start(start)).map_err(io_err)?;
+    out.write_all(&header(through_sequence, count)).map_err(io_err)?;
+    out.seek(SeekFrom::Start(end)).map_err(io_err)?;
+    Ok(count)
 }
 
 /// Reads a whole checkpoint from `input`; `path` names it in errors.
@@ -131,9 +138,9 @@ mod tests {
     }
 
     fn written(through_sequence: u64, entries: &[JournalEntry]) -> Vec<u8> {
-        let mut bytes = Vec::new();
-        write_to(&mut bytes, through_sequence, entries, Path::new(PATH)).unwrap();
-        bytes
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        write_to(&mut bytes, through_sequence, entries.to_vec(), Path::new(PATH)).unwrap();
+        bytes.into_inner()
     }
 
     fn read(bytes: &[u8]) -> Result<Checkpoint, JournalError> {

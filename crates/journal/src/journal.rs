@@ -10,7 +10,7 @@ use alluxio_conf::Configuration;
 
 use crate::cleanup::clean_up;
 use crate::local::{LocalStorage, format, lock_folder};
-use crate::replay::{EndRule, load};
+use crate::replay::{EndRule, load, load_after_checkpoint};
 use crate::storage::{CheckpointId, Storage};
 use crate::ufs::UfsStorage;
 use crate::writer::{Fence, Writer};
@@ -49,17 +49,23 @@ pub(crate) struct Start<'a> {
 impl Journal {
     /// Opens (creating if needed) the journal at `location` for a master running alone; `conf`
     /// gives a UFS journal its credentials and endpoint. Returns it with the entries to replay,
-    /// as [`Journal::open`]. Blocks until recovered: call it from a blocking context.
+    /// as [`Journal::open`], except that for a caller already `holding` the state through a
+    /// sequence between [`Journal::checkpointed_through`] and [`Journal::last_sequence`] (a
+    /// namespace kept on disk), the checkpoint is not read and the entries are the log after
+    /// it alone. Blocks until recovered: call it from a blocking context.
     ///
     /// Masters sharing a journal open it with [`crate::JournalTailer::open`] and
     /// [`crate::JournalTailer::promote`] instead.
     pub fn open_at(
         location: &JournalLocation,
         conf: &Configuration,
+        holding: Option<u64>,
     ) -> Result<(Journal, Vec<JournalEntry>), JournalError> {
         match location {
-            JournalLocation::Local(folder) => Self::open(folder),
-            JournalLocation::Ufs(uri) => Self::recover(Arc::new(UfsStorage::connect(uri, conf)?), None),
+            JournalLocation::Local(folder) => Self::open_with_segment_limit(folder, SEGMENT_LIMIT, holding),
+            JournalLocation::Ufs(uri) => {
+                Self::recover(Arc::new(UfsStorage::connect(uri, conf)?), None, holding)
+            }
         }
     }
 
@@ -76,27 +82,34 @@ impl Journal {
     /// the folder's lock) and returns it with the entries to replay, in order: those of the
     /// latest checkpoint, then every later log entry.
     pub fn open(folder: &Path) -> Result<(Journal, Vec<JournalEntry>), JournalError> {
-        Self::open_with_segment_limit(folder, SEGMENT_LIMIT)
+        Self::open_with_segment_limit(folder, SEGMENT_LIMIT, None)
     }
 
     pub(crate) fn open_with_segment_limit(
         folder: &Path,
         segment_limit: u64,
+        holding: Option<u64>,
     ) -> Result<(Journal, Vec<JournalEntry>), JournalError> {
         std::fs::create_dir_all(folder).map_err(JournalError::io_on(folder))?;
         let lock = lock_folder(folder)?;
-        Self::recover(Arc::new(LocalStorage::new(folder, segment_limit)), Some(lock))
+        Self::recover(
+            Arc::new(LocalStorage::new(folder, segment_limit)),
+            Some(lock),
+            holding,
+        )
     }
 
-    /// Claims the next epoch, reads the journal and starts writing after it.
+    /// Claims the next epoch, reads the journal (the checkpoint only if needed, as
+    /// [`Journal::open_at`]) and starts writing after it.
     fn recover(
         storage: Arc<dyn Storage>,
         lock: Option<File>,
+        holding: Option<u64>,
     ) -> Result<(Journal, Vec<JournalEntry>), JournalError> {
         // Alone (by the folder lock, or by the operator's word on a UFS), no rival can race the
         // claim, so a store without an atomic create will do.
         let epoch = epoch::claim(storage.as_ref(), false)?;
-        let (journal, entries) = Self::begin_after_all(storage, epoch, lock)?;
+        let (journal, entries) = Self::begin_after_all(storage, epoch, lock, holding)?;
         tracing::info!(
             journal = %journal.location(),
             epoch,
@@ -108,14 +121,23 @@ impl Journal {
         Ok((journal, entries))
     }
 
-    /// Reads the whole journal (newest checkpoint and the log after it) and starts writing after
-    /// it in `epoch`, claimed before the read; returns the writer and every entry to replay.
+    /// Reads the whole journal (newest checkpoint, unless `holding` makes it unnecessary, and
+    /// the log after it) and starts writing after it in `epoch`, claimed before the read;
+    /// returns the writer and every entry to replay.
     pub(crate) fn begin_after_all(
         storage: Arc<dyn Storage>,
         epoch: u64,
         lock: Option<File>,
+        holding: Option<u64>,
     ) -> Result<(Journal, Vec<JournalEntry>), JournalError> {
-        let loaded = load(storage.as_ref(), EndRule::Recovery)?;
+        let loaded = match holding {
+            Some(holding) => load_after_checkpoint(storage.as_ref(), holding)?,
+            None => None,
+        };
+        let loaded = match loaded {
+            Some(loaded) => loaded,
+            None => load(storage.as_ref(), EndRule::Recovery)?,
+        };
         let start = Start {
             next: loaded.log.end.max(loaded.through + 1),
             after: loaded.log.head,
@@ -209,12 +231,13 @@ impl Journal {
     /// Once durable, log entries up to `through_sequence` are no longer needed and are removed,
     /// unless another master claimed a later epoch: then nothing is removed and this fails with
     /// [`JournalError::Superseded`]. The checkpoint, named by this epoch, never replaces
-    /// another master's.
-    pub async fn checkpoint(
-        &self,
-        snapshot: Vec<JournalEntry>,
-        through_sequence: u64,
-    ) -> Result<(), JournalError> {
+    /// another master's. The entries are encoded as the snapshot yields them, on a blocking
+    /// thread, so a snapshot of millions of inodes is never held whole.
+    pub async fn checkpoint<S>(&self, snapshot: S, through_sequence: u64) -> Result<(), JournalError>
+    where
+        S: IntoIterator<Item = JournalEntry>,
+        S::IntoIter: Send + 'static,
+    {
         let _turn = self.checkpoint_turn.lock().await;
         let checkpointed = self.checkpointed.load(Ordering::Acquire);
         let last_sequence = self.last_sequence();
@@ -228,10 +251,10 @@ impl Journal {
         // Makes `through_sequence` durable (and checked against the fence) and closes the
         // segment holding it, so the segments the checkpoint covers can go once it is written.
         self.writer.rotate()?.await.map_err(|_| JournalError::Closed)??;
-        let entries = snapshot.len();
+        let mut entries = snapshot.into_iter();
         let (storage, epoch) = (self.storage.clone(), self.epoch);
         let written = tokio::task::spawn_blocking(move || {
-            let id = storage.write_checkpoint(through_sequence, epoch, &snapshot)?;
+            let id = storage.write_checkpoint(through_sequence, epoch, &mut entries)?;
             clean_up(storage.as_ref(), epoch, through_sequence, Some(&id))
         })
         .await;
@@ -241,7 +264,7 @@ impl Journal {
             Err(_) => return Err(JournalError::Closed),
         }
         self.checkpointed.store(through_sequence, Ordering::Release);
-        tracing::debug!(journal = %self.location(), epoch, through_sequence, entries, "journal checkpoint written");
+        tracing::debug!(journal = %self.location(), epoch, through_sequence, "journal checkpoint written");
         Ok(())
     }
 

@@ -111,6 +111,36 @@ pub(crate) fn load(storage: &dyn Storage, rule: EndRule) -> Result<Loaded, Journ
     Err(failure.unwrap_or_else(|| deleted_while_read(PathBuf::from(storage.location().to_string()))))
 }
 
+/// The log after the newest checkpoint, without reading the checkpoint, for a caller holding
+/// the state through `holding`, which lies between that checkpoint and the log's last entry;
+/// `None` when it does not, or when the journal changed while being read (read it whole then).
+pub(crate) fn load_after_checkpoint(
+    storage: &dyn Storage,
+    holding: u64,
+) -> Result<Option<Loaded>, JournalError> {
+    let Some(id) = storage.checkpoints()?.into_iter().max_by_key(CheckpointId::order) else {
+        return Ok(None);
+    };
+    // Only a checkpoint named by its sequence tells it without being read.
+    let Some(through) = id.through.filter(|through| *through <= holding) else {
+        return Ok(None);
+    };
+    let Outcome::Read(log) = read_log(storage, through + 1, None, EndRule::Recovery)? else {
+        return Ok(None);
+    };
+    // The writer's last sequence once it starts after this log.
+    let last = log.end.max(through + 1) - 1;
+    if holding > last {
+        return Ok(None);
+    }
+    Ok(Some(Loaded {
+        checkpoint: Some(id),
+        through,
+        snapshot: Vec::new(),
+        log,
+    }))
+}
+
 /// The newest checkpoint, read.
 enum Newest {
     /// There is none.

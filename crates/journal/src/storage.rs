@@ -75,13 +75,13 @@ pub(crate) trait Storage: Send + Sync + 'static {
     fn checkpoints(&self) -> Result<Vec<CheckpointId>, JournalError>;
     /// Reads a checkpoint; `None` if it was deleted since it was listed.
     fn read_checkpoint(&self, id: &CheckpointId) -> Result<Option<Checkpoint>, JournalError>;
-    /// Durably writes a checkpoint of `epoch` through `through`, never replacing another
-    /// epoch's, and returns it.
+    /// Durably writes a checkpoint of `entries` (taken as they come) of `epoch` through
+    /// `through`, never replacing another epoch's, and returns it.
     fn write_checkpoint(
         &self,
         through: u64,
         epoch: u64,
-        entries: &[JournalEntry],
+        entries: &mut dyn Iterator<Item = JournalEntry>,
     ) -> Result<CheckpointId, JournalError>;
     /// Deletes a checkpoint (nothing if it is gone).
     fn delete_checkpoint(&self, id: &CheckpointId) -> Result<(), JournalError>;

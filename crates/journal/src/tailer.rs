@@ -160,7 +160,7 @@ impl JournalTailer {
             }
             // Read again from the checkpoint when the position is gone or was lost.
             Outcome::Read(_) | Outcome::Gap(_) | Outcome::Vanished(_) | Outcome::Diverged(_) => {
-                let (journal, entries) = Journal::begin_after_all(storage, epoch, None)?;
+                let (journal, entries) = Journal::begin_after_all(storage, epoch, None, None)?;
                 (journal, Tail::Restart(entries))
             }
         };

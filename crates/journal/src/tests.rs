@@ -66,14 +66,14 @@ fn runtime() -> tokio::runtime::Runtime {
 #[tokio::test]
 async fn full_segments_rotate_and_replay_across_segments() {
     let dir = tempfile::tempdir().unwrap();
-    let (journal, _) = Journal::open_with_segment_limit(dir.path(), 64).unwrap();
+    let (journal, _) = Journal::open_with_segment_limit(dir.path(), 64, None).unwrap();
     for n in 1..=30 {
         assert_eq!(journal.append(vec![entry(n)]).await.unwrap(), n);
     }
     drop(journal);
     assert!(segments(dir.path()).len() > 3, "only {:?}", segments(dir.path()));
 
-    let (journal, replay) = Journal::open_with_segment_limit(dir.path(), 64).unwrap();
+    let (journal, replay) = Journal::open_with_segment_limit(dir.path(), 64, None).unwrap();
     let expected: Vec<JournalEntry> = (1..=30).map(|n| stored(n, n)).collect();
     assert_eq!(replay, expected);
 
@@ -95,10 +95,39 @@ async fn full_segments_rotate_and_replay_across_segments() {
     assert_eq!(journal.append(vec![entry(31)]).await.unwrap(), 31);
 }
 
+/// A caller holding the state through a sequence the journal reaches past its checkpoint (a
+/// namespace kept on disk) gets the log alone; any other gets the checkpoint too.
+#[tokio::test]
+async fn a_caller_holding_the_state_skips_the_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let location = JournalLocation::Local(dir.path().to_path_buf());
+    let conf = Configuration::defaults();
+    let (journal, _) = Journal::open(dir.path()).unwrap();
+    for n in 1..=10 {
+        journal.append(vec![entry(n)]).await.unwrap();
+    }
+    journal.checkpoint(vec![entry(1000)], 6).await.unwrap();
+    drop(journal);
+    let log: Vec<JournalEntry> = (7..=10).map(|n| stored(n, n)).collect();
+    let whole: Vec<JournalEntry> = std::iter::once(entry(1000)).chain(log.clone()).collect();
+    for (holding, expected) in [
+        (Some(6), &log),
+        (Some(8), &log),
+        (Some(10), &log),
+        (None, &whole),
+        (Some(5), &whole),
+        (Some(11), &whole),
+    ] {
+        let (journal, replay) = Journal::open_at(&location, &conf, holding).unwrap();
+        assert_eq!(&replay, expected, "holding {holding:?}");
+        assert_eq!((journal.checkpointed_through(), journal.last_sequence()), (6, 10));
+    }
+}
+
 #[tokio::test]
 async fn damage_in_an_older_full_segment_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let (journal, _) = Journal::open_with_segment_limit(dir.path(), 64).unwrap();
+    let (journal, _) = Journal::open_with_segment_limit(dir.path(), 64, None).unwrap();
     for n in 1..=10 {
         journal.append(vec![entry(n)]).await.unwrap();
     }
@@ -120,7 +149,7 @@ async fn damage_in_an_older_full_segment_is_refused() {
 #[tokio::test]
 async fn a_write_failure_fails_the_journal_for_good() {
     let dir = tempfile::tempdir().unwrap();
-    let (journal, _) = Journal::open_with_segment_limit(dir.path(), 1).unwrap();
+    let (journal, _) = Journal::open_with_segment_limit(dir.path(), 1, None).unwrap();
     // The writer will need this name for its next segment and must not overwrite it.
     let blocker = dir.path().join("log.00000000000000000002.e1.after0");
     fs::write(&blocker, b"").unwrap();
@@ -149,9 +178,9 @@ async fn a_write_failure_fails_the_journal_for_good() {
 #[test]
 fn a_local_folder_written_before_epochs_opens_as_epoch_0() {
     let dir = tempfile::tempdir().unwrap();
-    let mut old_checkpoint = Vec::new();
-    checkpoint::write_to(&mut old_checkpoint, 2, &[entry(100)], Path::new("checkpoint")).unwrap();
-    fs::write(dir.path().join("checkpoint"), old_checkpoint).unwrap();
+    let mut old_checkpoint = std::io::Cursor::new(Vec::new());
+    checkpoint::write_to(&mut old_checkpoint, 2, [entry(100)], Path::new("checkpoint")).unwrap();
+    fs::write(dir.path().join("checkpoint"), old_checkpoint.into_inner()).unwrap();
     write_segment(dir.path(), "log.00000000000000000001", 1, &[1, 2, 3, 4]);
     write_segment(dir.path(), "log.00000000000000000005", 5, &[5, 6]);
     // A crash left half a record at the end.
@@ -195,9 +224,13 @@ fn a_ufs_folder_written_before_epochs_opens_as_epoch_0() {
     let root = dir.path().join("journal");
     fs::create_dir_all(root.join("logs")).unwrap();
     fs::create_dir_all(root.join("checkpoints")).unwrap();
-    let mut old_checkpoint = Vec::new();
-    checkpoint::write_to(&mut old_checkpoint, 1, &[entry(100)], Path::new("checkpoint")).unwrap();
-    fs::write(root.join(format!("checkpoints/{:020}", 1)), old_checkpoint).unwrap();
+    let mut old_checkpoint = std::io::Cursor::new(Vec::new());
+    checkpoint::write_to(&mut old_checkpoint, 1, [entry(100)], Path::new("checkpoint")).unwrap();
+    fs::write(
+        root.join(format!("checkpoints/{:020}", 1)),
+        old_checkpoint.into_inner(),
+    )
+    .unwrap();
     fs::write(
         root.join(format!("logs/{:020}-{:020}", 1, 2)),
         records(1, &[1, 2]),
@@ -207,13 +240,13 @@ fn a_ufs_folder_written_before_epochs_opens_as_epoch_0() {
 
     let location = JournalLocation::Ufs(root.to_str().unwrap().to_string());
     let conf = Configuration::defaults();
-    let (journal, replay) = Journal::open_at(&location, &conf).unwrap();
+    let (journal, replay) = Journal::open_at(&location, &conf, None).unwrap();
     assert_eq!(replay, [entry(100), stored(2, 2), stored(3, 3)]);
     assert_eq!(journal.epoch(), 1);
     let rt = runtime();
     assert_eq!(rt.block_on(journal.append(vec![entry(4)])).unwrap(), 4);
     drop(journal);
-    let (_journal, replay) = Journal::open_at(&location, &conf).unwrap();
+    let (_journal, replay) = Journal::open_at(&location, &conf, None).unwrap();
     assert_eq!(replay.len(), 4);
     assert_eq!(replay.last(), Some(&stored(4, 4)));
 }
@@ -263,7 +296,7 @@ fn a_segment_a_deposed_leader_starts_after_its_successor_read_the_log_is_never_r
 fn the_tailer_follows_segment_rollover_and_checkpoints() {
     let dir = tempfile::tempdir().unwrap();
     let rt = runtime();
-    let (leader, _) = Journal::open_with_segment_limit(dir.path(), 64).unwrap();
+    let (leader, _) = Journal::open_with_segment_limit(dir.path(), 64, None).unwrap();
     let (mut standby, replay) = JournalTailer::open_local(dir.path(), 64).unwrap();
     assert!(replay.is_empty());
     let mut applied = Vec::new();

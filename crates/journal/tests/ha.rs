@@ -42,7 +42,7 @@ fn conf() -> Configuration {
 
 /// A master running alone, as the journal opens without ZooKeeper.
 fn open_alone(location: &JournalLocation) -> (Journal, Vec<JournalEntry>) {
-    Journal::open_at(location, &conf()).unwrap()
+    Journal::open_at(location, &conf(), None).unwrap()
 }
 
 fn standby(location: &JournalLocation) -> (JournalTailer, Vec<JournalEntry>) {

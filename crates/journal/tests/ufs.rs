@@ -31,7 +31,7 @@ fn location() -> JournalLocation {
 /// Opens the journal off the runtime's threads, as the master does.
 async fn open(conf: &Configuration) -> Result<(Journal, Vec<JournalEntry>), JournalError> {
     let conf = conf.clone();
-    tokio::task::spawn_blocking(move || Journal::open_at(&location(), &conf))
+    tokio::task::spawn_blocking(move || Journal::open_at(&location(), &conf, None))
         .await
         .unwrap()
 }

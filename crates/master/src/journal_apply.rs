@@ -1,7 +1,8 @@
 //! Journal entries -> namespace state. This is the only code that mutates the inode tree, both
 //! live (an operation builds entries, then applies them) and on replay, so the two cannot drift.
-//! [`Tree::snapshot`] re-expresses a tree as entries for checkpoints.
+//! [`Tree::into_snapshot`] re-expresses a tree as entries for checkpoints.
 
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
 
 use alluxio_proto::grpc::journal_entry::Entry;
@@ -147,7 +148,8 @@ impl Tree {
         let inode = self.inode_mut(e.id)?;
         inode.ttl = e.ttl;
         inode.ttl_action = e.ttl_action().into();
-        self.set_owner(e.id, e.mode, &e.owner, &e.group)
+        self.set_owner(e.id, e.mode, &e.owner, &e.group)?;
+        self.index(e.id)
     }
 
     fn apply_add_block(&mut self, e: &JournalAddBlock) -> Result<(), ApplyError> {
@@ -176,7 +178,7 @@ impl Tree {
             inode.modification_ms = e.op_time_ms;
         }
         inode.persistence = e.persistence_state().into();
-        Ok(())
+        self.index(e.file_id)
     }
 
     fn apply_delete(&mut self, e: &JournalDelete) -> Result<(), ApplyError> {
@@ -188,6 +190,8 @@ impl Tree {
         for id in self.subtree(e.id) {
             self.inodes.remove(id);
             self.pinned_files.remove(&id);
+            self.with_ttl.remove(&id);
+            self.to_be_persisted.remove(&id);
         }
         self.inode_mut(parent)?.modification_ms = e.op_time_ms;
         Ok(())
@@ -260,6 +264,28 @@ impl Tree {
             let group = e.group.as_deref().unwrap_or(&current.group);
             let ownership = self.ownerships.intern(owner, group);
             self.inode_mut(e.id)?.ownership = ownership;
+        }
+        if e.ttl.is_some() || e.persistence_state.is_some() {
+            self.index(e.id)?;
+        }
+        Ok(())
+    }
+
+    /// Puts `id` in, or takes it out of, the sets of inodes with a TTL and of files waiting
+    /// for persistence, as its inode now stands.
+    fn index(&mut self, id: u64) -> Result<(), ApplyError> {
+        let inode = self.inode(id)?;
+        let (ttl, waiting) = (
+            inode.ttl >= 0,
+            inode.persistence == PersistenceState::ToBePersisted,
+        );
+        drop(inode);
+        for (set, member) in [(&mut self.with_ttl, ttl), (&mut self.to_be_persisted, waiting)] {
+            if member {
+                set.insert(id);
+            } else {
+                set.remove(&id);
+            }
         }
         Ok(())
     }
@@ -370,39 +396,56 @@ impl Tree {
         Ok(tree)
     }
 
-    /// The whole tree as entries which, replayed into an empty tree, rebuild it exactly.
-    pub fn snapshot(&self) -> Vec<JournalEntry> {
-        let mut out = vec![self.next_container_entry()];
-        let mut attributes = Vec::new();
-        for id in self.all_ids() {
-            let Some(inode) = self.get(id) else { continue };
-            snapshot_inode(&inode, &mut out, &mut attributes);
+    /// The whole tree as entries which, replayed into an empty tree, rebuild it exactly, made
+    /// as they are taken (see [`Snapshot`]).
+    pub fn into_snapshot(self) -> Snapshot {
+        let root = self.root();
+        let mut first = vec![self.next_container_entry()];
+        snapshot_inode(&root, &mut first);
+        let walking = Some(FolderWalk {
+            id: root.id,
+            after: None,
+            attributes: attributes_of(&root),
+        });
+        drop(root);
+        Snapshot {
+            tree: self,
+            folders: VecDeque::new(),
+            walking,
+            ready: first.into_iter(),
+            mounts_taken: false,
         }
-        out.extend(self.mount_entries());
-        // Attributes last: inserting children updates their parent's modification time.
-        out.into_iter()
-            .chain(attributes)
-            .map(|entry| JournalEntry {
-                entry: Some(entry),
-                ..Default::default()
-            })
-            .collect()
+    }
+
+    /// The whole tree's snapshot at once.
+    #[cfg(test)]
+    pub fn snapshot(&self) -> Vec<JournalEntry> {
+        self.clone().into_snapshot().collect()
     }
 
     /// What the tree holds besides its inodes, as entries which, applied to a tree over the
     /// same inodes (a disk metastore kept from the last run), restore it: the next container,
-    /// the mounts and the set of pinned files. (The ids of applied changes are not kept, as in a
-    /// checkpoint.)
+    /// the mounts and the sets of pinned files, of inodes with a TTL and of files waiting for
+    /// persistence. (The ids of applied changes are not kept, as in a checkpoint.)
     pub(crate) fn beside_inodes(&self) -> Vec<Entry> {
-        let pinned = self.pinned_files.iter().map(|id| {
+        let indexed: BTreeSet<u64> = (self.pinned_files.iter())
+            .chain(&self.with_ttl)
+            .chain(&self.to_be_persisted)
+            .copied()
+            .collect();
+        let attributes = indexed.into_iter().map(|id| {
+            let ttl = self.inodes.get(id).map_or(-1, |inode| inode.ttl);
             Entry::SetAttribute(JournalSetAttribute {
-                id: *id,
-                pinned: Some(true),
+                id,
+                pinned: self.pinned_files.contains(&id).then_some(true),
+                ttl: self.with_ttl.contains(&id).then_some(ttl),
+                persistence_state: (self.to_be_persisted.contains(&id))
+                    .then_some(PersistenceState::ToBePersisted.into()),
                 ..Default::default()
             })
         });
         let mut out = vec![self.next_container_entry()];
-        out.extend(self.mount_entries().chain(pinned));
+        out.extend(self.mount_entries().chain(attributes));
         out
     }
 
@@ -495,7 +538,90 @@ impl Tree {
     }
 }
 
-fn snapshot_inode(inode: &Inode, out: &mut Vec<Entry>, attributes: &mut Vec<Entry>) {
+/// A tree's checkpoint entries, taken folder by folder (parents first) and a page of children
+/// at a time, so that a checkpoint of millions of inodes never holds them all: each file's
+/// entries, then its attributes; a folder's attributes after its children, whose insertion
+/// updates its modification time; the mount points last.
+pub struct Snapshot {
+    tree: Tree,
+    /// Folders whose children are still to be taken.
+    folders: VecDeque<u64>,
+    /// The folder whose children are being taken.
+    walking: Option<FolderWalk>,
+    /// Entries taken and not handed out yet.
+    ready: std::vec::IntoIter<Entry>,
+    mounts_taken: bool,
+}
+
+/// A folder whose children are being taken.
+struct FolderWalk {
+    id: u64,
+    /// The last child taken.
+    after: Option<Arc<str>>,
+    /// Its attributes, handed out after its children.
+    attributes: Entry,
+}
+
+/// Children taken from a folder at a time.
+const SNAPSHOT_PAGE: usize = 1024;
+
+impl Iterator for Snapshot {
+    type Item = JournalEntry;
+
+    fn next(&mut self) -> Option<JournalEntry> {
+        loop {
+            if let Some(entry) = self.ready.next() {
+                return Some(JournalEntry {
+                    entry: Some(entry),
+                    ..Default::default()
+                });
+            }
+            self.ready = self.take_more()?.into_iter();
+        }
+    }
+}
+
+impl Snapshot {
+    /// The next entries (perhaps none yet); `None` once everything is taken.
+    fn take_more(&mut self) -> Option<Vec<Entry>> {
+        let mut out = Vec::new();
+        if let Some(walk) = &mut self.walking {
+            let page = self
+                .tree
+                .children_after(walk.id, walk.after.as_deref(), SNAPSHOT_PAGE);
+            let last_page = page.len() < SNAPSHOT_PAGE;
+            for (name, id) in page {
+                let inode = self.tree.get(id).expect("the tree holds the children it lists");
+                snapshot_inode(&inode, &mut out);
+                if inode.is_dir() {
+                    self.folders.push_back(id);
+                } else {
+                    out.push(attributes_of(&inode));
+                }
+                walk.after = Some(name);
+            }
+            if last_page && let Some(done) = self.walking.take() {
+                out.push(done.attributes);
+            }
+        } else if let Some(id) = self.folders.pop_front() {
+            let inode = self.tree.get(id).expect("the tree holds the folders it listed");
+            self.walking = Some(FolderWalk {
+                id,
+                after: None,
+                attributes: attributes_of(&inode),
+            });
+        } else if !self.mounts_taken {
+            self.mounts_taken = true;
+            out.extend(self.tree.mount_entries());
+        } else {
+            return None;
+        }
+        Some(out)
+    }
+}
+
+/// The entries creating `inode` (but its attributes).
+fn snapshot_inode(inode: &Inode, out: &mut Vec<Entry>) {
     let persisted = inode.is_persisted();
     match &inode.kind {
         InodeKind::Dir { children_loaded, .. } => {
@@ -583,7 +709,11 @@ fn snapshot_inode(inode: &Inode, out: &mut Vec<Entry>, attributes: &mut Vec<Entr
             }
         }
     }
-    attributes.push(Entry::SetAttribute(JournalSetAttribute {
+}
+
+/// What a replay cannot give an inode from the entries creating it.
+fn attributes_of(inode: &Inode) -> Entry {
+    Entry::SetAttribute(JournalSetAttribute {
         id: inode.id,
         pinned: Some(inode.pinned),
         ttl: Some(inode.ttl),
@@ -595,7 +725,7 @@ fn snapshot_inode(inode: &Inode, out: &mut Vec<Entry>, attributes: &mut Vec<Entr
         owner: Some(inode.owner().to_string()),
         group: Some(inode.group().to_string()),
         ..Default::default()
-    }));
+    })
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::MasterError;
+use crate::journal_apply::Snapshot;
 use crate::namespace::resume;
 use crate::namespace::tree::Tree;
 
@@ -49,11 +50,7 @@ pub trait JournalStore: Send + Sync + 'static {
     /// Entries queued since the last checkpoint.
     fn entries_since_checkpoint(&self) -> u64;
     /// Replaces everything up to `through_sequence` by `snapshot`.
-    async fn checkpoint(
-        &self,
-        snapshot: Vec<JournalEntry>,
-        through_sequence: u64,
-    ) -> Result<(), JournalError>;
+    async fn checkpoint(&self, snapshot: Snapshot, through_sequence: u64) -> Result<(), JournalError>;
 }
 
 #[async_trait::async_trait]
@@ -67,11 +64,7 @@ impl JournalStore for Journal {
     fn entries_since_checkpoint(&self) -> u64 {
         Journal::entries_since_checkpoint(self)
     }
-    async fn checkpoint(
-        &self,
-        snapshot: Vec<JournalEntry>,
-        through_sequence: u64,
-    ) -> Result<(), JournalError> {
+    async fn checkpoint(&self, snapshot: Snapshot, through_sequence: u64) -> Result<(), JournalError> {
         Journal::checkpoint(self, snapshot, through_sequence).await
     }
 }
@@ -278,16 +271,9 @@ fn is_running(checkpointing: &Option<JoinHandle<()>>) -> bool {
 
 /// Writes `tree`, the state as of `sequence`, as the journal's checkpoint (logged either way).
 async fn checkpoint(store: Arc<dyn JournalStore>, tree: Tree, sequence: u64) -> Result<(), MasterError> {
-    let snapshot = tokio::task::spawn_blocking(move || tree.snapshot())
-        .await
-        .map_err(|err| {
-            tracing::error!(error = %err, "encoding the journal checkpoint failed");
-            MasterError::Internal(format!("encoding the journal checkpoint failed: {err}"))
-        })?;
-    let size = snapshot.len();
-    match store.checkpoint(snapshot, sequence).await {
+    match store.checkpoint(tree.into_snapshot(), sequence).await {
         Ok(()) => {
-            tracing::info!(sequence, entries = size, "journal checkpoint written");
+            tracing::info!(sequence, "journal checkpoint written");
             Ok(())
         }
         Err(err) => {

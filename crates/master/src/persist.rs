@@ -53,13 +53,9 @@ impl PersistQueue {
     /// The queue of every TO_BE_PERSISTED file of a recovered tree.
     pub fn from_tree(tree: &Tree) -> Self {
         let jobs = tree
-            .all_ids()
-            .into_iter()
-            .filter(|id| {
-                tree.get(*id)
-                    .is_some_and(|i| i.persistence == PersistenceState::ToBePersisted)
-            })
-            .map(|id| (id, Job::default()))
+            .to_be_persisted
+            .iter()
+            .map(|id| (*id, Job::default()))
             .collect();
         Self { jobs }
     }

@@ -22,7 +22,7 @@ use crate::block_master::BlockMaster;
 use crate::journal_writer::JournalWriter;
 use crate::metrics::MasterMetrics;
 use crate::namespace::metastore::MetastoreSettings;
-use crate::namespace::resume::{JournalBounds, recover_tree};
+use crate::namespace::resume::{JournalBounds, KeptStore, recover_tree};
 use crate::namespace::tree::Tree;
 use crate::namespace::{FileSystemMaster, FsSettings, PermissionSettings};
 use crate::service::{AuthLayer, Impersonation};
@@ -378,18 +378,20 @@ pub(crate) async fn recover(
 ) -> Result<(Journal, Tree, usize), MasterError> {
     let location = folder.clone();
     let journal_conf = conf.clone();
-    let (journal, entries) = tokio::task::spawn_blocking(move || Journal::open_at(&location, &journal_conf))
-        .await
-        .map_err(|err| MasterError::Internal(format!("journal recovery stopped: {err}")))??;
-    let bounds = JournalBounds {
-        checkpointed: journal.checkpointed_through(),
-        last: journal.last_sequence(),
-    };
     let metastore = MetastoreSettings::from_conf(conf)?;
-    let (tree, replayed) = tokio::task::spawn_blocking(move || recover_tree(&metastore, &entries, bounds))
+    let recovered = tokio::task::spawn_blocking(move || {
+        let kept = KeptStore::open(&metastore)?;
+        let (journal, entries) = Journal::open_at(&location, &journal_conf, kept.sequence())?;
+        let bounds = JournalBounds {
+            checkpointed: journal.checkpointed_through(),
+            last: journal.last_sequence(),
+        };
+        let (tree, replayed) = recover_tree(&metastore, kept, &entries, bounds)?;
+        Ok::<_, MasterError>((journal, tree, replayed))
+    });
+    recovered
         .await
-        .map_err(|err| MasterError::Internal(format!("namespace recovery stopped: {err}")))??;
-    Ok((journal, tree, replayed))
+        .map_err(|err| MasterError::Internal(format!("journal recovery stopped: {err}")))?
 }
 
 /// The namespace over the recovered `tree`, journaling to `journal` with a checkpoint every

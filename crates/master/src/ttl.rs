@@ -9,9 +9,9 @@ impl FileSystemMaster {
     pub async fn expire_ttl(&self, now_ms: i64) -> usize {
         let expired: Vec<(u64, TtlAction)> = {
             let tree = self.tree.read();
-            tree.all_ids()
-                .into_iter()
-                .filter_map(|id| tree.get(id))
+            tree.with_ttl
+                .iter()
+                .filter_map(|id| tree.get(*id))
                 .filter(|i| i.ttl >= 0 && i.creation_ms.saturating_add(i.ttl) <= now_ms)
                 .map(|i| (i.id, i.ttl_action.get()))
                 .collect()

@@ -20,15 +20,11 @@ pub async fn run(shell: &Shell, args: &TouchArgs) -> anyhow::Result<()> {
         recursive: true,
         ..Default::default()
     };
-    let stream = target
+    target
         .fs
-        .create_file(&target.path, options)
+        .create_empty_file(&target.path, options)
         .await
         .with_context(|| format!("cannot create {}", args.path))?;
-    stream
-        .close()
-        .await
-        .with_context(|| format!("cannot complete {}", args.path))?;
     println!("{} has been created", args.path);
     Ok(())
 }

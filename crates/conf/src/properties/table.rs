@@ -111,13 +111,13 @@ pub const PROPERTIES: &[PropertyDef] = &[
         "alluxio.master.metastore.dir",
         K::String,
         "${alluxio.work.dir}/metastore",
-        "Folder of the ROCKS metastore's file (created at start, removed at exit; the journal holds the namespace).",
+        "Folder of the ROCKS metastore's file, inodes.redb: kept across restarts as of a journal sequence, rebuilt from the journal when it does not continue it.",
     ),
     def(
         "alluxio.master.metastore.inode.cache.max.size",
         K::Integer,
-        "10000000",
-        "Inodes the ROCKS metastore keeps in memory.",
+        "1000000",
+        "Inodes the ROCKS metastore keeps in memory (about 200 bytes each; Alluxio 2.x defaults to 10000000, which would hold a 10M-file namespace entirely in memory).",
     ),
     def(
         "alluxio.master.mount.table.root.ufs",

@@ -175,7 +175,7 @@ impl Storage for LocalStorage {
         &self,
         through: u64,
         epoch: u64,
-        entries: &[JournalEntry],
+        entries: &mut dyn Iterator<Item = JournalEntry>,
     ) -> Result<CheckpointId, JournalError> {
         let name = checkpoint_name(through, epoch);
         let mut tmp = TempFile {

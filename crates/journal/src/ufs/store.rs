@@ -176,14 +176,15 @@ impl Storage for UfsStorage {
         &self,
         through: u64,
         epoch: u64,
-        entries: &[JournalEntry],
+        entries: &mut dyn Iterator<Item = JournalEntry>,
     ) -> Result<CheckpointId, JournalError> {
         let uri = self.layout.checkpoint(through, epoch);
         let path = PathBuf::from(&uri);
-        let mut bytes = Vec::new();
+        // An object is published whole: the encoded checkpoint is held until then.
+        let mut bytes = Cursor::new(Vec::new());
         checkpoint::write_to(&mut bytes, through, entries, &path)?;
         // The name is this epoch's own: publishing it never replaces another master's.
-        self.run(publish(self.ufs.as_ref(), &uri, Bytes::from(bytes)))?;
+        self.run(publish(self.ufs.as_ref(), &uri, Bytes::from(bytes.into_inner())))?;
         Ok(CheckpointId {
             through: Some(through),
             epoch,

@@ -26,6 +26,8 @@ pub struct CreateFileOptions {
     pub ttl: i64,
     /// What happens when the TTL expires.
     pub ttl_action: TtlAction,
+    /// Create it complete and empty, in one journaled step (nothing will be written to it).
+    pub complete_empty: bool,
 }
 
 impl FileSystemMaster {
@@ -63,19 +65,27 @@ impl FileSystemMaster {
             self.check_writable(tree, path)?;
             self.check_parent(tree, "create", path, Access::Write)?;
             let now = now_ms();
-            let (mut entries, parent, owned) =
-                missing_parents(self, tree, path, recursive, through, now, alloc)?;
+            let parents = missing_parents(self, tree, path, recursive, through, now, alloc)?;
+            let mut entries = parents.entries;
             if through {
                 // The UFS mkdirs created the existing ancestors too.
-                entries.extend(persist_ancestors(tree, parent, now));
+                entries.extend(persist_ancestors(tree, parents.deepest_existing, now));
             }
-            entries.push(mkdir(alloc.next(), parent, path.name(), through, now, &owned));
+            entries.push(mkdir(
+                alloc.next(),
+                parents.id,
+                path.name(),
+                through,
+                now,
+                &parents.owned,
+            ));
             Ok((entries, ()))
         })
         .await
     }
 
-    /// Creates an empty, incomplete file and returns its status.
+    /// Creates an empty file, incomplete unless `options.complete_empty`, and returns its
+    /// status.
     pub async fn create_file(
         &self,
         path: &AlluxioPath,
@@ -91,20 +101,45 @@ impl FileSystemMaster {
                 "cannot create {path}: its block size is 0; give a positive block size"
             )));
         }
+        let may_create = |tree: &Tree| {
+            if tree.lookup(path).is_some() {
+                return Err(MasterError::AlreadyExists(path.to_string()));
+            }
+            self.check_writable(tree, path)?;
+            self.check_parent(tree, "create", path, Access::Write)
+        };
+        // An empty file complete at once is persisted by the master, for any write type but
+        // MUST_CACHE: no client will write it to the UFS, and no worker holds a block of it.
+        let persisted = options.complete_empty
+            && !matches!(options.write_type, WriteType::MustCache | WriteType::Unspecified);
+        if persisted {
+            may_create(&self.tree.read())?;
+            if let Some(parent) = path.parent() {
+                let target = self.resolve_ufs(&parent)?;
+                target.ufs.mkdirs(&target.uri).await?;
+            }
+            let target = self.resolve_ufs(path)?;
+            target.ufs.create(&target.uri).await?.close().await?;
+        }
         let id = self
             .commit(|tree, alloc| {
-                if tree.lookup(path).is_some() {
-                    return Err(MasterError::AlreadyExists(path.to_string()));
-                }
-                self.check_writable(tree, path)?;
-                self.check_parent(tree, "create", path, Access::Write)?;
+                may_create(tree)?;
                 let now = now_ms();
-                let (mut entries, parent, owned) =
-                    missing_parents(self, tree, path, options.recursive, false, now, alloc)?;
+                let parents = missing_parents(self, tree, path, options.recursive, persisted, now, alloc)?;
+                let mut entries = parents.entries;
+                if persisted {
+                    entries.extend(persist_ancestors(tree, parents.deepest_existing, now));
+                }
+                let persistence_state = if persisted {
+                    PersistenceState::Persisted
+                } else {
+                    PersistenceState::NotPersisted
+                };
+                let owned = parents.owned;
                 let id = alloc.next();
                 entries.push(Entry::CreateFile(JournalCreateFile {
                     id,
-                    parent_id: parent,
+                    parent_id: parents.id,
                     name: path.name().to_string(),
                     creation_time_ms: now,
                     block_size_bytes: block_size,
@@ -114,9 +149,18 @@ impl FileSystemMaster {
                     mode: 0o666 & !owned.umask,
                     owner: owned.owner,
                     group: owned.group,
-                    persistence_state: PersistenceState::NotPersisted.into(),
+                    persistence_state: persistence_state.into(),
                     write_type: options.write_type.into(),
                 }));
+                if options.complete_empty {
+                    entries.push(Entry::CompleteFile(JournalCompleteFile {
+                        file_id: id,
+                        length: 0,
+                        block_ids: Vec::new(),
+                        op_time_ms: now,
+                        persistence_state: persistence_state.into(),
+                    }));
+                }
                 Ok((entries, id))
             })
             .await?;
@@ -284,9 +328,19 @@ pub(super) fn mkdir(id: u64, parent: u64, name: &str, persisted: bool, now: i64,
     })
 }
 
-/// Mkdir entries for the missing ancestors of `path` (only if `recursive`), the id of the
-/// directory that will hold `path`, and who owns what is created (the caller, in the group of
-/// the deepest existing ancestor).
+/// What creating the missing ancestors of a path takes.
+struct NewParents {
+    /// Mkdir entries of the missing ancestors, from the top.
+    entries: Vec<Entry>,
+    /// The directory that will hold the path.
+    id: u64,
+    /// The deepest ancestor that exists already (`id` when none is missing).
+    deepest_existing: u64,
+    /// Who owns what is created: the caller, in the group of the deepest existing ancestor.
+    owned: Ownership,
+}
+
+/// The missing ancestors of `path`, created only if `recursive`.
 fn missing_parents(
     fs: &FileSystemMaster,
     tree: &Tree,
@@ -295,7 +349,7 @@ fn missing_parents(
     persisted: bool,
     now: i64,
     alloc: &mut IdAlloc,
-) -> Result<(Vec<Entry>, u64, Ownership), MasterError> {
+) -> Result<NewParents, MasterError> {
     let parent_path = path
         .parent()
         .ok_or_else(|| MasterError::AlreadyExists(path.to_string()))?;
@@ -331,7 +385,12 @@ fn missing_parents(
         return Err(MasterError::NotADirectory(parent_path.to_string()));
     }
     let owned = owned.unwrap_or_else(|| fs.ownership(&current));
-    Ok((entries, current_id, owned))
+    Ok(NewParents {
+        entries,
+        id: current_id,
+        deepest_existing: current.id,
+        owned,
+    })
 }
 
 impl FileSystemMaster {

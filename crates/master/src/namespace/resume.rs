@@ -10,7 +10,7 @@ use alluxio_journal::JournalEntry;
 use alluxio_proto::grpc::journal_entry::Entry;
 use prost::Message;
 
-use super::metastore::MetastoreSettings;
+use super::metastore::{Metastore, MetastoreSettings};
 use super::tree::Tree;
 use crate::MasterError;
 
@@ -23,16 +23,46 @@ pub(crate) struct JournalBounds {
     pub(crate) last: u64,
 }
 
-/// The tree from `entries` (the journal's checkpoint, then its log), in the metastore
-/// `settings` choose; also returns how many entries were replayed.
+/// The metastore kept from the master's last run, opened before the journal so that the
+/// journal need not read what the file holds already (see [`alluxio_journal::Journal::open_at`]).
+pub(crate) struct KeptStore {
+    store: Metastore,
+    /// What its last commit recorded (`None`: nothing is kept; an error: it is damaged).
+    state: Option<Result<KeptState, String>>,
+}
+
+impl KeptStore {
+    /// The metastore `settings` choose, as the last run kept it.
+    pub(crate) fn open(settings: &MetastoreSettings) -> Result<Self, MasterError> {
+        let (store, state) = settings.open_kept()?;
+        Ok(Self {
+            store,
+            state: state.map(|bytes| KeptState::decode(&bytes)),
+        })
+    }
+
+    /// The journal sequence the file holds the namespace through, if it holds one.
+    pub(crate) fn sequence(&self) -> Option<u64> {
+        match &self.state {
+            Some(Ok(kept)) => Some(kept.sequence),
+            _ => None,
+        }
+    }
+}
+
+/// The tree in `kept` brought up to the journal's last entry, or rebuilt from the journal when
+/// the file does not continue it; also returns how many entries were replayed. `entries` are
+/// the journal's checkpoint and log, or its log alone when `kept` holds a sequence within
+/// `journal` (then the checkpoint is not needed).
 pub(crate) fn recover_tree(
     settings: &MetastoreSettings,
+    kept: KeptStore,
     entries: &[JournalEntry],
     journal: JournalBounds,
 ) -> Result<(Tree, usize), MasterError> {
-    let (mut store, kept) = settings.open_kept()?;
-    if let Some(state) = kept {
-        match KeptState::decode(&state) {
+    let KeptStore { mut store, state } = kept;
+    if let Some(state) = state {
+        match state {
             Ok(kept) if (journal.checkpointed..=journal.last).contains(&kept.sequence) => {
                 let mut tree = Tree::over_kept(store);
                 for entry in &kept.beside_inodes {
@@ -135,13 +165,15 @@ impl KeptState {
 
 #[cfg(test)]
 mod tests {
-    use alluxio_proto::grpc::{JournalAddMountPoint, JournalCreateFile, JournalMkdir, JournalSetAttribute};
+    use alluxio_proto::grpc::{
+        JournalAddMountPoint, JournalCreateFile, JournalMkdir, JournalSetAttribute, PersistenceState,
+    };
     use alluxio_proto::ids;
 
     use super::*;
     use crate::namespace::tree::root_id;
 
-    /// A journal of `count` entries (sequences 1..=count): folders with files, some pinned, and
+    /// A journal of `count` entries (sequences 1..=count): folders with files, some pinned with a TTL and waiting for persistence, and
     /// a mount point.
     fn journal(count: u64) -> Vec<JournalEntry> {
         (1..=count)
@@ -164,6 +196,8 @@ mod tests {
                     3 if sequence > 5 => Entry::SetAttribute(JournalSetAttribute {
                         id: ids::file_id(sequence - 1),
                         pinned: Some(true),
+                        ttl: Some(60_000),
+                        persistence_state: Some(PersistenceState::ToBePersisted.into()),
                         ..Default::default()
                     }),
                     _ if sequence > 5 => Entry::CreateFile(JournalCreateFile {
@@ -192,6 +226,14 @@ mod tests {
         JournalBounds { checkpointed, last }
     }
 
+    fn recover(
+        settings: &MetastoreSettings,
+        entries: &[JournalEntry],
+        journal: JournalBounds,
+    ) -> Result<(Tree, usize), MasterError> {
+        recover_tree(settings, KeptStore::open(settings)?, entries, journal)
+    }
+
     #[test]
     fn a_kept_metastore_resumes_after_its_sequence_and_is_rebuilt_when_it_does_not_fit() {
         let dir = tempfile::tempdir().unwrap();
@@ -202,27 +244,28 @@ mod tests {
         let entries = journal(40);
         let whole = Tree::replay(&entries).unwrap();
         assert!(!whole.pinned_files.is_empty() && !whole.mounts.is_empty());
+        assert!(!whole.with_ttl.is_empty() && !whole.to_be_persisted.is_empty());
 
-        let (mut tree, replayed) = recover_tree(&settings, &entries[..30], bounds(0, 30)).unwrap();
+        let (mut tree, replayed) = recover(&settings, &entries[..30], bounds(0, 30)).unwrap();
         assert_eq!(replayed, 30, "nothing kept yet");
         commit_kept(&mut tree, 30);
         drop(tree);
 
-        let (mut tree, replayed) = recover_tree(&settings, &entries, bounds(0, 40)).unwrap();
+        let (mut tree, replayed) = recover(&settings, &entries, bounds(0, 40)).unwrap();
         assert_eq!(replayed, 10, "only the entries after the kept sequence");
         assert_eq!(tree, whole);
         commit_kept(&mut tree, 40);
         drop(tree);
 
         // A journal shorter than the file (its last appends were lost): rebuilt from it.
-        let (mut tree, replayed) = recover_tree(&settings, &entries[..30], bounds(0, 30)).unwrap();
+        let (mut tree, replayed) = recover(&settings, &entries[..30], bounds(0, 30)).unwrap();
         assert_eq!(replayed, 30);
         assert_eq!(tree, Tree::replay(&entries[..30]).unwrap());
         commit_kept(&mut tree, 20);
         drop(tree);
 
         // A checkpoint past the file's sequence: the entries it needs are gone, so rebuilt.
-        let (tree, replayed) = recover_tree(&settings, &entries, bounds(25, 40)).unwrap();
+        let (tree, replayed) = recover(&settings, &entries, bounds(25, 40)).unwrap();
         assert_eq!(replayed, 40);
         assert_eq!(tree, whole);
     }

@@ -13,6 +13,7 @@ use parking_lot::{Mutex, RwLock};
 
 use super::tree::Tree;
 use super::*;
+use crate::journal_apply::Snapshot;
 use crate::journal_writer::{Appending, JournalStore, JournalWriter};
 
 /// A journal in memory: a checkpoint replaces everything up to its sequence by the snapshot.
@@ -51,7 +52,7 @@ impl JournalStore for MemoryJournal {
     fn entries_since_checkpoint(&self) -> u64 {
         *self.since_checkpoint.lock()
     }
-    async fn checkpoint(&self, snapshot: Vec<JournalEntry>, through: u64) -> Result<(), JournalError> {
+    async fn checkpoint(&self, snapshot: Snapshot, through: u64) -> Result<(), JournalError> {
         let mut log = self.entries.lock();
         let tail: Vec<_> = log.iter().filter(|e| e.sequence > through).cloned().collect();
         *log = snapshot.into_iter().chain(tail).collect();
@@ -118,6 +119,7 @@ pub(super) fn file_options(write_type: WriteType) -> CreateFileOptions {
         write_type,
         ttl: 0,
         ttl_action: TtlAction::Delete,
+        complete_empty: false,
     }
 }
 
@@ -392,6 +394,60 @@ async fn through_writes_derive_blocks_and_delete_removes_the_ufs_copy() {
 }
 
 #[tokio::test]
+async fn an_empty_file_is_created_complete_in_one_step() {
+    let f = fixture(1_000);
+    f.fs.create_directory(&p("/kept"), false, false, WriteType::MustCache)
+        .await
+        .unwrap();
+    let complete_empty = |write_type| CreateFileOptions {
+        complete_empty: true,
+        ..file_options(write_type)
+    };
+    let info =
+        f.fs.create_file(&p("/cached/new"), complete_empty(WriteType::MustCache))
+            .await
+            .unwrap();
+    assert!(info.completed && !info.persisted, "{info:?}");
+    assert_eq!((info.length, info.block_ids.len()), (0, 0));
+    assert!(
+        !f.ufs_dir.path().join("cached").exists(),
+        "MUST_CACHE stays out of the UFS"
+    );
+
+    // Written through: the master makes the empty UFS file and persists the new and the
+    // existing ancestors.
+    for (name, write_type) in [
+        ("/kept/deep/through", WriteType::Through),
+        ("/kept/async", WriteType::AsyncThrough),
+    ] {
+        let info =
+            f.fs.create_file(&p(name), complete_empty(write_type))
+                .await
+                .unwrap();
+        assert!(info.completed && info.persisted, "{name}: {info:?}");
+        let on_disk = f.ufs_dir.path().join(name.trim_start_matches('/'));
+        assert_eq!(std::fs::read(&on_disk).unwrap(), b"", "{name}");
+    }
+    for dir in ["/kept", "/kept/deep"] {
+        let status = f.fs.get_status(&p(dir), LoadMetadataType::Never).await.unwrap();
+        assert!(status.persisted, "{dir} holds a persisted file");
+    }
+
+    // An existing path is refused before the UFS is touched.
+    std::fs::write(f.ufs_dir.path().join("kept/async"), b"data").unwrap();
+    let err =
+        f.fs.create_file(&p("/kept/async"), complete_empty(WriteType::CacheThrough))
+            .await
+            .unwrap_err();
+    assert_eq!(code(err), tonic::Code::AlreadyExists);
+    assert_eq!(
+        std::fs::read(f.ufs_dir.path().join("kept/async")).unwrap(),
+        b"data"
+    );
+    assert_eq!(f.replayed(), *f.fs.tree.read());
+}
+
+#[tokio::test]
 async fn listing_loads_ufs_metadata_as_the_load_type_says() {
     let f = fixture(1_000);
     std::fs::create_dir_all(f.ufs_dir.path().join("data/sub")).unwrap();
@@ -574,7 +630,7 @@ enum Model {
 
 fn model_of(tree: &Tree) -> BTreeMap<String, Model> {
     let mut out = BTreeMap::new();
-    for id in tree.all_ids().into_iter().skip(1) {
+    for id in tree.subtree(tree::root_id()).into_iter().skip(1) {
         let inode = tree.get(id).unwrap();
         let kind = match &inode.kind {
             tree::InodeKind::Dir { .. } => Model::Dir,
@@ -697,8 +753,23 @@ async fn snapshot_rebuilds_the_tree_exactly() {
     };
     f.fs.set_attribute(&p("/k"), pin).await.unwrap();
     f.fs.delete(&p("/k/open"), false, true).await.unwrap();
+    // A folder taken in several pages keeps the modification time set after its children.
+    for i in 0..2_100 {
+        let empty = CreateFileOptions {
+            complete_empty: true,
+            ..file_options(WriteType::MustCache)
+        };
+        f.fs.create_file(&p(&format!("/big/f{i}")), empty).await.unwrap();
+    }
+    let old = SetAttributeOptions {
+        modification_time_ms: Some(1_234),
+        ..Default::default()
+    };
+    f.fs.set_attribute(&p("/big"), old).await.unwrap();
     let tree = f.fs.tree.read().clone();
     let rebuilt = Tree::replay(&tree.snapshot()).unwrap();
+    let big = rebuilt.lookup(&p("/big")).unwrap().modification_ms;
+    assert_eq!(big, 1_234);
     assert_eq!(rebuilt, tree);
     assert_eq!(rebuilt.next_container, tree.next_container);
 }
@@ -903,7 +974,7 @@ impl JournalStore for BrokenJournal {
     fn entries_since_checkpoint(&self) -> u64 {
         0
     }
-    async fn checkpoint(&self, _: Vec<JournalEntry>, _: u64) -> Result<(), JournalError> {
+    async fn checkpoint(&self, _: Snapshot, _: u64) -> Result<(), JournalError> {
         Err(JournalError::Closed)
     }
 }

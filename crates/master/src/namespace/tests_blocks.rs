@@ -18,6 +18,7 @@ use super::create::{MAX_BLOCKS_PER_FILE, block_sequence};
 use super::modify::SetAttributeOptions;
 use super::tests::{MemoryJournal, code, file_options, fixture, p};
 use super::tree::Tree;
+use crate::journal_apply::Snapshot;
 use crate::journal_writer::{Appending, JournalStore, JournalWriter};
 
 #[tokio::test]
@@ -179,7 +180,7 @@ impl JournalStore for GatedJournal {
     fn entries_since_checkpoint(&self) -> u64 {
         self.inner.entries_since_checkpoint()
     }
-    async fn checkpoint(&self, snapshot: Vec<JournalEntry>, through: u64) -> Result<(), JournalError> {
+    async fn checkpoint(&self, snapshot: Snapshot, through: u64) -> Result<(), JournalError> {
         self.started.fetch_add(1, Ordering::SeqCst);
         self.gate
             .acquire()

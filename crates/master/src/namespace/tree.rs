@@ -168,6 +168,11 @@ pub struct Tree {
     pub(crate) next_container: u64,
     /// Pinned files, kept apart because every worker heartbeat asks for them.
     pub(crate) pinned_files: BTreeSet<u64>,
+    /// Inodes with a TTL, which the TTL checker reads instead of every inode.
+    pub(crate) with_ttl: BTreeSet<u64>,
+    /// Files waiting for persistence (TO_BE_PERSISTED), which a restarted master queues
+    /// without reading every inode.
+    pub(crate) to_be_persisted: BTreeSet<u64>,
     /// The mounts below the root.
     pub(crate) mounts: MountTable,
     /// The latest changes clients named, as applied through the journal.
@@ -189,6 +194,8 @@ impl Tree {
             inodes,
             next_container: 1,
             pinned_files: BTreeSet::new(),
+            with_ttl: BTreeSet::new(),
+            to_be_persisted: BTreeSet::new(),
             mounts: MountTable::default(),
             applied: AppliedOperations::default(),
             ownerships: Interner::default(),
@@ -308,11 +315,6 @@ impl Tree {
             next += 1;
         }
         out
-    }
-
-    /// Every inode id, parents before children.
-    pub fn all_ids(&self) -> Vec<u64> {
-        self.subtree(root_id())
     }
 }
 

@@ -46,6 +46,7 @@ impl FileSystemMasterClientService for FsClientService {
             write_type: r.write_type(),
             ttl: r.ttl,
             ttl_action: r.ttl_action(),
+            complete_empty: r.complete_empty,
         };
         let fs = &self.0;
         let change = fs.create_file(&path, options);

@@ -66,6 +66,9 @@ pub(crate) struct DiskStore {
     changed_children: BTreeMap<u64, BTreeMap<Arc<str>, Option<u64>>>,
     /// Recently read or flushed inodes (none in a frozen view).
     cache: Option<Cache<u64, Arc<Inode>>>,
+    /// Folder entries recently read from the file, as many as inodes (none in a frozen view):
+    /// resolving a path reads one for each of its components.
+    edges: Option<Cache<Edge, u64>>,
     /// Inodes the live store caches.
     cache_capacity: usize,
     len: usize,
@@ -140,6 +143,7 @@ impl DiskStore {
             changed: HashMap::new(),
             changed_children: BTreeMap::new(),
             cache: (cache_inodes > 0).then(|| Cache::new(cache_inodes)),
+            edges: (cache_inodes > 0).then(|| Cache::new(cache_inodes)),
             cache_capacity: cache_inodes,
             len: 0,
             flush_at,
@@ -233,6 +237,7 @@ impl DiskStore {
     }
 
     pub(super) fn add_child(&mut self, dir: u64, name: Arc<str>, id: u64) {
+        self.forget_edge(dir, &name);
         self.changed_children
             .entry(dir)
             .or_default()
@@ -240,6 +245,7 @@ impl DiskStore {
     }
 
     pub(super) fn remove_child(&mut self, dir: u64, name: &str) {
+        self.forget_edge(dir, name);
         self.changed_children
             .entry(dir)
             .or_default()
@@ -254,7 +260,26 @@ impl DiskStore {
         if let Some(changed) = self.changed_children.get(&dir).and_then(|names| names.get(name)) {
             return *changed;
         }
-        self.read(|flushed| Ok(flushed.edges.get((dir, name))?.map(|id| id.value())))
+        if let Some(id) = self
+            .edges
+            .as_ref()
+            .and_then(|edges| edges.get(&EdgeRef(dir, name)))
+        {
+            return Some(id);
+        }
+        let id = self.read(|flushed| Ok(flushed.edges.get((dir, name))?.map(|id| id.value())));
+        if let (Some(id), Some(edges)) = (id, &self.edges) {
+            edges.insert(Edge(dir, Arc::from(name)), id);
+        }
+        id
+    }
+
+    /// Drops a folder entry about to change from the cache (the unflushed change answers until
+    /// the next flush writes it to the file).
+    fn forget_edge(&self, dir: u64, name: &str) {
+        if let Some(edges) = &self.edges {
+            edges.remove(&EdgeRef(dir, name));
+        }
     }
 
     /// Up to `limit` children after `start_after`: the file's, with the unflushed changes laid
@@ -458,6 +483,20 @@ impl From<codec::DamagedRecord> for Failure {
     }
 }
 
+/// A cached folder entry: the folder's id and the child's name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Edge(u64, Arc<str>);
+
+/// An [`Edge`] looked up without allocating its name (hashed the same way).
+#[derive(Hash)]
+struct EdgeRef<'a>(u64, &'a str);
+
+impl quick_cache::Equivalent<Edge> for EdgeRef<'_> {
+    fn equivalent(&self, key: &Edge) -> bool {
+        self.0 == key.0 && self.1 == &*key.1
+    }
+}
+
 impl Clone for DiskStore {
     /// A frozen view of the store as it is now.
     fn clone(&self) -> Self {
@@ -470,6 +509,7 @@ impl Clone for DiskStore {
             changed: self.changed.clone(),
             changed_children: self.changed_children.clone(),
             cache: None,
+            edges: None,
             cache_capacity: self.cache_capacity,
             len: self.len,
             flush_at: self.flush_at,

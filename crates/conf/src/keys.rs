@@ -33,7 +33,7 @@ pub const MASTER_JOURNAL_CHECKPOINT_PERIOD_ENTRIES: &str = "alluxio.master.journ
 pub const MASTER_METASTORE: &str = "alluxio.master.metastore";
 /// Folder of the ROCKS metastore's file.
 pub const MASTER_METASTORE_DIR: &str = "alluxio.master.metastore.dir";
-/// Inodes the ROCKS metastore caches in memory.
+/// Inodes (and as many folder entries) the ROCKS metastore caches in memory.
 pub const MASTER_METASTORE_INODE_CACHE_MAX_SIZE: &str = "alluxio.master.metastore.inode.cache.max.size";
 /// UFS mounted at `/`.
 pub const MASTER_MOUNT_TABLE_ROOT_UFS: &str = "alluxio.master.mount.table.root.ufs";

@@ -117,7 +117,7 @@ pub const PROPERTIES: &[PropertyDef] = &[
         "alluxio.master.metastore.inode.cache.max.size",
         K::Integer,
         "1000000",
-        "Inodes the ROCKS metastore keeps in memory (about 200 bytes each; Alluxio 2.x defaults to 10000000, which would hold a 10M-file namespace entirely in memory).",
+        "Inodes the ROCKS metastore keeps in memory, and as many folder entries (about 200 bytes an inode; Alluxio 2.x defaults to 10000000, which would hold a 10M-file namespace entirely in memory).",
     ),
     def(
         "alluxio.master.mount.table.root.ufs",

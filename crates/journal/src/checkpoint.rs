@@ -22,14 +22,14 @@ pub(crate) struct Checkpoint {
 }
 
 /// Writes a checkpoint of `entries`, valid through `through_sequence`, to `out`, encoding each
-/// entry as it comes (a snapshot is never held whole), and returns how many it wrote; `path`
-/// names the destination in errors. The header, which counts them, is written last.
+/// entry as it comes (a snapshot is never held whole); `path` names the destination in errors.
+/// The header, which counts them, is written last.
 pub(crate) fn write_to(
     out: &mut (impl Write + Seek),
     through_sequence: u64,
     entries: impl IntoIterator<Item = JournalEntry>,
     path: &Path,
-) -> Result<u64, JournalError> {
+) -> Result<(), JournalError> {
     let io_err = JournalError::io_on(path);
     let start = out.stream_position().map_err(io_err)?;
     out.write_all(&[0; HEADER_LEN]).map_err(io_err)?;
@@ -48,7 +48,7 @@ pub(crate) fn write_to(
     out.seek(SeekFrom::Start(start)).map_err(io_err)?;
     out.write_all(&header(through_sequence, count)).map_err(io_err)?;
     out.seek(SeekFrom::Start(end)).map_err(io_err)?;
-    Ok(count)
+    Ok(())
 }
 
 /// Reads a whole checkpoint from `input`; `path` names it in errors.

@@ -119,10 +119,7 @@ async fn measure(setup: &Setup, tree: &Arc<ScaleTree>, out: &mut Reporter) -> an
     // Loading journals an entry a file, so a checkpoint fell due during it and may still be
     // running: stats measured beside it would measure the checkpoint (a third of the CPU at
     // 2M files). Asking for one waits for it and leaves nothing due.
-    clients[0]
-        .checkpoint()
-        .await
-        .context("cannot take a journal checkpoint (the bench runs as the master's user)")?;
+    wait_for_checkpoint(&clients[0]).await?;
     let rate = stat_random(&clients, tree, setup.args.duration).await?;
     out.emit(&Line::figure(
         format!("scale.get_status.c{CLIENTS}.{}_files", tree.files),
@@ -170,6 +167,15 @@ async fn measure(setup: &Setup, tree: &Arc<ScaleTree>, out: &mut Reporter) -> an
     Ok(())
 }
 
+/// Asks the master for a checkpoint and waits until it is written (after the one being written,
+/// if any).
+async fn wait_for_checkpoint(fs: &FileSystem) -> anyhow::Result<()> {
+    fs.checkpoint()
+        .await
+        .context("cannot take a journal checkpoint (the bench runs as the master's user)")?;
+    Ok(())
+}
+
 /// What a checkpoint cost the writers.
 struct CheckpointStall {
     /// From asking for the checkpoint until it was written.
@@ -205,10 +211,7 @@ async fn creates_through_a_checkpoint(
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
     let asked = Instant::now();
-    clients[0]
-        .checkpoint()
-        .await
-        .context("cannot take a journal checkpoint (the bench runs as the master's user)")?;
+    wait_for_checkpoint(&clients[0]).await?;
     let written = Instant::now();
     tokio::time::sleep(Duration::from_millis(500)).await;
     stop.store(true, Ordering::Relaxed);

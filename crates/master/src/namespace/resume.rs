@@ -173,8 +173,8 @@ mod tests {
     use super::*;
     use crate::namespace::tree::root_id;
 
-    /// A journal of `count` entries (sequences 1..=count): folders with files, some pinned with a TTL and waiting for persistence, and
-    /// a mount point.
+    /// A journal of `count` entries (sequences 1..=count): folders with files, some pinned with a
+    /// TTL and waiting for persistence, and a mount point.
     fn journal(count: u64) -> Vec<JournalEntry> {
         (1..=count)
             .map(|sequence| {

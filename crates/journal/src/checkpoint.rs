@@ -3,7 +3,7 @@
 //! (a local temp file renamed, a UFS object published on close).
 
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::record::{Next, RecordReader, encode_record, read_full};
 use crate::{JournalEntry, JournalError};
@@ -12,13 +12,181 @@ const MAGIC: &[u8; 8] = b"ALXJCKPT";
 const VERSION: u32 = 1;
 const HEADER_LEN: usize = 32;
 
-/// A checkpoint as read back.
-#[derive(Debug, Default)]
-pub(crate) struct Checkpoint {
+/// A checkpoint opened for reading: its header read, its entries decoded one at a time as they
+/// are taken, so that a snapshot of millions of inodes is never held whole. Damage anywhere
+/// (an entry missing, bytes after the last one) is an error in the iteration, after which it
+/// ends.
+pub(crate) struct CheckpointReader {
     /// The last log sequence the snapshot includes.
-    pub(crate) through_sequence: u64,
-    /// The snapshot's entries.
-    pub(crate) entries: Vec<JournalEntry>,
+    through_sequence: u64,
+    /// How many entries the header counts.
+    count: u64,
+    /// How many were taken so far.
+    taken: u64,
+    records: RecordReader<Box<dyn Read + Send>>,
+    path: PathBuf,
+    /// Whether the end (or damage) was reached.
+    finished: bool,
+}
+
+impl CheckpointReader {
+    /// Reads the header of the checkpoint `input` holds; `path` names it in errors.
+    pub(crate) fn open(mut input: Box<dyn Read + Send>, path: &Path) -> Result<Self, JournalError> {
+        let mut head = [0u8; HEADER_LEN];
+        if read_full(&mut input, &mut head).map_err(JournalError::io_on(path))? < HEADER_LEN {
+            return Err(JournalError::corrupt_in(path)(
+                0,
+                "the checkpoint header is incomplete".into(),
+            ));
+        }
+        let (through_sequence, count) =
+            parse_header(&head).map_err(|reason| JournalError::corrupt_in(path)(0, reason))?;
+        Ok(CheckpointReader {
+            through_sequence,
+            count,
+            taken: 0,
+            records: RecordReader::new(input, HEADER_LEN as u64),
+            path: path.to_path_buf(),
+            finished: false,
+        })
+    }
+
+    /// The last log sequence the snapshot includes.
+    pub(crate) fn through_sequence(&self) -> u64 {
+        self.through_sequence
+    }
+
+    /// How many entries are still to be taken.
+    pub(crate) fn remaining(&self) -> u64 {
+        if self.finished { 0 } else { self.count - self.taken }
+    }
+
+    /// The next entry, `None` after the last one, or what is wrong with the file.
+    fn read_next(&mut self) -> Result<Option<JournalEntry>, JournalError> {
+        let corrupt = JournalError::corrupt_in(&self.path);
+        let next = self
+            .records
+            .next_record()
+            .map_err(JournalError::io_on(&self.path))?;
+        if self.taken == self.count {
+            return match next {
+                Next::End => Ok(None),
+                _ => Err(corrupt(
+                    self.records.offset(),
+                    format!("unexpected bytes after the {} entries", self.count),
+                )),
+            };
+        }
+        match next {
+            Next::Entry { entry, .. } => {
+                self.taken += 1;
+                Ok(Some(entry))
+            }
+            Next::End => Err(corrupt(
+                self.records.offset(),
+                format!(
+                    "the checkpoint ends after {} of its {} entries",
+                    self.taken, self.count
+                ),
+            )),
+            Next::Bad { offset, reason } => Err(corrupt(offset, reason.to_string())),
+            Next::Undecodable { offset, reason } => {
+                Err(corrupt(offset, format!("undecodable entry: {reason}")))
+            }
+        }
+    }
+}
+
+impl Iterator for CheckpointReader {
+    type Item = Result<JournalEntry, JournalError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.finished {
+            return None;
+        }
+        let next = self.read_next();
+        if !matches!(next, Ok(Some(_))) {
+            self.finished = true;
+        }
+        next.transpose()
+    }
+}
+
+/// Entries a checkpoint holds, taken in a batch at a time from the thread decoding them.
+const BATCH: usize = 1024;
+/// Batches decoded ahead of the one being taken, at most.
+const BATCHES_AHEAD: usize = 4;
+
+type Batch = Vec<Result<JournalEntry, JournalError>>;
+
+/// A checkpoint's entries read and decoded on a thread of their own, a few batches ahead of the
+/// caller, so that a master restarting with millions of inodes decodes on one core while it
+/// builds its tree on the other.
+pub(crate) struct DecodedAhead {
+    batches: std::sync::mpsc::Receiver<Batch>,
+    decoder: Option<std::thread::JoinHandle<()>>,
+    taking: std::vec::IntoIter<Result<JournalEntry, JournalError>>,
+    /// How many entries are still to be taken.
+    remaining: u64,
+}
+
+impl DecodedAhead {
+    /// Starts decoding `reader` on a new thread.
+    pub(crate) fn start(mut reader: CheckpointReader) -> Result<Self, JournalError> {
+        let remaining = reader.remaining();
+        let path = reader.path.clone();
+        let (sender, batches) = std::sync::mpsc::sync_channel(BATCHES_AHEAD);
+        let decoder = std::thread::Builder::new()
+            .name("checkpoint-decoder".into())
+            .spawn(move || {
+                loop {
+                    let batch: Batch = reader.by_ref().take(BATCH).collect();
+                    // An empty batch is the end; a failed send, a caller that stopped taking.
+                    if batch.is_empty() || sender.send(batch).is_err() {
+                        return;
+                    }
+                }
+            })
+            .map_err(JournalError::io_on(&path))?;
+        Ok(DecodedAhead {
+            batches,
+            decoder: Some(decoder),
+            taking: Vec::new().into_iter(),
+            remaining,
+        })
+    }
+
+    /// How many entries are still to be taken.
+    pub(crate) fn remaining(&self) -> u64 {
+        self.remaining
+    }
+}
+
+impl Iterator for DecodedAhead {
+    type Item = Result<JournalEntry, JournalError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(next) = self.taking.next() {
+                self.remaining = match next {
+                    Ok(_) => self.remaining.saturating_sub(1),
+                    Err(_) => 0,
+                };
+                return Some(next);
+            }
+            match self.batches.recv() {
+                Ok(batch) => self.taking = batch.into_iter(),
+                Err(_) => {
+                    // The decoder ended: at the checkpoint's end, or by a panic, which must not
+                    // pass for the end of a shorter checkpoint.
+                    if let Some(Err(panic)) = self.decoder.take().map(std::thread::JoinHandle::join) {
+                        std::panic::resume_unwind(panic);
+                    }
+                    return None;
+                }
+            }
+        }
+    }
 }
 
 /// Writes a checkpoint of `entries`, valid through `through_sequence`, to `out`, encoding each
@@ -49,46 +217,6 @@ pub(crate) fn write_to(
     out.write_all(&header(through_sequence, count)).map_err(io_err)?;
     out.seek(SeekFrom::Start(end)).map_err(io_err)?;
     Ok(())
-}
-
-/// Reads a whole checkpoint from `input`; `path` names it in errors.
-pub(crate) fn read_from(mut input: impl Read, path: &Path) -> Result<Checkpoint, JournalError> {
-    let io_err = JournalError::io_on(path);
-    let corrupt = JournalError::corrupt_in(path);
-    let mut head = [0u8; HEADER_LEN];
-    if read_full(&mut input, &mut head).map_err(io_err)? < HEADER_LEN {
-        return Err(corrupt(0, "the checkpoint header is incomplete".into()));
-    }
-    let (through_sequence, count) = parse_header(&head).map_err(|reason| corrupt(0, reason))?;
-    let mut reader = RecordReader::new(input, HEADER_LEN as u64);
-    // The count comes from disk: cap the pre-allocation, let the vector grow past it if real.
-    let mut entries = Vec::with_capacity(count.min(1 << 20) as usize);
-    for index in 0..count {
-        match reader.next_record().map_err(io_err)? {
-            Next::Entry { entry, .. } => entries.push(entry),
-            Next::End => {
-                return Err(corrupt(
-                    reader.offset(),
-                    format!("the checkpoint ends after {index} of its {count} entries"),
-                ));
-            }
-            Next::Bad { offset, reason } => return Err(corrupt(offset, reason.to_string())),
-            Next::Undecodable { offset, reason } => {
-                return Err(corrupt(offset, format!("undecodable entry: {reason}")));
-            }
-        }
-    }
-    let end = reader.offset();
-    if !matches!(reader.next_record().map_err(io_err)?, Next::End) {
-        return Err(corrupt(
-            end,
-            format!("unexpected bytes after the {count} entries"),
-        ));
-    }
-    Ok(Checkpoint {
-        through_sequence,
-        entries,
-    })
 }
 
 fn header(through_sequence: u64, count: u64) -> [u8; HEADER_LEN] {
@@ -143,21 +271,21 @@ mod tests {
         bytes.into_inner()
     }
 
-    fn read(bytes: &[u8]) -> Result<Checkpoint, JournalError> {
-        read_from(bytes, Path::new(PATH))
+    /// The checkpoint in `bytes`: what it covers and its entries.
+    fn read(bytes: &[u8]) -> Result<(u64, Vec<JournalEntry>), JournalError> {
+        let reader = CheckpointReader::open(Box::new(std::io::Cursor::new(bytes.to_vec())), Path::new(PATH))?;
+        let through = reader.through_sequence();
+        Ok((through, reader.collect::<Result<_, _>>()?))
     }
 
     #[test]
     fn checkpoint_round_trips() {
-        let back = read(&written(9, &snapshot(4))).unwrap();
-        assert_eq!(back.through_sequence, 9);
-        assert_eq!(back.entries, snapshot(4));
+        assert_eq!(read(&written(9, &snapshot(4))).unwrap(), (9, snapshot(4)));
     }
 
     #[test]
     fn empty_snapshot_round_trips() {
-        let back = read(&written(0, &[])).unwrap();
-        assert_eq!((back.through_sequence, back.entries.len()), (0, 0));
+        assert_eq!(read(&written(0, &[])).unwrap(), (0, Vec::new()));
     }
 
     #[test]
@@ -178,6 +306,39 @@ mod tests {
                 Ok(_) => panic!("case {index}: damage was accepted"),
             }
         }
+    }
+
+    fn opened(bytes: Vec<u8>) -> CheckpointReader {
+        CheckpointReader::open(Box::new(std::io::Cursor::new(bytes)), Path::new(PATH)).unwrap()
+    }
+
+    #[test]
+    fn entries_decoded_ahead_come_in_order_across_batches_and_end_at_damage() {
+        let entries = snapshot(3 * BATCH as u64 + 5);
+        let bytes = written(9, &entries);
+        let ahead = DecodedAhead::start(opened(bytes.clone())).unwrap();
+        assert_eq!(ahead.remaining(), entries.len() as u64);
+        assert_eq!(ahead.collect::<Result<Vec<_>, _>>().unwrap(), entries);
+
+        let mut damaged = bytes;
+        let last = damaged.len() - 2;
+        damaged[last] ^= 1;
+        let mut ahead = DecodedAhead::start(opened(damaged)).unwrap();
+        let whole: Vec<_> = ahead.by_ref().take(entries.len() - 1).collect();
+        assert!(whole.iter().all(Result::is_ok));
+        assert_eq!(ahead.remaining(), 1);
+        assert!(matches!(ahead.next(), Some(Err(JournalError::Corrupt { .. }))));
+        assert_eq!((ahead.remaining(), ahead.next().is_none()), (0, true));
+    }
+
+    #[test]
+    fn a_caller_may_stop_taking_entries_decoded_ahead() {
+        let mut ahead = DecodedAhead::start(opened(written(9, &snapshot(20 * BATCH as u64)))).unwrap();
+        assert!(ahead.next().unwrap().is_ok());
+        // The decoder, blocked on a full channel, ends when the receiver goes.
+        let decoder = ahead.decoder.take().unwrap();
+        drop(ahead);
+        decoder.join().unwrap();
     }
 
     #[test]

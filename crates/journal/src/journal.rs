@@ -10,7 +10,7 @@ use alluxio_conf::Configuration;
 
 use crate::cleanup::clean_up;
 use crate::local::{LocalStorage, format, lock_folder};
-use crate::replay::{EndRule, load, load_after_checkpoint};
+use crate::replay::{EndRule, Replay, load, load_after_checkpoint};
 use crate::storage::{CheckpointId, Storage};
 use crate::ufs::UfsStorage;
 use crate::writer::{Fence, Writer};
@@ -34,25 +34,132 @@ pub struct Journal {
     _lock: Option<File>,
 }
 
-/// Where a new writer starts: what it read of the journal.
-pub(crate) struct Start<'a> {
-    /// The sequence its first entry gets.
+/// A journal this master claimed (an epoch of its own) and read, whose writer has not started:
+/// replay the entries read with it into the state, then [`ClaimedJournal::begin`] writing after
+/// them. Nothing but the claim's epoch marker is written before that, so a checkpoint found
+/// damaged while it is replayed leaves the journal as it was, for the operator to repair.
+pub struct ClaimedJournal {
+    pub(crate) storage: Arc<dyn Storage>,
+    /// The epoch claimed.
+    pub(crate) epoch: u64,
+    /// The folder's `flock` of a master running alone.
+    pub(crate) lock: Option<File>,
+    /// The sequence the writer's first entry gets.
     pub(crate) next: u64,
     /// The epoch it continues (the newest with pieces when it read the log).
     pub(crate) after: u64,
-    /// The sequence the checkpoint it started from covers.
+    /// The sequence the checkpoint it read (or started from) covers.
     pub(crate) through: u64,
     /// That checkpoint.
-    pub(crate) checkpoint: Option<&'a CheckpointId>,
+    pub(crate) checkpoint: Option<CheckpointId>,
+}
+
+impl ClaimedJournal {
+    /// Claims the next epoch of a journal kept in `storage` by a master running alone (`lock`
+    /// held, or the operator's word on a UFS) and reads it, as [`Journal::open_at`].
+    fn claim_alone(
+        storage: Arc<dyn Storage>,
+        lock: Option<File>,
+        holding: Option<u64>,
+    ) -> Result<(ClaimedJournal, Replay), JournalError> {
+        // Alone, no rival can race the claim, so a store without an atomic create will do.
+        let epoch = epoch::claim(storage.as_ref(), false)?;
+        let (claimed, replay) = Self::read_all(storage, epoch, lock, holding)?;
+        tracing::info!(
+            journal = %claimed.storage.location(),
+            epoch,
+            entries = replay.remaining(),
+            checkpoint = claimed.through,
+            last_sequence = claimed.last_sequence(),
+            "journal read; replaying it"
+        );
+        Ok((claimed, replay))
+    }
+
+    /// Reads the whole journal (newest checkpoint, unless `holding` makes it unnecessary, and
+    /// the log after it) for a writer in `epoch`, claimed before the read.
+    pub(crate) fn read_all(
+        storage: Arc<dyn Storage>,
+        epoch: u64,
+        lock: Option<File>,
+        holding: Option<u64>,
+    ) -> Result<(ClaimedJournal, Replay), JournalError> {
+        let loaded = match holding {
+            Some(holding) => load_after_checkpoint(storage.as_ref(), holding)?,
+            None => None,
+        };
+        let loaded = match loaded {
+            Some(loaded) => loaded,
+            None => load(storage.as_ref(), EndRule::Recovery)?,
+        };
+        let claimed = ClaimedJournal {
+            storage,
+            epoch,
+            lock,
+            next: loaded.log.end.max(loaded.through + 1),
+            after: loaded.log.head,
+            through: loaded.through,
+            checkpoint: loaded.checkpoint,
+        };
+        Ok((claimed, Replay::new(loaded.snapshot, loaded.log.entries)?))
+    }
+
+    /// The sequence the checkpoint read covers (0 without one).
+    pub fn checkpointed_through(&self) -> u64 {
+        self.through
+    }
+
+    /// The sequence of the last entry read (0 if none): the writer appends after it.
+    pub fn last_sequence(&self) -> u64 {
+        self.next - 1
+    }
+
+    /// The epoch claimed.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Starts writing after the entries read, once they are replayed; then deletes what the
+    /// checkpoint read covers.
+    pub fn begin(self) -> Result<Journal, JournalError> {
+        let ClaimedJournal {
+            storage,
+            epoch,
+            lock,
+            next,
+            after,
+            through,
+            checkpoint,
+        } = self;
+        storage.record_writer()?;
+        let sink = storage.start_epoch(next, epoch, after)?;
+        let fence = Fence {
+            storage: storage.clone(),
+            epoch,
+        };
+        let location = PathBuf::from(storage.location().to_string());
+        let writer = Writer::start(sink, fence, next, location)?;
+        // After the epoch's first piece exists, so the clean-up's fence argument holds.
+        clean_up(storage.as_ref(), epoch, through, checkpoint.as_ref())?;
+        Ok(Journal {
+            writer,
+            epoch,
+            checkpointed: AtomicU64::new(through),
+            checkpoint_turn: tokio::sync::Mutex::new(()),
+            storage,
+            _lock: lock,
+        })
+    }
 }
 
 impl Journal {
     /// Opens (creating if needed) the journal at `location` for a master running alone; `conf`
-    /// gives a UFS journal its credentials and endpoint. Returns it with the entries to replay,
-    /// as [`Journal::open`], except that for a caller already `holding` the state through a
-    /// sequence between [`Journal::checkpointed_through`] and [`Journal::last_sequence`] (a
-    /// namespace kept on disk), the checkpoint is not read and the entries are the log after
-    /// it alone. Blocks until recovered: call it from a blocking context.
+    /// gives a UFS journal its credentials and endpoint. Claims the next epoch and reads the
+    /// journal: returns the claim, whose writer starts once the entries read are replayed, and
+    /// those entries: the latest checkpoint's, then every later log entry; except that for a
+    /// caller already `holding` the state through a sequence between the checkpoint and the
+    /// log's last entry (a namespace kept on disk), the checkpoint is not read and the entries
+    /// are the log after it alone. Blocks: call it, and replay, from a blocking context.
     ///
     /// Masters sharing a journal open it with [`crate::JournalTailer::open`] and
     /// [`crate::JournalTailer::promote`] instead.
@@ -60,11 +167,11 @@ impl Journal {
         location: &JournalLocation,
         conf: &Configuration,
         holding: Option<u64>,
-    ) -> Result<(Journal, Vec<JournalEntry>), JournalError> {
+    ) -> Result<(ClaimedJournal, Replay), JournalError> {
         match location {
-            JournalLocation::Local(folder) => Self::open_with_segment_limit(folder, SEGMENT_LIMIT, holding),
+            JournalLocation::Local(folder) => Self::claim_local(folder, SEGMENT_LIMIT, holding),
             JournalLocation::Ufs(uri) => {
-                Self::recover(Arc::new(UfsStorage::connect(uri, conf)?), None, holding)
+                ClaimedJournal::claim_alone(Arc::new(UfsStorage::connect(uri, conf)?), None, holding)
             }
         }
     }
@@ -79,103 +186,37 @@ impl Journal {
     }
 
     /// Opens (creating if needed) the journal in `folder` for a master running alone (it holds
-    /// the folder's lock) and returns it with the entries to replay, in order: those of the
-    /// latest checkpoint, then every later log entry.
+    /// the folder's lock), and returns it writing, with every entry it holds, in order: those of
+    /// the latest checkpoint, then every later log entry. All are held at once: for a journal
+    /// small enough (a tool, a test); a master replays [`Journal::open_at`]'s entries as they
+    /// are read.
     pub fn open(folder: &Path) -> Result<(Journal, Vec<JournalEntry>), JournalError> {
-        Self::open_with_segment_limit(folder, SEGMENT_LIMIT, None)
+        Self::open_with_segment_limit(folder, SEGMENT_LIMIT)
     }
 
+    /// [`Journal::open`], starting a new segment every `segment_limit` bytes.
     pub(crate) fn open_with_segment_limit(
         folder: &Path,
         segment_limit: u64,
-        holding: Option<u64>,
     ) -> Result<(Journal, Vec<JournalEntry>), JournalError> {
+        let (claimed, replay) = Self::claim_local(folder, segment_limit, None)?;
+        let entries = replay.collect::<Result<Vec<_>, _>>()?;
+        Ok((claimed.begin()?, entries))
+    }
+
+    /// Claims the journal in `folder` for a master running alone, taking the folder's lock.
+    fn claim_local(
+        folder: &Path,
+        segment_limit: u64,
+        holding: Option<u64>,
+    ) -> Result<(ClaimedJournal, Replay), JournalError> {
         std::fs::create_dir_all(folder).map_err(JournalError::io_on(folder))?;
         let lock = lock_folder(folder)?;
-        Self::recover(
+        ClaimedJournal::claim_alone(
             Arc::new(LocalStorage::new(folder, segment_limit)),
             Some(lock),
             holding,
         )
-    }
-
-    /// Claims the next epoch, reads the journal (the checkpoint only if needed, as
-    /// [`Journal::open_at`]) and starts writing after it.
-    fn recover(
-        storage: Arc<dyn Storage>,
-        lock: Option<File>,
-        holding: Option<u64>,
-    ) -> Result<(Journal, Vec<JournalEntry>), JournalError> {
-        // Alone (by the folder lock, or by the operator's word on a UFS), no rival can race the
-        // claim, so a store without an atomic create will do.
-        let epoch = epoch::claim(storage.as_ref(), false)?;
-        let (journal, entries) = Self::begin_after_all(storage, epoch, lock, holding)?;
-        tracing::info!(
-            journal = %journal.location(),
-            epoch,
-            entries = entries.len(),
-            checkpoint = journal.checkpointed.load(Ordering::Acquire),
-            last_sequence = journal.last_sequence(),
-            "journal recovered"
-        );
-        Ok((journal, entries))
-    }
-
-    /// Reads the whole journal (newest checkpoint, unless `holding` makes it unnecessary, and
-    /// the log after it) and starts writing after it in `epoch`, claimed before the read;
-    /// returns the writer and every entry to replay.
-    pub(crate) fn begin_after_all(
-        storage: Arc<dyn Storage>,
-        epoch: u64,
-        lock: Option<File>,
-        holding: Option<u64>,
-    ) -> Result<(Journal, Vec<JournalEntry>), JournalError> {
-        let loaded = match holding {
-            Some(holding) => load_after_checkpoint(storage.as_ref(), holding)?,
-            None => None,
-        };
-        let loaded = match loaded {
-            Some(loaded) => loaded,
-            None => load(storage.as_ref(), EndRule::Recovery)?,
-        };
-        let start = Start {
-            next: loaded.log.end.max(loaded.through + 1),
-            after: loaded.log.head,
-            through: loaded.through,
-            checkpoint: loaded.checkpoint.as_ref(),
-        };
-        let journal = Self::begin(storage, epoch, start, lock)?;
-        let mut entries = loaded.snapshot;
-        entries.extend(loaded.log.entries);
-        Ok((journal, entries))
-    }
-
-    /// Starts writing in `epoch` (claimed, and the journal read after the claim) at `start`,
-    /// then deletes what the checkpoint it started from covers.
-    pub(crate) fn begin(
-        storage: Arc<dyn Storage>,
-        epoch: u64,
-        start: Start<'_>,
-        lock: Option<File>,
-    ) -> Result<Journal, JournalError> {
-        storage.record_writer()?;
-        let sink = storage.start_epoch(start.next, epoch, start.after)?;
-        let fence = Fence {
-            storage: storage.clone(),
-            epoch,
-        };
-        let location = PathBuf::from(storage.location().to_string());
-        let writer = Writer::start(sink, fence, start.next, location)?;
-        // After the epoch's first piece exists, so the clean-up's fence argument holds.
-        clean_up(storage.as_ref(), epoch, start.through, start.checkpoint)?;
-        Ok(Journal {
-            writer,
-            epoch,
-            checkpointed: AtomicU64::new(start.through),
-            checkpoint_turn: tokio::sync::Mutex::new(()),
-            storage,
-            _lock: lock,
-        })
     }
 
     /// Appends entries (their sequence numbers are assigned here, in order) and returns the last

@@ -27,8 +27,9 @@ use std::path::PathBuf;
 use alluxio_conf::Configuration;
 pub use alluxio_proto::grpc::JournalEntry;
 pub use error::JournalError;
-pub use journal::Journal;
+pub use journal::{ClaimedJournal, Journal};
 pub use record::{MAX_RECORD_LEN as MAX_ENTRY_LEN, entry_record_len};
+pub use replay::Replay;
 pub use tailer::{JournalTailer, Tail};
 
 use crate::ufs::UfsStorage;

@@ -7,7 +7,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::chain::{self, Link};
-use crate::checkpoint::Checkpoint;
+use crate::checkpoint::{CheckpointReader, DecodedAhead};
 use crate::record::{BadRecord, Next, RecordReader, contains_valid_record};
 use crate::storage::{CheckpointId, Opened, Storage};
 use crate::{JournalEntry, JournalError};
@@ -68,10 +68,66 @@ pub(crate) struct Loaded {
     pub(crate) checkpoint: Option<CheckpointId>,
     /// The sequence it covers (0 without one).
     pub(crate) through: u64,
-    /// Its entries.
-    pub(crate) snapshot: Vec<JournalEntry>,
+    /// Its entries, opened (`None` without a checkpoint, or when the caller holds the state
+    /// through it already).
+    pub(crate) snapshot: Option<CheckpointReader>,
     /// The log after it.
     pub(crate) log: LogRead,
+}
+
+/// The entries a master replays to rebuild its state, in order: a checkpoint's, decoded from
+/// storage as they are taken (a snapshot of millions of inodes is never held whole), then the
+/// log's after it. A damaged checkpoint shows as an error among them, after which they end.
+pub struct Replay {
+    checkpoint: Option<DecodedAhead>,
+    log: std::vec::IntoIter<JournalEntry>,
+}
+
+impl Replay {
+    /// The entries of `checkpoint` (if any; decoding starts at once), then `log`.
+    pub(crate) fn new(
+        checkpoint: Option<CheckpointReader>,
+        log: Vec<JournalEntry>,
+    ) -> Result<Self, JournalError> {
+        Ok(Replay {
+            checkpoint: checkpoint.map(DecodedAhead::start).transpose()?,
+            log: log.into_iter(),
+        })
+    }
+
+    /// How many entries are still to be taken.
+    pub fn remaining(&self) -> u64 {
+        let checkpoint = self.checkpoint.as_ref().map_or(0, DecodedAhead::remaining);
+        checkpoint + self.log.len() as u64
+    }
+}
+
+impl Iterator for Replay {
+    type Item = Result<JournalEntry, JournalError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(checkpoint) = &mut self.checkpoint {
+            match checkpoint.next() {
+                Some(Ok(entry)) => return Some(Ok(entry)),
+                Some(Err(err)) => {
+                    // The log after a damaged checkpoint continues nothing.
+                    self.log = Vec::new().into_iter();
+                    self.checkpoint = None;
+                    return Some(Err(err));
+                }
+                None => self.checkpoint = None,
+            }
+        }
+        self.log.next().map(Ok)
+    }
+}
+
+impl std::fmt::Debug for Replay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Replay")
+            .field("remaining", &self.remaining())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Reads the newest checkpoint and the log after it, starting over (a few times) when a
@@ -87,13 +143,13 @@ pub(crate) fn load(storage: &dyn Storage, rule: EndRule) -> Result<Loaded, Journ
                 continue;
             }
         };
-        let through = read.as_ref().map_or(0, |c| c.through_sequence);
+        let through = read.as_ref().map_or(0, CheckpointReader::through_sequence);
         match read_log(storage, through + 1, None, rule)? {
             Outcome::Read(log) => {
                 return Ok(Loaded {
                     checkpoint,
                     through,
-                    snapshot: read.map(|c| c.entries).unwrap_or_default(),
+                    snapshot: read,
                     log,
                 });
             }
@@ -136,17 +192,17 @@ pub(crate) fn load_after_checkpoint(
     Ok(Some(Loaded {
         checkpoint: Some(id),
         through,
-        snapshot: Vec::new(),
+        snapshot: None,
         log,
     }))
 }
 
-/// The newest checkpoint, read.
+/// The newest checkpoint, opened.
 enum Newest {
     /// There is none.
     None,
     /// Its name and content.
-    Found(CheckpointId, Checkpoint),
+    Found(CheckpointId, CheckpointReader),
     /// It was deleted (a newer one replaced it) before it could be read.
     Vanished(PathBuf),
 }
@@ -155,17 +211,17 @@ fn newest_checkpoint(storage: &dyn Storage) -> Result<Newest, JournalError> {
     let Some(id) = storage.checkpoints()?.into_iter().max_by_key(CheckpointId::order) else {
         return Ok(Newest::None);
     };
-    let Some(read) = storage.read_checkpoint(&id)? else {
+    let Some(read) = storage.open_checkpoint(&id)? else {
         return Ok(Newest::Vanished(id.path));
     };
     if let Some(named) = id.through
-        && named != read.through_sequence
+        && named != read.through_sequence()
     {
         return Err(JournalError::corrupt_in(&id.path)(
             0,
             format!(
                 "it holds the state through sequence {}, but its name says {named}",
-                read.through_sequence
+                read.through_sequence()
             ),
         ));
     }

@@ -6,7 +6,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use crate::chain::Piece;
-use crate::checkpoint::Checkpoint;
+use crate::checkpoint::CheckpointReader;
 use crate::writer::Sink;
 use crate::{JournalEntry, JournalError, JournalLocation};
 
@@ -73,8 +73,9 @@ pub(crate) trait Storage: Send + Sync + 'static {
 
     /// Every checkpoint (in no particular order).
     fn checkpoints(&self) -> Result<Vec<CheckpointId>, JournalError>;
-    /// Reads a checkpoint; `None` if it was deleted since it was listed.
-    fn read_checkpoint(&self, id: &CheckpointId) -> Result<Option<Checkpoint>, JournalError>;
+    /// Opens a checkpoint for reading (its header read); `None` if it was deleted since it was
+    /// listed. What is opened stays readable if the checkpoint is deleted afterwards.
+    fn open_checkpoint(&self, id: &CheckpointId) -> Result<Option<CheckpointReader>, JournalError>;
     /// Durably writes a checkpoint of `entries` (taken as they come) of `epoch` through
     /// `through`, never replacing another epoch's, and returns it.
     fn write_checkpoint(

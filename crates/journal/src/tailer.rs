@@ -13,22 +13,22 @@ use std::sync::Arc;
 
 use alluxio_conf::Configuration;
 
-use crate::journal::{SEGMENT_LIMIT, Start};
+use crate::journal::{ClaimedJournal, SEGMENT_LIMIT};
 use crate::local::LocalStorage;
-use crate::replay::{Cursor, EndRule, LogRead, Outcome, load, read_log};
+use crate::replay::{Cursor, EndRule, LogRead, Outcome, Replay, load, read_log};
 use crate::storage::{CheckpointId, Storage};
 use crate::ufs::UfsStorage;
-use crate::{Journal, JournalEntry, JournalError, JournalLocation, epoch};
+use crate::{JournalEntry, JournalError, JournalLocation, epoch};
 
 /// What a standby reads next.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub enum Tail {
     /// The entries appended after those read before, in order (none if nothing new is
     /// certain yet).
     Entries(Vec<JournalEntry>),
     /// The entries after those read before were folded into a checkpoint and deleted: drop the
     /// state built so far and replay these from scratch (the checkpoint, then the log after it).
-    Restart(Vec<JournalEntry>),
+    Restart(Replay),
 }
 
 /// A standby's handle on a journal: reads, never writes, until [`JournalTailer::promote`].
@@ -47,11 +47,11 @@ pub struct JournalTailer {
 impl JournalTailer {
     /// Opens the journal at `location` for reading (it may not exist yet) and returns the
     /// tailer with the entries to replay: the latest checkpoint's, then the log's. Blocks:
-    /// call it from a blocking context, like [`JournalTailer::poll`].
+    /// call it, and replay, from a blocking context, like [`JournalTailer::poll`].
     pub fn open(
         location: &JournalLocation,
         conf: &Configuration,
-    ) -> Result<(JournalTailer, Vec<JournalEntry>), JournalError> {
+    ) -> Result<(JournalTailer, Replay), JournalError> {
         let storage: Arc<dyn Storage> = match location {
             JournalLocation::Local(folder) => Arc::new(LocalStorage::new(folder, SEGMENT_LIMIT)),
             JournalLocation::Ufs(uri) => Arc::new(UfsStorage::connect(uri, conf)?),
@@ -59,16 +59,18 @@ impl JournalTailer {
         Self::with_storage(storage)
     }
 
-    /// A tailer of a local journal whose writer will start segments every `segment_limit` bytes.
+    /// A tailer of a local journal whose writer will start segments every `segment_limit` bytes,
+    /// with the entries it read, held whole.
     #[cfg(test)]
     pub(crate) fn open_local(
         folder: &std::path::Path,
         segment_limit: u64,
     ) -> Result<(JournalTailer, Vec<JournalEntry>), JournalError> {
-        Self::with_storage(Arc::new(LocalStorage::new(folder, segment_limit)))
+        let (tailer, replay) = Self::with_storage(Arc::new(LocalStorage::new(folder, segment_limit)))?;
+        Ok((tailer, replay.collect::<Result<_, _>>()?))
     }
 
-    fn with_storage(storage: Arc<dyn Storage>) -> Result<(JournalTailer, Vec<JournalEntry>), JournalError> {
+    fn with_storage(storage: Arc<dyn Storage>) -> Result<(JournalTailer, Replay), JournalError> {
         let mut tailer = JournalTailer {
             storage,
             checkpoint: None,
@@ -79,7 +81,7 @@ impl JournalTailer {
         let entries = tailer.restart()?;
         tracing::info!(
             journal = %tailer.storage.location(),
-            entries = entries.len(),
+            entries = entries.remaining(),
             checkpoint = tailer.through,
             last_sequence = tailer.last_sequence(),
             "standby read the journal"
@@ -125,16 +127,17 @@ impl JournalTailer {
     }
 
     /// Makes this master the journal's writer: claims the next epoch (failing with
-    /// [`JournalError::ClaimLost`] if another master claims it at the same time), reads
-    /// everything appended since the last poll, and starts writing after it. From then on the
-    /// previous leader can get no append acknowledged. Returns the writer and the entries not
-    /// read before ([`Tail::Restart`] if they must replace the state instead). Blocks.
+    /// [`JournalError::ClaimLost`] if another master claims it at the same time) and reads
+    /// everything appended since the last poll. From then on the previous leader can get no
+    /// append acknowledged. Returns the claim, whose writer starts after the entries not read
+    /// before once they are applied, and those entries ([`Tail::Restart`] if they must replace
+    /// the state instead). Blocks.
     ///
     /// A UFS without an atomic create cannot fence masters from each other, so promoting on it
     /// fails with [`JournalError::NoAtomicCreate`]. An error after the claim leaves the epoch
     /// claimed and nobody writing: the master must stay a standby and let the election choose
     /// again, as after a [`JournalError::is_fenced`] error.
-    pub fn promote(self) -> Result<(Journal, Tail), JournalError> {
+    pub fn promote(self) -> Result<(ClaimedJournal, Tail), JournalError> {
         let storage = self.storage.clone();
         let epoch = epoch::claim(storage.as_ref(), true)?;
         // Everything read from here on was read after the claim: this is the log as every
@@ -145,32 +148,32 @@ impl JournalTailer {
             self.cursor.as_ref(),
             EndRule::Recovery,
         )?;
-        let (journal, tail) = match read {
+        let (claimed, tail) = match read {
             Outcome::Read(log) if !self.lost(&log) => {
-                let start = Start {
+                let claimed = ClaimedJournal {
                     next: log.end.max(self.next),
                     after: log.head,
                     through: self.through,
-                    checkpoint: self.checkpoint.as_ref(),
+                    checkpoint: self.checkpoint,
+                    storage,
+                    epoch,
+                    lock: None,
                 };
-                (
-                    Journal::begin(storage, epoch, start, None)?,
-                    Tail::Entries(log.entries),
-                )
+                (claimed, Tail::Entries(log.entries))
             }
             // Read again from the checkpoint when the position is gone or was lost.
             Outcome::Read(_) | Outcome::Gap(_) | Outcome::Vanished(_) | Outcome::Diverged(_) => {
-                let (journal, entries) = Journal::begin_after_all(storage, epoch, None, None)?;
-                (journal, Tail::Restart(entries))
+                let (claimed, entries) = ClaimedJournal::read_all(storage, epoch, None, None)?;
+                (claimed, Tail::Restart(entries))
             }
         };
         tracing::info!(
-            journal = %journal.location(),
+            journal = %claimed.storage.location(),
             epoch,
-            last_sequence = journal.last_sequence(),
+            last_sequence = claimed.last_sequence(),
             "standby promoted to the journal's writer"
         );
-        Ok((journal, tail))
+        Ok((claimed, tail))
     }
 
     /// Whether the log now ends before log entries this standby applied.
@@ -179,15 +182,15 @@ impl JournalTailer {
     }
 
     /// Reads from the newest checkpoint again; returns its entries and the log's after it.
-    fn restart(&mut self) -> Result<Vec<JournalEntry>, JournalError> {
+    fn restart(&mut self) -> Result<Replay, JournalError> {
         let loaded = load(self.storage.as_ref(), EndRule::Tailing)?;
         self.checkpoint = loaded.checkpoint;
         self.through = loaded.through;
         self.next = loaded.through + 1;
         self.cursor = None;
-        let mut entries = loaded.snapshot;
-        self.take_if_certain(loaded.log, &mut entries)?;
-        Ok(entries)
+        let mut log = Vec::new();
+        self.take_if_certain(loaded.log, &mut log)?;
+        Replay::new(loaded.snapshot, log)
     }
 
     /// Moves past `log`'s entries into `entries` if no newer epoch may still cut them off.

@@ -55,6 +55,27 @@ fn write_segment(folder: &Path, name: &str, first: u64, entries: &[u64]) {
     fs::write(folder.join(name), bytes).unwrap();
 }
 
+/// [`Journal::open_at`], its entries read whole and its writer started.
+fn open_at(location: &JournalLocation, holding: Option<u64>) -> (Journal, Vec<JournalEntry>) {
+    let (claimed, replay) = Journal::open_at(location, &Configuration::defaults(), holding).unwrap();
+    let entries = replay.collect::<Result<_, _>>().unwrap();
+    (claimed.begin().unwrap(), entries)
+}
+
+/// A [`Tail`] with a restart's entries read whole, to compare.
+#[derive(Debug, PartialEq)]
+enum Read {
+    Entries(Vec<JournalEntry>),
+    Restart(Vec<JournalEntry>),
+}
+
+fn read(tail: Tail) -> Read {
+    match tail {
+        Tail::Entries(entries) => Read::Entries(entries),
+        Tail::Restart(replay) => Read::Restart(replay.collect::<Result<_, _>>().unwrap()),
+    }
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -66,14 +87,14 @@ fn runtime() -> tokio::runtime::Runtime {
 #[tokio::test]
 async fn full_segments_rotate_and_replay_across_segments() {
     let dir = tempfile::tempdir().unwrap();
-    let (journal, _) = Journal::open_with_segment_limit(dir.path(), 64, None).unwrap();
+    let (journal, _) = Journal::open_with_segment_limit(dir.path(), 64).unwrap();
     for n in 1..=30 {
         assert_eq!(journal.append(vec![entry(n)]).await.unwrap(), n);
     }
     drop(journal);
     assert!(segments(dir.path()).len() > 3, "only {:?}", segments(dir.path()));
 
-    let (journal, replay) = Journal::open_with_segment_limit(dir.path(), 64, None).unwrap();
+    let (journal, replay) = Journal::open_with_segment_limit(dir.path(), 64).unwrap();
     let expected: Vec<JournalEntry> = (1..=30).map(|n| stored(n, n)).collect();
     assert_eq!(replay, expected);
 
@@ -101,7 +122,6 @@ async fn full_segments_rotate_and_replay_across_segments() {
 async fn a_caller_holding_the_state_skips_the_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
     let location = JournalLocation::Local(dir.path().to_path_buf());
-    let conf = Configuration::defaults();
     let (journal, _) = Journal::open(dir.path()).unwrap();
     for n in 1..=10 {
         journal.append(vec![entry(n)]).await.unwrap();
@@ -118,7 +138,7 @@ async fn a_caller_holding_the_state_skips_the_checkpoint() {
         (Some(5), &whole),
         (Some(11), &whole),
     ] {
-        let (journal, replay) = Journal::open_at(&location, &conf, holding).unwrap();
+        let (journal, replay) = open_at(&location, holding);
         assert_eq!(&replay, expected, "holding {holding:?}");
         assert_eq!((journal.checkpointed_through(), journal.last_sequence()), (6, 10));
     }
@@ -127,7 +147,7 @@ async fn a_caller_holding_the_state_skips_the_checkpoint() {
 #[tokio::test]
 async fn damage_in_an_older_full_segment_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let (journal, _) = Journal::open_with_segment_limit(dir.path(), 64, None).unwrap();
+    let (journal, _) = Journal::open_with_segment_limit(dir.path(), 64).unwrap();
     for n in 1..=10 {
         journal.append(vec![entry(n)]).await.unwrap();
     }
@@ -149,7 +169,7 @@ async fn damage_in_an_older_full_segment_is_refused() {
 #[tokio::test]
 async fn a_write_failure_fails_the_journal_for_good() {
     let dir = tempfile::tempdir().unwrap();
-    let (journal, _) = Journal::open_with_segment_limit(dir.path(), 1, None).unwrap();
+    let (journal, _) = Journal::open_with_segment_limit(dir.path(), 1).unwrap();
     // The writer will need this name for its next segment and must not overwrite it.
     let blocker = dir.path().join("log.00000000000000000002.e1.after0");
     fs::write(&blocker, b"").unwrap();
@@ -239,14 +259,13 @@ fn a_ufs_folder_written_before_epochs_opens_as_epoch_0() {
     fs::write(root.join(format!("logs/{:020}-{:020}", 3, 3)), records(3, &[3])).unwrap();
 
     let location = JournalLocation::Ufs(root.to_str().unwrap().to_string());
-    let conf = Configuration::defaults();
-    let (journal, replay) = Journal::open_at(&location, &conf, None).unwrap();
+    let (journal, replay) = open_at(&location, None);
     assert_eq!(replay, [entry(100), stored(2, 2), stored(3, 3)]);
     assert_eq!(journal.epoch(), 1);
     let rt = runtime();
     assert_eq!(rt.block_on(journal.append(vec![entry(4)])).unwrap(), 4);
     drop(journal);
-    let (_journal, replay) = Journal::open_at(&location, &conf, None).unwrap();
+    let (_journal, replay) = open_at(&location, None);
     assert_eq!(replay.len(), 4);
     assert_eq!(replay.last(), Some(&stored(4, 4)));
 }
@@ -266,9 +285,10 @@ fn a_segment_a_deposed_leader_starts_after_its_successor_read_the_log_is_never_r
     // while epoch 2 had no segment, it could still have cut them off.
     let (standby, replay) = JournalTailer::open_local(dir.path(), 64).unwrap();
     assert!(replay.is_empty());
-    let (leader, tail) = standby.promote().unwrap();
-    let read = vec![stored(1, 1), stored(2, 2), stored(3, 3)];
-    assert_eq!((leader.epoch(), tail), (3, Tail::Entries(read)));
+    let (claimed, tail) = standby.promote().unwrap();
+    let entries = vec![stored(1, 1), stored(2, 2), stored(3, 3)];
+    assert_eq!((claimed.epoch(), read(tail)), (3, Read::Entries(entries)));
+    let leader = claimed.begin().unwrap();
     rt.block_on(leader.append(vec![entry(40), entry(50)])).unwrap();
     // Epoch 2 wakes up, having read the log up to 3, and writes its own segment from 4.
     let late = "log.00000000000000000004.e2.after1";
@@ -296,7 +316,7 @@ fn a_segment_a_deposed_leader_starts_after_its_successor_read_the_log_is_never_r
 fn the_tailer_follows_segment_rollover_and_checkpoints() {
     let dir = tempfile::tempdir().unwrap();
     let rt = runtime();
-    let (leader, _) = Journal::open_with_segment_limit(dir.path(), 64, None).unwrap();
+    let (leader, _) = Journal::open_with_segment_limit(dir.path(), 64).unwrap();
     let (mut standby, replay) = JournalTailer::open_local(dir.path(), 64).unwrap();
     assert!(replay.is_empty());
     let mut applied = Vec::new();
@@ -319,7 +339,7 @@ fn the_tailer_follows_segment_rollover_and_checkpoints() {
     applied.extend(entries);
     assert!(segments(dir.path()).len() > 3, "the leader rotated segments");
     assert_eq!(applied, (1..=20).map(|n| stored(n, n)).collect::<Vec<_>>());
-    assert_eq!(standby.poll().unwrap(), Tail::Entries(Vec::new()));
+    assert_eq!(read(standby.poll().unwrap()), Read::Entries(Vec::new()));
     assert_eq!(standby.last_sequence(), 20);
 
     // A standby that falls behind a checkpoint starts over from it.
@@ -330,7 +350,7 @@ fn the_tailer_follows_segment_rollover_and_checkpoints() {
     rt.block_on(leader.checkpoint(vec![entry(2000)], 24)).unwrap();
     let mut restarted = vec![entry(2000)];
     restarted.push(stored(25, 25));
-    assert_eq!(behind.poll().unwrap(), Tail::Restart(restarted));
+    assert_eq!(read(behind.poll().unwrap()), Read::Restart(restarted));
     assert_eq!(behind.last_sequence(), 25);
 }
 
@@ -360,6 +380,6 @@ fn a_standby_whose_applied_entries_the_storage_lost_starts_over() {
         stored(40, 4),
         stored(50, 5),
     ];
-    assert_eq!(standby.poll().unwrap(), Tail::Restart(expected));
-    assert_eq!(standby.poll().unwrap(), Tail::Entries(Vec::new()));
+    assert_eq!(read(standby.poll().unwrap()), Read::Restart(expected));
+    assert_eq!(read(standby.poll().unwrap()), Read::Entries(Vec::new()));
 }

@@ -2,13 +2,16 @@
 //! and checkpoints, standbys tailing and taking over. Every case runs against a local folder and
 //! against the same journal reached as an under file system (a local path).
 
+#[path = "common/claims.rs"]
+mod claims;
 mod common;
 
 use std::path::Path;
 use std::sync::{Arc, Barrier};
 
 use alluxio_conf::Configuration;
-use alluxio_journal::{Journal, JournalEntry, JournalError, JournalLocation, JournalTailer, Tail};
+use alluxio_journal::{Journal, JournalEntry, JournalError, JournalLocation, JournalTailer};
+use claims::{begun, continued, promoted, read_whole, restarted_from};
 use common::{entry, stored};
 
 /// The journal in `dir` as a local folder and as a UFS folder.
@@ -42,11 +45,12 @@ fn conf() -> Configuration {
 
 /// A master running alone, as the journal opens without ZooKeeper.
 fn open_alone(location: &JournalLocation) -> (Journal, Vec<JournalEntry>) {
-    Journal::open_at(location, &conf(), None).unwrap()
+    begun(Journal::open_at(location, &conf(), None).unwrap())
 }
 
 fn standby(location: &JournalLocation) -> (JournalTailer, Vec<JournalEntry>) {
-    JournalTailer::open(location, &conf()).unwrap()
+    let (tailer, replay) = JournalTailer::open(location, &conf()).unwrap();
+    (tailer, read_whole(replay))
 }
 
 /// Whether any file under `dir` contains `needle`.
@@ -87,7 +91,7 @@ fn masters_racing_to_take_over_get_distinct_epochs_and_only_the_newest_writes() 
                 std::thread::spawn(move || {
                     let (tailer, _) = standby(&location);
                     barrier.wait();
-                    tailer.promote().map(|(journal, _)| journal)
+                    promoted(tailer.promote()).map(|(journal, _)| journal)
                 })
             })
             .collect();
@@ -135,9 +139,9 @@ fn a_deposed_leader_gets_no_append_acknowledged_and_its_late_entries_are_never_r
         assert_eq!(replay, [stored(1, 1), stored(2, 2), stored(3, 3)], "{location}");
 
         // The old leader is paused (or partitioned) while the standby takes over.
-        let (new, tail) = tailer.promote().unwrap();
+        let (new, tail) = promoted(tailer.promote()).unwrap();
         assert_eq!((old.epoch(), new.epoch()), (1, 2));
-        assert_eq!(tail, Tail::Entries(Vec::new()));
+        assert_eq!(tail, Vec::new());
 
         // It wakes up: its append is written, but never acknowledged, now or later.
         expect_superseded(rt.block_on(old.append(vec![entry(666)])).unwrap_err(), 1, 2);
@@ -173,7 +177,7 @@ fn a_deposed_leaders_checkpoint_never_replaces_the_new_leaders_nor_deletes_anyth
         rt.block_on(old.append(vec![entry(1), entry(2), entry(3)]))
             .unwrap();
         let (tailer, _) = standby(&location);
-        let (new, _) = tailer.promote().unwrap();
+        let (new, _) = promoted(tailer.promote()).unwrap();
         rt.block_on(new.append(vec![entry(4), entry(5)])).unwrap();
         rt.block_on(new.checkpoint(vec![entry(500)], 5)).unwrap();
         rt.block_on(new.append(vec![entry(6)])).unwrap();
@@ -203,18 +207,18 @@ fn a_standby_follows_the_leader_and_taking_over_reads_only_the_tail() {
         rt.block_on(leader.append((1..=5).map(entry).collect())).unwrap();
         let (mut tailer, replay) = standby(&location);
         assert_eq!(replay.len(), 5, "{location}");
-        assert_eq!(tailer.poll().unwrap(), Tail::Entries(Vec::new()));
+        assert_eq!(continued(tailer.poll().unwrap()), Vec::new());
         rt.block_on(leader.append(vec![entry(6)])).unwrap();
         rt.block_on(leader.append(vec![entry(7)])).unwrap();
         assert_eq!(
-            tailer.poll().unwrap(),
-            Tail::Entries(vec![stored(6, 6), stored(7, 7)])
+            continued(tailer.poll().unwrap()),
+            vec![stored(6, 6), stored(7, 7)]
         );
         rt.block_on(leader.append(vec![entry(8)])).unwrap();
         // The leader dies; the standby had not polled since.
         drop(leader);
-        let (journal, tail) = tailer.promote().unwrap();
-        assert_eq!(tail, Tail::Entries(vec![stored(8, 8)]), "{location}");
+        let (journal, tail) = promoted(tailer.promote()).unwrap();
+        assert_eq!(tail, vec![stored(8, 8)], "{location}");
         assert_eq!(rt.block_on(journal.append(vec![entry(9)])).unwrap(), 9);
     }
 }
@@ -229,16 +233,16 @@ fn a_standby_keeps_following_across_a_failover_without_starting_over() {
         let (mut watcher, _) = standby(&location);
         let (candidate, _) = standby(&location);
         rt.block_on(old.append(vec![entry(3)])).unwrap();
-        assert_eq!(watcher.poll().unwrap(), Tail::Entries(vec![stored(3, 3)]));
+        assert_eq!(continued(watcher.poll().unwrap()), vec![stored(3, 3)]);
         // The old leader dies; another standby takes over exactly where this one stands.
         drop(old);
-        let (leader, tail) = candidate.promote().unwrap();
-        assert_eq!(tail, Tail::Entries(vec![stored(3, 3)]), "{location}");
-        assert_eq!(watcher.poll().unwrap(), Tail::Entries(Vec::new()), "{location}");
+        let (leader, tail) = promoted(candidate.promote()).unwrap();
+        assert_eq!(tail, vec![stored(3, 3)], "{location}");
+        assert_eq!(continued(watcher.poll().unwrap()), Vec::new(), "{location}");
         rt.block_on(leader.append(vec![entry(4)])).unwrap();
         assert_eq!(
-            watcher.poll().unwrap(),
-            Tail::Entries(vec![stored(4, 4)]),
+            continued(watcher.poll().unwrap()),
+            vec![stored(4, 4)],
             "{location}"
         );
     }
@@ -268,24 +272,24 @@ fn a_standby_holds_back_what_a_failover_may_cut_off_and_agrees_with_the_new_lead
         // Written, but not acknowledged: whether it counts is up to the next leader's read.
         expect_superseded(rt.block_on(old.append(vec![entry(3)])).unwrap_err(), 1, 2);
         assert_eq!(
-            watcher.poll().unwrap(),
-            Tail::Entries(Vec::new()),
+            continued(watcher.poll().unwrap()),
+            Vec::new(),
             "{location}: held back"
         );
         let (other, replay) = standby(&location);
         assert!(replay.is_empty(), "{location}: {replay:?}");
 
         // Epoch 3 reads the log after claiming: entry 3 was there, so it is part of the log.
-        let (leader, tail) = other.promote().unwrap();
+        let (leader, tail) = promoted(other.promote()).unwrap();
         assert_eq!(leader.epoch(), 3);
         let adopted = vec![stored(1, 1), stored(2, 2), stored(3, 3)];
-        assert_eq!(tail, Tail::Entries(adopted), "{location}");
+        assert_eq!(tail, adopted, "{location}");
         assert_eq!(rt.block_on(leader.append(vec![entry(100)])).unwrap(), 4);
 
         // The standby now knows where the log goes on, and agrees with the leader.
         assert_eq!(
-            watcher.poll().unwrap(),
-            Tail::Entries(vec![stored(3, 3), stored(100, 4)]),
+            continued(watcher.poll().unwrap()),
+            vec![stored(3, 3), stored(100, 4)],
             "{location}"
         );
         drop((old, leader));
@@ -312,14 +316,11 @@ fn a_standby_whose_position_a_checkpoint_deleted_starts_over_from_it() {
         rt.block_on(leader.checkpoint(vec![entry(800)], 8)).unwrap();
         rt.block_on(leader.append(vec![entry(9)])).unwrap();
         let restarted = vec![entry(800), stored(9, 9)];
-        assert_eq!(
-            behind.poll().unwrap(),
-            Tail::Restart(restarted.clone()),
-            "{location}"
-        );
+        assert_eq!(restarted_from(behind.poll().unwrap()), restarted, "{location}");
         drop(leader);
-        let (journal, tail) = lagging.promote().unwrap();
-        assert_eq!(tail, Tail::Restart(restarted), "{location}");
+        let (claimed, tail) = lagging.promote().unwrap();
+        assert_eq!(restarted_from(tail), restarted, "{location}");
+        let journal = claimed.begin().unwrap();
         assert_eq!(rt.block_on(journal.append(vec![entry(10)])).unwrap(), 10);
     }
 }
@@ -345,10 +346,10 @@ fn a_torn_record_at_the_tail_is_waited_for_not_refused() {
     let mut holed = whole.clone();
     holed[fourth..fourth + record].fill(0);
     std::fs::write(&segment, &holed).unwrap();
-    assert_eq!(tailer.poll().unwrap(), Tail::Entries(Vec::new()));
+    assert_eq!(continued(tailer.poll().unwrap()), Vec::new());
     std::fs::write(&segment, &whole).unwrap();
     assert_eq!(
-        tailer.poll().unwrap(),
-        Tail::Entries(vec![stored(4, 4), stored(5, 5)])
+        continued(tailer.poll().unwrap()),
+        vec![stored(4, 4), stored(5, 5)]
     );
 }

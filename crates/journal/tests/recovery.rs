@@ -3,11 +3,13 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use alluxio_journal::{Journal, JournalError};
+use alluxio_conf::Configuration;
+use alluxio_journal::{Journal, JournalError, JournalLocation};
 use common::{entry, segments, stored};
 
 /// Bytes of a segment header (magic, version).
@@ -249,6 +251,72 @@ async fn a_damaged_checkpoint_stops_the_open() {
         Err(other) => panic!("expected corruption, got {other}"),
         Ok(_) => panic!("a damaged checkpoint was accepted"),
     }
+}
+
+/// Every file in `dir` but the epoch markers, with its bytes.
+fn files_but_epochs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|dirent| dirent.unwrap().path())
+        .filter(|path| !path.file_name().unwrap().to_str().unwrap().starts_with("epoch."))
+        .map(|path| (path.display().to_string(), fs::read(&path).unwrap()))
+        .collect()
+}
+
+/// A checkpoint is decoded while it is replayed, so damage deep in it shows only then: the
+/// claim whose replay failed must leave the journal as it found it, older checkpoint and log
+/// included, so that removing the damaged checkpoint recovers from them.
+#[tokio::test]
+async fn a_checkpoint_found_damaged_while_replaying_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (journal, _) = Journal::open(dir.path()).unwrap();
+    journal.append((1..=5).map(entry).collect()).await.unwrap();
+    journal.checkpoint(vec![entry(100)], 2).await.unwrap();
+    journal.append(vec![entry(6)]).await.unwrap();
+    drop(journal);
+    let before = files_but_epochs(dir.path());
+    // A newer checkpoint written by the next master, which crashed before its clean-up.
+    let (journal, _) = Journal::open(dir.path()).unwrap();
+    journal.checkpoint(vec![entry(200), entry(201)], 6).await.unwrap();
+    drop(journal);
+    let newer = dir.path().join("checkpoint.00000000000000000006.e2");
+    let mut damaged = fs::read(&newer).unwrap();
+    let last = damaged.len() - 2;
+    damaged[last] ^= 0x20;
+    for entry in fs::read_dir(dir.path()).unwrap() {
+        fs::remove_file(entry.unwrap().path()).unwrap();
+    }
+    for (path, bytes) in &before {
+        fs::write(path, bytes).unwrap();
+    }
+    fs::write(&newer, damaged).unwrap();
+    let on_disk = files_but_epochs(dir.path());
+
+    let location = JournalLocation::Local(dir.path().to_path_buf());
+    let (claimed, replay) = Journal::open_at(&location, &Configuration::defaults(), None).unwrap();
+    let read: Vec<_> = replay.collect();
+    assert_eq!(
+        read[0].as_ref().ok(),
+        Some(&entry(200)),
+        "the first entry is whole"
+    );
+    match &read[1..] {
+        [Err(JournalError::Corrupt { path, .. })] => assert_eq!(path, &newer),
+        other => panic!("expected the damage and nothing after it, got {other:?}"),
+    }
+    drop(claimed);
+    assert_eq!(
+        files_but_epochs(dir.path()),
+        on_disk,
+        "nothing written or deleted"
+    );
+
+    fs::remove_file(&newer).unwrap();
+    let (_journal, replay) = Journal::open(dir.path()).unwrap();
+    assert_eq!(
+        replay,
+        [entry(100), stored(3, 3), stored(4, 4), stored(5, 5), stored(6, 6)]
+    );
 }
 
 /// Two segments: the first holds 1..=3 (the checkpoint covers only 1), the second 4..=5.

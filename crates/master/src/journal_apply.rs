@@ -380,15 +380,7 @@ impl Tree {
     pub fn replay<'a>(
         entries: impl IntoIterator<Item = &'a JournalEntry>,
     ) -> Result<Tree, (u64, ApplyError)> {
-        let empty = Tree::with_metastore(crate::namespace::metastore::test_metastore());
-        Self::replay_into(empty, entries)
-    }
-
-    /// Applies entries in journal order to `tree` (a new one, holding only `/`).
-    pub fn replay_into<'a>(
-        mut tree: Tree,
-        entries: impl IntoIterator<Item = &'a JournalEntry>,
-    ) -> Result<Tree, (u64, ApplyError)> {
+        let mut tree = Tree::with_metastore(crate::namespace::metastore::test_metastore());
         for entry in entries {
             tree.apply_journaled(entry)
                 .map_err(|reason| (entry.sequence, reason))?;

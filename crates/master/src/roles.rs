@@ -1,17 +1,17 @@
 //! A master among several sharing one journal, elected through ZooKeeper
 //! (`alluxio.zookeeper.enabled`). It is a standby (refusing calls, following the journal)
-//! until it leads; then it takes the journal over ([`JournalTailer::promote`], which fences
-//! the previous leader out of it) and serves. It stops serving at once when it loses the
-//! election (or its ZooKeeper connection) or a journal append fails (for example because a
-//! newer leader fenced it), and becomes a standby again. Between two roles the ports are closed
-//! for a moment: callers retry.
+//! until it leads; then it takes the journal over
+//! ([`alluxio_journal::JournalTailer::promote`], which fences the previous leader out of it)
+//! and serves. It stops serving at once when it loses the election (or its ZooKeeper
+//! connection) or a journal append fails (for example because a newer leader fenced it), and
+//! becomes a standby again. Between two roles the ports are closed for a moment: callers retry.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use alluxio_conf::{Configuration, keys};
 use alluxio_ha::{Election, Leadership, ZooKeeperSettings};
-use alluxio_journal::{JournalLocation, JournalTailer};
+use alluxio_journal::{JournalError, JournalLocation};
 use alluxio_server::{Shutdown, ShutdownSender};
 use tokio::task::JoinHandle;
 
@@ -137,19 +137,23 @@ impl Candidate {
             None => standby::open(&self.folder, &self.conf).await?,
         };
         let Followed { tailer, tree } = followed;
-        let promoted = tokio::task::spawn_blocking(move || JournalTailer::promote(tailer)).await;
-        let (journal, tail) = match promoted {
-            Ok(Ok(promoted)) => promoted,
-            Ok(Err(err)) => {
-                tracing::error!(journal = %self.folder, error = %err, "elected, but cannot take the journal over; letting another master lead");
-                return None;
-            }
+        let folder = self.folder.clone();
+        let promoted = tokio::task::spawn_blocking(move || {
+            let cannot = |err: JournalError| {
+                tracing::error!(journal = %folder, error = %err, "elected, but cannot take the journal over; letting another master lead");
+            };
+            let (claimed, tail) = tailer.promote().map_err(cannot).ok()?;
+            let tree = standby::catch_up(tree, tail)?;
+            Some((claimed.begin().map_err(cannot).ok()?, tree))
+        })
+        .await;
+        let (journal, tree) = match promoted {
+            Ok(promoted) => promoted?,
             Err(err) => {
                 tracing::error!(error = %err, "taking the journal over stopped");
                 return None;
             }
         };
-        let tree = standby::catch_up(tree, tail)?;
         let listeners = Listeners::rebind(self.rpc_addr, self.web_addr)
             .await
             .inspect_err(|err| tracing::error!(error = %err, "elected, but cannot serve"))

@@ -381,13 +381,13 @@ pub(crate) async fn recover(
     let metastore = MetastoreSettings::from_conf(conf)?;
     let recovered = tokio::task::spawn_blocking(move || {
         let kept = KeptStore::open(&metastore)?;
-        let (journal, entries) = Journal::open_at(&location, &journal_conf, kept.sequence())?;
+        let (claimed, entries) = Journal::open_at(&location, &journal_conf, kept.sequence())?;
         let bounds = JournalBounds {
-            checkpointed: journal.checkpointed_through(),
-            last: journal.last_sequence(),
+            checkpointed: claimed.checkpointed_through(),
+            last: claimed.last_sequence(),
         };
-        let (tree, replayed) = recover_tree(&metastore, kept, &entries, bounds)?;
-        Ok::<_, MasterError>((journal, tree, replayed))
+        let (tree, replayed) = recover_tree(&metastore, kept, entries, bounds)?;
+        Ok::<_, MasterError>((claimed.begin()?, tree, replayed))
     });
     recovered
         .await

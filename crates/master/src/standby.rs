@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use alluxio_conf::Configuration;
 use alluxio_ha::{LeaderInquiry, ZooKeeperSettings, standby_refusal};
-use alluxio_journal::{JournalLocation, JournalTailer, Tail};
+use alluxio_journal::{JournalLocation, JournalTailer, Replay, Tail};
 use alluxio_server::{RpcLimits, Shutdown, ShutdownSender, limited_incoming};
 use alluxio_web::HttpLimits;
 use axum::http::StatusCode;
@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 use tonic::service::Routes;
 
 use crate::namespace::metastore::MetastoreSettings;
+use crate::namespace::resume;
 use crate::namespace::tree::Tree;
 use crate::server::{Listeners, spawn_server};
 
@@ -180,19 +181,6 @@ async fn follow(folder: JournalLocation, conf: Configuration, mut stopped: Shutd
 
 /// Opens the journal and replays it; `None` (logged) when it cannot be read or replayed yet.
 pub(crate) async fn open(folder: &JournalLocation, conf: &Configuration) -> Option<Followed> {
-    let (location, journal_conf) = (folder.clone(), conf.clone());
-    let opened = tokio::task::spawn_blocking(move || JournalTailer::open(&location, &journal_conf)).await;
-    let (tailer, entries) = match opened {
-        Ok(Ok(opened)) => opened,
-        Ok(Err(err)) => {
-            tracing::warn!(journal = %folder, error = %err, "standby cannot read the journal; trying again");
-            return None;
-        }
-        Err(err) => {
-            tracing::error!(error = %err, "reading the journal stopped");
-            return None;
-        }
-    };
     let metastore = match MetastoreSettings::from_conf(conf) {
         Ok(metastore) => metastore,
         Err(err) => {
@@ -200,41 +188,51 @@ pub(crate) async fn open(folder: &JournalLocation, conf: &Configuration) -> Opti
             return None;
         }
     };
-    let tree = replay(&entries, &metastore)?;
-    tracing::info!(journal = %folder, entries = entries.len(), inodes = tree.len(), "standby replayed the journal");
-    Some(Followed { tailer, tree })
+    let (location, journal_conf) = (folder.clone(), conf.clone());
+    let opened = tokio::task::spawn_blocking(move || {
+        let (tailer, entries) = match JournalTailer::open(&location, &journal_conf) {
+            Ok(opened) => opened,
+            Err(err) => {
+                tracing::warn!(journal = %location, error = %err, "standby cannot read the journal; trying again");
+                return None;
+            }
+        };
+        let tree = replay(entries, &metastore)?;
+        tracing::info!(journal = %location, inodes = tree.len(), "standby replayed the journal");
+        Some(Followed { tailer, tree })
+    })
+    .await;
+    opened.unwrap_or_else(|err| {
+        tracing::error!(error = %err, "reading the journal stopped");
+        None
+    })
 }
 
 /// Reads what was appended since the last read and applies it; `None` (logged) when the
 /// namespace can no longer follow the journal, to read it whole again.
 async fn poll(Followed { mut tailer, tree }: Followed) -> Option<Followed> {
-    let polled = tokio::task::spawn_blocking(move || {
-        let tail = tailer.poll();
-        (tailer, tail)
+    let polled = tokio::task::spawn_blocking(move || match tailer.poll() {
+        Ok(tail) => catch_up(tree, tail).map(|tree| Followed { tailer, tree }),
+        Err(err) => {
+            tracing::warn!(journal = %tailer.location(), error = %err, "standby cannot read the journal's tail; trying again");
+            Some(Followed { tailer, tree })
+        }
     })
     .await;
-    let (tailer, tail) = match polled {
-        Ok((tailer, Ok(tail))) => (tailer, tail),
-        Ok((tailer, Err(err))) => {
-            tracing::warn!(journal = %tailer.location(), error = %err, "standby cannot read the journal's tail; trying again");
-            return Some(Followed { tailer, tree });
-        }
-        Err(err) => {
-            tracing::error!(error = %err, "reading the journal stopped");
-            return None;
-        }
-    };
-    let tree = catch_up(tree, tail)?;
-    Some(Followed { tailer, tree })
+    polled.unwrap_or_else(|err| {
+        tracing::error!(error = %err, "reading the journal stopped");
+        None
+    })
 }
 
-/// `tree` with `tail` applied; `None` (logged) when an entry does not fit it.
+/// `tree` with `tail` applied; `None` (logged) when an entry does not fit it. Blocks while a
+/// restart reads the checkpoint: call it from a blocking context.
 pub(crate) fn catch_up(mut tree: Tree, tail: Tail) -> Option<Tree> {
     match tail {
         Tail::Restart(entries) => {
             let metastore = tree.inodes.settings();
             drop(tree);
-            replay(&entries, &metastore)
+            replay(entries, &metastore)
         }
         Tail::Entries(entries) => {
             for entry in &entries {
@@ -248,7 +246,8 @@ pub(crate) fn catch_up(mut tree: Tree, tail: Tail) -> Option<Tree> {
     }
 }
 
-fn replay(entries: &[alluxio_journal::JournalEntry], metastore: &MetastoreSettings) -> Option<Tree> {
+/// A namespace of its own in `metastore`, rebuilt from the journal's `entries` as they are read.
+fn replay(entries: Replay, metastore: &MetastoreSettings) -> Option<Tree> {
     let empty = match metastore.open() {
         Ok(store) => Tree::with_metastore(store),
         Err(err) => {
@@ -256,9 +255,8 @@ fn replay(entries: &[alluxio_journal::JournalEntry], metastore: &MetastoreSettin
             return None;
         }
     };
-    Tree::replay_into(empty, entries)
-        .map_err(|(sequence, reason)| {
-            tracing::error!(sequence, %reason, "the journal does not replay; reading it again");
-        })
+    resume::replay(empty, entries)
+        .map(|(tree, _)| tree)
+        .map_err(|err| tracing::error!(error = %err, "the journal does not replay; reading it again"))
         .ok()
 }

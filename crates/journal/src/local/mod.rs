@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use alluxio_server::sync_dir;
 
 use crate::chain::Piece;
-use crate::checkpoint::{self, Checkpoint};
+use crate::checkpoint::{self, CheckpointReader};
 use crate::record::read_full;
 use crate::storage::{CheckpointId, Opened, Storage};
 use crate::writer::Sink;
@@ -162,13 +162,15 @@ impl Storage for LocalStorage {
             .collect())
     }
 
-    fn read_checkpoint(&self, id: &CheckpointId) -> Result<Option<Checkpoint>, JournalError> {
+    fn open_checkpoint(&self, id: &CheckpointId) -> Result<Option<CheckpointReader>, JournalError> {
         let file = match File::open(&id.path) {
             Ok(file) => file,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(err) => return Err(JournalError::io_on(&id.path)(err)),
         };
-        checkpoint::read_from(BufReader::with_capacity(IO_BUFFER, file), &id.path).map(Some)
+        // An open file is read to its end even if a clean-up deletes its name meanwhile.
+        let input = Box::new(BufReader::with_capacity(IO_BUFFER, file));
+        CheckpointReader::open(input, &id.path).map(Some)
     }
 
     fn write_checkpoint(

@@ -11,7 +11,7 @@ use super::objects::{
 };
 use super::sink::ObjectSink;
 use crate::chain::Piece;
-use crate::checkpoint::{self, Checkpoint};
+use crate::checkpoint::{self, CheckpointReader};
 use crate::storage::{CheckpointId, Opened, Storage};
 use crate::writer::Sink;
 use crate::{JournalEntry, JournalError, JournalLocation};
@@ -163,13 +163,14 @@ impl Storage for UfsStorage {
             .collect())
     }
 
-    fn read_checkpoint(&self, id: &CheckpointId) -> Result<Option<Checkpoint>, JournalError> {
+    fn open_checkpoint(&self, id: &CheckpointId) -> Result<Option<CheckpointReader>, JournalError> {
         let bytes = match self.run(read_object(self.ufs.as_ref(), &uri_of(&id.path))) {
             Ok(bytes) => bytes,
             Err(err) if is_not_found(&err) => return Ok(None),
             Err(err) => return Err(err),
         };
-        checkpoint::read_from(bytes.as_slice(), &id.path).map(Some)
+        // The object is fetched whole (far smaller encoded than decoded), then decoded as read.
+        CheckpointReader::open(Box::new(Cursor::new(bytes)), &id.path).map(Some)
     }
 
     fn write_checkpoint(

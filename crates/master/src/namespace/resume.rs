@@ -6,7 +6,7 @@
 //! any other file (older than the checkpoint, ahead of a journal whose last append failed, from
 //! another journal, damaged) is deleted and the tree replayed whole.
 
-use alluxio_journal::JournalEntry;
+use alluxio_journal::{JournalEntry, JournalError};
 use alluxio_proto::grpc::journal_entry::Entry;
 use prost::Message;
 
@@ -53,11 +53,11 @@ impl KeptStore {
 /// The tree in `kept` brought up to the journal's last entry, or rebuilt from the journal when
 /// the file does not continue it; also returns how many entries were replayed. `entries` are
 /// the journal's checkpoint and log, or its log alone when `kept` holds a sequence within
-/// `journal` (then the checkpoint is not needed).
+/// `journal` (then the checkpoint is not needed), applied as they are read.
 pub(crate) fn recover_tree(
     settings: &MetastoreSettings,
     kept: KeptStore,
-    entries: &[JournalEntry],
+    entries: impl IntoIterator<Item = Result<JournalEntry, JournalError>>,
     journal: JournalBounds,
 ) -> Result<(Tree, usize), MasterError> {
     let KeptStore { mut store, state } = kept;
@@ -71,7 +71,10 @@ pub(crate) fn recover_tree(
                         reason,
                     })?;
                 }
-                let (tree, replayed) = replay(tree, entries.iter().filter(|e| e.sequence > kept.sequence))?;
+                let after_kept = entries
+                    .into_iter()
+                    .filter(|read| !matches!(read, Ok(entry) if entry.sequence <= kept.sequence));
+                let (tree, replayed) = replay(tree, after_kept)?;
                 tracing::info!(
                     sequence = kept.sequence,
                     inodes = tree.len(),
@@ -111,14 +114,22 @@ pub(crate) fn commit_kept(tree: &mut Tree, sequence: u64) {
     tree.inodes.commit(&state.encode());
 }
 
-fn replay<'a>(
-    tree: Tree,
-    entries: impl IntoIterator<Item = &'a JournalEntry>,
+/// `tree` with the journal's `entries` applied as they are read (a checkpoint of millions of
+/// inodes is never held decoded); also returns how many were applied.
+pub(crate) fn replay(
+    mut tree: Tree,
+    entries: impl IntoIterator<Item = Result<JournalEntry, JournalError>>,
 ) -> Result<(Tree, usize), MasterError> {
     let mut replayed = 0;
-    let counted = entries.into_iter().inspect(|_| replayed += 1);
-    let tree = Tree::replay_into(tree, counted)
-        .map_err(|(sequence, reason)| MasterError::Replay { sequence, reason })?;
+    for entry in entries {
+        let entry = entry?;
+        tree.apply_journaled(&entry)
+            .map_err(|reason| MasterError::Replay {
+                sequence: entry.sequence,
+                reason,
+            })?;
+        replayed += 1;
+    }
     Ok((tree, replayed))
 }
 
@@ -231,7 +242,8 @@ mod tests {
         entries: &[JournalEntry],
         journal: JournalBounds,
     ) -> Result<(Tree, usize), MasterError> {
-        recover_tree(settings, KeptStore::open(settings)?, entries, journal)
+        let read = entries.iter().cloned().map(Ok);
+        recover_tree(settings, KeptStore::open(settings)?, read, journal)
     }
 
     #[test]

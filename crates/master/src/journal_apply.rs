@@ -129,8 +129,17 @@ impl Tree {
         } else {
             PersistenceState::NotPersisted
         };
-        self.insert(e.id, e.parent_id, &e.name, kind, e.creation_time_ms, persistence)?;
-        self.set_owner(e.id, e.mode, &e.owner, &e.group)
+        self.insert(NewInode {
+            id: e.id,
+            parent: e.parent_id,
+            name: &e.name,
+            kind,
+            time_ms: e.creation_time_ms,
+            persistence,
+            mode: e.mode,
+            owner: &e.owner,
+            group: &e.group,
+        })
     }
 
     fn apply_create_file(&mut self, e: &JournalCreateFile) -> Result<(), ApplyError> {
@@ -143,12 +152,20 @@ impl Tree {
             cacheable: e.cacheable,
             ufs_fingerprint: false,
         };
-        let persistence = e.persistence_state();
-        self.insert(e.id, e.parent_id, &e.name, kind, e.creation_time_ms, persistence)?;
+        self.insert(NewInode {
+            id: e.id,
+            parent: e.parent_id,
+            name: &e.name,
+            kind,
+            time_ms: e.creation_time_ms,
+            persistence: e.persistence_state(),
+            mode: e.mode,
+            owner: &e.owner,
+            group: &e.group,
+        })?;
         let inode = self.inode_mut(e.id)?;
         inode.ttl = e.ttl;
         inode.ttl_action = e.ttl_action().into();
-        self.set_owner(e.id, e.mode, &e.owner, &e.group)?;
         self.index(e.id)
     }
 
@@ -306,19 +323,17 @@ impl Tree {
                 ufs_fingerprint: true,
             }
         };
-        let time = e.modification_time_ms;
-        self.insert(
-            e.id,
-            e.parent_id,
-            &e.name,
+        self.insert(NewInode {
+            id: e.id,
+            parent: e.parent_id,
+            name: &e.name,
             kind,
-            time,
-            PersistenceState::Persisted,
-        )?;
-        let mode = e.mode.unwrap_or(if e.folder { 0o755 } else { 0o644 });
-        let owner = e.owner.as_deref().unwrap_or_default();
-        let group = e.group.as_deref().unwrap_or_default();
-        self.set_owner(e.id, mode, owner, group)
+            time_ms: e.modification_time_ms,
+            persistence: PersistenceState::Persisted,
+            mode: e.mode.unwrap_or(if e.folder { 0o755 } else { 0o644 }),
+            owner: e.owner.as_deref().unwrap_or_default(),
+            group: e.group.as_deref().unwrap_or_default(),
+        })
     }
 
     fn apply_set_children_loaded(&mut self, e: &JournalSetChildrenLoaded) -> Result<(), ApplyError> {
@@ -347,15 +362,6 @@ impl Tree {
     fn apply_delete_mount_point(&mut self, e: &JournalDeleteMountPoint) -> Result<(), ApplyError> {
         let point = AlluxioPath::new(&e.alluxio_path)?;
         self.mounts.remove(&point)?;
-        Ok(())
-    }
-
-    /// Mode, owner and group of a new inode.
-    fn set_owner(&mut self, id: u64, mode: u32, owner: &str, group: &str) -> Result<(), ApplyError> {
-        let ownership = self.ownerships.intern(owner, group);
-        let inode = self.inode_mut(id)?;
-        inode.mode = mode;
-        inode.ownership = ownership;
         Ok(())
     }
 
@@ -460,15 +466,9 @@ impl Tree {
         })
     }
 
-    fn insert(
-        &mut self,
-        id: u64,
-        parent: u64,
-        name: &str,
-        kind: InodeKind,
-        time_ms: i64,
-        persistence: PersistenceState,
-    ) -> Result<(), ApplyError> {
+    /// Adds `new` under its parent, which must be a folder without a child of its name.
+    fn insert(&mut self, new: NewInode<'_>) -> Result<(), ApplyError> {
+        let NewInode { id, parent, name, .. } = new;
         if self.inodes.contains(id) {
             return Err(ApplyError::InodeExists(id));
         }
@@ -479,22 +479,23 @@ impl Tree {
                 name: name.to_string(),
             });
         }
-        self.inode_mut(parent)?.modification_ms = time_ms;
-        let is_dir = matches!(kind, InodeKind::Dir { .. });
-        let nobody = self.ownerships.intern("", "");
+        self.inode_mut(parent)?.modification_ms = new.time_ms;
+        // Interned once, given once: a new inode's owner is never swapped for another (each
+        // swap is two atomic reference count updates, which a replay of millions pays).
+        let ownership = self.ownerships.intern(new.owner, new.group);
         self.inodes.insert(Inode {
             id,
             parent,
             name: Arc::from(name),
-            kind,
-            creation_ms: time_ms,
-            modification_ms: time_ms,
+            kind: new.kind,
+            creation_ms: new.time_ms,
+            modification_ms: new.time_ms,
             pinned: false,
             ttl: -1,
             ttl_action: TtlAction::Delete.into(),
-            persistence: persistence.into(),
-            mode: if is_dir { 0o755 } else { 0o644 },
-            ownership: nobody,
+            persistence: new.persistence.into(),
+            mode: new.mode,
+            ownership,
         });
         self.next_container = self.next_container.max(ids::container_id(id) + 1);
         Ok(())
@@ -610,6 +611,20 @@ impl Snapshot {
         }
         Some(out)
     }
+}
+
+/// What an entry creating an inode gives it; the rest starts at its default.
+struct NewInode<'a> {
+    id: u64,
+    parent: u64,
+    name: &'a str,
+    kind: InodeKind,
+    /// Its creation and modification time, and its parent's modification time.
+    time_ms: i64,
+    persistence: PersistenceState,
+    mode: u32,
+    owner: &'a str,
+    group: &'a str,
 }
 
 /// The entries creating `inode` (but its attributes).

@@ -324,24 +324,35 @@ impl Tree {
 pub(crate) struct Interner {
     pairs: HashTable<Arc<Ownership>>,
     hasher: RandomState,
+    /// The two pairs asked for last, the latest first: inodes created or read one after another
+    /// mostly share them (a new inode has none, then its creator's), and comparing two short
+    /// names is far cheaper than hashing them (a replay of 10M inodes asks 20M times).
+    recent: [Option<Arc<Ownership>>; 2],
 }
 
 impl Interner {
     /// The shared copy of `owner` and `group`.
     pub(crate) fn intern(&mut self, owner: &str, group: &str) -> Arc<Ownership> {
-        let hash = self.hasher.hash_one((owner, group));
         let same = |pair: &Arc<Ownership>| &*pair.owner == owner && &*pair.group == group;
-        if let Some(shared) = self.pairs.find(hash, same) {
-            return shared.clone();
+        if let Some(recent) = self.recent.iter().flatten().find(|pair| same(pair)) {
+            return recent.clone();
         }
-        let shared = Arc::new(Ownership {
-            owner: owner.into(),
-            group: group.into(),
-        });
-        let hasher = &self.hasher;
-        self.pairs.insert_unique(hash, shared.clone(), |pair| {
-            hasher.hash_one((&*pair.owner, &*pair.group))
-        });
+        let hash = self.hasher.hash_one((owner, group));
+        let shared = match self.pairs.find(hash, same) {
+            Some(shared) => shared.clone(),
+            None => {
+                let shared = Arc::new(Ownership {
+                    owner: owner.into(),
+                    group: group.into(),
+                });
+                let hasher = &self.hasher;
+                self.pairs.insert_unique(hash, shared.clone(), |pair| {
+                    hasher.hash_one((&*pair.owner, &*pair.group))
+                });
+                shared
+            }
+        };
+        self.recent = [Some(shared.clone()), self.recent[0].take()];
         shared
     }
 }
@@ -357,5 +368,35 @@ impl PartialEq for Interner {
 impl Default for Tree {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_owner_and_group_pair_has_one_shared_copy() {
+        let mut interner = Interner::default();
+        let pairs = [
+            ("", ""),
+            ("alice", "staff"),
+            ("", ""),
+            ("bob", "staff"),
+            ("alice", "wheel"),
+        ];
+        let first: Vec<_> = pairs.iter().map(|(o, g)| interner.intern(o, g)).collect();
+        // Asked again in another order, past the recent pairs: the same copies.
+        for (index, (owner, group)) in pairs.iter().enumerate().rev() {
+            let again = interner.intern(owner, group);
+            assert!(Arc::ptr_eq(&again, &first[index]), "{owner}:{group}");
+            assert_eq!((&*again.owner, &*again.group), (*owner, *group));
+        }
+        assert!(Arc::ptr_eq(&first[0], &first[2]));
+        assert!(
+            !Arc::ptr_eq(&first[1], &first[4]),
+            "a pair is owner and group together"
+        );
+        assert_eq!(interner.pairs.len(), 4);
     }
 }

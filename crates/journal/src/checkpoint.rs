@@ -112,7 +112,7 @@ impl Iterator for CheckpointReader {
     }
 }
 
-/// Entries a checkpoint holds, taken in a batch at a time from the thread decoding them.
+/// How many entries the decoding thread hands over at a time.
 const BATCH: usize = 1024;
 /// Batches decoded ahead of the one being taken, at most.
 const BATCHES_AHEAD: usize = 4;
@@ -125,6 +125,7 @@ type Batch = Vec<Result<JournalEntry, JournalError>>;
 pub(crate) struct DecodedAhead {
     batches: std::sync::mpsc::Receiver<Batch>,
     decoder: Option<std::thread::JoinHandle<()>>,
+    /// The batch being taken.
     taking: std::vec::IntoIter<Result<JournalEntry, JournalError>>,
     /// How many entries are still to be taken.
     remaining: u64,

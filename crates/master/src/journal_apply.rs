@@ -218,7 +218,7 @@ impl Tree {
         if e.id == root_id() {
             return Err(ApplyError::RenameRoot);
         }
-        if self.subtree(e.id).contains(&e.new_parent_id) {
+        if self.is_at_or_below(e.new_parent_id, e.id) {
             return Err(ApplyError::MoveBelowItself {
                 id: e.id,
                 new_parent: e.new_parent_id,
@@ -367,6 +367,19 @@ impl Tree {
 
     /// Mount points are moved or removed only with their own entries, so the table never names
     /// a path the tree lacks.
+    /// Whether `id` is `ancestor` or below it: a walk up from `id`, not down a whole subtree.
+    fn is_at_or_below(&self, mut id: u64, ancestor: u64) -> bool {
+        loop {
+            if id == ancestor {
+                return true;
+            }
+            match self.get(id) {
+                Some(inode) if inode.parent != id => id = inode.parent,
+                _ => return false,
+            }
+        }
+    }
+
     fn check_no_mount_below(&self, id: u64) -> Result<(), ApplyError> {
         if self.mounts.is_empty() {
             return Ok(());

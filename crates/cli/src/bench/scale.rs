@@ -4,8 +4,9 @@
 //! file; then, once a checkpoint is written (so that none runs beside them), 16 clients stat
 //! random files of the tree, one client lists it all recursively, 16 clients create files while
 //! the master writes a checkpoint (the longest create is the stall a checkpoint causes), the
-//! master restarts (timed until it serves again), and the client lists the tree again after
-//! Alluxio forgot it (as `alluxio fs count` loads a tree).
+//! master restarts (timed until it serves again), one client deletes the tree from Alluxio
+//! while another stats `/`, and the client lists the tree again after Alluxio forgot it (as
+//! `alluxio fs count` loads a tree).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -155,9 +156,19 @@ async fn measure(setup: &Setup, tree: &Arc<ScaleTree>, out: &mut Reporter) -> an
             "s",
         ));
     }
+    let delete = forget_beside_stats(&clients, tree).await?;
+    out.emit(&Line::figure(
+        format!("scale.delete.{}_files", tree.files),
+        (tree.files + tree.folders()) as f64 / delete.took.as_secs_f64().max(f64::MIN_POSITIVE),
+        "inodes/s",
+    ));
+    out.emit(&Line::figure(
+        format!("scale.stat_during_delete.{}_files", tree.files),
+        delete.longest_stat.as_secs_f64() * 1000.0,
+        "ms",
+    ));
     // What `alluxio fs count` costs on a tree Alluxio has not loaded yet: one client's recursive
     // listing, which loads each folder as it reaches it.
-    forget(&clients[0], &tree.root).await?;
     let rate = list_recursively(&clients[0], tree).await?;
     out.emit(&Line::figure(
         format!("scale.load_recursive.{}_files", tree.files),
@@ -278,6 +289,44 @@ async fn list_recursively(fs: &FileSystem, tree: &ScaleTree) -> anyhow::Result<f
         bail!("{} lists {listed} entries recursively, not {expected}", tree.root);
     }
     Ok(listed as f64 / started.elapsed().as_secs_f64().max(f64::MIN_POSITIVE))
+}
+
+/// What dropping the tree from Alluxio cost.
+struct DeleteBesideStats {
+    /// The one recursive delete.
+    took: Duration,
+    /// The longest getStatus of `/` another client waited for meanwhile.
+    longest_stat: Duration,
+}
+
+/// One client drops the tree from Alluxio (its UFS copy stays) while another stats `/` over and
+/// over: the delete must leave the master serving.
+async fn forget_beside_stats(clients: &[FileSystem], tree: &ScaleTree) -> anyhow::Result<DeleteBesideStats> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let statting = {
+        let (fs, stop) = (clients[1].clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut longest = Duration::ZERO;
+            // At least once, however soon the delete ends.
+            loop {
+                let started = Instant::now();
+                fs.get_status(&AlluxioPath::root())
+                    .await
+                    .context("cannot stat / while the tree is deleted")?;
+                longest = longest.max(started.elapsed());
+                if stop.load(Ordering::Relaxed) {
+                    return anyhow::Ok(longest);
+                }
+            }
+        })
+    };
+    let started = Instant::now();
+    let deleted = forget(&clients[0], &tree.root).await;
+    let took = started.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let longest_stat = statting.await.context("the statting client panicked")??;
+    deleted?;
+    Ok(DeleteBesideStats { took, longest_stat })
 }
 
 /// Drops `root` from Alluxio, keeping its UFS copy.

@@ -13,6 +13,7 @@ pub mod tree;
 
 mod consistency;
 mod create;
+mod delete;
 mod info;
 mod listing;
 mod load;
@@ -145,6 +146,18 @@ impl FileSystemMaster {
         &self,
         build: impl FnOnce(&Tree, &mut IdAlloc) -> Result<(Vec<Entry>, T), MasterError>,
     ) -> Result<T, MasterError> {
+        self.commit_step(|tree, alloc| build(tree, alloc).map(|(entries, out)| (entries, (out, true))))
+            .await
+            .map(|(out, _)| out)
+    }
+
+    /// Like [`FileSystemMaster::commit`], for one step of a change made in several: `build`
+    /// also says whether this is the last step, which alone records the client's operation
+    /// (a retry meanwhile runs the change again).
+    pub(crate) async fn commit_step<T>(
+        &self,
+        build: impl FnOnce(&Tree, &mut IdAlloc) -> Result<(Vec<Entry>, (T, bool)), MasterError>,
+    ) -> Result<(T, bool), MasterError> {
         let (durable, outcome, access) = {
             let mut tree = self.tree.write();
             if self.journal.stopped() {
@@ -174,8 +187,9 @@ impl FileSystemMaster {
                     break;
                 }
             }
-            // A change a client named is applied once all its entries are.
-            let operation = CHANGE.try_with(|change| *change).ok().filter(|_| outcome.is_ok());
+            // A change a client named is applied once all its entries (of every step) are.
+            let last_step = matches!(outcome, Ok((_, true)));
+            let operation = CHANGE.try_with(|change| *change).ok().filter(|_| last_step);
             if let (Some(operation), Some(last)) = (&operation, entries.last()) {
                 tree.applied.record(operation, last);
             }
@@ -278,6 +292,8 @@ pub(crate) fn derived_block_ids(file_id: u64, length: u64, block_size: u64) -> V
 mod tests;
 #[cfg(test)]
 mod tests_blocks;
+#[cfg(test)]
+mod tests_delete;
 #[cfg(test)]
 mod tests_mounts;
 #[cfg(test)]

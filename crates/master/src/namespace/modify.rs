@@ -1,10 +1,8 @@
-//! Delete, rename, set attribute, free and persistence scheduling.
+//! Rename, set attribute, free and persistence scheduling.
 
 use alluxio_proto::AlluxioPath;
 use alluxio_proto::grpc::journal_entry::Entry;
-use alluxio_proto::grpc::{
-    JournalDelete, JournalDeleteMountPoint, JournalRename, JournalSetAttribute, PersistenceState, TtlAction,
-};
+use alluxio_proto::grpc::{JournalRename, JournalSetAttribute, PersistenceState, TtlAction};
 
 use super::permission::Access;
 use super::tree::{InodeKind, Tree};
@@ -70,30 +68,6 @@ fn valid_principal(name: &str) -> bool {
             .any(|c| c == ':' || c == '/' || c.is_whitespace() || c.is_control())
 }
 
-/// A mount point below a directory being deleted, with its persisted children (name, is a
-/// directory) as Alluxio knows them.
-struct MountedDir {
-    point: AlluxioPath,
-    persisted_children: Vec<(String, bool)>,
-}
-
-fn mounted_dir(tree: &Tree, point: &AlluxioPath) -> MountedDir {
-    let persisted_children = tree
-        .lookup(point)
-        .into_iter()
-        .flat_map(|dir| tree.children_after(dir.id, None, usize::MAX))
-        .filter_map(|(name, id)| {
-            tree.get(id)
-                .filter(|c| c.is_persisted())
-                .map(|c| (name.to_string(), c.is_dir()))
-        })
-        .collect();
-    MountedDir {
-        point: point.clone(),
-        persisted_children,
-    }
-}
-
 /// Block ids of every file at or below `id`.
 pub(super) fn subtree_blocks(tree: &Tree, id: u64) -> Vec<u64> {
     tree.subtree(id)
@@ -107,96 +81,6 @@ pub(super) fn subtree_blocks(tree: &Tree, id: u64) -> Vec<u64> {
 }
 
 impl FileSystemMaster {
-    /// Deletes a file or directory, from the UFS too unless `alluxio_only`; workers are told to
-    /// drop its blocks.
-    pub async fn delete(
-        &self,
-        path: &AlluxioPath,
-        recursive: bool,
-        alluxio_only: bool,
-    ) -> Result<(), MasterError> {
-        let check = |tree: &Tree| -> Result<(u64, bool, bool, Vec<MountedDir>), MasterError> {
-            if path.is_root() {
-                return Err(MasterError::InvalidArgument(
-                    "Cannot delete the root directory /".into(),
-                ));
-            }
-            let inode = tree.resolve(path)?;
-            if tree.has_children(inode.id) && !recursive {
-                return Err(MasterError::DirectoryNotEmpty(path.to_string()));
-            }
-            self.check_writable(tree, path)?;
-            self.check_removal(tree, "delete", path)?;
-            self.check_subtree(tree, "delete", path, &inode)?;
-            let mut points = Vec::new();
-            for point in tree.mounts.points_under(path) {
-                self.check_writable(tree, point)?;
-                points.push(mounted_dir(tree, point));
-            }
-            Ok((inode.id, inode.is_dir(), inode.is_persisted(), points))
-        };
-        let (id, is_dir, persisted, points) = check(&self.tree.read())?;
-        if persisted && !alluxio_only {
-            self.delete_in_ufs(path, is_dir, recursive, &points).await?;
-        }
-        let blocks = self
-            .commit(|tree, _| {
-                let (now_id, _, _, points) = check(tree)?;
-                if now_id != id {
-                    return Err(MasterError::NotFound(path.to_string()));
-                }
-                // Mount points below go with their directory, as an unmount would.
-                let mut entries: Vec<Entry> = points
-                    .iter()
-                    .map(|mounted| {
-                        Entry::DeleteMountPoint(JournalDeleteMountPoint {
-                            alluxio_path: mounted.point.to_string(),
-                        })
-                    })
-                    .collect();
-                entries.push(Entry::Delete(JournalDelete {
-                    id,
-                    op_time_ms: now_ms(),
-                }));
-                Ok((entries, subtree_blocks(tree, id)))
-            })
-            .await?;
-        self.blocks.forget_blocks(&blocks);
-        Ok(())
-    }
-
-    /// Deletes `path` from its UFS. The directories mounted at `points` (at or below `path`) are
-    /// kept, as Alluxio does (they belong to whoever mounted them); only the persisted children
-    /// Alluxio knows in them are deleted.
-    async fn delete_in_ufs(
-        &self,
-        path: &AlluxioPath,
-        is_dir: bool,
-        recursive: bool,
-        points: &[MountedDir],
-    ) -> Result<(), MasterError> {
-        if !points.iter().any(|mounted| mounted.point == *path) {
-            let target = self.resolve_ufs(path)?;
-            if is_dir {
-                target.ufs.delete_directory(&target.uri, recursive).await?;
-            } else {
-                target.ufs.delete_file(&target.uri).await?;
-            }
-        }
-        for mounted in points {
-            let target = self.resolve_ufs(&mounted.point)?;
-            for (name, is_dir) in &mounted.persisted_children {
-                let uri = alluxio_ufs::join(&target.uri, name);
-                if *is_dir {
-                    target.ufs.delete_directory(&uri, true).await?;
-                } else {
-                    target.ufs.delete_file(&uri).await?;
-                }
-            }
-        }
-        Ok(())
-    }
-
     /// Renames `src` to `dst` (which must not exist), in the UFS too if `src` is persisted.
     pub async fn rename(&self, src: &AlluxioPath, dst: &AlluxioPath) -> Result<(), MasterError> {
         let check = |tree: &Tree| -> Result<(u64, u64, bool), MasterError> {

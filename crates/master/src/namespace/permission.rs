@@ -246,22 +246,31 @@ impl FileSystemMaster {
         };
         for id in tree.subtree(inode.id) {
             let Some(dir) = tree.get(id) else { continue };
-            if !tree.has_children(id) {
-                continue;
-            }
-            check
-                .permit(&dir, Access::Write)
-                .map_err(|d| d.of(operation, path))?;
             let children = tree.children_after(id, None, usize::MAX);
-            for child in children.iter().filter_map(|(_, id)| tree.get(*id)) {
-                if let Some(reason) = check.sticky_refusal(&dir, &child) {
-                    return Err(MasterError::PermissionDenied {
-                        operation,
-                        path: path.to_string(),
-                        reason,
-                    });
-                }
-            }
+            let children: Vec<_> = children.iter().filter_map(|(_, id)| tree.get(*id)).collect();
+            check.taking_out(&dir, &children, operation, path)?;
+        }
+        Ok(())
+    }
+
+    /// What one step of a recursive delete needs for each of its `pieces` (a subtree's root
+    /// with its parent): taking the root out of its parent, and [`Self::check_subtree`] below.
+    pub(crate) fn check_pieces(
+        &self,
+        tree: &Tree,
+        operation: &'static str,
+        path: &AlluxioPath,
+        pieces: &[(u64, u64)],
+    ) -> Result<(), MasterError> {
+        let Some(check) = self.checked_caller(tree) else {
+            return Ok(());
+        };
+        for (parent, piece) in pieces {
+            let (Some(dir), Some(root)) = (tree.get(*parent), tree.get(*piece)) else {
+                continue;
+            };
+            check.taking_out(&dir, std::slice::from_ref(&root), operation, path)?;
+            self.check_subtree(tree, operation, path, &root)?;
         }
         Ok(())
     }
@@ -403,6 +412,30 @@ impl Check<'_> {
 
     /// Whether the caller has `access` on `inode`: the owner's bits if they own it, else the
     /// group's if they are in its group, else the others'.
+    /// What removing `children` from `dir` needs: write permission on `dir` (unless there
+    /// are none), and, with its sticky bit, owning each child or `dir`.
+    fn taking_out(
+        &self,
+        dir: &Inode,
+        children: &[InodeRef<'_>],
+        operation: &'static str,
+        path: &AlluxioPath,
+    ) -> Result<(), MasterError> {
+        if children.is_empty() {
+            return Ok(());
+        }
+        self.permit(dir, Access::Write)
+            .map_err(|d| d.of(operation, path))?;
+        match children.iter().find_map(|child| self.sticky_refusal(dir, child)) {
+            None => Ok(()),
+            Some(reason) => Err(MasterError::PermissionDenied {
+                operation,
+                path: path.to_string(),
+                reason,
+            }),
+        }
+    }
+
     fn permit(&self, inode: &Inode, access: Access) -> Result<(), Denial> {
         let owner = or_default(inode.owner(), self.default_owner);
         let group = or_default(inode.group(), self.default_group);

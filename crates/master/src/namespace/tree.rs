@@ -307,14 +307,23 @@ impl Tree {
 
     /// Ids of `id` and everything below it, parents before children.
     pub fn subtree(&self, id: u64) -> Vec<u64> {
+        self.subtree_within(id, usize::MAX)
+            .expect("no subtree holds more than usize::MAX inodes")
+    }
+
+    /// Like [`Tree::subtree`] when it holds at most `limit` inodes, else `None` (having read
+    /// little more than `limit` of them).
+    pub fn subtree_within(&self, id: u64, limit: usize) -> Option<Vec<u64>> {
         let mut out = vec![id];
         let mut next = 0;
-        while next < out.len() {
-            let children = self.inodes.children_after(out[next], None, usize::MAX);
+        while next < out.len() && out.len() <= limit {
+            // One more than fits is enough to tell.
+            let room = limit - out.len() + 1;
+            let children = self.inodes.children_after(out[next], None, room);
             out.extend(children.into_iter().map(|(_, child)| child));
             next += 1;
         }
-        out
+        (out.len() <= limit).then_some(out)
     }
 }
 

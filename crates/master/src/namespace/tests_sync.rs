@@ -251,3 +251,34 @@ async fn check_consistency_reports_what_the_ufs_disagrees_with() {
             .folder
     );
 }
+
+#[tokio::test]
+async fn check_consistency_walks_a_tree_larger_than_a_chunk_to_the_end() {
+    let f = fixture(1_000);
+    // 9,003 inodes below /big: the walk resumes twice, once inside d1/sub.
+    let ufs = f.ufs_dir.path().join("big");
+    for folder in ["d0", "d1/sub", "d2"] {
+        std::fs::create_dir_all(ufs.join(folder)).unwrap();
+        for i in 0..3_000 {
+            std::fs::write(ufs.join(format!("{folder}/f{i:04}")), b"x").unwrap();
+        }
+    }
+    let loaded =
+        f.fs.list_status(&p("/big"), true, LoadMetadataType::Once)
+            .await
+            .unwrap();
+    assert_eq!(loaded.len(), 9_004);
+    assert!(f.fs.check_consistency(&p("/")).await.unwrap().is_empty());
+
+    for file in ["d0/f0000", "d1/sub/f1500", "d2/f2999"] {
+        std::fs::remove_file(ufs.join(file)).unwrap();
+    }
+    let found: Vec<String> =
+        f.fs.check_consistency(&p("/"))
+            .await
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+    assert_eq!(found, ["/big/d0/f0000", "/big/d1/sub/f1500", "/big/d2/f2999"]);
+}

@@ -129,7 +129,7 @@ fn bench_prints_every_case_as_json_with_numbers() {
 fn bench_scale_loads_stats_lists_checkpoints_and_restarts_a_ufs_tree() {
     let _alone = ONE_BENCH_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     // In memory, and on the disk metastore, which the restarted master resumes from. More
-    // inodes than one step of a recursive delete removes (8,192).
+    // inodes than one step of a recursive delete removes (2,048).
     for properties in [&[][..], &["-Dalluxio.master.metastore=ROCKS"][..]] {
         let (text, lines) = bench_json_with(
             properties,
@@ -137,7 +137,7 @@ fn bench_scale_loads_stats_lists_checkpoints_and_restarts_a_ufs_tree() {
                 "--only",
                 "scale",
                 "--scale-files",
-                "9000",
+                "2500",
                 "--duration",
                 "200ms",
                 "--size",
@@ -156,16 +156,16 @@ fn bench_scale_loads_stats_lists_checkpoints_and_restarts_a_ufs_tree() {
         assert_eq!(
             cases,
             [
-                ("scale.load.9000_files", "files/s"),
-                ("scale.resident_per_file.9000_files", "B/file"),
-                ("scale.get_status.c16.9000_files", "ops/s"),
-                ("scale.list_recursive.9000_files", "entries/s"),
-                ("scale.checkpoint.9000_files", "s"),
-                ("scale.create_during_checkpoint.c16.9000_files", "ms"),
-                ("scale.restart.9000_files", "s"),
-                ("scale.delete.9000_files", "inodes/s"),
-                ("scale.stat_during_delete.9000_files", "ms"),
-                ("scale.load_recursive.9000_files", "entries/s"),
+                ("scale.load.2500_files", "files/s"),
+                ("scale.resident_per_file.2500_files", "B/file"),
+                ("scale.get_status.c16.2500_files", "ops/s"),
+                ("scale.list_recursive.2500_files", "entries/s"),
+                ("scale.checkpoint.2500_files", "s"),
+                ("scale.create_during_checkpoint.c16.2500_files", "ms"),
+                ("scale.restart.2500_files", "s"),
+                ("scale.delete.2500_files", "inodes/s"),
+                ("scale.stat_during_delete.2500_files", "ms"),
+                ("scale.load_recursive.2500_files", "entries/s"),
             ],
             "{properties:?}: {text}"
         );

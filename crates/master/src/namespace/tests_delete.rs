@@ -57,7 +57,7 @@ async fn a_step_takes_whole_subtrees_then_goes_into_the_first_too_large() {
 #[tokio::test]
 async fn a_tree_larger_than_a_step_goes_in_steps_recorded_once_and_replays() {
     let f = fixture(1_000_000);
-    // /big and 3 folders of 3,000 files: more than one step, less than two.
+    // /big and 3 folders of 3,000 files: several steps.
     loaded(&f, folders("big", 3, 3_000)).await;
     let big = id_of(&f, "/big");
     assert!(f.fs.tree.read().subtree(big).len() > DELETE_STEP);
@@ -93,7 +93,7 @@ async fn a_tree_larger_than_a_step_goes_in_steps_recorded_once_and_replays() {
 #[tokio::test]
 async fn a_denied_delete_larger_than_a_step_removes_nothing() {
     let f = fixture(1_000_000);
-    // The first step fills up in d2: z, locked, is only in the second.
+    // The first step fills up in d0: z, locked, comes in a later one.
     loaded(&f, folders("w/big", 3, 3_000).chain(["w/big/z/f".into()])).await;
     let open = SetAttributeOptions {
         mode: Some(0o777),

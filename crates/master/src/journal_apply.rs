@@ -365,8 +365,6 @@ impl Tree {
         Ok(())
     }
 
-    /// Mount points are moved or removed only with their own entries, so the table never names
-    /// a path the tree lacks.
     /// Whether `id` is `ancestor` or below it: a walk up from `id`, not down a whole subtree.
     fn is_at_or_below(&self, mut id: u64, ancestor: u64) -> bool {
         loop {
@@ -380,6 +378,8 @@ impl Tree {
         }
     }
 
+    /// Mount points are moved or removed only with their own entries, so the table never names
+    /// a path the tree lacks.
     fn check_no_mount_below(&self, id: u64) -> Result<(), ApplyError> {
         if self.mounts.is_empty() {
             return Ok(());

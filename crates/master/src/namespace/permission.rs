@@ -410,8 +410,6 @@ impl Check<'_> {
         ))
     }
 
-    /// Whether the caller has `access` on `inode`: the owner's bits if they own it, else the
-    /// group's if they are in its group, else the others'.
     /// What removing `children` from `dir` needs: write permission on `dir` (unless there
     /// are none), and, with its sticky bit, owning each child or `dir`.
     fn taking_out(
@@ -436,6 +434,8 @@ impl Check<'_> {
         }
     }
 
+    /// Whether the caller has `access` on `inode`: the owner's bits if they own it, else the
+    /// group's if they are in its group, else the others'.
     fn permit(&self, inode: &Inode, access: Access) -> Result<(), Denial> {
         let owner = or_default(inode.owner(), self.default_owner);
         let group = or_default(inode.group(), self.default_group);

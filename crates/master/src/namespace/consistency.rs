@@ -70,15 +70,7 @@ impl Walk {
         if let Some((path, id)) = self.top.take()
             && let Some(inode) = tree.get(id)
         {
-            if inode.is_dir() {
-                listing(id)?;
-                self.open.push(Open {
-                    path: path.clone(),
-                    id,
-                    after: None,
-                });
-            }
-            out.push(Expected::of(path, &inode));
+            self.take(&mut out, path, id, &inode, &listing)?;
         }
         'walk: while out.len() < limit {
             let Some(dir) = self.open.last_mut() else { break };
@@ -92,20 +84,35 @@ impl Walk {
                 let Some(dir) = self.open.last_mut() else { break };
                 dir.after = Some(name.clone());
                 let Some(inode) = tree.get(id) else { continue };
-                let path = parent.join(&name)?;
-                out.push(Expected::of(path.clone(), &inode));
-                if inode.is_dir() {
-                    listing(id)?;
-                    self.open.push(Open {
-                        path,
-                        id,
-                        after: None,
-                    });
+                if self.take(&mut out, parent.join(&name)?, id, &inode, &listing)? {
                     continue 'walk;
                 }
             }
         }
         Ok(out)
+    }
+
+    /// Adds `inode` at `path` to `out`; a directory is entered (after `listing` allows it), and
+    /// then the answer is true.
+    fn take(
+        &mut self,
+        out: &mut Vec<Expected>,
+        path: AlluxioPath,
+        id: u64,
+        inode: &Inode,
+        listing: &impl Fn(u64) -> Result<(), MasterError>,
+    ) -> Result<bool, MasterError> {
+        out.push(Expected::of(path.clone(), inode));
+        if !inode.is_dir() {
+            return Ok(false);
+        }
+        listing(id)?;
+        self.open.push(Open {
+            path,
+            id,
+            after: None,
+        });
+        Ok(true)
     }
 }
 

@@ -419,7 +419,8 @@ impl Reading<'_> {
             path = %path.display(),
             offset,
             %reason,
-            "the journal ends in a torn write (a crash or a deposed master mid-append); ignoring it"
+            "the journal ends in a torn write or in the zeros its writer filled ahead (a crash or \
+             a deposed master mid-append); ignoring it"
         );
         Ok(())
     }

@@ -27,17 +27,29 @@ async fn journal_with(dir: &Path, count: u64) -> PathBuf {
     segments[0].clone()
 }
 
-/// Byte offsets where each record of `segment` starts.
+/// Byte offsets where each record of `segment` starts, up to the end of the file or a zero
+/// length (the room a running writer zero-filled ahead).
 fn record_offsets(segment: &Path) -> Vec<u64> {
     let bytes = fs::read(segment).unwrap();
     let mut offsets = Vec::new();
     let mut at = SEGMENT_HEADER_LEN as usize;
     while at < bytes.len() {
-        offsets.push(at as u64);
         let len = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        if len == 0 {
+            break;
+        }
+        offsets.push(at as u64);
         at += 8 + len;
     }
     offsets
+}
+
+/// Where the records of `segment` end.
+fn records_end(segment: &Path) -> u64 {
+    let bytes = fs::read(segment).unwrap();
+    let last = *record_offsets(segment).last().unwrap() as usize;
+    let len = u32::from_le_bytes(bytes[last..last + 4].try_into().unwrap()) as u64;
+    last as u64 + 8 + len
 }
 
 fn flip_byte(path: &Path, offset: u64) {
@@ -110,6 +122,72 @@ async fn a_zero_filled_tail_is_ignored() {
         3,
         "the next recovery stops where the newer segment starts"
     );
+}
+
+#[tokio::test]
+async fn a_running_writer_zero_fills_ahead_and_a_clean_stop_cuts_the_zeros_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let (journal, _) = Journal::open(dir.path()).unwrap();
+    journal.append(vec![entry(1)]).await.unwrap();
+    let segment = segments(dir.path()).pop().unwrap();
+    let room = fs::metadata(&segment).unwrap().len();
+    for n in 2..=20 {
+        journal.append(vec![entry(n)]).await.unwrap();
+    }
+    let running = fs::read(&segment).unwrap();
+    assert_eq!(
+        running.len() as u64,
+        room,
+        "appends within the zero-filled room must not grow the file (each growth costs an \
+         inode write in the flush)"
+    );
+    let end = records_end(&segment);
+    assert_eq!(record_offsets(&segment).len(), 20);
+    assert!(end < room, "no room after the records: {end} of {room} bytes");
+    assert!(running[end as usize..].iter().all(|&b| b == 0));
+
+    drop(journal);
+    assert_eq!(fs::metadata(&segment).unwrap().len(), end);
+}
+
+#[tokio::test]
+async fn a_crash_leaves_the_zero_filled_room_and_recovery_ends_the_log_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (journal, _) = Journal::open(dir.path()).unwrap();
+    for n in 1..=3 {
+        journal.append(vec![entry(n)]).await.unwrap();
+    }
+    let segment = segments(dir.path()).pop().unwrap();
+    // The file as a crash would leave it: the writer never got to cut the zeros off.
+    let crashed = fs::read(&segment).unwrap();
+    drop(journal);
+    fs::write(&segment, &crashed).unwrap();
+    assert!(crashed.len() as u64 > records_end(&segment));
+
+    let (journal, replay) = Journal::open(dir.path()).unwrap();
+    assert_eq!(replay, [stored(1, 1), stored(2, 2), stored(3, 3)]);
+    assert_eq!(
+        fs::read(&segment).unwrap(),
+        crashed,
+        "recovery never rewrites a piece"
+    );
+    assert_eq!(journal.append(vec![entry(4)]).await.unwrap(), 4);
+    drop(journal);
+    let (_journal, replay) = Journal::open(dir.path()).unwrap();
+    assert_eq!(replay.len(), 4);
+    assert_eq!(replay.last(), Some(&stored(4, 4)));
+}
+
+#[tokio::test]
+async fn a_zeroed_record_before_valid_records_is_corruption() {
+    let dir = tempfile::tempdir().unwrap();
+    let segment = journal_with(dir.path(), 3).await;
+    let offsets = record_offsets(&segment);
+    let mut bytes = fs::read(&segment).unwrap();
+    bytes[offsets[1] as usize..offsets[2] as usize].fill(0);
+    fs::write(&segment, &bytes).unwrap();
+    let message = expect_corrupt(dir.path(), &segment, offsets[1]);
+    assert!(message.contains("valid records after it"), "{message}");
 }
 
 #[tokio::test]

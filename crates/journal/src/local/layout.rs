@@ -115,12 +115,12 @@ pub(crate) fn list(folder: &Path) -> Result<Vec<(String, PathBuf)>, JournalError
 }
 
 /// Creates the empty segment `name` durably (header synced, folder synced) and returns it open
-/// for appending; never replaces an existing file.
+/// for writing; never replaces an existing file.
 pub(crate) fn create_segment(folder: &Path, name: &str) -> Result<File, JournalError> {
     let path = folder.join(name);
     let io_err = JournalError::io_on(&path);
     let mut file = OpenOptions::new()
-        .append(true)
+        .write(true)
         .create_new(true)
         .open(&path)
         .map_err(io_err)?;

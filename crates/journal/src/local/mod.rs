@@ -1,6 +1,6 @@
-//! A journal in a local folder (or a shared directory every master mounts). Segments grow by
-//! appends and fdatasync; checkpoints and epoch markers are whole files, made durable before the
-//! folder is synced.
+//! A journal in a local folder (or a shared directory every master mounts). Segments are
+//! written batch after batch, each fdatasync'ed, over room zero-filled ahead (see [`sink`]);
+//! checkpoints and epoch markers are whole files, made durable before the folder is synced.
 
 mod layout;
 mod sink;

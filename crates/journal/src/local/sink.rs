@@ -1,14 +1,28 @@
-//! The local writer's sink: batches appended to the epoch's newest segment and fdatasync'ed; a
+//! The local writer's sink: batches written to the epoch's newest segment and fdatasync'ed; a
 //! new segment of the same epoch when the current one is full or a checkpoint asks for a cut.
+//!
+//! A segment is zero-filled ahead of its last record, [`ZEROED_AHEAD`] at a time, in the same
+//! flush as the batch that needs the room. A batch then lands on blocks that already belong to
+//! the file and do not change its size, so its fdatasync is one data write: an append that grew
+//! the file also had to write the inode, a second I/O in every flush. A zero record length is
+//! what readers already stop at: a standby waits there for more, and recovery takes it as the
+//! end of the log like any torn tail, since nothing valid follows. The zeros are cut off when a
+//! segment is done, at a rotation and when the writer stops; only a crash leaves them.
 
 use std::fs::File;
-use std::io::Write;
+use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 
 use super::layout::{LOG_HEADER_LEN, create_segment, segment_name};
 use crate::writer::{Failure, Sink};
 
-/// Appends batches to the segments of one epoch in a local folder.
+/// How far past the last record a segment is zero-filled when a batch needs more room.
+const ZEROED_AHEAD: u64 = 1 << 20;
+
+/// The buffer zeros are written from, a piece of [`ZEROED_AHEAD`] at a time.
+static ZEROS: [u8; 64 << 10] = [0; 64 << 10];
+
+/// Writes batches to the segments of one epoch in a local folder.
 pub(crate) struct SegmentSink {
     folder: PathBuf,
     epoch: u64,
@@ -16,14 +30,17 @@ pub(crate) struct SegmentSink {
     file: File,
     segment_path: PathBuf,
     segment_first: u64,
+    /// Where the next batch goes: the header and the records written so far.
     segment_len: u64,
+    /// The file's length: zeros from `segment_len` up to it.
+    zeroed_to: u64,
     /// The sequence of the first entry not yet in the file.
     written_next: u64,
     segment_limit: u64,
 }
 
 impl SegmentSink {
-    /// Appends to `file`, the new empty segment of `epoch` (continuing `after`) from `first` on.
+    /// Writes to `file`, the new empty segment of `epoch` (continuing `after`) from `first` on.
     pub(crate) fn new(
         folder: PathBuf,
         file: File,
@@ -40,18 +57,51 @@ impl SegmentSink {
             file,
             segment_first: first,
             segment_len: LOG_HEADER_LEN,
+            zeroed_to: LOG_HEADER_LEN,
             written_next: first,
             segment_limit,
         }
+    }
+
+    /// Zero-fills the segment from its end to [`ZEROED_AHEAD`] past `records_end`.
+    fn zero_fill_past(&mut self, records_end: u64) -> std::io::Result<()> {
+        let target = records_end + ZEROED_AHEAD;
+        let mut at = self.zeroed_to.max(records_end);
+        while at < target {
+            let piece = (target - at).min(ZEROS.len() as u64) as usize;
+            self.file.write_all_at(&ZEROS[..piece], at)?;
+            at += piece as u64;
+        }
+        self.zeroed_to = target;
+        Ok(())
+    }
+
+    /// Cuts the zeros off the segment, leaving its header and records.
+    fn trim(&mut self) -> std::io::Result<()> {
+        if self.zeroed_to > self.segment_len {
+            self.file.set_len(self.segment_len)?;
+            self.file.sync_data()?;
+            self.zeroed_to = self.segment_len;
+        }
+        Ok(())
     }
 }
 
 impl Sink for SegmentSink {
     fn write(&mut self, batch: &[u8], _first: u64, next: u64) -> Result<(), Failure> {
-        let failure = |err: std::io::Error| Failure::io(self.segment_path.clone(), &err);
-        self.file.write_all(batch).map_err(failure)?;
-        self.file.sync_data().map_err(failure)?;
-        self.segment_len += batch.len() as u64;
+        let failure = |path: &PathBuf, err: std::io::Error| Failure::io(path.clone(), &err);
+        let records_end = self.segment_len + batch.len() as u64;
+        self.file
+            .write_all_at(batch, self.segment_len)
+            .map_err(|err| failure(&self.segment_path, err))?;
+        if records_end > self.zeroed_to {
+            self.zero_fill_past(records_end)
+                .map_err(|err| failure(&self.segment_path, err))?;
+        }
+        self.file
+            .sync_data()
+            .map_err(|err| failure(&self.segment_path, err))?;
+        self.segment_len = records_end;
         self.written_next = next;
         Ok(())
     }
@@ -62,13 +112,26 @@ impl Sink for SegmentSink {
         if !has_entries || !(requested || self.segment_len >= self.segment_limit) {
             return Ok(());
         }
+        self.trim()
+            .map_err(|err| Failure::io(self.segment_path.clone(), &err))?;
         let first = self.written_next;
         let name = segment_name(first, self.epoch, self.after);
         self.file = create_segment(&self.folder, &name).map_err(Failure::from)?;
         self.segment_path = self.folder.join(name);
         self.segment_first = first;
         self.segment_len = LOG_HEADER_LEN;
+        self.zeroed_to = LOG_HEADER_LEN;
         tracing::debug!(path = %self.segment_path.display(), "started a new journal segment");
         Ok(())
+    }
+}
+
+impl Drop for SegmentSink {
+    /// The writer stopped: the segment keeps its records and loses its zeros. Should this fail,
+    /// the zeros stay, which readers accept as after a crash.
+    fn drop(&mut self) {
+        if let Err(err) = self.trim() {
+            tracing::warn!(path = %self.segment_path.display(), error = %err, "cannot cut the zero-filled end off a journal segment");
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The physical limits the data-path cases are compared with, measured with plain system calls
 //! and the same buffer size as the client: tmpfs (or any local file) write and read, a socket
-//! copy over loopback TCP, and one core's MD5 rate (the ceiling of an S3 PUT).
+//! copy over loopback TCP, and one core's MD5 rate (the ceiling of an S3 PUT); and the one a
+//! getStatus call is compared with: request and answer round trips over loopback TCP.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
@@ -100,6 +101,99 @@ pub fn loopback_copy(size: u64, buffer: usize) -> anyhow::Result<Duration> {
     Ok(elapsed)
 }
 
+/// Bytes of a getStatus request on the wire (its HTTP/2 HEADERS and DATA frames), and of the
+/// answer (HEADERS, DATA, trailers), as `strace` shows the client and master exchanging them.
+const STAT_REQUEST_BYTES: usize = 114;
+const STAT_ANSWER_BYTES: usize = 229;
+
+/// Round trips per second of `clients` loopback TCP connections, each sending a request of a
+/// getStatus call's size and waiting for an answer of its size, one at a time, counted after
+/// `warm_up` for `duration`: what a metadata call costs with nothing but the sockets and the
+/// async runtime. The answering side runs on a runtime of its own, as the embedded servers do.
+pub async fn loopback_round_trips(
+    clients: usize,
+    warm_up: Duration,
+    duration: Duration,
+) -> anyhow::Result<f64> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("cannot bind a loopback socket")?;
+    let addr = listener
+        .local_addr()
+        .context("cannot get the loopback socket's address")?;
+    listener
+        .set_nonblocking(true)
+        .context("cannot make the loopback socket non-blocking")?;
+    let answering = tokio::runtime::Builder::new_multi_thread()
+        .thread_name("round-trip-limit")
+        .enable_io()
+        .build()
+        .context("cannot start the answering side's runtime")?;
+    answering.spawn(answer_round_trips(listener));
+    let counted = ask_round_trips(addr, clients, warm_up, duration).await;
+    // Dropping a runtime may not block inside async code; its threads end on their own.
+    answering.shutdown_background();
+    Ok(counted? as f64 / duration.as_secs_f64())
+}
+
+/// Answers every request on every connection to `listener` until the peer goes.
+async fn answer_round_trips(listener: TcpListener) -> std::io::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    loop {
+        let (mut socket, _) = listener.accept().await?;
+        socket.set_nodelay(true)?;
+        tokio::spawn(async move {
+            let (mut request, answer) = ([0u8; STAT_REQUEST_BYTES], pattern(STAT_ANSWER_BYTES));
+            while socket.read_exact(&mut request).await.is_ok() {
+                if socket.write_all(&answer).await.is_err() {
+                    break;
+                }
+            }
+        });
+    }
+}
+
+/// Round trips to `addr` from `clients` connections finished between `warm_up` and `warm_up +
+/// duration` from now.
+async fn ask_round_trips(
+    addr: std::net::SocketAddr,
+    clients: usize,
+    warm_up: Duration,
+    duration: Duration,
+) -> anyhow::Result<u64> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let start = Instant::now();
+    let (measure_from, stop_at) = (start + warm_up, start + warm_up + duration);
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..clients {
+        let mut socket = tokio::net::TcpStream::connect(addr)
+            .await
+            .with_context(|| format!("cannot connect to {addr}"))?;
+        socket.set_nodelay(true)?;
+        tasks.spawn(async move {
+            let (request, mut answer) = (pattern(STAT_REQUEST_BYTES), [0u8; STAT_ANSWER_BYTES]);
+            let mut counted = 0u64;
+            loop {
+                socket.write_all(&request).await?;
+                socket.read_exact(&mut answer).await?;
+                let now = Instant::now();
+                if now >= stop_at {
+                    return std::io::Result::Ok(counted);
+                }
+                if now >= measure_from {
+                    counted += 1;
+                }
+            }
+        });
+    }
+    let mut total = 0;
+    while let Some(finished) = tasks.join_next().await {
+        total += finished
+            .context("a round-trip client panicked")?
+            .context("a loopback round trip failed")?;
+    }
+    Ok(total)
+}
+
 /// Hashes `size` bytes with MD5, `buffer` bytes per call, on this thread; returns the time taken.
 /// The rate is the ceiling of an S3 PUT, whose ETag is the MD5 of its body.
 pub fn md5(size: u64, buffer: usize) -> Duration {
@@ -143,6 +237,14 @@ mod tests {
             std::fs::read(&path).unwrap()[4095..4097],
             [pattern(4096)[4095], 1]
         );
+    }
+
+    #[tokio::test]
+    async fn loopback_round_trips_are_counted_from_every_client() {
+        let rate = loopback_round_trips(4, Duration::from_millis(20), Duration::from_millis(100))
+            .await
+            .unwrap();
+        assert!(rate > 0.0, "{rate}");
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Metadata operations per second, modelled on Alluxio's StressMasterBench: for 1, 4 and 16
 //! concurrent clients, each operation runs a warm-up and then a fixed measured duration.
+//! getStatus, a round trip that writes nothing, is compared with plain loopback TCP round trips
+//! of its size from as many clients.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,7 +13,8 @@ use anyhow::{Context, bail};
 use tokio::task::JoinSet;
 
 use super::Setup;
-use super::report::{Line, Reporter};
+use super::limits;
+use super::report::{Limit, Line, Reporter};
 
 /// Concurrent clients of each round.
 const CONCURRENCY: [usize; 3] = [1, 4, 16];
@@ -59,10 +62,15 @@ pub async fn run(setup: &Setup, out: &mut Reporter) -> anyhow::Result<()> {
             let dir = setup.path(&format!("meta-c{clients}/w{i}"))?;
             workers.push(Worker::new(setup, dir, list_dir.clone(), entries).await?);
         }
+        let round_trips = Limit {
+            name: "loopback_round_trips",
+            value: limits::loopback_round_trips(clients, warm_up, setup.args.duration).await?,
+        };
         for op in Op::ALL {
             let case = format!("metadata.{}.c{clients}", op.name());
+            let limit = matches!(op, Op::GetStatus).then_some(round_trips);
             let (line, back) = match measure(workers, op, warm_up, setup.args.duration).await {
-                Ok((rate, back)) => (Line::figure(&case, rate, "ops/s"), back),
+                Ok((rate, back)) => (Line::against_any(&case, rate, "ops/s", limit), back),
                 Err(e) => {
                     out.emit(&Line::error(&case, format!("{e:#}")));
                     // The remaining operations of this round depend on the failed one.

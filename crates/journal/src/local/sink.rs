@@ -19,7 +19,7 @@ use crate::writer::{Failure, Sink};
 /// How far past the last record a segment is zero-filled when a batch needs more room.
 const ZEROED_AHEAD: u64 = 1 << 20;
 
-/// The buffer zeros are written from, a piece of [`ZEROED_AHEAD`] at a time.
+/// The zeros written, up to this many per call.
 static ZEROS: [u8; 64 << 10] = [0; 64 << 10];
 
 /// Writes batches to the segments of one epoch in a local folder.
@@ -63,6 +63,19 @@ impl SegmentSink {
         }
     }
 
+    /// Writes `batch` after the records, zero-filling more room when it needs it, and makes
+    /// both durable.
+    fn write_durably(&mut self, batch: &[u8]) -> std::io::Result<()> {
+        let records_end = self.segment_len + batch.len() as u64;
+        self.file.write_all_at(batch, self.segment_len)?;
+        if records_end > self.zeroed_to {
+            self.zero_fill_past(records_end)?;
+        }
+        self.file.sync_data()?;
+        self.segment_len = records_end;
+        Ok(())
+    }
+
     /// Zero-fills the segment from its end to [`ZEROED_AHEAD`] past `records_end`.
     fn zero_fill_past(&mut self, records_end: u64) -> std::io::Result<()> {
         let target = records_end + ZEROED_AHEAD;
@@ -89,19 +102,8 @@ impl SegmentSink {
 
 impl Sink for SegmentSink {
     fn write(&mut self, batch: &[u8], _first: u64, next: u64) -> Result<(), Failure> {
-        let failure = |path: &PathBuf, err: std::io::Error| Failure::io(path.clone(), &err);
-        let records_end = self.segment_len + batch.len() as u64;
-        self.file
-            .write_all_at(batch, self.segment_len)
-            .map_err(|err| failure(&self.segment_path, err))?;
-        if records_end > self.zeroed_to {
-            self.zero_fill_past(records_end)
-                .map_err(|err| failure(&self.segment_path, err))?;
-        }
-        self.file
-            .sync_data()
-            .map_err(|err| failure(&self.segment_path, err))?;
-        self.segment_len = records_end;
+        self.write_durably(batch)
+            .map_err(|err| Failure::io(self.segment_path.clone(), &err))?;
         self.written_next = next;
         Ok(())
     }

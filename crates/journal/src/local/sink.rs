@@ -7,7 +7,8 @@
 //! the file also had to write the inode, a second I/O in every flush. A zero record length is
 //! what readers already stop at: a standby waits there for more, and recovery takes it as the
 //! end of the log like any torn tail, since nothing valid follows. The zeros are cut off when a
-//! segment is done, at a rotation and when the writer stops; only a crash leaves them.
+//! segment is done, at a rotation and when the writer stops; a crash leaves them, and so does a
+//! failed write (nothing after the records it may have left is ever cut).
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -34,6 +35,9 @@ pub(crate) struct SegmentSink {
     segment_len: u64,
     /// The file's length: zeros from `segment_len` up to it.
     zeroed_to: u64,
+    /// A batch's write failed part way: what lies after `segment_len` may hold whole records
+    /// a reader has already taken (a master taking over), so it is never cut off.
+    torn: bool,
     /// The sequence of the first entry not yet in the file.
     written_next: u64,
     segment_limit: u64,
@@ -58,6 +62,7 @@ impl SegmentSink {
             segment_first: first,
             segment_len: LOG_HEADER_LEN,
             zeroed_to: LOG_HEADER_LEN,
+            torn: false,
             written_next: first,
             segment_limit,
         }
@@ -66,14 +71,16 @@ impl SegmentSink {
     /// Writes `batch` after the records, zero-filling more room when it needs it, and makes
     /// both durable.
     fn write_durably(&mut self, batch: &[u8]) -> std::io::Result<()> {
-        let records_end = self.segment_len + batch.len() as u64;
-        self.file.write_all_at(batch, self.segment_len)?;
-        if records_end > self.zeroed_to {
-            self.zero_fill_past(records_end)?;
+        if let Err(err) = self.file.write_all_at(batch, self.segment_len) {
+            self.torn = true;
+            return Err(err);
         }
-        self.file.sync_data()?;
-        self.segment_len = records_end;
-        Ok(())
+        // Counted once written, durable or not: a cut at the end never takes them away.
+        self.segment_len += batch.len() as u64;
+        if self.segment_len > self.zeroed_to {
+            self.zero_fill_past(self.segment_len)?;
+        }
+        self.file.sync_data()
     }
 
     /// Zero-fills the segment from its end to [`ZEROED_AHEAD`] past `records_end`.
@@ -91,7 +98,7 @@ impl SegmentSink {
 
     /// Cuts the zeros off the segment, leaving its header and records.
     fn trim(&mut self) -> std::io::Result<()> {
-        if self.zeroed_to > self.segment_len {
+        if !self.torn && self.zeroed_to > self.segment_len {
             self.file.set_len(self.segment_len)?;
             self.file.sync_data()?;
             self.zeroed_to = self.segment_len;

@@ -75,6 +75,23 @@ fn expect_corrupt(dir: &Path, file: &Path, offset: u64) -> String {
     }
 }
 
+/// Opens the journal in `dir`, whose only segment was left holding `left` after entries 1 to
+/// 3: recovery reads the three, rewrites nothing, and entry 4 appended then survives a reopen.
+async fn recovers_three_in_place_and_continues(dir: &Path, segment: &Path, left: &[u8]) {
+    let (journal, replay) = Journal::open(dir).unwrap();
+    assert_eq!(replay, [stored(1, 1), stored(2, 2), stored(3, 3)]);
+    assert_eq!(
+        fs::read(segment).unwrap(),
+        left,
+        "recovery never cuts or rewrites a piece: its writer may still be running"
+    );
+    assert_eq!(journal.append(vec![entry(4)]).await.unwrap(), 4);
+    drop(journal);
+    let (_journal, replay) = Journal::open(dir).unwrap();
+    assert_eq!(replay.len(), 4);
+    assert_eq!(replay.last(), Some(&stored(4, 4)));
+}
+
 /// Appends `bytes` to `segment`, as a crash mid-append leaves them.
 fn append_bytes(segment: &Path, bytes: &[u8]) {
     OpenOptions::new()
@@ -93,18 +110,7 @@ async fn a_partial_last_record_is_ignored_in_place_and_appends_continue_after_it
     append_bytes(&segment, &first_record);
     let torn = fs::read(&segment).unwrap();
 
-    let (journal, replay) = Journal::open(dir.path()).unwrap();
-    assert_eq!(replay, [stored(1, 1), stored(2, 2), stored(3, 3)]);
-    assert_eq!(
-        fs::read(&segment).unwrap(),
-        torn,
-        "never cut: its writer may still be running"
-    );
-    assert_eq!(journal.append(vec![entry(4)]).await.unwrap(), 4);
-    drop(journal);
-    let (_journal, replay) = Journal::open(dir.path()).unwrap();
-    assert_eq!(replay.last(), Some(&stored(4, 4)));
-    assert_eq!(replay.len(), 4);
+    recovers_three_in_place_and_continues(dir.path(), &segment, &torn).await;
 }
 
 #[tokio::test]
@@ -164,18 +170,7 @@ async fn a_crash_leaves_the_zero_filled_room_and_recovery_ends_the_log_before_it
     fs::write(&segment, &crashed).unwrap();
     assert!(crashed.len() as u64 > records_end(&segment));
 
-    let (journal, replay) = Journal::open(dir.path()).unwrap();
-    assert_eq!(replay, [stored(1, 1), stored(2, 2), stored(3, 3)]);
-    assert_eq!(
-        fs::read(&segment).unwrap(),
-        crashed,
-        "recovery never rewrites a piece"
-    );
-    assert_eq!(journal.append(vec![entry(4)]).await.unwrap(), 4);
-    drop(journal);
-    let (_journal, replay) = Journal::open(dir.path()).unwrap();
-    assert_eq!(replay.len(), 4);
-    assert_eq!(replay.last(), Some(&stored(4, 4)));
+    recovers_three_in_place_and_continues(dir.path(), &segment, &crashed).await;
 }
 
 #[tokio::test]

@@ -77,16 +77,17 @@ impl SegmentSink {
         }
         // Counted once written, durable or not: a cut at the end never takes them away.
         self.segment_len += batch.len() as u64;
-        if self.segment_len > self.zeroed_to {
-            self.zero_fill_past(self.segment_len)?;
-        }
+        self.keep_room_ahead()?;
         self.file.sync_data()
     }
 
-    /// Zero-fills the segment from its end to [`ZEROED_AHEAD`] past `records_end`.
-    fn zero_fill_past(&mut self, records_end: u64) -> std::io::Result<()> {
-        let target = records_end + ZEROED_AHEAD;
-        let mut at = self.zeroed_to.max(records_end);
+    /// Once the records reach past the zero-filled room, zero-fills [`ZEROED_AHEAD`] after them.
+    fn keep_room_ahead(&mut self) -> std::io::Result<()> {
+        if self.segment_len <= self.zeroed_to {
+            return Ok(());
+        }
+        let target = self.segment_len + ZEROED_AHEAD;
+        let mut at = self.segment_len;
         while at < target {
             let piece = (target - at).min(ZEROS.len() as u64) as usize;
             self.file.write_all_at(&ZEROS[..piece], at)?;

@@ -12,6 +12,7 @@ mod block_source;
 pub mod blocking;
 mod context;
 mod error;
+mod grpc_channel;
 mod in_stream;
 mod listing;
 mod master_client;

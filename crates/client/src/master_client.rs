@@ -23,14 +23,16 @@ use alluxio_proto::grpc::*;
 use alluxio_server::Backoff;
 use tokio::time::Instant;
 use tonic::Status;
-use tonic::transport::Endpoint;
 
+use crate::grpc_channel::{GrpcChannel, Timeouts, never_sent};
 use crate::{ClientError, ErrorKind, Subject};
 
-type FsClient = FileSystemMasterClientServiceClient<AuthChannel>;
-type BlockClient = BlockMasterClientServiceClient<AuthChannel>;
-type MetricsClient = MetricsMasterClientServiceClient<AuthChannel>;
+type FsClient = FileSystemMasterClientServiceClient<AuthChannel<GrpcChannel>>;
+type BlockClient = BlockMasterClientServiceClient<AuthChannel<GrpcChannel>>;
+type MetricsClient = MetricsMasterClientServiceClient<AuthChannel<GrpcChannel>>;
 
+/// Longest wait for a connection to the master.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How often a connection with calls waiting pings the master.
 const KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(1);
 /// How long a ping may go unanswered before the connection and its calls fail.
@@ -46,19 +48,6 @@ enum Retry {
     Idempotent,
     /// Calls that change the namespace: only when the request certainly never reached the master.
     IfNotSent,
-}
-
-/// Whether `status` reports a failure to connect, so the request was never sent. Tonic keeps the
-/// transport error as the status' source; a connect failure carries a [`tonic::ConnectError`].
-fn never_sent(status: &Status) -> bool {
-    let mut source = std::error::Error::source(status);
-    while let Some(err) = source {
-        if err.is::<tonic::ConnectError>() {
-            return true;
-        }
-        source = err.source();
-    }
-    false
 }
 
 /// A fresh name for one change, kept by all its retries.
@@ -83,21 +72,20 @@ impl MasterConnection for Connection {
     /// Clients of the master at `address`, calling with `credentials`; nothing is dialled
     /// until the first call.
     fn open(address: &str, credentials: &Credentials) -> Result<Self, ClientError> {
-        let endpoint = Endpoint::from_shared(format!("http://{address}"))
-            .map_err(|e| {
-                ClientError::new(
-                    ErrorKind::InvalidArgument,
-                    format!("invalid master address {address}: {e}"),
-                )
-                .about(Subject::Master(address.to_string()))
-            })?
-            .connect_timeout(Duration::from_secs(5))
+        let timeouts = Timeouts {
+            connect: CONNECT_TIMEOUT,
             // A master that stops answering (frozen, cut off) fails the calls waiting on it
             // within seconds, so they can go to the next leader; pings only while calls wait.
-            .http2_keep_alive_interval(KEEP_ALIVE_INTERVAL)
-            .keep_alive_timeout(KEEP_ALIVE_TIMEOUT)
-            .tcp_nodelay(true);
-        let channel = endpoint.connect_lazy();
+            keep_alive_interval: KEEP_ALIVE_INTERVAL,
+            keep_alive_timeout: KEEP_ALIVE_TIMEOUT,
+        };
+        let channel = GrpcChannel::new(address, timeouts).map_err(|e| {
+            ClientError::new(
+                ErrorKind::InvalidArgument,
+                format!("invalid master address {address}: {e}"),
+            )
+            .about(Subject::Master(address.to_string()))
+        })?;
         Ok(Self {
             fs: FsClient::new(credentials.on(channel.clone()))
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)

@@ -82,7 +82,7 @@ impl Credentials {
     }
 
     /// `channel`, with these credentials on its every call.
-    pub fn on(&self, channel: Channel) -> AuthChannel {
+    pub fn on<C>(&self, channel: C) -> AuthChannel<C> {
         InterceptedService::new(channel, self.clone())
     }
 
@@ -138,7 +138,7 @@ fn user_name(value: &BinaryMetadataValue) -> Option<String> {
 }
 
 /// A channel to the master whose every call carries the caller's credentials.
-pub type AuthChannel = InterceptedService<Channel, Credentials>;
+pub type AuthChannel<C = Channel> = InterceptedService<C, Credentials>;
 
 /// The master's check of a call's metadata against its own authentication type `expected`:
 /// the caller's login user under SIMPLE, `None` under NOSASL; an `UNAUTHENTICATED` status

@@ -117,9 +117,16 @@ impl Shared {
         let dial = self.dials.fetch_add(1, Ordering::Relaxed);
         *self.current.lock() = Some((dial, send.clone()));
         let pings = connection.ping_pong();
-        let (shared, waiting) = (Arc::downgrade(self), self.waiting.clone());
+        let waiting = self.waiting.clone();
         let timeouts = self.timeouts;
+        // Forgets this connection when its task ends, also when the task is dropped with the
+        // runtime it ran on: the next call dials anew.
+        let forget = Forget {
+            shared: Arc::downgrade(self),
+            dial,
+        };
         tokio::spawn(async move {
+            let _forget = forget;
             tokio::select! {
                 ended = connection => if let Err(e) = ended {
                     tracing::debug!("the connection to the master ended: {e}");
@@ -131,15 +138,26 @@ impl Shared {
                     );
                 }
             }
-            // Dropping the connection fails the calls still on it; the next call dials anew.
-            if let Some(shared) = shared.upgrade() {
-                let mut current = shared.current.lock();
-                if current.as_ref().is_some_and(|(made_by, _)| *made_by == dial) {
-                    *current = None;
-                }
-            }
+            // Dropping the connection fails the calls still on it.
         });
         Ok(send)
+    }
+}
+
+/// Clears the channel's connection made by dial number `dial`, unless a newer one replaced it.
+struct Forget {
+    shared: std::sync::Weak<Shared>,
+    dial: u64,
+}
+
+impl Drop for Forget {
+    fn drop(&mut self) {
+        if let Some(shared) = self.shared.upgrade() {
+            let mut current = shared.current.lock();
+            if current.as_ref().is_some_and(|(made_by, _)| *made_by == self.dial) {
+                *current = None;
+            }
+        }
     }
 }
 
@@ -392,5 +410,47 @@ mod tests {
             started.elapsed()
         );
         frozen.abort();
+    }
+
+    /// A master on a runtime of its own that answers every call NOT_FOUND.
+    fn answering_master() -> (String, tokio::runtime::Runtime) {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let master = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+        let address = master.local_addr().unwrap().to_string();
+        runtime.spawn(async move {
+            loop {
+                let (socket, _) = master.accept().await.unwrap();
+                tokio::spawn(async move {
+                    let mut connection = h2::server::handshake(socket).await.unwrap();
+                    while let Some(Ok((_, mut respond))) = connection.accept().await {
+                        let answer = http::Response::builder()
+                            .header("content-type", "application/grpc")
+                            .header("grpc-status", "5")
+                            .body(())
+                            .unwrap();
+                        respond.send_response(answer, true).unwrap();
+                    }
+                });
+            }
+        });
+        (address, runtime)
+    }
+
+    #[test]
+    fn a_channel_whose_runtime_is_gone_dials_again_from_the_next() {
+        let (address, _master) = answering_master();
+        let channel = GrpcChannel::new(&address, timeouts()).unwrap();
+        for _ in 0..2 {
+            // Each runtime ends with its connection's task.
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let mut client = FileSystemMasterClientServiceClient::new(channel.clone());
+            let status = runtime
+                .block_on(client.get_status(GetStatusRequest::default()))
+                .unwrap_err();
+            assert_eq!(status.code(), tonic::Code::NotFound, "{status:?}");
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The one place that turns a failure into what the user sees: a single `Error: ...` line on
 //! stderr and an exit code chosen by the kind of the root cause.
 
+use std::io;
 use std::process::ExitCode;
 
 use alluxio_client::{ClientError, ErrorKind};
@@ -14,6 +15,9 @@ pub const BAD_CONFIGURATION: u8 = 2;
 pub const UNAVAILABLE: u8 = 3;
 /// Exit code when a named path does not exist.
 pub const NOT_FOUND: u8 = 4;
+/// Exit code when stdout is a pipe its reader closed: what a shell reports for a process
+/// SIGPIPE ended (128 + 13), as for `ls -R / | head`.
+pub const CLOSED_PIPE: u8 = 141;
 
 /// The exit code for `err`, from the first cause in its chain that has a known kind.
 pub fn code_for(err: &anyhow::Error) -> u8 {
@@ -37,6 +41,16 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
     let message = format!("{err:#}").replace('\n', " ");
     eprintln!("Error: {message}");
     ExitCode::from(code_for(err))
+}
+
+/// The exit code of a command that cannot write to stdout, saying why on stderr unless the
+/// reader merely stopped reading.
+pub fn stdout_failed(err: &io::Error) -> u8 {
+    if err.kind() == io::ErrorKind::BrokenPipe {
+        return CLOSED_PIPE;
+    }
+    eprintln!("Error: cannot write to stdout: {err}");
+    FAILURE
 }
 
 /// Prints a clap parse outcome (help goes to stdout with success, usage errors to stderr) and

@@ -28,22 +28,22 @@ pub fn run(conf: &Configuration, args: &FormatArgs) -> anyhow::Result<ExitCode> 
             .exists(conf)
             .with_context(|| format!("cannot tell whether the journal at {journal} exists"))?
     {
-        println!("Journal folder {journal} already exists; not formatting (-s).");
+        outln!("Journal folder {journal} already exists; not formatting (-s).");
         return Ok(ExitCode::SUCCESS);
     }
     let tier_dirs =
         alluxio_worker::tier_dirs(conf).context("cannot read the worker's tiered store settings")?;
-    println!("Formatting Alluxio master journal: {journal}");
+    outln!("Formatting Alluxio master journal: {journal}");
     alluxio_master::format(conf).with_context(|| format!("cannot format the journal at {journal}"))?;
     for (alias, dirs) in &tier_dirs {
         for dir in dirs {
-            println!(
+            outln!(
                 "Formatting Alluxio worker {alias} tier directory: {}",
                 dir.display()
             );
         }
     }
     alluxio_worker::format(conf).context("cannot format the worker storage")?;
-    println!("Format complete.");
+    outln!("Format complete.");
     Ok(ExitCode::SUCCESS)
 }

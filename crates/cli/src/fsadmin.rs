@@ -74,7 +74,7 @@ async fn checkpoint(conf: Configuration) -> anyhow::Result<ExitCode> {
         .master_info()
         .await
         .context("cannot get the master's information")?;
-    println!(
+    outln!(
         "Successfully took a checkpoint on master {} (through journal entry {sequence})",
         master.rpc_address
     );
@@ -136,24 +136,24 @@ fn print_metrics(mut metrics: Vec<Metric>) {
         } else {
             format!("{:.2}", metric.value)
         };
-        println!("    {:<width$}  (Type: {kind}, Value: {value})", metric.name);
+        outln!("    {:<width$}  (Type: {kind}, Value: {value})", metric.name);
     }
 }
 
 fn print_summary(master: &MasterInfo, info: &BlockMasterInfo) {
-    println!("Alluxio cluster summary: ");
-    println!("    Master Address: {}", master.rpc_address);
-    println!("    Web Address: {}", master.web_address);
-    println!(
+    outln!("Alluxio cluster summary: ");
+    outln!("    Master Address: {}", master.rpc_address);
+    outln!("    Web Address: {}", master.web_address);
+    outln!(
         "    Started: {}",
         display::date(master.start_time_ms, display::LS_DATE)
     );
-    println!("    Uptime: {}", uptime(master.uptime_ms));
-    println!("    Version: {}", master.version);
-    println!("    Live Workers: {}", info.live_worker_num);
-    println!("    Lost Workers: {}", info.lost_worker_num);
+    outln!("    Uptime: {}", uptime(master.uptime_ms));
+    outln!("    Version: {}", master.version);
+    outln!("    Live Workers: {}", info.live_worker_num);
+    outln!("    Lost Workers: {}", info.lost_worker_num);
     print_totals(info);
-    println!(
+    outln!(
         "    Free Capacity: {}",
         format_bytes(info.capacity_bytes.saturating_sub(info.used_bytes))
     );
@@ -165,8 +165,8 @@ async fn print_masters(zookeeper: &ZooKeeperSettings, leader: &str) -> anyhow::R
         .candidates()
         .await
         .context("cannot list the masters in ZooKeeper")?;
-    println!("    Zookeeper Enabled: true");
-    println!("    Zookeeper Address: {}", zookeeper.address);
+    outln!("    Zookeeper Enabled: true");
+    outln!("    Zookeeper Address: {}", zookeeper.address);
     let masters: Vec<String> = candidates
         .iter()
         .map(|master| {
@@ -174,20 +174,20 @@ async fn print_masters(zookeeper: &ZooKeeperSettings, leader: &str) -> anyhow::R
             format!("{master} ({role})")
         })
         .collect();
-    println!("    Masters: {}", masters.join(", "));
+    outln!("    Masters: {}", masters.join(", "));
     Ok(())
 }
 
 fn print_totals(info: &BlockMasterInfo) {
-    println!("    Total Capacity: {}", format_bytes(info.capacity_bytes));
+    outln!("    Total Capacity: {}", format_bytes(info.capacity_bytes));
     print_tiers(&info.capacity_bytes_on_tiers);
-    println!("    Used Capacity: {}", format_bytes(info.used_bytes));
+    outln!("    Used Capacity: {}", format_bytes(info.used_bytes));
     print_tiers(&info.used_bytes_on_tiers);
 }
 
 fn print_tiers(tiers: &HashMap<String, u64>) {
     for (alias, bytes) in sorted_tiers(tiers) {
-        println!("        Tier: {alias}  Size: {}", format_bytes(bytes));
+        outln!("        Tier: {alias}  Size: {}", format_bytes(bytes));
     }
 }
 
@@ -199,12 +199,12 @@ fn sorted_tiers(tiers: &HashMap<String, u64>) -> Vec<(String, u64)> {
 }
 
 fn print_capacity(info: &BlockMasterInfo, live: &[WorkerInfo], lost: &[WorkerInfo]) {
-    println!("Capacity information for all workers: ");
+    outln!("Capacity information for all workers: ");
     print_totals(info);
     let used_percent = percent(info.used_bytes, info.capacity_bytes);
-    println!("    Used Percentage: {used_percent}%");
-    println!("    Free Percentage: {}%", 100 - used_percent);
-    println!();
+    outln!("    Used Percentage: {used_percent}%");
+    outln!("    Free Percentage: {}%", 100 - used_percent);
+    outln!();
     let aliases: Vec<String> = sorted_tiers(&info.capacity_bytes_on_tiers)
         .into_iter()
         .map(|(alias, _)| alias)
@@ -213,7 +213,7 @@ fn print_capacity(info: &BlockMasterInfo, live: &[WorkerInfo], lost: &[WorkerInf
     for alias in &aliases {
         heading.push_str(&format!("{alias:<18}"));
     }
-    println!("{}", heading.trim_end());
+    outln!("{}", heading.trim_end());
     for worker in live.iter().chain(lost) {
         let name = worker
             .address
@@ -232,10 +232,10 @@ fn print_capacity(info: &BlockMasterInfo, live: &[WorkerInfo], lost: &[WorkerInf
                 format!("{} ({}%)", format_bytes(u), percent(u, cap))
             ));
         }
-        println!("{}", capacity.trim_end());
-        println!("{}", used.trim_end());
+        outln!("{}", capacity.trim_end());
+        outln!("{}", used.trim_end());
         if !worker.state.is_empty() && worker.state != "In Service" {
-            println!("{:<18}{}", "", worker.state);
+            outln!("{:<18}{}", "", worker.state);
         }
     }
 }

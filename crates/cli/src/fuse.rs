@@ -80,7 +80,7 @@ pub fn run(conf: Configuration, args: FuseArgs) -> anyhow::Result<ExitCode> {
         FuseCommand::Umount { mount_point } => umount(&mount_point),
         FuseCommand::Stat => {
             for (point, path) in alluxio_mounts()? {
-                println!("{}\t{path}", point.display());
+                outln!("{}\t{path}", point.display());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -183,7 +183,7 @@ fn mount_foreground(
                 mount_point.display()
             )
         })?;
-        println!(
+        outln!(
             "Mounted {root} at {} (logs: {})",
             mount_point.display(),
             log.display()
@@ -230,7 +230,7 @@ fn mount_background(conf: &Configuration, mount_point: &Path) -> anyhow::Result<
     let deadline = Instant::now() + MOUNT_WAIT;
     loop {
         if alluxio_mounts()?.iter().any(|(point, _)| *point == target) {
-            println!(
+            outln!(
                 "Mounted at {} (process {}, output in {})",
                 target.display(),
                 child.id(),

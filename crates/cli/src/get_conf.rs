@@ -25,9 +25,9 @@ pub fn run(conf: &Configuration, args: &GetConfArgs) -> anyhow::Result<ExitCode>
         for (key, value, source) in conf.entries() {
             let value = alluxio_conf::displayed_value(&key, value.unwrap_or_default());
             if args.source {
-                println!("{key}={value} ({source})");
+                outln!("{key}={value} ({source})");
             } else {
-                println!("{key}={value}");
+                outln!("{key}={value}");
             }
         }
         return Ok(ExitCode::SUCCESS);
@@ -42,9 +42,9 @@ pub fn run(conf: &Configuration, args: &GetConfArgs) -> anyhow::Result<ExitCode>
         None => alluxio_conf::displayed_value(key, value),
     };
     if args.source {
-        println!("{value} ({})", conf.source(key));
+        outln!("{value} ({})", conf.source(key));
     } else {
-        println!("{value}");
+        outln!("{value}");
     }
     Ok(ExitCode::SUCCESS)
 }

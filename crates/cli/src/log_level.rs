@@ -36,7 +36,7 @@ pub async fn run(conf: Configuration, args: LogLevelArgs) -> anyhow::Result<Exit
     let mut failed = 0;
     for target in targets {
         match ask(&http, &target, &args).await {
-            Ok(level) => println!("{}[{}]: {level}", target.address, args.log_name),
+            Ok(level) => outln!("{}[{}]: {level}", target.address, args.log_name),
             Err(err) => {
                 failed += 1;
                 eprintln!("{}[{}]: {err:#}", target.address, args.log_name);

@@ -2,6 +2,10 @@
 //! (`fs`), cluster administration (`fsadmin`, `format`, `logLevel`), configuration inspection (`getConf`), the
 //! end-to-end check (`runTests`), the Mesos framework (`mesos`) and `version`.
 
+// First, so that every module may print with its macros.
+#[macro_use]
+mod output;
+
 mod args;
 mod bench;
 mod exit;
@@ -108,7 +112,7 @@ fn run() -> anyhow::Result<ExitCode> {
 fn dispatch(command: Command, conf: Configuration) -> anyhow::Result<ExitCode> {
     match command {
         Command::Version => {
-            println!("Alluxio version: {}", alluxio_proto::VERSION);
+            outln!("Alluxio version: {}", alluxio_proto::VERSION);
             Ok(ExitCode::SUCCESS)
         }
         Command::GetConf(args) => get_conf::run(&conf, &args),

@@ -30,16 +30,16 @@ pub async fn run(conf: Configuration) -> anyhow::Result<ExitCode> {
             match run_one(&fs, &path, read_type, write_type).await {
                 Ok(()) => {
                     passed += 1;
-                    println!("runTest {read} {write}... Passed the test!");
+                    outln!("runTest {read} {write}... Passed the test!");
                 }
                 Err(e) => {
                     failed += 1;
-                    println!("runTest {read} {write}... Failed the test! {e:#}");
+                    outln!("runTest {read} {write}... Failed the test! {e:#}");
                 }
             }
         }
     }
-    println!("{passed} passed, {failed} failed");
+    outln!("{passed} passed, {failed} failed");
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {

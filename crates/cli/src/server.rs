@@ -34,7 +34,7 @@ pub fn run_master(conf: Configuration) -> anyhow::Result<ExitCode> {
     crate::runtime()?.block_on(async {
         let mut signals = Signals::install()?;
         let master = start_master(&conf).await?;
-        println!(
+        outln!(
             "Alluxio master serving RPC on {} and web on {} (logs: {})",
             master.rpc_addr(),
             master.web_addr(),
@@ -56,7 +56,7 @@ pub fn run_worker(conf: Configuration) -> anyhow::Result<ExitCode> {
     crate::runtime()?.block_on(async {
         let mut signals = Signals::install()?;
         let worker = start_worker(&conf).await?;
-        println!(
+        outln!(
             "Alluxio worker {} serving RPC on {}, data on {}, web on {} (logs: {})",
             worker.worker_id(),
             worker.rpc_addr(),
@@ -80,7 +80,7 @@ pub fn run_proxy(conf: Configuration) -> anyhow::Result<ExitCode> {
     crate::runtime()?.block_on(async {
         let mut signals = Signals::install()?;
         let proxy = start_proxy(&conf).await?;
-        println!(
+        outln!(
             "Alluxio proxy serving REST and S3 on {}{} (logs: {})",
             proxy.web_addr(),
             s3_port_note(&proxy, &proxy.web_addr().ip().to_string()),
@@ -161,28 +161,28 @@ pub fn run_local(mut conf: Configuration) -> anyhow::Result<ExitCode> {
             }
         };
         let host = conf.get(keys::MASTER_HOSTNAME)?;
-        println!("Alluxio local cluster is running (work dir {work_dir})");
-        println!(
+        outln!("Alluxio local cluster is running (work dir {work_dir})");
+        outln!(
             "  master: rpc {host}:{}, web http://{host}:{}/",
             master.rpc_addr().port(),
             master.web_addr().port()
         );
         let worker_host = worker_conf.get(keys::WORKER_HOSTNAME)?;
-        println!(
+        outln!(
             "  worker: rpc {worker_host}:{}, data {worker_host}:{}, web http://{worker_host}:{}/",
             worker.rpc_addr().port(),
             worker.data_addr().port(),
             worker.web_addr().port()
         );
-        println!(
+        outln!(
             "  proxy:  REST http://{host}:{port}/api/v1, S3 http://{host}:{port}/api/v1/s3{}",
             s3_port_note(&proxy, &host),
             port = proxy.web_addr().port()
         );
-        println!("  MEM tier: {}", mem_dirs.join(", "));
-        println!("  logs: {}", log.display());
-        println!("Try: alluxio fs copyFromLocal <file> /   then   alluxio fs ls /");
-        println!("Press Ctrl-C to stop.");
+        outln!("  MEM tier: {}", mem_dirs.join(", "));
+        outln!("  logs: {}", log.display());
+        outln!("Try: alluxio fs copyFromLocal <file> /   then   alluxio fs ls /");
+        outln!("Press Ctrl-C to stop.");
         let signal = signals.wait().await;
         tracing::info!(signal, "shutting down the local cluster");
         proxy.shutdown().await.context("the proxy did not shut down cleanly")?;

@@ -38,6 +38,22 @@ fn version_prints_the_build_version() {
 }
 
 #[test]
+fn output_into_a_closed_pipe_ends_quietly_with_the_sigpipe_status() {
+    let home = tempfile::tempdir().unwrap();
+    for args in [&["version"][..], &["getConf"]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = alluxio_command(home.path())
+            .args(args)
+            .stdout(writer)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{args:?}");
+    }
+}
+
+#[test]
 fn get_conf_precedence_is_command_line_then_environment_then_site_file() {
     let home = tempfile::tempdir().unwrap();
     let conf_dir = home.path().join("conf");

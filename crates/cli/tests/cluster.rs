@@ -43,6 +43,15 @@ fn fs_commands_admin_report_run_tests_and_master_recovery() {
         data.len()
     );
 
+    // Into a pipe its reader closed (`| head`): the command ends quietly, as SIGPIPE ends it.
+    for args in [&["fs", "cat", "/dir/sample.bin"], &["fs", "ls", "/dir"]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = cluster.command().args(args).stdout(writer).output().unwrap();
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{args:?}");
+    }
+
     let ls = cluster.ok(&["fs", "ls", "/dir"]);
     let row = ls
         .lines()

@@ -204,9 +204,15 @@ impl Reporter {
     /// Prints the header of the human format (nothing in JSON).
     pub fn header(&self) {
         if !self.json {
-            println!(
+            outln!(
                 "{:<32} {:>12} {:<8} {:>12} {:<8} {:<18} {:>7}",
-                "case", "value", "unit", "limit", "unit", "limit case", "ratio"
+                "case",
+                "value",
+                "unit",
+                "limit",
+                "unit",
+                "limit case",
+                "ratio"
             );
         }
     }
@@ -216,7 +222,7 @@ impl Reporter {
         if matches!(line.outcome, Outcome::Error(_)) {
             self.failures += 1;
         }
-        println!("{}", if self.json { line.json() } else { line.human() });
+        outln!("{}", if self.json { line.json() } else { line.human() });
     }
 
     /// How many lines were errors.

@@ -42,7 +42,7 @@ pub async fn pin(shell: &Shell, args: &PathArgs, pinned: bool) -> anyhow::Result
             .set_attribute(&target.path, options)
             .await
             .with_context(|| format!("cannot mark {} {verb}", target.path))?;
-        println!("File '{}' was successfully {verb}.", target.path);
+        outln!("File '{}' was successfully {verb}.", target.path);
     }
     Ok(())
 }
@@ -61,7 +61,7 @@ pub async fn set_ttl(shell: &Shell, args: &SetTtlArgs) -> anyhow::Result<()> {
         .set_attribute(&target.path, options)
         .await
         .with_context(|| format!("cannot set the TTL of {}", target.path))?;
-    println!(
+    outln!(
         "TTL of path '{}' was successfully set to {millis} milliseconds, with expiry action set to {}",
         target.path,
         args.action.alluxio_name()
@@ -81,6 +81,6 @@ pub async fn unset_ttl(shell: &Shell, args: &PathArgs) -> anyhow::Result<()> {
         .set_attribute(&target.path, options)
         .await
         .with_context(|| format!("cannot remove the TTL of {}", target.path))?;
-    println!("TTL of path '{}' was successfully removed.", target.path);
+    outln!("TTL of path '{}' was successfully removed.", target.path);
     Ok(())
 }

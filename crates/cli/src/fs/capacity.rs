@@ -15,8 +15,8 @@ pub enum Total {
 pub async fn run(shell: &Shell, total: Total) -> anyhow::Result<()> {
     let info = shell.default_client().await?.block_master_info().await?;
     match total {
-        Total::Capacity => println!("Capacity Bytes: {}", info.capacity_bytes),
-        Total::Used => println!("Used Bytes: {}", info.used_bytes),
+        Total::Capacity => outln!("Capacity Bytes: {}", info.capacity_bytes),
+        Total::Used => outln!("Used Bytes: {}", info.used_bytes),
     }
     Ok(())
 }

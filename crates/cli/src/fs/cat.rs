@@ -85,10 +85,14 @@ async fn print_range(target: &Target, start: Option<u64>, limit: Option<u64>) ->
         if n == 0 {
             break;
         }
-        out.write_all(&buf[..n]).context("cannot write to stdout")?;
+        if let Err(err) = out.write_all(&buf[..n]) {
+            crate::output::stdout_failed(&err);
+        }
         remaining -= n as u64;
     }
-    out.flush().context("cannot write to stdout")?;
+    if let Err(err) = out.flush() {
+        crate::output::stdout_failed(&err);
+    }
     stream
         .close()
         .await

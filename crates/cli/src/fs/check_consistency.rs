@@ -27,13 +27,13 @@ pub async fn run(shell: &Shell, args: &CheckConsistencyArgs) -> anyhow::Result<(
             .await
             .with_context(|| format!("cannot check the consistency of {}", target.path))?;
         if inconsistent.is_empty() {
-            println!("{} is consistent with the under storage system.", target.path);
+            outln!("{} is consistent with the under storage system.", target.path);
         } else if args.repair {
             repair(&target, &inconsistent).await?;
         } else {
-            println!("The following files are inconsistent:");
+            outln!("The following files are inconsistent:");
             for path in &inconsistent {
-                println!("{path}");
+                outln!("{path}");
             }
         }
     }
@@ -42,7 +42,7 @@ pub async fn run(shell: &Shell, args: &CheckConsistencyArgs) -> anyhow::Result<(
 
 /// Files first, then directories (recursively), as Alluxio orders the repair.
 async fn repair(target: &Target, inconsistent: &[AlluxioPath]) -> anyhow::Result<()> {
-    println!("{} has: {} inconsistent files.", target.path, inconsistent.len());
+    outln!("{} has: {} inconsistent files.", target.path, inconsistent.len());
     let mut dirs = Vec::new();
     for path in inconsistent {
         let status = target.with_path(path.clone()).status().await?;
@@ -59,7 +59,7 @@ async fn repair(target: &Target, inconsistent: &[AlluxioPath]) -> anyhow::Result
 }
 
 async fn repair_one(target: &Target, path: &AlluxioPath, recursive: bool) -> anyhow::Result<()> {
-    println!("repairing path: {path}");
+    outln!("repairing path: {path}");
     let options = DeleteOptions {
         recursive,
         alluxio_only: true,
@@ -75,7 +75,7 @@ async fn repair_one(target: &Target, path: &AlluxioPath, recursive: bool) -> any
         .exists(path)
         .await
         .with_context(|| format!("cannot reload {path} from the under storage"))?;
-    println!("{path} repaired");
-    println!();
+    outln!("{path} repaired");
+    outln!();
     Ok(())
 }

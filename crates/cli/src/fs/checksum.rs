@@ -41,6 +41,6 @@ pub async fn run(shell: &Shell, args: &ChecksumArgs) -> anyhow::Result<()> {
         .close()
         .await
         .with_context(|| format!("cannot close {}", target.path))?;
-    println!("md5sum: {:x}", hasher.finalize());
+    outln!("md5sum: {:x}", hasher.finalize());
     Ok(())
 }

@@ -30,7 +30,7 @@ pub async fn copy(src: &Endpoint, dst: &Endpoint, recursive: bool) -> anyhow::Re
     let result = copy_entry(src.clone(), dst.clone(), kind, progress.clone()).await;
     progress.finish_and_clear();
     result?;
-    println!("Copied {} to {}", src.display(), dst.display());
+    outln!("Copied {} to {}", src.display(), dst.display());
     Ok(())
 }
 

@@ -33,7 +33,7 @@ pub async fn run(shell: &Shell, args: &CountArgs) -> anyhow::Result<()> {
         };
         target.for_each_listed(options, count).await?;
     }
-    println!("{:<25}{:<25}{:<15}", "File Count", "Folder Count", "Total Bytes");
-    println!("{files:<25}{folders:<25}{bytes:<15}");
+    outln!("{:<25}{:<25}{:<15}", "File Count", "Folder Count", "Total Bytes");
+    outln!("{files:<25}{folders:<25}{bytes:<15}");
     Ok(())
 }

@@ -25,7 +25,7 @@ pub struct DuArgs {
 
 /// Prints the sizes, reading the listing a page at a time.
 pub async fn run(shell: &Shell, args: &DuArgs) -> anyhow::Result<()> {
-    println!("{:<13} {:<16} Path", "File Size", "In Alluxio");
+    outln!("{:<13} {:<16} Path", "File Size", "In Alluxio");
     for target in shell.expand(&args.path).await? {
         let options = ListStatusOptions {
             recursive: true,
@@ -41,12 +41,12 @@ pub async fn run(shell: &Shell, args: &DuArgs) -> anyhow::Result<()> {
                 cached += in_alluxio_bytes(file);
             } else {
                 let row = row(file.length, in_alluxio_bytes(file), &file.path, args.human);
-                println!("{row}");
+                outln!("{row}");
             }
         };
         target.for_each_listed(options, add).await?;
         if args.summarize {
-            println!("{}", row(size, cached, target.path.as_str(), args.human));
+            outln!("{}", row(size, cached, target.path.as_str(), args.human));
         }
     }
     Ok(())

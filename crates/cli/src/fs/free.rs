@@ -28,7 +28,7 @@ pub async fn run(shell: &Shell, args: &FreeArgs) -> anyhow::Result<()> {
             .free(&target.path, options)
             .await
             .with_context(|| format!("cannot free {}", target.path))?;
-        println!("{} was successfully freed from memory.", target.path);
+        outln!("{} was successfully freed from memory.", target.path);
     }
     Ok(())
 }

@@ -61,7 +61,7 @@ fn load(
                 load(target.with_path(path), child, local, progress.clone()).await?;
             }
         } else if !local && info.in_alluxio_percentage == 100 {
-            progress.suspend(|| println!("{} already in Alluxio fully", target.path));
+            progress.suspend(|| outln!("{} already in Alluxio fully", target.path));
             return Ok(());
         } else {
             progress.set_message(target.path.to_string());
@@ -72,7 +72,7 @@ fn load(
             };
             read_through_cache(&target, read_type, &progress).await?;
         }
-        progress.suspend(|| println!("{} loaded", target.path));
+        progress.suspend(|| outln!("{} loaded", target.path));
         Ok(())
     })
 }

@@ -19,7 +19,7 @@ pub async fn run(shell: &Shell, args: &LocationArgs) -> anyhow::Result<()> {
     if info.folder {
         bail!("{} is a directory; location needs a file", target.path);
     }
-    println!("{} with file id {} is on nodes: ", target.path, info.file_id);
+    outln!("{} with file id {} is on nodes: ", target.path, info.file_id);
     for block in &info.file_block_infos {
         let Some(b) = &block.block_info else { continue };
         let hosts: Vec<String> = b
@@ -36,9 +36,11 @@ pub async fn run(shell: &Shell, args: &LocationArgs) -> anyhow::Result<()> {
         } else {
             hosts.join(", ")
         };
-        println!(
+        outln!(
             "block {} (offset {}, {} bytes): {hosts}",
-            b.block_id, block.offset, b.length
+            b.block_id,
+            block.offset,
+            b.length
         );
     }
     Ok(())

@@ -37,7 +37,7 @@ pub struct LsArgs {
 pub async fn run(shell: &Shell, args: &LsArgs) -> anyhow::Result<()> {
     let print = |info: &FileInfo| {
         if !args.pinned || info.pinned {
-            println!("{}", line(info, args.human));
+            outln!("{}", line(info, args.human));
         }
     };
     for target in shell.expand(&args.path).await? {

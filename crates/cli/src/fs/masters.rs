@@ -7,7 +7,7 @@ use super::shell::Shell;
 /// Prints the host name of the leading master, as Alluxio's `fs leader`.
 pub async fn leader(shell: &Shell) -> anyhow::Result<()> {
     let info = shell.default_client().await?.master_info().await?;
-    println!("{}", host_of(&info.rpc_address));
+    outln!("{}", host_of(&info.rpc_address));
     Ok(())
 }
 
@@ -15,13 +15,13 @@ pub async fn leader(shell: &Shell) -> anyhow::Result<()> {
 pub async fn master_info(shell: &Shell) -> anyhow::Result<()> {
     let locator = MasterLocator::from_conf(shell.conf())?;
     let info = shell.default_client().await?.master_info().await?;
-    println!("Leading master: {}", info.rpc_address);
-    println!("Web UI: http://{}", info.web_address);
+    outln!("Leading master: {}", info.rpc_address);
+    outln!("Web UI: http://{}", info.web_address);
     let mode = match locator.fails_over() {
         true => "with standby masters",
         false => "with one master",
     };
-    println!("Clients find it as {} ({mode})", locator.describe());
+    outln!("Clients find it as {} ({mode})", locator.describe());
     Ok(())
 }
 

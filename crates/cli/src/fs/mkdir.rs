@@ -27,7 +27,7 @@ pub async fn run(shell: &Shell, args: &MkdirArgs) -> anyhow::Result<()> {
             .create_directory(&target.path, options)
             .await
             .with_context(|| format!("cannot create directory {raw}"))?;
-        println!("Successfully created directory {raw}");
+        outln!("Successfully created directory {raw}");
     }
     Ok(())
 }

@@ -56,7 +56,7 @@ pub async fn mount(shell: &Shell, args: &MountArgs) -> anyhow::Result<()> {
     let (raw_path, ufs_uri) = match (&args.alluxio_path, &args.ufs_uri) {
         (None, None) if !args.readonly && !args.shared && args.options.is_empty() => {
             let table = shell.default_client().await?.get_mount_table().await?;
-            print!("{}", format_table(&table));
+            out!("{}", format_table(&table));
             return Ok(());
         }
         (Some(path), Some(uri)) => (path, uri),
@@ -73,7 +73,7 @@ pub async fn mount(shell: &Shell, args: &MountArgs) -> anyhow::Result<()> {
         .mount(&target.path, ufs_uri, options)
         .await
         .with_context(|| format!("cannot mount {ufs_uri} at {raw_path}"))?;
-    println!("Mounted {ufs_uri} at {raw_path}");
+    outln!("Mounted {ufs_uri} at {raw_path}");
     Ok(())
 }
 
@@ -85,7 +85,7 @@ pub async fn unmount(shell: &Shell, args: &UnmountArgs) -> anyhow::Result<()> {
         .unmount(&target.path)
         .await
         .with_context(|| format!("cannot unmount {}", args.alluxio_path))?;
-    println!("Unmounted {}", args.alluxio_path);
+    outln!("Unmounted {}", args.alluxio_path);
     Ok(())
 }
 

@@ -38,6 +38,6 @@ pub async fn run(shell: &Shell, args: &MvArgs) -> anyhow::Result<()> {
         .rename(&src.path, &dst.path)
         .await
         .with_context(|| format!("cannot rename {} to {}", src.path, dst.path))?;
-    println!("Renamed {} to {}", src.path, dst.path);
+    outln!("Renamed {} to {}", src.path, dst.path);
     Ok(())
 }

@@ -107,7 +107,7 @@ async fn apply(
             .set_attribute(&target.path, options.clone())
             .await
             .with_context(|| format!("cannot change the {what} of {}", target.path))?;
-        println!("{}", done(target.path.as_str()));
+        outln!("{}", done(target.path.as_str()));
     }
     Ok(())
 }

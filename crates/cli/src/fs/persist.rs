@@ -27,7 +27,7 @@ pub async fn run(shell: &Shell, args: &PersistArgs) -> anyhow::Result<()> {
         for target in shell.expand(raw).await? {
             let info = target.status().await?;
             if info.persisted {
-                println!("{} is already persisted", target.path);
+                outln!("{} is already persisted", target.path);
                 continue;
             }
             target
@@ -36,7 +36,7 @@ pub async fn run(shell: &Shell, args: &PersistArgs) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("cannot persist {}", target.path))?;
             let info = wait_persisted(&target).await?;
-            println!("persisted file {} with size {}", target.path, info.length);
+            outln!("persisted file {} with size {}", target.path, info.length);
         }
     }
     Ok(())

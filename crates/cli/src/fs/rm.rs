@@ -34,7 +34,7 @@ pub async fn run(shell: &Shell, args: &RmArgs) -> anyhow::Result<()> {
             .delete(&target.path, options)
             .await
             .with_context(|| format!("cannot remove {}", target.path))?;
-        println!("{} has been removed", target.path);
+        outln!("{} has been removed", target.path);
     }
     Ok(())
 }

@@ -21,7 +21,7 @@ pub async fn run(shell: &Shell, args: &StatArgs) -> anyhow::Result<()> {
     for target in shell.expand(&args.path).await? {
         let info = target.status().await?;
         match &args.format {
-            Some(format) => println!("{}", apply_format(format, &info)),
+            Some(format) => outln!("{}", apply_format(format, &info)),
             None => print_full(&info),
         }
     }
@@ -57,32 +57,32 @@ fn apply_format(format: &str, info: &FileInfo) -> String {
 
 fn print_full(info: &FileInfo) {
     let kind = if info.folder { "directory" } else { "file" };
-    println!("{} is a {kind} path.", info.path);
-    println!("  File id:            {}", info.file_id);
-    println!("  Length:             {}", info.length);
-    println!("  Block size:         {}", info.block_size_bytes);
-    println!("  Completed:          {}", info.completed);
-    println!("  Persistence state:  {}", info.persistence_name());
-    println!("  UFS path:           {}", info.ufs_path);
-    println!("  Pinned:             {}", info.pinned);
-    println!("  TTL:                {}", info.ttl);
-    println!("  Owner:              {}", info.owner);
-    println!("  Group:              {}", info.group);
-    println!("  Mode:               {} ({:o})", info.mode_string(), info.mode);
-    println!("  In memory:          {}%", info.in_memory_percentage);
-    println!("  In Alluxio:         {}%", info.in_alluxio_percentage);
-    println!(
+    outln!("{} is a {kind} path.", info.path);
+    outln!("  File id:            {}", info.file_id);
+    outln!("  Length:             {}", info.length);
+    outln!("  Block size:         {}", info.block_size_bytes);
+    outln!("  Completed:          {}", info.completed);
+    outln!("  Persistence state:  {}", info.persistence_name());
+    outln!("  UFS path:           {}", info.ufs_path);
+    outln!("  Pinned:             {}", info.pinned);
+    outln!("  TTL:                {}", info.ttl);
+    outln!("  Owner:              {}", info.owner);
+    outln!("  Group:              {}", info.group);
+    outln!("  Mode:               {} ({:o})", info.mode_string(), info.mode);
+    outln!("  In memory:          {}%", info.in_memory_percentage);
+    outln!("  In Alluxio:         {}%", info.in_alluxio_percentage);
+    outln!(
         "  Created:            {}",
         display::date(info.creation_time_ms, display::STAT_DATE)
     );
-    println!(
+    outln!(
         "  Modified:           {}",
         display::date(info.last_modification_time_ms, display::STAT_DATE)
     );
     if info.folder {
         return;
     }
-    println!("Containing the following blocks:");
+    outln!("Containing the following blocks:");
     for block in &info.file_block_infos {
         let Some(b) = &block.block_info else { continue };
         let tiers: Vec<String> = b
@@ -93,7 +93,7 @@ fn print_full(info: &FileInfo) {
                 format!("{host} ({})", l.tier_alias)
             })
             .collect();
-        println!(
+        outln!(
             "  BlockInfo(id={}, offset={}, length={}, locations=[{}])",
             b.block_id,
             block.offset,

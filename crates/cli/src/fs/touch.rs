@@ -25,6 +25,6 @@ pub async fn run(shell: &Shell, args: &TouchArgs) -> anyhow::Result<()> {
         .create_empty_file(&target.path, options)
         .await
         .with_context(|| format!("cannot create {}", args.path))?;
-    println!("{} has been created", args.path);
+    outln!("{} has been created", args.path);
     Ok(())
 }

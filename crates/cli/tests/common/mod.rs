@@ -54,6 +54,16 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// Runs `command` with stdout a pipe whose reader is already closed (`| head` after it stopped
+/// reading) and checks that it ends quietly with the status a shell reports for SIGPIPE.
+pub fn assert_quiet_into_closed_pipe(mut command: Command) {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let out = command.stdout(writer).output().expect("run alluxio");
+    assert_eq!(out.status.code(), Some(141), "{command:?}: {}", stderr(&out));
+    assert_eq!(stderr(&out), "", "{command:?}");
+}
+
 /// Polls `check` every 50 ms until it holds or `limit` passes.
 pub fn wait_until(what: &str, limit: Duration, check: impl FnMut() -> bool) {
     if !poll(limit, check) {

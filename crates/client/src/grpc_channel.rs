@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use alluxio_server::{RecvBody, keep_alive};
 use bytes::Bytes;
 use h2::client::SendRequest;
 use http::uri::{Authority, Scheme};
@@ -132,7 +133,12 @@ impl Shared {
                 ended = connection => if let Err(e) = ended {
                     tracing::debug!("the connection to the master ended: {e}");
                 },
-                () = keep_alive(pings, waiting, timeouts) => {
+                () = keep_alive(
+                    pings,
+                    timeouts.keep_alive_interval,
+                    timeouts.keep_alive_timeout,
+                    || waiting.load(Ordering::Relaxed) > 0,
+                ) => {
                     tracing::warn!(
                         "the master did not answer a ping within {:?}; dropping the connection",
                         timeouts.keep_alive_timeout
@@ -173,23 +179,6 @@ pub(crate) fn never_sent(status: &Status) -> bool {
         source = err.source();
     }
     false
-}
-
-/// Pings every interval while calls wait; returns when a ping goes unanswered in time.
-async fn keep_alive(pings: Option<h2::PingPong>, waiting: Arc<AtomicUsize>, timeouts: Timeouts) {
-    let Some(mut pings) = pings else {
-        return std::future::pending().await;
-    };
-    loop {
-        tokio::time::sleep(timeouts.keep_alive_interval).await;
-        if waiting.load(Ordering::Relaxed) == 0 {
-            continue;
-        }
-        let answered = tokio::time::timeout(timeouts.keep_alive_timeout, pings.ping(h2::Ping::opaque()));
-        if !matches!(answered.await, Ok(Ok(_))) {
-            return;
-        }
-    }
 }
 
 impl tower_service::Service<http::Request<Body>> for GrpcChannel {
@@ -243,8 +232,7 @@ impl Shared {
         Ok(http::Response::from_parts(
             head,
             ResponseBody {
-                received,
-                data_done: false,
+                received: RecvBody::new(received),
                 shared: self.clone(),
                 _waiting: waiting,
             },
@@ -282,10 +270,9 @@ impl Drop for Waiting {
     }
 }
 
-/// A response's messages and trailers as they arrive, giving the window back as they are read.
+/// A response's messages and trailers as they arrive, its errors as the status of a lost call.
 pub(crate) struct ResponseBody {
-    received: h2::RecvStream,
-    data_done: bool,
+    received: RecvBody,
     shared: Arc<Shared>,
     _waiting: Waiting,
 }
@@ -298,24 +285,10 @@ impl HttpBody for ResponseBody {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        if !self.data_done {
-            match self.received.poll_data(cx) {
-                Poll::Ready(Some(Ok(data))) => {
-                    // Fails only when the stream is gone, which the next poll reports.
-                    let _ = self.received.flow_control().release_capacity(data.len());
-                    return Poll::Ready(Some(Ok(Frame::data(data))));
-                }
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(self.shared.lost(e)))),
-                Poll::Ready(None) => self.data_done = true,
-                Poll::Pending => return Poll::Pending,
-            }
-        }
-        match self.received.poll_trailers(cx) {
-            Poll::Ready(Ok(Some(trailers))) => Poll::Ready(Some(Ok(Frame::trailers(trailers)))),
-            Poll::Ready(Ok(None)) => Poll::Ready(None),
-            Poll::Ready(Err(e)) => Poll::Ready(Some(Err(self.shared.lost(e)))),
-            Poll::Pending => Poll::Pending,
-        }
+        let this = &mut *self;
+        Pin::new(&mut this.received)
+            .poll_frame(cx)
+            .map(|frame| frame.map(|frame| frame.map_err(|e| this.shared.lost(e))))
     }
 
     fn is_end_stream(&self) -> bool {

@@ -12,11 +12,13 @@ use alluxio_proto::grpc::block_master_client_service_server::BlockMasterClientSe
 use alluxio_proto::grpc::block_master_worker_service_server::BlockMasterWorkerServiceServer;
 use alluxio_proto::grpc::file_system_master_client_service_server::FileSystemMasterClientServiceServer;
 use alluxio_proto::grpc::metrics_master_client_service_server::MetricsMasterClientServiceServer;
-use alluxio_server::{RpcLimits, Shutdown, ShutdownSender, every, limited_incoming};
+use alluxio_server::{RpcLimits, Shutdown, ShutdownSender, every};
 use alluxio_ufs::UfsUri;
 use parking_lot::RwLock;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+use tonic::service::Routes;
+use tower::Layer;
 
 use crate::block_master::BlockMaster;
 use crate::journal_writer::JournalWriter;
@@ -418,37 +420,31 @@ fn spawn_servers(
     plan: &Plan,
     stopped: &Shutdown,
 ) -> Vec<JoinHandle<()>> {
-    let mut rpc_stop = stopped.clone();
-    let rpc = plan
-        .rpc_limits
-        .server()
-        .layer(info.metrics.rpc_layer())
-        .layer(AuthLayer::new(plan.authentication, plan.impersonation.clone()))
-        .add_service(FileSystemMasterClientServiceServer::new(FsClientService(
-            fs.clone(),
-        )))
-        .add_service(
-            // A registering worker lists every block it holds: far beyond the 4MB default.
-            BlockMasterWorkerServiceServer::new(BlockWorkerService(info.clone()))
-                .max_decoding_message_size(MAX_WORKER_MESSAGE),
-        )
-        .add_service(BlockMasterClientServiceServer::new(BlockClientService(
-            info.clone(),
-        )))
-        .add_service(MetricsMasterClientServiceServer::new(MetricsService(
-            info.clone(),
-        )))
-        .serve_with_incoming_shutdown(limited_incoming(listeners.rpc, plan.rpc_limits), async move {
-            rpc_stop.wait().await
-        });
+    let routes = Routes::new(FileSystemMasterClientServiceServer::new(FsClientService(
+        fs.clone(),
+    )))
+    .add_service(
+        // A registering worker lists every block it holds: far beyond the 4MB default.
+        BlockMasterWorkerServiceServer::new(BlockWorkerService(info.clone()))
+            .max_decoding_message_size(MAX_WORKER_MESSAGE),
+    )
+    .add_service(BlockMasterClientServiceServer::new(BlockClientService(
+        info.clone(),
+    )))
+    .add_service(MetricsMasterClientServiceServer::new(MetricsService(
+        info.clone(),
+    )))
+    .prepare();
+    let service = info
+        .metrics
+        .rpc_layer()
+        .layer(AuthLayer::new(plan.authentication, plan.impersonation.clone()).layer(routes));
+    let rpc = plan.rpc_limits.serve(listeners.rpc, service, stopped.clone());
     let mut web_stop = stopped.clone();
     let web = alluxio_web::serve(listeners.web, web::router(info), plan.web_limits, async move {
         web_stop.wait().await
     });
-    vec![
-        spawn_server("master RPC server", rpc),
-        spawn_server("master web server", web),
-    ]
+    vec![tokio::spawn(rpc), spawn_server("master web server", web)]
 }
 
 /// Runs a server to its end, logging how it failed.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use alluxio_conf::Configuration;
 use alluxio_ha::{LeaderInquiry, ZooKeeperSettings, standby_refusal};
 use alluxio_journal::{JournalLocation, JournalTailer, Replay, Tail};
-use alluxio_server::{RpcLimits, Shutdown, ShutdownSender, limited_incoming};
+use alluxio_server::{RpcLimits, Shutdown, ShutdownSender};
 use alluxio_web::HttpLimits;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -125,7 +125,7 @@ fn refuse_rpc(
     limits: RpcLimits,
     me: String,
     leader: Arc<Mutex<Option<String>>>,
-    mut stopped: Shutdown,
+    stopped: Shutdown,
 ) -> JoinHandle<()> {
     let refuse = move || {
         let (parts, ()) = standby_refusal(&me, leader.lock().as_deref())
@@ -134,11 +134,7 @@ fn refuse_rpc(
         std::future::ready(Response::from_parts(parts, axum::body::Body::empty()))
     };
     let routes = Routes::from(axum::Router::new().fallback(refuse));
-    let server = limits.server().add_routes(routes).serve_with_incoming_shutdown(
-        limited_incoming(listener, limits),
-        async move { stopped.wait().await },
-    );
-    spawn_server("standby RPC server", server)
+    tokio::spawn(limits.serve(listener, routes, stopped))
 }
 
 /// Answers every web request on `listener` with 503 and where the leader is, but `/health`

@@ -2,16 +2,18 @@
 //! says what and where ([`bind`]), the stop signal all of one server's tasks listen to
 //! ([`Shutdown`]), a periodic task that ends with it ([`every`]), making a rename or creation in
 //! a directory durable ([`sync_dir`]), the exponential backoff of every retry loop
-//! ([`Backoff`]), and the limited connections of a gRPC port ([`limited_incoming`]).
+//! ([`Backoff`]), and the gRPC server of every port, with its limits ([`RpcLimits::serve`]).
 //!
 //! It depends on no other Alluxio crate, so any of them can use it; callers map its errors into
 //! their own error types.
 
 mod backoff;
 mod rpc_incoming;
+mod rpc_server;
 
 pub use backoff::{Backoff, Pauses};
-pub use rpc_incoming::{LimitedStream, RpcLimits, limited_incoming};
+pub use rpc_incoming::RpcLimits;
+pub use rpc_server::{GrpcService, RecvBody, keep_alive};
 
 use std::path::Path;
 use std::time::Duration;

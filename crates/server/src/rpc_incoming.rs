@@ -3,8 +3,8 @@
 //! [`RpcLimits::silent_timeout`] of connecting is dropped, so silent peers cannot hold every
 //! slot; established connections are pinged and closed when the peer stops answering, may have
 //! a bounded number of calls under way, and are closed when their protocol errors keep making
-//! the server reset streams. Tonic ([`RpcLimits::server`]) serves the stream
-//! [`limited_incoming`] yields.
+//! the server reset streams. [`RpcLimits::serve`] serves the connections [`limited_incoming`]
+//! yields.
 
 use std::io;
 use std::pin::Pin;
@@ -17,16 +17,15 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Sleep;
-use tonic::transport::server::{Connected, TcpConnectInfo};
 
 /// Longest pause between failed accepts (out of file descriptors, ...).
 const ACCEPT_PAUSE_MAX: Duration = Duration::from_secs(1);
 /// Calls one connection may have under way at once (tonic leaves it unbounded, a task and
 /// buffers per call): a client with more waits for one to end.
-const MAX_CALLS_PER_CONNECTION: u32 = 1024;
+pub(crate) const MAX_CALLS_PER_CONNECTION: u32 = 1024;
 /// Streams a peer's protocol errors may make the server reset before its connection is closed
-/// (hyper's default, which tonic turns off): bounds the work one hostile peer can cause.
-const MAX_PEER_ERROR_RESETS: usize = 1024;
+/// (hyper's default): bounds the work one hostile peer can cause.
+pub(crate) const MAX_PEER_ERROR_RESETS: usize = 1024;
 
 /// What a gRPC port allows its peers.
 #[derive(Debug, Clone, Copy)]
@@ -42,24 +41,12 @@ pub struct RpcLimits {
     pub keepalive_timeout: Duration,
 }
 
-impl RpcLimits {
-    /// A tonic server pinging its connections as these limits say and bounding what one
-    /// connection may open; serve it [`limited_incoming`] with the same limits.
-    pub fn server(&self) -> tonic::transport::Server {
-        tonic::transport::Server::builder()
-            .http2_keepalive_interval(Some(self.keepalive_time))
-            .http2_keepalive_timeout(Some(self.keepalive_timeout))
-            .max_concurrent_streams(MAX_CALLS_PER_CONNECTION)
-            .http2_max_local_error_reset_streams(Some(MAX_PEER_ERROR_RESETS))
-    }
-}
-
 /// Accepted connections of `listener`, each holding one of `limits.max_connections` slots until
 /// it closes; accept failures are logged and retried after a pause.
-pub fn limited_incoming(
+pub(crate) fn limited_incoming(
     listener: TcpListener,
     limits: RpcLimits,
-) -> impl Stream<Item = io::Result<LimitedStream>> + Send + 'static {
+) -> impl Stream<Item = LimitedStream> + Send + 'static {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     futures::stream::unfold((listener, slots), move |(listener, slots)| async move {
         let permit = Arc::clone(&slots)
@@ -84,12 +71,12 @@ pub fn limited_incoming(
             _slot: permit,
             silent: Some(Box::pin(tokio::time::sleep(limits.silent_timeout))),
         };
-        Some((Ok(connection), (listener, slots)))
+        Some((connection, (listener, slots)))
     })
 }
 
 /// One accepted connection, holding its slot until dropped.
-pub struct LimitedStream {
+pub(crate) struct LimitedStream {
     stream: TcpStream,
     _slot: OwnedSemaphorePermit,
     /// Fires if no byte arrived yet; `None` once one did.
@@ -154,14 +141,6 @@ impl AsyncWrite for LimitedStream {
     }
 }
 
-impl Connected for LimitedStream {
-    type ConnectInfo = TcpConnectInfo;
-
-    fn connect_info(&self) -> TcpConnectInfo {
-        self.stream.connect_info()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use futures::StreamExt;
@@ -182,7 +161,7 @@ mod tests {
         let incoming = limited_incoming(listener, limits);
         tokio::pin!(incoming);
         let _silent = TcpStream::connect(addr).await.unwrap();
-        let mut first = incoming.next().await.unwrap().unwrap();
+        let mut first = incoming.next().await.unwrap();
         let mut talker = TcpStream::connect(addr).await.unwrap();
         talker.write_all(b"hello").await.unwrap();
         // The only slot is taken: the talker waits.
@@ -193,7 +172,7 @@ mod tests {
         let err = first.read(&mut byte).await.unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::TimedOut);
         drop(first);
-        let mut second = incoming.next().await.unwrap().unwrap();
+        let mut second = incoming.next().await.unwrap();
         let mut hello = [0; 5];
         second.read_exact(&mut hello).await.unwrap();
         assert_eq!(&hello, b"hello");
@@ -207,14 +186,14 @@ mod tests {
     /// The client preface of HTTP/2 and an empty SETTINGS frame: a peer that connected properly.
     const HTTP2_HELLO: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0";
 
-    /// A tonic server with no service on a loopback port, serving one connection at a time and
+    /// A server with no service on a loopback port, serving one connection at a time and
     /// pinging it every `keepalive`; it stops when the returned sender is used.
     async fn serve_one_connection(
         keepalive: Duration,
     ) -> (
         std::net::SocketAddr,
-        tokio::sync::oneshot::Sender<()>,
-        tokio::task::JoinHandle<Result<(), tonic::transport::Error>>,
+        crate::ShutdownSender,
+        tokio::task::JoinHandle<()>,
     ) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -224,15 +203,8 @@ mod tests {
             keepalive_time: keepalive,
             keepalive_timeout: keepalive,
         };
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(
-            limits
-                .server()
-                .add_routes(tonic::service::Routes::default())
-                .serve_with_incoming_shutdown(limited_incoming(listener, limits), async {
-                    let _ = stopped.await;
-                }),
-        );
+        let (stop, stopped) = crate::Shutdown::channel();
+        let server = tokio::spawn(limits.serve(listener, tonic::service::Routes::default(), stopped));
         (addr, stop, server)
     }
 
@@ -297,9 +269,9 @@ mod tests {
         .await
         .expect("the server kept a peer that breaks every stream it opens");
         assert_eq!(goaway, Some(ENHANCE_YOUR_CALM));
-        stop.send(()).unwrap();
+        stop.stop();
         drop(peer);
-        server.await.unwrap().unwrap();
+        server.await.unwrap();
     }
 
     #[tokio::test]
@@ -318,8 +290,8 @@ mod tests {
         let mut settings = [0; 9];
         next.read_exact(&mut settings).await.unwrap();
         assert_eq!(settings[3], 4, "the server answers with its SETTINGS frame");
-        stop.send(()).unwrap();
+        stop.stop();
         drop(next);
-        server.await.unwrap().unwrap();
+        server.await.unwrap();
     }
 }

@@ -12,6 +12,7 @@ use alluxio_proto::grpc::WorkerNetAddress;
 use alluxio_server::{Backoff, RpcLimits, Shutdown, ShutdownSender};
 use alluxio_ufs::UfsManager;
 use alluxio_web::HttpLimits;
+use futures::FutureExt;
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
 
@@ -247,7 +248,7 @@ pub async fn start(conf: Configuration) -> Result<RunningWorker, WorkerError> {
     let mut tasks = JoinSet::new();
     tasks.spawn(named(
         "rpc server",
-        rpc::serve(Arc::clone(&ctx), rpc_listener, rpc_limits, shutdown.clone()),
+        rpc::serve(Arc::clone(&ctx), rpc_listener, rpc_limits, shutdown.clone()).map(Ok),
     ));
     tasks.spawn(named(
         "data server",

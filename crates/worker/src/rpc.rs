@@ -4,11 +4,12 @@ use std::sync::Arc;
 
 use alluxio_proto::grpc::worker_service_server::{WorkerService, WorkerServiceServer};
 use alluxio_proto::grpc::{GetWorkerStatusRequest, RemoveBlockRequest, RemoveBlockResponse, WorkerStatus};
-use alluxio_server::{RpcLimits, Shutdown, limited_incoming};
+use alluxio_server::{RpcLimits, Shutdown};
 use tokio::net::TcpListener;
+use tonic::service::Routes;
 use tonic::{Request, Response, Status};
+use tower::Layer;
 
-use crate::WorkerError;
 use crate::context::WorkerContext;
 use crate::store::StoreError;
 
@@ -17,23 +18,12 @@ pub(crate) async fn serve(
     ctx: Arc<WorkerContext>,
     listener: TcpListener,
     limits: RpcLimits,
-    mut shutdown: Shutdown,
-) -> Result<(), WorkerError> {
-    let address = listener
-        .local_addr()
-        .map_or_else(|_| "?".to_string(), |a| a.to_string());
+    shutdown: Shutdown,
+) {
+    let routes = Routes::new(WorkerServiceServer::new(WorkerRpc { ctx: ctx.clone() })).prepare();
     limits
-        .server()
-        .layer(ctx.metrics.rpc_layer())
-        .add_service(WorkerServiceServer::new(WorkerRpc { ctx }))
-        .serve_with_incoming_shutdown(limited_incoming(listener, limits), async move {
-            shutdown.wait().await
-        })
-        .await
-        .map_err(|e| WorkerError::Task {
-            task: "rpc server",
-            reason: format!("serving on {address}: {e}"),
-        })
+        .serve(listener, ctx.metrics.rpc_layer().layer(routes), shutdown)
+        .await;
 }
 
 struct WorkerRpc {

@@ -2,6 +2,7 @@
 //! file ids, Alluxio paths, and the framed binary protocol of the worker's data port.
 
 pub mod auth;
+pub mod codec;
 pub mod data;
 pub mod ids;
 pub mod names;

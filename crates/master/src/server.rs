@@ -12,12 +12,11 @@ use alluxio_proto::grpc::block_master_client_service_server::BlockMasterClientSe
 use alluxio_proto::grpc::block_master_worker_service_server::BlockMasterWorkerServiceServer;
 use alluxio_proto::grpc::file_system_master_client_service_server::FileSystemMasterClientServiceServer;
 use alluxio_proto::grpc::metrics_master_client_service_server::MetricsMasterClientServiceServer;
-use alluxio_server::{RpcLimits, Shutdown, ShutdownSender, every};
+use alluxio_server::{GrpcRoutes, RpcLimits, Shutdown, ShutdownSender, every};
 use alluxio_ufs::UfsUri;
 use parking_lot::RwLock;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
-use tonic::service::Routes;
 use tower::Layer;
 
 use crate::block_master::BlockMaster;
@@ -420,21 +419,21 @@ fn spawn_servers(
     plan: &Plan,
     stopped: &Shutdown,
 ) -> Vec<JoinHandle<()>> {
-    let routes = Routes::new(FileSystemMasterClientServiceServer::new(FsClientService(
-        fs.clone(),
-    )))
-    .add_service(
-        // A registering worker lists every block it holds: far beyond the 4MB default.
-        BlockMasterWorkerServiceServer::new(BlockWorkerService(info.clone()))
-            .max_decoding_message_size(MAX_WORKER_MESSAGE),
-    )
-    .add_service(BlockMasterClientServiceServer::new(BlockClientService(
-        info.clone(),
-    )))
-    .add_service(MetricsMasterClientServiceServer::new(MetricsService(
-        info.clone(),
-    )))
-    .prepare();
+    let routes = GrpcRoutes::default()
+        .with(FileSystemMasterClientServiceServer::new(FsClientService(
+            fs.clone(),
+        )))
+        .with(
+            // A registering worker lists every block it holds: far beyond the 4MB default.
+            BlockMasterWorkerServiceServer::new(BlockWorkerService(info.clone()))
+                .max_decoding_message_size(MAX_WORKER_MESSAGE),
+        )
+        .with(BlockMasterClientServiceServer::new(BlockClientService(
+            info.clone(),
+        )))
+        .with(MetricsMasterClientServiceServer::new(MetricsService(
+            info.clone(),
+        )));
     let service = info
         .metrics
         .rpc_layer()

@@ -10,10 +10,9 @@ use alluxio_journal::{JournalLocation, JournalTailer, Replay, Tail};
 use alluxio_server::{RpcLimits, Shutdown, ShutdownSender};
 use alluxio_web::HttpLimits;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use parking_lot::Mutex;
 use tokio::task::JoinHandle;
-use tonic::service::Routes;
 
 use crate::namespace::metastore::MetastoreSettings;
 use crate::namespace::resume;
@@ -127,14 +126,11 @@ fn refuse_rpc(
     leader: Arc<Mutex<Option<String>>>,
     stopped: Shutdown,
 ) -> JoinHandle<()> {
-    let refuse = move || {
-        let (parts, ()) = standby_refusal(&me, leader.lock().as_deref())
-            .into_http::<()>()
-            .into_parts();
-        std::future::ready(Response::from_parts(parts, axum::body::Body::empty()))
-    };
-    let routes = Routes::from(axum::Router::new().fallback(refuse));
-    tokio::spawn(limits.serve(listener, routes, stopped))
+    let refuse = tower::service_fn(move |_call| {
+        let refusal = standby_refusal(&me, leader.lock().as_deref()).into_http::<tonic::body::Body>();
+        std::future::ready(Ok::<_, std::convert::Infallible>(refusal))
+    });
+    tokio::spawn(limits.serve(listener, refuse, stopped))
 }
 
 /// Answers every web request on `listener` with 503 and where the leader is, but `/health`

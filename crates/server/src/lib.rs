@@ -9,10 +9,12 @@
 
 mod backoff;
 mod rpc_incoming;
+mod rpc_routes;
 mod rpc_server;
 
 pub use backoff::{Backoff, Pauses};
 pub use rpc_incoming::RpcLimits;
+pub use rpc_routes::GrpcRoutes;
 pub use rpc_server::{GrpcService, RecvBody, keep_alive};
 
 use std::path::Path;

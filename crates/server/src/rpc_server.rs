@@ -625,7 +625,7 @@ mod tests {
             ..limits()
         };
         let (stop, stopped) = Shutdown::channel();
-        let server = tokio::spawn(limits.serve(listener, tonic::service::Routes::default(), stopped));
+        let server = tokio::spawn(limits.serve(listener, crate::GrpcRoutes::default(), stopped));
         (addr, stop, server)
     }
 

@@ -4,9 +4,8 @@ use std::sync::Arc;
 
 use alluxio_proto::grpc::worker_service_server::{WorkerService, WorkerServiceServer};
 use alluxio_proto::grpc::{GetWorkerStatusRequest, RemoveBlockRequest, RemoveBlockResponse, WorkerStatus};
-use alluxio_server::{RpcLimits, Shutdown};
+use alluxio_server::{GrpcRoutes, RpcLimits, Shutdown};
 use tokio::net::TcpListener;
-use tonic::service::Routes;
 use tonic::{Request, Response, Status};
 use tower::Layer;
 
@@ -20,7 +19,7 @@ pub(crate) async fn serve(
     limits: RpcLimits,
     shutdown: Shutdown,
 ) {
-    let routes = Routes::new(WorkerServiceServer::new(WorkerRpc { ctx: ctx.clone() })).prepare();
+    let routes = GrpcRoutes::default().with(WorkerServiceServer::new(WorkerRpc { ctx: ctx.clone() }));
     limits
         .serve(listener, ctx.metrics.rpc_layer().layer(routes), shutdown)
         .await;

@@ -242,7 +242,9 @@ impl FileSystemMaster {
     /// Writes a journal checkpoint now, for a superuser; returns the last sequence it covers.
     pub async fn checkpoint(&self) -> Result<u64, MasterError> {
         if !self.caller_is_superuser() {
-            let caller = Caller::current().map(|caller| caller.user).unwrap_or_default();
+            let caller = Caller::current()
+                .map(|caller| caller.user.clone())
+                .unwrap_or_default();
             return Err(MasterError::PermissionDenied {
                 operation: "checkpoint",
                 path: "the journal".into(),

@@ -11,6 +11,7 @@
 //! persistence, UFS sync), which runs without a caller.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use alluxio_proto::AlluxioPath;
 use alluxio_proto::names::permission_string;
@@ -25,7 +26,7 @@ const STICKY_BIT: u32 = 0o1000;
 
 tokio::task_local! {
     /// The user a client call comes from, set by the RPC layer around the whole call.
-    static CALLER: Caller;
+    static CALLER: Arc<Caller>;
 }
 
 /// A user calling the master, with the groups the OS gives them.
@@ -39,14 +40,14 @@ pub struct Caller {
 
 impl Caller {
     /// Runs `call` as this caller: the namespace checks its permissions and makes it the owner
-    /// of what it creates.
-    pub fn scope<F: Future>(self, call: F) -> impl Future<Output = F::Output> {
+    /// of what it creates. Shared: the RPC layer keeps one per user for all their calls.
+    pub fn scope<F: Future>(self: Arc<Self>, call: F) -> impl Future<Output = F::Output> {
         CALLER.scope(self, call)
     }
 
     /// The caller of the call being served; `None` for the master's own work.
-    pub(crate) fn current() -> Option<Caller> {
-        CALLER.try_with(Caller::clone).ok()
+    pub(crate) fn current() -> Option<Arc<Caller>> {
+        CALLER.try_with(Arc::clone).ok()
     }
 }
 
@@ -130,7 +131,7 @@ impl FileSystemMaster {
 
     /// Owner of an inode the current call creates: the caller, or the master's user.
     pub(crate) fn new_owner(&self) -> String {
-        Caller::current().map_or_else(|| self.settings.owner.clone(), |caller| caller.user)
+        Caller::current().map_or_else(|| self.settings.owner.clone(), |caller| caller.user.clone())
     }
 
     /// `access` on the inode at `path` (when it exists), and traversal of every directory above.
@@ -366,7 +367,7 @@ impl Denial {
 /// One caller's checks against one state of the tree.
 struct Check<'a> {
     tree: &'a Tree,
-    caller: Caller,
+    caller: Arc<Caller>,
     /// Whom an inode without owner or group belongs to (the root, until someone changes it).
     default_owner: &'a str,
     default_group: &'a str,

@@ -108,10 +108,10 @@ async fn a_denied_delete_larger_than_a_step_removes_nothing() {
     f.fs.set_attribute(&p("/w/big/z"), locked).await.unwrap();
     let inodes = f.fs.tree.read().len();
 
-    let dave = Caller {
+    let dave = Arc::new(Caller {
         user: "dave".into(),
         groups: vec!["staff".into()],
-    };
+    });
     let err = dave
         .scope(f.fs.delete(&p("/w/big"), true, true))
         .await

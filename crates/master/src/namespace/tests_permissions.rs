@@ -6,18 +6,18 @@ use alluxio_proto::grpc::{LoadMetadataType, TtlAction, WriteType};
 use super::tests::{Fixture, file_options, fixture, p};
 use super::*;
 
-fn user(name: &str, groups: &[&str]) -> Caller {
-    Caller {
+fn user(name: &str, groups: &[&str]) -> Arc<Caller> {
+    Arc::new(Caller {
         user: name.to_string(),
         groups: groups.iter().map(|g| g.to_string()).collect(),
-    }
+    })
 }
 
-fn carol() -> Caller {
+fn carol() -> Arc<Caller> {
     user("carol", &["staff"])
 }
 
-fn dave() -> Caller {
+fn dave() -> Arc<Caller> {
     user("dave", &["staff"])
 }
 

@@ -11,11 +11,11 @@ use nix::unistd::{Gid, Group, Uid, User, getegid, geteuid};
 use super::tests::{Fixture, file_options, fixture, p};
 use super::*;
 
-fn carol() -> Caller {
-    Caller {
+fn carol() -> Arc<Caller> {
+    Arc::new(Caller {
         user: "carol".into(),
         groups: vec!["staff".into()],
-    }
+    })
 }
 
 fn os_user() -> String {

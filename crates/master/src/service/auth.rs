@@ -26,24 +26,30 @@ const GROUPS_KEPT: Duration = Duration::from_secs(60);
 /// not grow with every name one of them makes up.
 const GROUPS_CACHED_MAX: usize = 10_000;
 
-/// The groups the OS gives each user (NSS: `/etc/group`, LDAP ...), asked once a minute per user
-/// on the blocking pool (an LDAP lookup may take a while); a user the OS does not know has none.
+/// Each user with the groups the OS gives them (NSS: `/etc/group`, LDAP ...), asked once a
+/// minute per user on the blocking pool (an LDAP lookup may take a while); a user the OS does not
+/// know has none. Every call of a user within the minute shares one [`Caller`].
 #[derive(Default)]
-pub(crate) struct Groups {
-    known: Mutex<HashMap<String, (Instant, Vec<String>)>>,
+pub(crate) struct Callers {
+    known: Mutex<HashMap<String, (Instant, Arc<Caller>)>>,
 }
 
-impl Groups {
-    async fn of(self: &Arc<Self>, user: &str) -> Vec<String> {
-        if let Some((at, groups)) = self.known.lock().get(user)
+impl Callers {
+    /// `user` with their groups.
+    async fn of(self: &Arc<Self>, user: &str) -> Arc<Caller> {
+        if let Some((at, caller)) = self.known.lock().get(user)
             && at.elapsed() < GROUPS_KEPT
         {
-            return groups.clone();
+            return caller.clone();
         }
         let name = user.to_string();
         let groups = tokio::task::spawn_blocking(move || os_groups(&name))
             .await
             .unwrap_or_default();
+        let caller = Arc::new(Caller {
+            user: user.to_string(),
+            groups,
+        });
         let mut known = self.known.lock();
         if known.len() >= GROUPS_CACHED_MAX {
             known.retain(|_, (at, _)| at.elapsed() < GROUPS_KEPT);
@@ -51,8 +57,8 @@ impl Groups {
                 known.clear();
             }
         }
-        known.insert(user.to_string(), (Instant::now(), groups.clone()));
-        groups
+        known.insert(user.to_string(), (Instant::now(), caller.clone()));
+        caller
     }
 }
 
@@ -76,7 +82,7 @@ fn os_groups(user: &str) -> Vec<String> {
 pub(crate) struct AuthLayer {
     expected: AuthType,
     impersonation: Arc<Impersonation>,
-    groups: Arc<Groups>,
+    callers: Arc<Callers>,
 }
 
 impl AuthLayer {
@@ -86,24 +92,22 @@ impl AuthLayer {
         Self {
             expected,
             impersonation,
-            groups: Arc::new(Groups::default()),
+            callers: Arc::new(Callers::default()),
         }
     }
 
     /// The caller to serve a call from `login` as: the login user, or the user it acts for if
     /// the rules allow it (else why not).
-    async fn caller(&self, login: String, acting_for: Option<String>) -> Result<Caller, String> {
-        let groups = self.groups.of(&login).await;
-        let Some(user) = acting_for.filter(|user| *user != login) else {
-            return Ok(Caller { user: login, groups });
+    async fn caller(&self, login: String, acting_for: Option<String>) -> Result<Arc<Caller>, String> {
+        let login = self.callers.of(&login).await;
+        let Some(user) = acting_for.filter(|user| *user != login.user) else {
+            return Ok(login);
         };
-        let user_groups = self.groups.of(&user).await;
-        self.impersonation.check(&login, &groups, &user, &user_groups)?;
-        tracing::trace!(%login, %user, "call made on behalf of another user");
-        Ok(Caller {
-            user,
-            groups: user_groups,
-        })
+        let user = self.callers.of(&user).await;
+        self.impersonation
+            .check(&login.user, &login.groups, &user.user, &user.groups)?;
+        tracing::trace!(login = %login.user, user = %user.user, "call made on behalf of another user");
+        Ok(user)
     }
 }
 
@@ -142,19 +146,22 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        let metadata = MetadataMap::from_headers(request.headers().clone());
-        match authenticate(self.layer.expected, &metadata) {
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+        // The headers are read as gRPC metadata and given back, not copied.
+        let metadata = MetadataMap::from_headers(std::mem::take(request.headers_mut()));
+        let checked = authenticate(self.layer.expected, &metadata).and_then(|login| {
+            login
+                .map(|login| Ok((login, on_behalf_of(&metadata)?)))
+                .transpose()
+        });
+        *request.headers_mut() = metadata.into_headers();
+        match checked {
             Err(status) => {
                 tracing::debug!(path = request.uri().path(), error = %status.message(), "call refused");
                 Box::pin(std::future::ready(Ok(status.into_http())))
             }
             Ok(None) => Box::pin(self.inner.call(request)),
-            Ok(Some(login)) => {
-                let acting_for = match on_behalf_of(&metadata) {
-                    Ok(user) => user,
-                    Err(status) => return Box::pin(std::future::ready(Ok(status.into_http()))),
-                };
+            Ok(Some((login, acting_for))) => {
                 let (layer, call) = (self.layer.clone(), self.inner.call(request));
                 Box::pin(async move {
                     match layer.caller(login, acting_for).await {
@@ -173,10 +180,11 @@ mod tests {
 
     #[tokio::test]
     async fn the_os_gives_root_its_group_and_strangers_none() {
-        let groups = Arc::new(Groups::default());
-        assert!(groups.of("root").await.contains(&"root".to_string()));
-        assert!(groups.of("no-such-user-anywhere").await.is_empty());
+        let callers = Arc::new(Callers::default());
+        let root = callers.of("root").await;
+        assert!(root.groups.contains(&"root".to_string()));
+        assert!(callers.of("no-such-user-anywhere").await.groups.is_empty());
         // Kept: asked again within the minute, the answer is the remembered one.
-        assert!(groups.known.lock().contains_key("root"));
+        assert!(Arc::ptr_eq(&root, &callers.of("root").await));
     }
 }

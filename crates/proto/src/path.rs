@@ -36,6 +36,9 @@ impl AlluxioPath {
         if raw.chars().any(char::is_control) {
             return Err(PathError::ControlCharacter(raw.escape_debug().to_string()));
         }
+        if is_normalised(raw) {
+            return Ok(Self(raw.to_string()));
+        }
         let mut parts: Vec<&str> = Vec::new();
         for part in raw.split('/') {
             match part {
@@ -102,11 +105,12 @@ impl AlluxioPath {
         if name.chars().any(char::is_control) {
             return Err(PathError::ControlCharacter(name.escape_debug().to_string()));
         }
-        Ok(if self.is_root() {
-            Self(format!("/{name}"))
-        } else {
-            Self(format!("{}/{name}", self.0))
-        })
+        let parent = if self.is_root() { "" } else { self.0.as_str() };
+        let mut joined = String::with_capacity(parent.len() + 1 + name.len());
+        joined.push_str(parent);
+        joined.push('/');
+        joined.push_str(name);
+        Ok(Self(joined))
     }
 
     /// Whether `self` is `other` or one of its ancestors.
@@ -166,6 +170,15 @@ impl AlluxioUri {
             path: AlluxioPath::new(path)?,
         })
     }
+}
+
+/// Whether `raw` (absolute) is already in normal form: `/` alone, or `/`-separated names with
+/// no empty, `.` or `..` one and no trailing `/`.
+fn is_normalised(raw: &str) -> bool {
+    raw == "/"
+        || raw
+            .strip_prefix('/')
+            .is_some_and(|names| names.split('/').all(|name| !matches!(name, "" | "." | "..")))
 }
 
 #[cfg(test)]

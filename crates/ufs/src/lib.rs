@@ -177,8 +177,12 @@ impl UfsManager {
 pub fn join(base: &str, relative: &str) -> String {
     let relative = relative.trim_start_matches('/');
     if relative.is_empty() {
-        base.to_string()
-    } else {
-        format!("{}/{relative}", base.trim_end_matches('/'))
+        return base.to_string();
     }
+    let base = base.trim_end_matches('/');
+    let mut joined = String::with_capacity(base.len() + 1 + relative.len());
+    joined.push_str(base);
+    joined.push('/');
+    joined.push_str(relative);
+    joined
 }

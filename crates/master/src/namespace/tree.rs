@@ -269,17 +269,16 @@ impl Tree {
     /// a `NotADirectory` error.
     pub fn resolve(&self, path: &AlluxioPath) -> Result<InodeRef<'_>, MasterError> {
         let mut inode = self.root();
-        let mut walked = AlluxioPath::root();
-        for name in path.components() {
+        for (depth, name) in path.components().enumerate() {
             if !inode.is_dir() {
-                return Err(MasterError::NotADirectory(walked.to_string()));
+                let file: Vec<&str> = path.components().take(depth).collect();
+                return Err(MasterError::NotADirectory(format!("/{}", file.join("/"))));
             }
             inode = self
                 .inodes
                 .child(inode.id, name)
                 .and_then(|id| self.inodes.get(id))
                 .ok_or_else(|| MasterError::NotFound(path.to_string()))?;
-            walked = walked.join(name)?;
         }
         Ok(inode)
     }

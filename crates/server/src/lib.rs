@@ -2,7 +2,8 @@
 //! says what and where ([`bind`]), the stop signal all of one server's tasks listen to
 //! ([`Shutdown`]), a periodic task that ends with it ([`every`]), making a rename or creation in
 //! a directory durable ([`sync_dir`]), the exponential backoff of every retry loop
-//! ([`Backoff`]), and the gRPC server of every port, with its limits ([`RpcLimits::serve`]).
+//! ([`Backoff`]), and the gRPC server of every port, with its limits ([`RpcLimits::serve`]) and
+//! the routing of its calls to its services ([`GrpcRoutes`]).
 //!
 //! It depends on no other Alluxio crate, so any of them can use it; callers map its errors into
 //! their own error types.

@@ -1,6 +1,6 @@
 //! The gRPC server of every Alluxio port: HTTP/2 served with `h2` directly, each call handed to a
-//! tower service (tonic's generated services and routes under the port's layers) on a task of
-//! its own.
+//! tower service (the port's generated services, found by name by [`crate::GrpcRoutes`], under
+//! its layers) on a task of its own.
 //!
 //! Tonic's own server runs every connection and call through hyper and its service stack
 //! (connection info, load shedding, concurrency and timeout layers, error recovery, boxing),

@@ -19,8 +19,9 @@ use tower_service::Service;
 
 use crate::RecvBody;
 
-/// A call as the routes take it, and the answer they give.
+/// A call as the routes take it.
 type Call = http::Request<RecvBody>;
+/// The answer a service gives: its messages and trailers.
 type Answer = http::Response<Body>;
 
 /// A generated tonic service, its type erased.
@@ -48,8 +49,12 @@ pub struct GrpcRoutes {
 }
 
 impl GrpcRoutes {
-    /// These routes and `service` (a generated tonic server), which answers the calls to its
-    /// name.
+    /// These routes and `service`, which answers the calls to its name: a generated tonic
+    /// server, always ready (calls are made without waiting on `poll_ready`).
+    ///
+    /// # Panics
+    ///
+    /// If a service of that name was added already: one of the two would never be called.
     pub fn with<S>(self, service: S) -> Self
     where
         S: NamedService
@@ -59,6 +64,11 @@ impl GrpcRoutes {
             + Sync
             + 'static,
     {
+        assert!(
+            self.services.iter().all(|(name, _)| *name != S::NAME),
+            "the gRPC service {} is added twice",
+            S::NAME
+        );
         let mut services = Vec::clone(&self.services);
         services.push((S::NAME, Arc::new(service)));
         Self {
@@ -132,6 +142,12 @@ mod tests {
                 .to_string();
             Box::pin(async move { Ok(Status::not_found(method).into_http()) })
         }
+    }
+
+    #[test]
+    #[should_panic(expected = "the gRPC service alluxio.grpc.Test is added twice")]
+    fn a_service_added_twice_is_refused() {
+        let _ = GrpcRoutes::default().with(Named).with(Named);
     }
 
     #[tokio::test]

@@ -32,7 +32,7 @@ tokio::task_local! {
 /// A user calling the master, with the groups the OS gives them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    /// The login user the call named.
+    /// The user the call is served as: its login user, or the user it acts for.
     pub user: String,
     /// The user's groups.
     pub groups: Vec<String>,

@@ -271,8 +271,8 @@ impl Tree {
         let mut inode = self.root();
         for (depth, name) in path.components().enumerate() {
             if !inode.is_dir() {
-                let file: Vec<&str> = path.components().take(depth).collect();
-                return Err(MasterError::NotADirectory(format!("/{}", file.join("/"))));
+                let walked: Vec<&str> = path.components().take(depth).collect();
+                return Err(MasterError::NotADirectory(format!("/{}", walked.join("/"))));
             }
             inode = self
                 .inodes

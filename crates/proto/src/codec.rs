@@ -4,10 +4,10 @@
 //! Tonic's default codec allocates an 8 KiB buffer to encode and another to decode every call,
 //! though most of Alluxio's calls (getStatus, create, complete, heartbeats) carry a few hundred
 //! bytes. Allocations that large miss the allocator's per-thread cache, and a master answering
-//! tens of thousands of calls a second pays for two of them per call, its client for two more. A
-//! buffer of
-//! 1 KiB holds those messages; a larger one (a page of a listing, a worker's block report) grows
-//! it as it is encoded, and a message is decoded into a buffer reserved for its whole length.
+//! tens of thousands of calls a second pays for two of them per call, its client for two more.
+//! A buffer of 1 KiB holds those messages; a larger one (a page of a listing, a worker's block
+//! report) grows it as it is encoded, and a message is decoded into a buffer reserved for its
+//! whole length.
 
 use std::marker::PhantomData;
 
